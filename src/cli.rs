@@ -1,0 +1,98 @@
+//! Command-line interface: the clap definitions of every subcommand. Each
+//! flag of `watch` also reads an environment variable (`RUNAWAY_…`) and a
+//! config-file key of the same name.
+//!
+//! Owns: argument parsing only; `main.rs` dispatches, the library works.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+
+#[derive(Debug, Parser)]
+#[command(name = "runaway", version, about = "Stops runaway spend of AI agent fleets while it happens")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch a stream of usage events and emit kill/pause/throttle/alert signals.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WatchArgs {
+    /// Config file (TOML); its keys are the long flags with `_` for `-`.
+    #[arg(long, env = "RUNAWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// NDJSON input file, or `-` for standard input (file mode).
+    #[arg(long, env = "RUNAWAY_INPUT")]
+    pub input: Option<String>,
+    /// Signals output file, NDJSON (file mode).
+    #[arg(long, env = "RUNAWAY_SIGNALS")]
+    pub signals: Option<PathBuf>,
+    /// Dead-letter output file, NDJSON (file mode; default beside --signals).
+    #[arg(long, env = "RUNAWAY_DLQ")]
+    pub dlq: Option<PathBuf>,
+    /// Archive directory (Parquet, Hive-partitioned).
+    #[arg(long, env = "RUNAWAY_ARCHIVE")]
+    pub archive: Option<PathBuf>,
+    /// Policy file (TOML); built-in defaults without it.
+    #[arg(long, env = "RUNAWAY_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Price catalog (LiteLLM's model_prices_and_context_window.json format).
+    #[arg(long, env = "RUNAWAY_PRICES")]
+    pub prices: Option<PathBuf>,
+    /// Kafka bootstrap servers (Kafka mode).
+    #[arg(long, env = "RUNAWAY_BROKERS")]
+    pub brokers: Option<String>,
+    /// Consumer group id (default `runaway`).
+    #[arg(long, env = "RUNAWAY_GROUP")]
+    pub group: Option<String>,
+    /// Events topic (default `agent.events`).
+    #[arg(long, env = "RUNAWAY_TOPIC")]
+    pub topic: Option<String>,
+    /// Kill topic signals are produced to (default `agent.kill`).
+    #[arg(long, env = "RUNAWAY_KILL_TOPIC")]
+    pub kill_topic: Option<String>,
+    /// Dead-letter topic (default `agent.events.dlq`).
+    #[arg(long, env = "RUNAWAY_DLQ_TOPIC")]
+    pub dlq_topic: Option<String>,
+    /// librdkafka property, `key=value`; repeatable (SASL, TLS, tuning).
+    #[arg(long = "kafka", value_name = "KEY=VALUE", env = "RUNAWAY_KAFKA", value_delimiter = ';')]
+    pub kafka: Vec<String>,
+    /// Log level or RUST_LOG-style directive (default info; RUST_LOG wins when set).
+    #[arg(long, env = "RUNAWAY_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// Log format: human or json.
+    #[arg(long, env = "RUNAWAY_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Serve Prometheus metrics, /healthz and /readyz on HOST:PORT.
+    #[arg(long, env = "RUNAWAY_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+}
+
+impl WatchArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            input: self.input.clone(),
+            signals: self.signals.clone(),
+            dlq: self.dlq.clone(),
+            archive: self.archive.clone(),
+            policy: self.policy.clone(),
+            prices: self.prices.clone(),
+            brokers: self.brokers.clone(),
+            group: self.group.clone(),
+            topic: self.topic.clone(),
+            kill_topic: self.kill_topic.clone(),
+            dlq_topic: self.dlq_topic.clone(),
+            log_level: self.log_level.clone(),
+            log_format: self.log_format.clone(),
+            metrics_addr: self.metrics_addr.clone(),
+            kafka: self.kafka.clone(),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The main job's configuration: one path, defaults < config file (`--config`)
+//! < environment (`RUNAWAY_…`) < flags, validated once at start-up.
+//!
+//! Owns: the configuration schema, layering and validation. Clap gives the
+//! flag and environment layers (each flag has an env var); this module puts
+//! the file layer beneath them and the defaults beneath that.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: String, message: String },
+    #[error("config key `{key}` = {value} is invalid: {allowed}")]
+    Invalid { key: String, value: String, allowed: String },
+    #[error("{0}")]
+    Missing(String),
+}
+
+/// The config file. Every key is optional; keys match the long flags with
+/// `-` written as `_`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub input: Option<String>,
+    pub signals: Option<PathBuf>,
+    pub dlq: Option<PathBuf>,
+    pub archive: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    pub brokers: Option<String>,
+    pub group: Option<String>,
+    pub topic: Option<String>,
+    pub kill_topic: Option<String>,
+    pub dlq_topic: Option<String>,
+    pub log_level: Option<String>,
+    pub log_format: Option<String>,
+    pub metrics_addr: Option<String>,
+    /// librdkafka properties passed through unchanged (SASL, TLS, tuning).
+    #[serde(default)]
+    pub kafka: BTreeMap<String, String>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+    }
+}
+
+/// Where events come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Input {
+    /// An NDJSON file, or standard input for `-`.
+    File(String),
+    Kafka(KafkaConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KafkaConfig {
+    pub brokers: String,
+    pub group: String,
+    pub topic: String,
+    pub kill_topic: String,
+    pub dlq_topic: String,
+    pub properties: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// The validated configuration of `runaway watch`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WatchConfig {
+    pub input: Input,
+    /// Signals NDJSON file (file mode).
+    pub signals: Option<PathBuf>,
+    /// Dead letters NDJSON file (file mode).
+    pub dlq: Option<PathBuf>,
+    pub archive: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub metrics_addr: Option<String>,
+}
+
+pub const DEFAULT_GROUP: &str = "runaway";
+pub const DEFAULT_TOPIC: &str = "agent.events";
+pub const DEFAULT_KILL_TOPIC: &str = "agent.kill";
+pub const DEFAULT_DLQ_TOPIC: &str = "agent.events.dlq";
+
+/// Flag and environment layer (from clap): `None` where neither was given.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub input: Option<String>,
+    pub signals: Option<PathBuf>,
+    pub dlq: Option<PathBuf>,
+    pub archive: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    pub brokers: Option<String>,
+    pub group: Option<String>,
+    pub topic: Option<String>,
+    pub kill_topic: Option<String>,
+    pub dlq_topic: Option<String>,
+    pub log_level: Option<String>,
+    pub log_format: Option<String>,
+    pub metrics_addr: Option<String>,
+    /// `key=value` librdkafka properties; later ones win.
+    pub kafka: Vec<String>,
+}
+
+impl WatchConfig {
+    /// Layers `over` (flags and env) on `file` on the defaults, and
+    /// validates the result.
+    pub fn resolve(file: FileConfig, over: Overrides) -> Result<WatchConfig, ConfigError> {
+        let input = over.input.or(file.input);
+        let brokers = over.brokers.or(file.brokers);
+        let log_level = over.log_level.or(file.log_level).unwrap_or_else(|| "info".to_string());
+        validate_level(&log_level)?;
+        let log_format = match over.log_format.or(file.log_format).as_deref() {
+            None | Some("human") | Some("text") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "log_format".into(),
+                    value: format!("{other:?}"),
+                    allowed: "human or json".into(),
+                })
+            }
+        };
+        let metrics_addr = over.metrics_addr.or(file.metrics_addr);
+        if let Some(a) = &metrics_addr {
+            if a.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid {
+                    key: "metrics_addr".into(),
+                    value: format!("{a:?}"),
+                    allowed: "HOST:PORT with a numeric host, e.g. 127.0.0.1:9464".into(),
+                });
+            }
+        }
+        let input = match (input, brokers) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    key: "input".into(),
+                    value: "both input and brokers".into(),
+                    allowed: "either --input (file mode) or --brokers (Kafka mode), not both".into(),
+                })
+            }
+            (Some(path), None) => Input::File(path),
+            (None, Some(brokers)) => {
+                let mut properties = file.kafka;
+                for kv in &over.kafka {
+                    let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Invalid {
+                        key: "kafka".into(),
+                        value: format!("{kv:?}"),
+                        allowed: "key=value, e.g. security.protocol=SASL_SSL".into(),
+                    })?;
+                    properties.insert(k.trim().to_string(), v.trim().to_string());
+                }
+                if brokers.trim().is_empty() {
+                    return Err(ConfigError::Invalid { key: "brokers".into(), value: "\"\"".into(), allowed: "HOST:PORT[,HOST:PORT…]".into() });
+                }
+                Input::Kafka(KafkaConfig {
+                    brokers,
+                    group: over.group.or(file.group).unwrap_or_else(|| DEFAULT_GROUP.into()),
+                    topic: over.topic.or(file.topic).unwrap_or_else(|| DEFAULT_TOPIC.into()),
+                    kill_topic: over.kill_topic.or(file.kill_topic).unwrap_or_else(|| DEFAULT_KILL_TOPIC.into()),
+                    dlq_topic: over.dlq_topic.or(file.dlq_topic).unwrap_or_else(|| DEFAULT_DLQ_TOPIC.into()),
+                    properties,
+                })
+            }
+            (None, None) => {
+                return Err(ConfigError::Missing(
+                    "no input: give --input FILE|- (file mode) or --brokers HOST:PORT (Kafka mode)".into(),
+                ))
+            }
+        };
+        let signals = over.signals.or(file.signals);
+        let mut dlq = over.dlq.or(file.dlq);
+        if let Input::File(_) = input {
+            let Some(sig) = &signals else {
+                return Err(ConfigError::Missing("file mode needs --signals FILE for the signals it writes".into()));
+            };
+            if dlq.is_none() {
+                let dir = sig.parent().map(Path::to_path_buf).unwrap_or_default();
+                dlq = Some(dir.join("dead-letters.ndjson"));
+            }
+        }
+        Ok(WatchConfig {
+            input,
+            signals,
+            dlq,
+            archive: over.archive.or(file.archive),
+            policy: over.policy.or(file.policy),
+            prices: over.prices.or(file.prices),
+            log_level,
+            log_format,
+            metrics_addr,
+        })
+    }
+}
+
+fn validate_level(level: &str) -> Result<(), ConfigError> {
+    match level.to_ascii_lowercase().as_str() {
+        "trace" | "debug" | "info" | "warn" | "error" | "off" => Ok(()),
+        // Full filter directives (e.g. `runaway=debug,rdkafka=warn`) pass through.
+        l if l.contains('=') => Ok(()),
+        _ => Err(ConfigError::Invalid {
+            key: "log_level".into(),
+            value: format!("{level:?}"),
+            allowed: "trace, debug, info, warn, error, off, or a RUST_LOG-style directive".into(),
+        }),
+    }
+}

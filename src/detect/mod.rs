@@ -1,0 +1,1072 @@
+//! The pure detection core: priced events in, state and signals out.
+//!
+//! Owns: every decision of contract §2 and the state behind it: sessions,
+//! sub-agent trees, cost and length baselines, agent and fleet windows,
+//! redelivery dedupe, eviction. Invariants, stated as absences: no I/O, no
+//! async, no clock (all time is event time, advanced by a watermark), no
+//! Kafka or file types, no randomness, no iteration over hash maps where
+//! order could reach an output. Same events in, same signals out.
+
+mod session;
+pub mod window;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::json;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::event::{format_rfc3339_ms, Event, EventKind, Status};
+use crate::policy::{Policy, Thresholds};
+use crate::signal::{round_ratio, round_usd, signal_id, Action, Reason, Scope, Signal};
+use session::{recent_ones, Call, PingPong, Session};
+use window::{Quantiles, RollingHistogram, RollingSum};
+
+/// Thresholds resolved for one (agent, task type) with their rule ids.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub t: Thresholds,
+    generation: u64,
+}
+
+impl Resolved {
+    fn enabled(&self, r: Reason) -> bool {
+        !self.t.disabled.contains(&r)
+    }
+}
+
+/// What the detector did with one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Counted and checked.
+    Processed,
+    /// Redelivery of an event id already seen: ignored entirely.
+    Duplicate,
+    /// The session was already killed: counted in spend, no new decision.
+    AfterKill,
+}
+
+/// Counters for metrics and the run summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DetectorStats {
+    pub events: u64,
+    pub duplicates: u64,
+    pub events_after_kill: u64,
+    pub spend_after_kill_usd: f64,
+    pub sessions_seen: u64,
+    pub sessions_evicted_idle: u64,
+    pub sessions_evicted_cap: u64,
+    pub baselines_evicted: u64,
+    pub spend_usd: f64,
+}
+
+/// Sizes of the detector's state, for metrics and the memory harness.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StateSizes {
+    pub sessions: usize,
+    pub baselines: usize,
+    pub tasks: usize,
+    pub agents: usize,
+    pub dedupe_ids: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum BaselineKey {
+    AgentTask(Arc<str>, Arc<str>),
+    TaskType(Arc<str>),
+    Fleet,
+}
+
+impl BaselineKey {
+    fn scope_name(&self) -> &'static str {
+        match self {
+            BaselineKey::AgentTask(..) => "agent_task_type",
+            BaselineKey::TaskType(_) => "task_type",
+            BaselineKey::Fleet => "fleet",
+        }
+    }
+}
+
+struct Baseline {
+    hist: RollingHistogram,
+    last_used: u64,
+}
+
+#[derive(Default)]
+struct TaskTree {
+    cost_usd: f64,
+    sessions: u32,
+    killed: Option<Reason>,
+    ping_pong: PingPong,
+    last_ts: i64,
+}
+
+struct AgentWindow {
+    spend: RollingSum,
+    paused_until: i64,
+}
+
+struct Fleet {
+    spend: RollingSum,
+    /// Highest level signalled in the current episode: 0 none, 1 throttle, 2 pause.
+    level: u8,
+}
+
+/// Bounded memory of event ids: two generations of 64-bit hashes; when the
+/// young one fills, the old one is dropped. Remembers at least `cap / 2`
+/// and at most `cap` most recent ids.
+struct Dedupe {
+    young: FxHashSet<u64>,
+    old: FxHashSet<u64>,
+    half: usize,
+}
+
+impl Dedupe {
+    fn new(cap: usize) -> Dedupe {
+        Dedupe { young: FxHashSet::default(), old: FxHashSet::default(), half: (cap / 2).max(1) }
+    }
+
+    /// True when `h` was already seen; remembers it otherwise.
+    fn seen(&mut self, h: u64) -> bool {
+        if self.young.contains(&h) || self.old.contains(&h) {
+            return true;
+        }
+        if self.young.len() >= self.half {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(h);
+        false
+    }
+
+    fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+}
+
+const NANO: f64 = 1e9;
+
+fn to_nano(usd: f64) -> u64 {
+    (usd * NANO).round().max(1.0) as u64
+}
+
+/// The detector. Feed it events in arrival order with [`Detector::process`].
+pub struct Detector {
+    policy: Arc<Policy>,
+    generation: u64,
+    rules: FxHashMap<(Arc<str>, Arc<str>), Arc<Resolved>>,
+    sessions: FxHashMap<Arc<str>, Session>,
+    /// Eviction queue: (deadline, session). One entry per live session;
+    /// a popped entry whose session moved on is pushed again.
+    expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
+    /// Sessions killed and then evicted: a late event must not kill twice.
+    killed_evicted: Dedupe,
+    baselines: FxHashMap<BaselineKey, Baseline>,
+    step_normals: FxHashMap<Arc<str>, RollingHistogram>,
+    fanout_normals: FxHashMap<Arc<str>, RollingHistogram>,
+    tasks: FxHashMap<Arc<str>, TaskTree>,
+    agents: FxHashMap<Arc<str>, AgentWindow>,
+    fleet: Fleet,
+    dedupe: Dedupe,
+    tools: FxHashMap<Arc<str>, u32>,
+    tool_names: Vec<Arc<str>>,
+    watermark: i64,
+    tick: u64,
+    stats: DetectorStats,
+}
+
+const MAX_TOOLS: usize = 1 << 16;
+
+impl Detector {
+    pub fn new(policy: Arc<Policy>) -> Detector {
+        let g = &policy.global;
+        Detector {
+            fleet: Fleet { spend: RollingSum::new(g.fleet_window_minutes as i64 * 60_000, 60), level: 0 },
+            dedupe: Dedupe::new(g.dedupe_capacity as usize),
+            killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
+            policy,
+            generation: 1,
+            rules: FxHashMap::default(),
+            sessions: FxHashMap::default(),
+            expiry: BinaryHeap::new(),
+            baselines: FxHashMap::default(),
+            step_normals: FxHashMap::default(),
+            fanout_normals: FxHashMap::default(),
+            tasks: FxHashMap::default(),
+            agents: FxHashMap::default(),
+            tools: FxHashMap::default(),
+            tool_names: vec![Arc::from("")],
+            watermark: i64::MIN,
+            tick: 0,
+            stats: DetectorStats::default(),
+        }
+    }
+
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    /// Swaps in a new policy without losing state: sessions pick up their
+    /// new thresholds at their next event; windows keep their contents.
+    pub fn set_policy(&mut self, policy: Arc<Policy>) {
+        self.policy = policy;
+        self.generation += 1;
+        self.rules.clear();
+    }
+
+    pub fn stats(&self) -> DetectorStats {
+        self.stats
+    }
+
+    pub fn sizes(&self) -> StateSizes {
+        StateSizes {
+            sessions: self.sessions.len(),
+            baselines: self.baselines.len() + self.step_normals.len() + self.fanout_normals.len(),
+            tasks: self.tasks.len(),
+            agents: self.agents.len(),
+            dedupe_ids: self.dedupe.len(),
+        }
+    }
+
+    /// Event-time watermark: the latest event time seen.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// Forgets every session of a shard (a Kafka partition revoked from
+    /// this instance); shared baselines and windows are kept.
+    pub fn drop_shard(&mut self, shard: u32) {
+        self.sessions.retain(|_, s| s.shard != shard);
+    }
+
+    /// Processes one priced event; signals it causes are appended to `out`.
+    pub fn process(&mut self, e: &Event, cost_usd: f64, out: &mut Vec<Signal>) -> Outcome {
+        self.process_in_shard(e, cost_usd, 0, out)
+    }
+
+    /// As [`Detector::process`], tagging a new session with `shard`.
+    pub fn process_in_shard(&mut self, e: &Event, cost_usd: f64, shard: u32, out: &mut Vec<Signal>) -> Outcome {
+        if self.dedupe.seen(xxh3_64(e.event_id.as_bytes())) {
+            self.stats.duplicates += 1;
+            return Outcome::Duplicate;
+        }
+        self.stats.events += 1;
+        self.stats.spend_usd += cost_usd;
+        self.tick += 1;
+        if e.ts_ms > self.watermark {
+            self.watermark = e.ts_ms;
+            self.evict_idle();
+        }
+
+        let outcome = self.session_scope(e, cost_usd, shard, out);
+        if outcome == Outcome::Processed {
+            self.learn(e, cost_usd);
+        }
+        if outcome == Outcome::AfterKill {
+            self.stats.events_after_kill += 1;
+            self.stats.spend_after_kill_usd += cost_usd;
+        }
+        if cost_usd > 0.0 {
+            self.agent_scope(e, cost_usd, out);
+            self.fleet_scope(e, cost_usd, out);
+        }
+        outcome
+    }
+
+    fn resolve(&mut self, agent: &Arc<str>, task_type: &Arc<str>) -> Arc<Resolved> {
+        if let Some(r) = self.rules.get(&(agent.clone(), task_type.clone())) {
+            return r.clone();
+        }
+        let r = Arc::new(Resolved { t: self.policy.resolve(agent, task_type), generation: self.generation });
+        if self.rules.len() > 100_000 {
+            self.rules.clear();
+        }
+        self.rules.insert((agent.clone(), task_type.clone()), r.clone());
+        r
+    }
+
+    fn intern_tool(&mut self, tool: &Arc<str>) -> u32 {
+        if let Some(id) = self.tools.get(tool) {
+            return *id;
+        }
+        if self.tool_names.len() >= MAX_TOOLS {
+            return 0;
+        }
+        let id = self.tool_names.len() as u32;
+        self.tool_names.push(tool.clone());
+        self.tools.insert(tool.clone(), id);
+        id
+    }
+
+    // -----------------------------------------------------------------
+    // Session scope
+
+    fn session_scope(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> Outcome {
+        let is_new = !self.sessions.contains_key(&e.session_id);
+        if is_new {
+            if self.killed_evicted.young.contains(&xxh3_64(e.session_id.as_bytes()))
+                || self.killed_evicted.old.contains(&xxh3_64(e.session_id.as_bytes()))
+            {
+                return Outcome::AfterKill;
+            }
+            self.open_session(e, shard);
+        }
+        let rules = self.resolve(&e.agent_id, &e.task_type);
+
+        // Sub-agent tree: count the child, check its parent's fan-out.
+        if is_new {
+            if let Some(parent) = e.parent_session_id.clone() {
+                self.on_child_spawned(e, &parent, out);
+            }
+        }
+        let task_killed = match &e.task_id {
+            Some(t) => {
+                let task = self.tasks.entry(t.clone()).or_default();
+                task.cost_usd += cost;
+                task.last_ts = task.last_ts.max(e.ts_ms);
+                if is_new {
+                    task.sessions += 1;
+                }
+                task.killed
+            }
+            None => None,
+        };
+
+        let Some(s) = self.sessions.get_mut(&e.session_id) else { return Outcome::Processed };
+        if s.rules.generation != self.generation {
+            s.rules = rules.clone();
+        }
+        s.cost_usd += cost;
+        s.actions += 1;
+        s.last_ts = s.last_ts.max(e.ts_ms);
+        if s.killed {
+            return Outcome::AfterKill;
+        }
+        let parent_killed_for_tree = e
+            .parent_session_id
+            .as_ref()
+            .and_then(|p| self.sessions.get(p))
+            .is_some_and(|p| p.killed && p.children > 0 && p.alerted & Reason::SubagentFanout.bit() != 0);
+
+        // Tree-wide kills reach every session of the tree at its next event.
+        if let Some(reason) = task_killed {
+            let ev = json!({"task_id": e.task_id.as_deref(), "propagated": true});
+            let msg = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
+            self.kill(e, reason, None, ev, msg, out);
+            return Outcome::Processed;
+        }
+        if parent_killed_for_tree {
+            let ev = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
+            let msg = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
+            self.kill(e, Reason::SubagentFanout, None, ev, msg, out);
+            return Outcome::Processed;
+        }
+
+        if let Some(d) = self.check_session(e, cost, &rules) {
+            self.kill(e, d.reason, d.figures, d.evidence, d.message, out);
+            return Outcome::Processed;
+        }
+        if let Some(d) = self.check_task(e, &rules) {
+            if let Some(t) = &e.task_id {
+                if let Some(task) = self.tasks.get_mut(t) {
+                    task.killed = Some(d.reason);
+                }
+            }
+            self.kill(e, d.reason, d.figures, d.evidence, d.message, out);
+        }
+        Outcome::Processed
+    }
+
+    fn open_session(&mut self, e: &Event, shard: u32) {
+        let rules = self.resolve(&e.agent_id, &e.task_type);
+        let s = Session::new(
+            e.agent_id.clone(),
+            e.task_type.clone(),
+            e.task_id.clone(),
+            e.tenant.clone(),
+            rules,
+            shard,
+        );
+        self.sessions.insert(e.session_id.clone(), s);
+        self.stats.sessions_seen += 1;
+        let idle = self.idle_ms();
+        self.expiry.push(Reverse((e.ts_ms.saturating_add(idle), e.session_id.clone())));
+        if self.sessions.len() > self.policy.global.max_sessions as usize {
+            self.evict_oldest(&e.session_id);
+        }
+    }
+
+    fn idle_ms(&self) -> i64 {
+        self.policy.global.session_idle_minutes as i64 * 60_000
+    }
+
+    fn on_child_spawned(&mut self, e: &Event, parent: &Arc<str>, out: &mut Vec<Signal>) {
+        let Some(p) = self.sessions.get_mut(parent) else { return };
+        p.children += 1;
+        if p.killed {
+            return;
+        }
+        let (children, task_type, rules) = (p.children, p.task_type.clone(), p.rules.clone());
+        if !rules.enabled(Reason::SubagentFanout) {
+            return;
+        }
+        let t = &rules.t;
+        let normal = self.fanout_normals.get(&task_type).map(|h| h.quantiles());
+        let limit = count_limit(normal, t.step_min_sessions, t.fanout_ratio, t.fanout_min_children, t.fanout_cap_without_baseline);
+        let Some(limit) = limit else { return };
+        if (children as u64) <= limit {
+            return;
+        }
+        let tree_cost = e.task_id.as_ref().and_then(|id| self.tasks.get(id)).map(|t| t.cost_usd);
+        let p = match self.sessions.get_mut(parent) {
+            Some(p) => p,
+            None => return,
+        };
+        p.killed = true;
+        p.alerted |= Reason::SubagentFanout.bit();
+        let evidence = json!({
+            "children": children,
+            "limit": limit,
+            "normal_p95_children": normal.filter(|q| q.count >= t.step_min_sessions as u64).map(|q| q.p95),
+            "tree_cost_usd": tree_cost.map(round_usd),
+            "spawned_session_id": &*e.session_id,
+        });
+        let (agent, tt, task_id, tenant, cost, actions) =
+            (p.agent_id.clone(), p.task_type.clone(), p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions);
+        let message = format!(
+            "session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}"
+        );
+        let policy_id = self.policy.rule_id(Reason::SubagentFanout, &agent, &tt);
+        out.push(self.signal(SignalParts {
+            action: Action::Kill,
+            scope: Scope::Session,
+            session_id: Some(parent.clone()),
+            agent_id: Some(agent),
+            task_type: Some(tt),
+            task_id,
+            tenant,
+            reason: Reason::SubagentFanout,
+            trigger: e,
+            session_cost_usd: cost,
+            session_actions: actions,
+            figures: Some((children as f64, limit as f64)),
+            evidence,
+            policy_id,
+            message,
+        }));
+    }
+
+    /// Session-local decisions, in priority order; the first kill wins.
+    fn check_session(&mut self, e: &Event, cost: f64, rules: &Resolved) -> Option<Decision> {
+        let t = &rules.t;
+        let on = |r: Reason| rules.enabled(r);
+
+        // Interned before borrowing the session mutably.
+        let call = match (&e.tool, &e.args_hash) {
+            (Some(tool), Some(args)) => {
+                let tool_id = self.intern_tool(tool);
+                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                h.update(e.kind.as_str().as_bytes());
+                h.update(&[0]);
+                h.update(tool.as_bytes());
+                h.update(&[0]);
+                h.update(args.as_bytes());
+                Some(Call { sig: h.digest() as u32, tool: tool_id })
+            }
+            _ => None,
+        };
+        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(e) } else { None };
+        let step_normal = self.step_normals.get(&e.task_type).map(|h| h.quantiles());
+
+        let s = self.sessions.get_mut(&e.session_id)?;
+
+        // --- session budget
+        if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
+            return Some(Decision {
+                reason: Reason::SessionBudget,
+                figures: Some((s.cost_usd, t.session_budget_usd)),
+                evidence: json!({"ceiling_usd": t.session_budget_usd, "session_cost_usd": round_usd(s.cost_usd)}),
+                message: format!("session spend ${:.2} crossed its ceiling of ${:.2}", s.cost_usd, t.session_budget_usd),
+            });
+        }
+
+        // --- retry storm
+        s.retry_bits = (s.retry_bits << 1) | u64::from(e.status != Status::Ok);
+        if on(Reason::RetryStorm) && e.status != Status::Ok {
+            let n = recent_ones(s.retry_bits, t.retry_window.min(64));
+            if n >= t.retry_kill {
+                return Some(Decision {
+                    reason: Reason::RetryStorm,
+                    figures: Some((n as f64, t.retry_kill as f64)),
+                    evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "tool": e.tool.as_deref(), "status": e.status.as_str()}),
+                    message: format!("{n} of the last {} actions were retries or errors", t.retry_window),
+                });
+            }
+        }
+
+        // --- repeated calls and cycles
+        if let Some(c) = call {
+            s.calls.push(c, t.repeat_window as usize);
+            if on(Reason::LoopRepeat) {
+                let count = s.calls.iter_newest_first().filter(|x| x.sig == c.sig).count() as u32;
+                if count >= t.repeat_kill {
+                    let tool = self.tool_names.get(c.tool as usize).cloned();
+                    return Some(Decision {
+                        reason: Reason::LoopRepeat,
+                        figures: Some((count as f64, t.repeat_kill as f64)),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "window_calls": t.repeat_window}),
+                        message: format!(
+                            "the same call {}({}) was made {count} times in the last {} calls",
+                            tool.as_deref().unwrap_or("?"),
+                            e.args_hash.as_deref().unwrap_or(""),
+                            t.repeat_window
+                        ),
+                    });
+                }
+            }
+            if on(Reason::LoopCycle) {
+                if let Some((period, cycle)) = find_cycle(&s.calls, t.cycle_max_period as usize, t.cycle_repeats as usize) {
+                    let names: Vec<&str> = cycle
+                        .iter()
+                        .map(|c| self.tool_names.get(c.tool as usize).map(|n| &**n).unwrap_or("?"))
+                        .collect();
+                    return Some(Decision {
+                        reason: Reason::LoopCycle,
+                        figures: Some((t.cycle_repeats as f64, period as f64)),
+                        evidence: json!({"cycle": names, "period": period, "repeats": t.cycle_repeats}),
+                        message: format!("the call sequence {} repeated {} times", names.join(" → "), t.cycle_repeats),
+                    });
+                }
+            }
+        }
+
+        // --- ping-pong (per session when the event has no task)
+        if e.kind == EventKind::Handoff && e.task_id.is_none() && on(Reason::PingPong) {
+            if let Some(target) = &e.target_agent_id {
+                let n = s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                if n >= t.ping_pong_handoffs {
+                    return Some(ping_pong_decision(e, target, n, t.ping_pong_handoffs));
+                }
+            }
+        }
+
+        // --- cost per action: context growth and spikes (LLM calls)
+        if e.kind == EventKind::Llm && cost > 0.0 {
+            s.llm_calls += 1;
+            s.growth_run = if s.llm_calls > 1 && cost > s.last_llm_cost { s.growth_run + 1 } else { 0 };
+            s.last_llm_cost = cost;
+            let level = s.level;
+            let reference = baseline.as_ref().map(|b| b.1);
+            let vs_baseline = reference.is_none_or(|q| cost >= t.spike_ratio * q.p50 / NANO);
+            let vs_level = level > 0.0 && cost >= t.spike_ratio * level;
+            let spike = vs_level && vs_baseline;
+            s.spike_bits = (s.spike_bits << 1) | u64::from(spike);
+            // The session's level follows its own calls, but not its spikes:
+            // a sustained jump stays visible against where it came from.
+            if !spike {
+                let first = s.llm_calls <= t.spike_session_reference;
+                s.level = if level == 0.0 {
+                    cost
+                } else if first {
+                    level + (cost - level) / s.llm_calls as f64
+                } else {
+                    level + 0.25 * (cost - level)
+                };
+            }
+
+            if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps {
+                if let Some((scope, q)) = &baseline {
+                    let p95 = q.p95 / NANO;
+                    if cost >= t.growth_ratio * p95 && p95 > 0.0 {
+                        return Some(Decision {
+                            reason: Reason::ContextGrowth,
+                            figures: Some((cost, p95)),
+                            evidence: json!({"growing_calls": s.growth_run + 1, "cost_usd": round_usd(cost), "baseline_p95_usd": round_usd(p95), "baseline_scope": scope, "baseline_samples": q.count, "input_tokens": e.input_tokens, "cache_read_tokens": e.cache_read_tokens}),
+                            message: format!(
+                                "cost per call grew {} calls in a row to ${cost:.4}, {:.1}x the p95 of its baseline",
+                                s.growth_run + 1,
+                                cost / p95
+                            ),
+                        });
+                    }
+                }
+            }
+
+            if on(Reason::CostSpike) && spike {
+                let spiking = recent_ones(s.spike_bits, t.spike_window);
+                let base = reference.map(|q| q.p50 / NANO).filter(|b| *b > 0.0);
+                let against = base.unwrap_or(level).max(level);
+                if spiking >= t.spike_sustain && s.llm_calls > t.spike_session_reference {
+                    return Some(Decision {
+                        reason: Reason::CostSpike,
+                        figures: Some((cost, against)),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
+                        message: format!(
+                            "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
+                            cost / against,
+                            t.spike_window
+                        ),
+                    });
+                }
+                if s.alerted & Reason::CostSpike.bit() == 0 {
+                    s.alerted |= Reason::CostSpike.bit();
+                    return Some(Decision {
+                        reason: Reason::CostSpike,
+                        figures: Some((cost, against)),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
+                        message: format!("one call cost ${cost:.4}, {:.1}x its normal", cost / against),
+                    });
+                }
+            }
+        }
+
+        // --- step runaway against the task type's normal
+        if on(Reason::StepRunaway) {
+            let limit = count_limit(step_normal, t.step_min_sessions, t.step_ratio, t.step_min_actions, t.step_cap_without_baseline);
+            if let Some(limit) = limit {
+                if s.actions > limit {
+                    return Some(Decision {
+                        reason: Reason::StepRunaway,
+                        figures: Some((s.actions as f64, limit as f64)),
+                        evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_p95_actions": step_normal.filter(|q| q.count >= t.step_min_sessions as u64).map(|q| q.p95), "normal_sessions": step_normal.map(|q| q.count).unwrap_or(0)}),
+                        message: format!("session took {} actions, above the limit of {limit} for task type {}", s.actions, e.task_type),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Decisions about the whole sub-agent tree (one task id).
+    fn check_task(&mut self, e: &Event, rules: &Resolved) -> Option<Decision> {
+        let t = &rules.t;
+        let task_id = e.task_id.as_ref()?;
+        let task = self.tasks.get_mut(task_id)?;
+        if rules.enabled(Reason::TaskBudget) && t.task_budget_usd > 0.0 && task.cost_usd > t.task_budget_usd {
+            return Some(Decision {
+                reason: Reason::TaskBudget,
+                figures: Some((task.cost_usd, t.task_budget_usd)),
+                evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
+                message: format!("task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}", task.cost_usd, task.sessions, t.task_budget_usd),
+            });
+        }
+        if e.kind == EventKind::Handoff && rules.enabled(Reason::PingPong) {
+            if let Some(target) = &e.target_agent_id {
+                let n = task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                if n >= t.ping_pong_handoffs {
+                    return Some(ping_pong_decision(e, target, n, t.ping_pong_handoffs));
+                }
+            }
+        }
+        None
+    }
+
+    /// The most specific mature cost baseline for the event, after
+    /// recording the event into all of them.
+    fn baseline_for(&mut self, e: &Event) -> Option<(&'static str, Quantiles)> {
+        let g = &self.policy.global;
+        let min = g.baseline_min_samples as u64;
+        let window_ms = g.baseline_window_hours as i64 * 3_600_000;
+        let buckets = g.baseline_buckets as usize;
+        let keys = [
+            BaselineKey::AgentTask(e.agent_id.clone(), e.task_type.clone()),
+            BaselineKey::TaskType(e.task_type.clone()),
+            BaselineKey::Fleet,
+        ];
+        let mut found = None;
+        for k in keys {
+            if found.is_some() {
+                break;
+            }
+            if let Some(b) = self.baselines.get_mut(&k) {
+                b.last_used = self.tick;
+                let q = b.hist.quantiles();
+                if q.count >= min {
+                    found = Some((k.scope_name(), q));
+                }
+            } else {
+                // Created now so the event can be recorded after the check.
+                if self.baselines.len() >= self.policy.global.max_baselines as usize {
+                    self.evict_baseline();
+                }
+                self.baselines.insert(k, Baseline { hist: RollingHistogram::new(window_ms, buckets), last_used: self.tick });
+            }
+        }
+        let _ = buckets;
+        found
+    }
+
+    /// Records a priced LLM call into its baselines, unless it is an
+    /// outlier the session flagged (baselines stay robust to what they flag).
+    fn record_baselines(&mut self, e: &Event, cost: f64) {
+        let v = to_nano(cost);
+        let keys = [
+            BaselineKey::AgentTask(e.agent_id.clone(), e.task_type.clone()),
+            BaselineKey::TaskType(e.task_type.clone()),
+            BaselineKey::Fleet,
+        ];
+        for k in keys {
+            if let Some(b) = self.baselines.get_mut(&k) {
+                b.hist.record(e.ts_ms, v);
+            }
+        }
+    }
+
+    fn evict_baseline(&mut self) {
+        // Least recently used; ties broken by key order for determinism.
+        let victim = self
+            .baselines
+            .iter()
+            .filter(|(k, _)| !matches!(k, BaselineKey::Fleet))
+            .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| format!("{:?}", a.0).cmp(&format!("{:?}", b.0))))
+            .map(|(k, _)| k.clone());
+        if let Some(k) = victim {
+            self.baselines.remove(&k);
+            self.stats.baselines_evicted += 1;
+        }
+    }
+
+    fn kill(&mut self, e: &Event, reason: Reason, figures: Option<(f64, f64)>, evidence: serde_json::Value, message: String, out: &mut Vec<Signal>) {
+        let Some(s) = self.sessions.get_mut(&e.session_id) else { return };
+        let alert_only = evidence.get("alert_only").and_then(|v| v.as_bool()).unwrap_or(false);
+        if !alert_only {
+            s.killed = true;
+        }
+        let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions, s.task_id.clone(), s.tenant.clone());
+        let policy_id = self.policy.rule_id(reason, &e.agent_id, &e.task_type);
+        out.push(self.signal(SignalParts {
+            action: if alert_only { Action::Alert } else { Action::Kill },
+            scope: Scope::Session,
+            session_id: Some(e.session_id.clone()),
+            agent_id: Some(e.agent_id.clone()),
+            task_type: Some(e.task_type.clone()),
+            task_id,
+            tenant,
+            reason,
+            trigger: e,
+            session_cost_usd: cost,
+            session_actions: actions,
+            figures,
+            evidence,
+            policy_id,
+            message,
+        }));
+    }
+
+    // -----------------------------------------------------------------
+    // Agent and fleet scope
+
+    fn agent_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
+        let rules = self.resolve(&e.agent_id, &e.task_type);
+        if !rules.enabled(Reason::AgentBudget) || rules.t.agent_budget_usd <= 0.0 {
+            return;
+        }
+        let window_min = self.policy.global.agent_window_minutes as i64;
+        let a = self.agents.entry(e.agent_id.clone()).or_insert_with(|| AgentWindow {
+            spend: RollingSum::new(window_min * 60_000, 60),
+            paused_until: i64::MIN,
+        });
+        let spend = a.spend.add(e.ts_ms, cost);
+        if spend <= rules.t.agent_budget_usd || e.ts_ms < a.paused_until {
+            return;
+        }
+        a.paused_until = e.ts_ms + window_min * 60_000;
+        let budget = rules.t.agent_budget_usd;
+        let (sc, sa) = self.session_figures(&e.session_id);
+        let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
+        out.push(self.signal(SignalParts {
+            action: Action::Pause,
+            scope: Scope::Agent,
+            session_id: Some(e.session_id.clone()),
+            agent_id: Some(e.agent_id.clone()),
+            task_type: None,
+            task_id: None,
+            tenant: e.tenant.clone(),
+            reason: Reason::AgentBudget,
+            trigger: e,
+            session_cost_usd: sc,
+            session_actions: sa,
+            figures: Some((spend, budget)),
+            evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget}),
+            policy_id,
+            message: format!("agent {} spent ${spend:.2} in the last {window_min} minutes, above its budget of ${budget:.2}", e.agent_id),
+        }));
+    }
+
+    fn fleet_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
+        let g = self.policy.global.clone();
+        let spend = self.fleet.spend.add(e.ts_ms, cost);
+        if g.fleet_budget_usd <= 0.0 {
+            return;
+        }
+        let share = spend / g.fleet_budget_usd;
+        // Hysteresis: an episode ends once spend falls well below throttle.
+        if share < g.fleet_throttle_at * 0.9 {
+            self.fleet.level = 0;
+        }
+        let (level, action) = if share >= g.fleet_pause_at {
+            (2, Action::Pause)
+        } else if share >= g.fleet_throttle_at {
+            (1, Action::Throttle)
+        } else {
+            return;
+        };
+        if level <= self.fleet.level {
+            return;
+        }
+        self.fleet.level = level;
+        let at = if level == 2 { g.fleet_pause_at } else { g.fleet_throttle_at };
+        let (sc, sa) = self.session_figures(&e.session_id);
+        out.push(self.signal(SignalParts {
+            action,
+            scope: Scope::Fleet,
+            session_id: None,
+            agent_id: None,
+            task_type: None,
+            task_id: None,
+            tenant: None,
+            reason: Reason::FleetBudget,
+            trigger: e,
+            session_cost_usd: sc,
+            session_actions: sa,
+            figures: Some((spend, g.fleet_budget_usd)),
+            evidence: json!({"level": at, "window_minutes": g.fleet_window_minutes, "spend_usd": round_usd(spend), "budget_usd": g.fleet_budget_usd, "trigger_session_id": &*e.session_id}),
+            policy_id: "global/fleet_budget".to_string(),
+            message: format!(
+                "fleet spent ${spend:.2} in the last {} minutes, {:.0}% of its ${:.2} budget: {}",
+                g.fleet_window_minutes,
+                share * 100.0,
+                g.fleet_budget_usd,
+                action.as_str()
+            ),
+        }));
+    }
+
+    fn session_figures(&self, session_id: &str) -> (f64, u64) {
+        self.sessions.get(session_id).map(|s| (s.cost_usd, s.actions)).unwrap_or((0.0, 0))
+    }
+
+    // -----------------------------------------------------------------
+    // Eviction
+
+    fn evict_idle(&mut self) {
+        let idle = self.idle_ms();
+        while let Some(Reverse((deadline, _))) = self.expiry.peek() {
+            if *deadline > self.watermark {
+                break;
+            }
+            let Some(Reverse((_, id))) = self.expiry.pop() else { break };
+            let last = match self.sessions.get(&id) {
+                Some(s) => s.last_ts,
+                None => continue,
+            };
+            if last.saturating_add(idle) > self.watermark {
+                self.expiry.push(Reverse((last.saturating_add(idle), id)));
+                continue;
+            }
+            self.finish_session(&id);
+            self.stats.sessions_evicted_idle += 1;
+        }
+        // Trees idle past the same horizon are done too.
+        if self.tick % 4096 == 0 {
+            let horizon = self.watermark.saturating_sub(idle);
+            self.tasks.retain(|_, t| t.last_ts > horizon);
+        }
+    }
+
+    /// Evicts the least recently active session (cap reached).
+    fn evict_oldest(&mut self, keep: &Arc<str>) {
+        let idle = self.idle_ms();
+        while let Some(Reverse((_, id))) = self.expiry.pop() {
+            let last = match self.sessions.get(&id) {
+                Some(s) => s.last_ts,
+                None => continue,
+            };
+            if &id == keep {
+                self.expiry.push(Reverse((last.saturating_add(idle), id)));
+                continue;
+            }
+            // Stale heap entry: the session moved on since; requeue unless it is the oldest.
+            if let Some(Reverse((next, _))) = self.expiry.peek() {
+                if last.saturating_add(idle) > *next {
+                    self.expiry.push(Reverse((last.saturating_add(idle), id)));
+                    continue;
+                }
+            }
+            self.finish_session(&id);
+            self.stats.sessions_evicted_cap += 1;
+            return;
+        }
+    }
+
+    /// A session ended: learn its length and fan-out, then forget it.
+    fn finish_session(&mut self, id: &Arc<str>) {
+        let Some(s) = self.sessions.remove(id) else { return };
+        if s.killed {
+            let _ = self.killed_evicted.seen(xxh3_64(id.as_bytes()));
+            return;
+        }
+        let g = &self.policy.global;
+        let window_ms = g.baseline_window_hours as i64 * 3_600_000;
+        let buckets = g.baseline_buckets as usize;
+        let max = g.max_baselines as usize;
+        if self.step_normals.len() < max || self.step_normals.contains_key(&s.task_type) {
+            self.step_normals
+                .entry(s.task_type.clone())
+                .or_insert_with(|| RollingHistogram::new(window_ms, buckets))
+                .record(s.last_ts, s.actions);
+        }
+        if s.children > 0 && (self.fanout_normals.len() < max || self.fanout_normals.contains_key(&s.task_type)) {
+            self.fanout_normals
+                .entry(s.task_type.clone())
+                .or_insert_with(|| RollingHistogram::new(window_ms, buckets))
+                .record(s.last_ts, s.children as u64);
+        }
+    }
+
+    /// Approximate bytes of detector state, for the memory harness.
+    pub fn approx_state_bytes(&self) -> usize {
+        let sessions: usize = self
+            .sessions
+            .iter()
+            .map(|(k, s)| std::mem::size_of::<(Arc<str>, Session)>() + k.len() + 16 + s.heap_bytes())
+            .sum();
+        let baselines: usize = self.baselines.values().map(|b| b.hist.heap_bytes() + 64).sum();
+        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16
+    }
+
+    fn signal(&self, p: SignalParts<'_>) -> Signal {
+        let subject = p.session_id.as_deref().or(p.agent_id.as_deref()).unwrap_or("fleet");
+        let id = signal_id(&[
+            p.action.as_str(),
+            p.scope.as_str(),
+            subject,
+            p.reason.as_str(),
+            &p.trigger.event_id,
+            &p.policy_id,
+        ]);
+        let (observed, baseline, ratio) = match p.figures {
+            Some((o, b)) => {
+                let ratio = if b > 0.0 { Some(round_ratio(o / b)) } else { None };
+                (Some(round_usd(o)), Some(round_usd(b)), ratio)
+            }
+            None => (None, None, None),
+        };
+        Signal {
+            v: 1,
+            signal_id: id,
+            action: p.action,
+            scope: p.scope,
+            session_id: p.session_id,
+            agent_id: p.agent_id,
+            task_type: p.task_type,
+            task_id: p.task_id,
+            tenant: p.tenant,
+            reason: p.reason,
+            trigger_event_id: p.trigger.event_id.clone(),
+            event_ts: format_rfc3339_ms(p.trigger.ts_ms),
+            emitted_at: None,
+            session_cost_usd: round_usd(p.session_cost_usd),
+            session_actions: p.session_actions,
+            observed,
+            baseline,
+            ratio,
+            evidence: p.evidence,
+            policy_id: p.policy_id,
+            policy_version: self.policy.version.clone(),
+            message: p.message,
+            event_ts_ms: p.trigger.ts_ms,
+        }
+    }
+}
+
+struct SignalParts<'a> {
+    action: Action,
+    scope: Scope,
+    session_id: Option<Arc<str>>,
+    agent_id: Option<Arc<str>>,
+    task_type: Option<Arc<str>>,
+    task_id: Option<Arc<str>>,
+    tenant: Option<Arc<str>>,
+    reason: Reason,
+    trigger: &'a Event,
+    session_cost_usd: f64,
+    session_actions: u64,
+    figures: Option<(f64, f64)>,
+    evidence: serde_json::Value,
+    policy_id: String,
+    message: String,
+}
+
+struct Decision {
+    reason: Reason,
+    figures: Option<(f64, f64)>,
+    evidence: serde_json::Value,
+    message: String,
+}
+
+fn ping_pong_decision(e: &Event, target: &Arc<str>, n: u32, limit: u32) -> Decision {
+    Decision {
+        reason: Reason::PingPong,
+        figures: Some((n as f64, limit as f64)),
+        evidence: json!({"agents": [&*e.agent_id, &**target], "alternating_handoffs": n, "limit": limit, "task_id": e.task_id.as_deref()}),
+        message: format!("work was handed back and forth between {} and {target} {n} times in a row", e.agent_id),
+    }
+}
+
+/// The count above which a session is a runaway: `ratio × p95` of its
+/// task type's normal once that normal is mature, never below `floor`;
+/// `cap` while it is young (0: no limit yet).
+fn count_limit(normal: Option<Quantiles>, min_sessions: u32, ratio: f64, floor: u32, cap: u32) -> Option<u64> {
+    match normal {
+        Some(q) if q.count >= min_sessions as u64 => Some(((ratio * q.p95).ceil() as u64).max(floor as u64)),
+        _ if cap > 0 => Some((cap as u64).max(floor as u64)),
+        _ => None,
+    }
+}
+
+/// A cycle: the newest `period × repeats` calls are one sequence of
+/// `period` calls, with at least two distinct calls, repeated.
+fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> Option<(usize, Vec<Call>)> {
+    let recent: Vec<Call> = calls.iter_newest_first().take(max_period * repeats).collect();
+    for period in 2..=max_period {
+        let need = period * repeats;
+        if recent.len() < need {
+            break;
+        }
+        if recent[period].sig != recent[0].sig {
+            continue;
+        }
+        let periodic = (period..need).all(|i| recent[i].sig == recent[i - period].sig);
+        if !periodic {
+            continue;
+        }
+        let first = recent[0].sig;
+        if recent[..period].iter().all(|c| c.sig == first) {
+            continue; // one call repeated: that is loop_repeat's
+        }
+        // A shorter period that also fits was tried first; report the sequence oldest-first.
+        let mut cycle: Vec<Call> = recent[..period].to_vec();
+        cycle.reverse();
+        return Some((period, cycle));
+    }
+    None
+}
+
+impl Detector {
+    /// Feeds a processed LLM call into its baselines unless the call was an
+    /// outlier its session flagged, or the session is killed.
+    fn learn(&mut self, e: &Event, cost: f64) {
+        if e.kind != EventKind::Llm || cost <= 0.0 {
+            return;
+        }
+        let flagged = match self.sessions.get(&e.session_id) {
+            Some(s) => s.killed || (s.spike_bits & 1 == 1),
+            None => true,
+        };
+        if !flagged {
+            self.record_baselines(e, cost);
+        }
+    }
+}

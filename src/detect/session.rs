@@ -1,0 +1,157 @@
+//! Per-session detection state: the few bounded rings and counters each
+//! session-scope detector needs, kept small because a fleet has millions.
+//!
+//! Owns: the session-local loop signatures (repeat, cycle), retry bits,
+//! cost level and spike history, context-growth run. Does not own:
+//! baselines or anything shared across sessions (see `detect`).
+
+use std::sync::Arc;
+
+use super::Resolved;
+
+/// One remembered call: a 32-bit signature of (kind, tool, args_hash) and
+/// the interned id of its tool (for evidence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Call {
+    pub sig: u32,
+    pub tool: u32,
+}
+
+/// Bounded ring of the most recent calls with a tool and arguments.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallRing {
+    calls: Vec<Call>,
+    next: usize,
+    cap: usize,
+}
+
+impl CallRing {
+    pub fn push(&mut self, c: Call, cap: usize) {
+        if self.cap != cap {
+            // Policy changed the window: keep the newest calls that fit.
+            let mut recent: Vec<Call> = self.iter_newest_first().take(cap).collect();
+            recent.reverse();
+            self.calls = recent;
+            self.next = self.calls.len() % cap.max(1);
+            self.cap = cap;
+        }
+        if self.calls.len() < cap {
+            self.calls.push(c);
+            self.next = self.calls.len() % cap;
+        } else {
+            self.calls[self.next] = c;
+            self.next = (self.next + 1) % cap;
+        }
+    }
+
+    /// Calls from the newest backwards.
+    pub fn iter_newest_first(&self) -> impl Iterator<Item = Call> + '_ {
+        let n = self.calls.len();
+        let start = if n == 0 { 0 } else { (self.next + n - 1) % n };
+        (0..n).map(move |i| self.calls[(start + n - i) % n])
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.calls.capacity() * std::mem::size_of::<Call>()
+    }
+}
+
+/// Alternation of handoffs between two agents in one conversation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PingPong {
+    /// Hashes of the last handoff's source and target agents.
+    pub last_from: u64,
+    pub last_to: u64,
+    pub alternations: u32,
+}
+
+impl PingPong {
+    /// Records a handoff and returns how many consecutive alternating
+    /// handoffs between the same two agents have now been seen.
+    pub fn record(&mut self, from: u64, to: u64) -> u32 {
+        if self.alternations > 0 && from == self.last_to && to == self.last_from {
+            self.alternations += 1;
+        } else {
+            self.alternations = 1;
+        }
+        self.last_from = from;
+        self.last_to = to;
+        self.alternations
+    }
+}
+
+/// Everything the detector keeps per live session.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub agent_id: Arc<str>,
+    pub task_type: Arc<str>,
+    pub task_id: Option<Arc<str>>,
+    pub tenant: Option<Arc<str>>,
+    pub rules: Arc<Resolved>,
+    pub cost_usd: f64,
+    pub actions: u64,
+    pub last_ts: i64,
+    /// Shard (e.g. Kafka partition) the session's events come from.
+    pub shard: u32,
+    pub killed: bool,
+    /// Reasons already alerted on (bit per `Reason`).
+    pub alerted: u16,
+    pub children: u32,
+    /// Status bits of recent actions, newest in bit 0: 1 = error/retry.
+    pub retry_bits: u64,
+    /// Spike flags of recent LLM calls, newest in bit 0.
+    pub spike_bits: u64,
+    /// Slow moving level of this session's LLM call cost (USD); 0 = none yet.
+    pub level: f64,
+    pub llm_calls: u32,
+    /// Cost of the previous LLM call and the run of increases ending at it.
+    pub last_llm_cost: f64,
+    pub growth_run: u32,
+    pub calls: CallRing,
+    pub ping_pong: PingPong,
+}
+
+impl Session {
+    pub fn new(
+        agent_id: Arc<str>,
+        task_type: Arc<str>,
+        task_id: Option<Arc<str>>,
+        tenant: Option<Arc<str>>,
+        rules: Arc<Resolved>,
+        shard: u32,
+    ) -> Session {
+        Session {
+            agent_id,
+            task_type,
+            task_id,
+            tenant,
+            rules,
+            cost_usd: 0.0,
+            actions: 0,
+            last_ts: i64::MIN,
+            shard,
+            killed: false,
+            alerted: 0,
+            children: 0,
+            retry_bits: 0,
+            spike_bits: 0,
+            level: 0.0,
+            llm_calls: 0,
+            last_llm_cost: 0.0,
+            growth_run: 0,
+            calls: CallRing::default(),
+            ping_pong: PingPong::default(),
+        }
+    }
+
+    /// Heap bytes owned by this session alone (shared strings excluded).
+    pub fn heap_bytes(&self) -> usize {
+        self.calls.heap_bytes()
+    }
+}
+
+/// Ones among the lowest `n` bits.
+pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
+    let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    (bits & mask).count_ones()
+}

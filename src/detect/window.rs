@@ -1,0 +1,225 @@
+//! Rolling event-time windows: a bucketed sum (spend per agent, per fleet)
+//! and a bucketed HdrHistogram (cost and length baselines).
+//!
+//! Owns: bucket rotation on event time, bounded memory, quantile caching.
+//! Both windows advance only with the timestamps they are given; nothing
+//! here reads a clock.
+
+use std::collections::VecDeque;
+
+use hdrhistogram::Histogram;
+
+/// Sum of values over the last `buckets × bucket_ms` of event time.
+#[derive(Debug, Clone)]
+pub struct RollingSum {
+    bucket_ms: i64,
+    values: Box<[f64]>,
+    /// Bucket number (ts / bucket_ms) of the newest bucket.
+    head: i64,
+}
+
+impl RollingSum {
+    pub fn new(window_ms: i64, buckets: usize) -> RollingSum {
+        let buckets = buckets.max(1);
+        RollingSum {
+            bucket_ms: (window_ms / buckets as i64).max(1),
+            values: vec![0.0; buckets].into_boxed_slice(),
+            head: i64::MIN,
+        }
+    }
+
+    fn advance_to(&mut self, bucket: i64) {
+        let n = self.values.len() as i64;
+        if self.head == i64::MIN || bucket - self.head >= n {
+            self.values.iter_mut().for_each(|v| *v = 0.0);
+            self.head = bucket;
+            return;
+        }
+        while self.head < bucket {
+            self.head += 1;
+            self.values[self.head.rem_euclid(n) as usize] = 0.0;
+        }
+    }
+
+    /// Adds `x` at event time `ts_ms`; values older than the window are
+    /// dropped. Returns the window's sum after the add.
+    pub fn add(&mut self, ts_ms: i64, x: f64) -> f64 {
+        let b = ts_ms.div_euclid(self.bucket_ms);
+        if self.head == i64::MIN || b > self.head {
+            self.advance_to(b);
+        }
+        let n = self.values.len() as i64;
+        if b > self.head - n {
+            self.values[b.rem_euclid(n) as usize] += x;
+        }
+        self.sum()
+    }
+
+    pub fn sum(&self) -> f64 {
+        self.values.iter().sum()
+    }
+}
+
+/// Quantiles cached from a [`RollingHistogram`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Quantiles {
+    pub count: u64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// An HdrHistogram over a rolling event-time window, kept as one histogram
+/// per sub-window plus their running total, with quantiles cached between
+/// refreshes so a lookup costs no scan. Values are scaled integers (the
+/// caller picks the unit); one significant digit (~6% relative error) is
+/// ample for ratio thresholds and keeps each histogram around a kilobyte.
+#[derive(Debug, Clone)]
+pub struct RollingHistogram {
+    bucket_ms: i64,
+    max_buckets: usize,
+    buckets: VecDeque<(i64, Histogram<u32>)>,
+    total: Histogram<u32>,
+    cached: Quantiles,
+    since_refresh: u32,
+}
+
+fn new_hist() -> Histogram<u32> {
+    // Auto-resizing with lowest discernible value 1: construction only
+    // fails for invalid bounds, which these constants are not.
+    let mut h = Histogram::new(1).expect("valid histogram bounds");
+    h.auto(true);
+    h
+}
+
+impl RollingHistogram {
+    pub fn new(window_ms: i64, buckets: usize) -> RollingHistogram {
+        let buckets = buckets.max(1);
+        RollingHistogram {
+            bucket_ms: (window_ms / buckets as i64).max(1),
+            max_buckets: buckets,
+            buckets: VecDeque::with_capacity(buckets),
+            total: new_hist(),
+            cached: Quantiles::default(),
+            since_refresh: 0,
+        }
+    }
+
+    /// Records `value` (≥ 1 after clamping) at event time `ts_ms`.
+    pub fn record(&mut self, ts_ms: i64, value: u64) {
+        let value = value.max(1);
+        let b = ts_ms.div_euclid(self.bucket_ms);
+        let newest = self.buckets.back().map(|(n, _)| *n);
+        let idx = match newest {
+            Some(n) if b <= n => {
+                // Late event: into its own sub-window if still held.
+                match self.buckets.iter().position(|(bn, _)| *bn == b) {
+                    Some(i) => Some(i),
+                    None if b > self.buckets.front().map(|f| f.0).unwrap_or(i64::MAX) => {
+                        // A gap sub-window that was never created: use the next older held one.
+                        self.buckets.iter().rposition(|(bn, _)| *bn < b)
+                    }
+                    None => None,
+                }
+            }
+            _ => {
+                self.buckets.push_back((b, new_hist()));
+                self.expire(b);
+                Some(self.buckets.len() - 1)
+            }
+        };
+        let Some(i) = idx else { return };
+        if self.buckets[i].1.record(value).is_ok() && self.total.record(value).is_ok() {
+            self.since_refresh += 1;
+        }
+        let count = self.total.len();
+        if self.since_refresh >= 64 || (count <= 512 && self.since_refresh >= 8) {
+            self.refresh();
+        }
+    }
+
+    fn expire(&mut self, newest: i64) {
+        let mut changed = false;
+        while let Some((n, _)) = self.buckets.front() {
+            if *n > newest - self.max_buckets as i64 {
+                break;
+            }
+            if let Some((_, h)) = self.buckets.pop_front() {
+                // `total` holds every value of `h`, so its range covers h's.
+                let _ = self.total.subtract(&h);
+                changed = true;
+            }
+        }
+        if changed {
+            self.refresh();
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.since_refresh = 0;
+        let count = self.total.len();
+        if count == 0 {
+            self.cached = Quantiles::default();
+            return;
+        }
+        self.cached = Quantiles {
+            count,
+            p50: self.total.value_at_quantile(0.50) as f64,
+            p95: self.total.value_at_quantile(0.95) as f64,
+            p99: self.total.value_at_quantile(0.99) as f64,
+        };
+    }
+
+    /// The cached quantiles (refreshed every few records).
+    pub fn quantiles(&self) -> Quantiles {
+        self.cached
+    }
+
+    /// Samples currently in the window (exact, not cached).
+    pub fn len(&self) -> u64 {
+        self.total.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total.is_empty()
+    }
+
+    /// Approximate heap bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        let per = |h: &Histogram<u32>| h.distinct_values() * 4 + 128;
+        per(&self.total) + self.buckets.iter().map(|(_, h)| per(h)).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rolling_sum_forgets_old_buckets() {
+        let mut s = RollingSum::new(60_000, 6);
+        s.add(0, 1.0);
+        s.add(30_000, 2.0);
+        assert_eq!(s.sum(), 3.0);
+        s.add(65_000, 4.0);
+        assert_eq!(s.sum(), 6.0); // bucket 0 (0..10s) dropped
+        s.add(200_000, 1.0);
+        assert_eq!(s.sum(), 1.0);
+    }
+
+    #[test]
+    fn rolling_histogram_quantiles_and_expiry() {
+        let mut h = RollingHistogram::new(3_600_000, 6);
+        for i in 0..1000 {
+            h.record(i, 100);
+        }
+        assert!((h.quantiles().p50 - 100.0).abs() <= 6.0);
+        // Two windows later everything old is gone.
+        for i in 0..100 {
+            h.record(8_000_000 + i, 1000);
+        }
+        h.refresh();
+        assert_eq!(h.len(), 100);
+        assert!((h.quantiles().p50 - 1000.0).abs() <= 64.0, "{:?}", h.quantiles());
+    }
+}

@@ -1,0 +1,110 @@
+//! One record in, everything it causes out: decode, price, detect. The
+//! file and Kafka shells both drive this, so they make the same decisions.
+//!
+//! Owns: the per-record pipeline and the dead-letter record. Does not own:
+//! where records come from or where outputs go (no I/O here either).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::detect::{Detector, Outcome};
+use crate::event::{decode, DecodeError, Event};
+use crate::policy::Policy;
+use crate::pricing::{Catalog, CostSource, UnknownModel};
+use crate::signal::Signal;
+
+/// Where a record came from, for dead letters and the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SourcePos {
+    File { file: String, line: u64 },
+    Kafka { topic: String, partition: i32, offset: i64 },
+}
+
+/// A record that could not be processed: kept whole, never dropped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetter {
+    /// The raw record as text (lossy only where it was not UTF-8).
+    pub raw: String,
+    pub reason: &'static str,
+    pub error: String,
+    pub source: SourcePos,
+}
+
+impl DeadLetter {
+    pub fn new(raw: &[u8], err: &DecodeError, source: SourcePos) -> DeadLetter {
+        DeadLetter { raw: String::from_utf8_lossy(raw).into_owned(), reason: err.code(), error: err.to_string(), source }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// An event with the cost it was counted at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedEvent {
+    pub event: Event,
+    pub cost_usd: f64,
+    pub cost_source: CostSource,
+    pub outcome: Outcome,
+}
+
+/// What one record became.
+#[derive(Debug)]
+pub enum Processed {
+    Event(PricedEvent),
+    Dead(DeadLetter),
+}
+
+/// Decoder, price catalog and detector together.
+pub struct Engine {
+    catalog: Catalog,
+    detector: Detector,
+    unknown_models: Vec<Arc<str>>,
+}
+
+impl Engine {
+    pub fn new(catalog: Catalog, policy: Arc<Policy>) -> Engine {
+        Engine { catalog, detector: Detector::new(policy), unknown_models: Vec::new() }
+    }
+
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    pub fn detector_mut(&mut self) -> &mut Detector {
+        &mut self.detector
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Models priced at the fallback rate because the catalog lacks them,
+    /// in the order first seen.
+    pub fn unknown_models(&self) -> &[Arc<str>] {
+        &self.unknown_models
+    }
+
+    /// Decodes, prices and checks one raw record. Signals are appended to
+    /// `signals`.
+    pub fn process_record(&mut self, raw: &[u8], source: SourcePos, shard: u32, signals: &mut Vec<Signal>) -> Processed {
+        match decode(raw) {
+            Ok(event) => Processed::Event(self.process_event(event, shard, signals)),
+            Err(err) => Processed::Dead(DeadLetter::new(raw, &err, source)),
+        }
+    }
+
+    /// Prices and checks one decoded event.
+    pub fn process_event(&mut self, event: Event, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
+        let (priced, unknown) = self.catalog.price(&event);
+        if let Some(UnknownModel(m)) = unknown {
+            tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog; priced at the fallback rate (never as free)");
+            self.unknown_models.push(m);
+        }
+        let outcome = self.detector.process_in_shard(&event, priced.cost_usd, shard, signals);
+        PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome }
+    }
+}

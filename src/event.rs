@@ -1,0 +1,649 @@
+//! Usage events (contract §1): the decoded form the detector consumes, and
+//! the decoder that turns one raw record into an [`Event`] or a typed
+//! [`DecodeError`] destined for the dead-letter output.
+//!
+//! Owns: field validation, timestamp parsing, defaults, the OpenTelemetry
+//! GenAI attribute aliases. Does not own: pricing (see `pricing`), the
+//! source position of a record (the shell attaches it to dead letters).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// What one action was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Llm,
+    Tool,
+    Handoff,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Llm => "llm",
+            EventKind::Tool => "tool",
+            EventKind::Handoff => "handoff",
+        }
+    }
+}
+
+/// Outcome of the action as reported by the agent runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Error,
+    Retry,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+            Status::Retry => "retry",
+        }
+    }
+}
+
+/// One decoded, validated usage event. Strings that repeat across events
+/// (agent, task type, model, ...) are `Arc<str>` so the detector can keep
+/// them without copying.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub v: u32,
+    pub event_id: Arc<str>,
+    /// Event time, epoch milliseconds UTC.
+    pub ts_ms: i64,
+    pub session_id: Arc<str>,
+    pub agent_id: Arc<str>,
+    pub task_type: Arc<str>,
+    pub task_id: Option<Arc<str>>,
+    pub parent_session_id: Option<Arc<str>>,
+    pub tenant: Option<Arc<str>>,
+    pub team: Option<Arc<str>>,
+    pub feature: Option<Arc<str>>,
+    pub env: Option<Arc<str>>,
+    pub labels: BTreeMap<String, String>,
+    pub kind: EventKind,
+    pub model: Option<Arc<str>>,
+    pub provider: Option<Arc<str>>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// Cost reported by the producer; when `Some` it is the truth.
+    pub cost_usd: Option<f64>,
+    pub tool: Option<Arc<str>>,
+    pub args_hash: Option<Arc<str>>,
+    pub target_agent_id: Option<Arc<str>>,
+    pub status: Status,
+    pub latency_ms: Option<u64>,
+}
+
+/// Why a record could not become an [`Event`]. The `code` is a stable,
+/// machine-readable reason (used in DLQ headers and metrics labels).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not valid UTF-8")]
+    NotUtf8,
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("required field `{0}` is missing")]
+    MissingField(&'static str),
+    #[error("field `{field}` is invalid: {detail}")]
+    InvalidField { field: &'static str, detail: String },
+    #[error("unknown kind `{0}` (expected llm, tool or handoff)")]
+    UnknownKind(String),
+    #[error("unknown status `{0}` (expected ok, error or retry)")]
+    UnknownStatus(String),
+    #[error("unsupported schema version {0} (this build reads v1)")]
+    UnsupportedVersion(u64),
+    #[error("empty record")]
+    Empty,
+}
+
+impl DecodeError {
+    /// Stable reason code for dead letters and metric labels.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecodeError::NotUtf8 => "not_utf8",
+            DecodeError::NotJson(_) => "not_json",
+            DecodeError::NotObject => "not_object",
+            DecodeError::MissingField(_) => "missing_field",
+            DecodeError::InvalidField { .. } => "invalid_field",
+            DecodeError::UnknownKind(_) => "unknown_kind",
+            DecodeError::UnknownStatus(_) => "unknown_status",
+            DecodeError::UnsupportedVersion(_) => "unsupported_version",
+            DecodeError::Empty => "empty",
+        }
+    }
+}
+
+/// Decodes one record (a Kafka message value or an NDJSON line, without
+/// its line terminator).
+pub fn decode(raw: &[u8]) -> Result<Event, DecodeError> {
+    let text = std::str::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if !text.starts_with('{') {
+        // serde_json would say "invalid type", which reads worse than this.
+        return match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => Err(DecodeError::NotObject),
+            Err(e) => Err(DecodeError::NotJson(e.to_string())),
+        };
+    }
+    let wire: Wire<'_> = serde_json::from_str(text).map_err(|e| {
+        // Field-level errors are raised through `de::Error::custom` with a
+        // marker so they map back to typed variants.
+        let msg = e.to_string();
+        match FieldFault::parse(&msg) {
+            Some(f) => f.into_error(),
+            None => DecodeError::NotJson(msg),
+        }
+    })?;
+    wire.into_event()
+}
+
+// ---------------------------------------------------------------------------
+// Wire form. Strings are borrowed where the JSON has no escapes.
+
+#[derive(Default)]
+struct Wire<'a> {
+    v: Option<u64>,
+    event_id: Option<Cow<'a, str>>,
+    ts: Option<i64>,
+    session_id: Option<Cow<'a, str>>,
+    agent_id: Option<Cow<'a, str>>,
+    task_type: Option<Cow<'a, str>>,
+    task_id: Option<Cow<'a, str>>,
+    parent_session_id: Option<Cow<'a, str>>,
+    tenant: Option<Cow<'a, str>>,
+    team: Option<Cow<'a, str>>,
+    feature: Option<Cow<'a, str>>,
+    env: Option<Cow<'a, str>>,
+    labels: Option<BTreeMap<String, String>>,
+    kind: Option<EventKind>,
+    model: Option<Cow<'a, str>>,
+    provider: Option<Cow<'a, str>>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_read_tokens: Option<u64>,
+    cache_write_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
+    cost_usd: Option<f64>,
+    tool: Option<Cow<'a, str>>,
+    args_hash: Option<Cow<'a, str>>,
+    target_agent_id: Option<Cow<'a, str>>,
+    status: Option<Status>,
+    latency_ms: Option<u64>,
+}
+
+/// A field-level fault carried through serde's string errors.
+struct FieldFault {
+    tag: String,
+    field: String,
+    detail: String,
+}
+
+const FAULT_MARK: &str = "\u{1}fault\u{1}";
+
+impl FieldFault {
+    fn raise<E: de::Error>(tag: &str, field: &str, detail: impl std::fmt::Display) -> E {
+        E::custom(format!("{FAULT_MARK}{tag}\u{1}{field}\u{1}{detail}\u{1}"))
+    }
+
+    fn parse(msg: &str) -> Option<FieldFault> {
+        let rest = msg.split_once(FAULT_MARK)?.1;
+        let mut parts = rest.splitn(4, '\u{1}');
+        Some(FieldFault {
+            tag: parts.next()?.to_string(),
+            field: parts.next()?.to_string(),
+            detail: parts.next()?.to_string(),
+        })
+    }
+
+    fn into_error(self) -> DecodeError {
+        match self.tag.as_str() {
+            "kind" => DecodeError::UnknownKind(self.detail),
+            "status" => DecodeError::UnknownStatus(self.detail),
+            _ => DecodeError::InvalidField {
+                field: static_field_name(&self.field),
+                detail: self.detail,
+            },
+        }
+    }
+}
+
+fn static_field_name(name: &str) -> &'static str {
+    const FIELDS: &[&str] = &[
+        "v",
+        "event_id",
+        "ts",
+        "session_id",
+        "agent_id",
+        "task_type",
+        "task_id",
+        "parent_session_id",
+        "tenant",
+        "team",
+        "feature",
+        "env",
+        "labels",
+        "kind",
+        "model",
+        "provider",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "tool",
+        "args_hash",
+        "target_agent_id",
+        "status",
+        "latency_ms",
+    ];
+    FIELDS.iter().copied().find(|f| *f == name).unwrap_or("field")
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Wire<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WireVisitor(std::marker::PhantomData))
+    }
+}
+
+struct WireVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+/// Accepts a JSON string or null, borrowing when possible.
+struct OptStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for OptStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = OptStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(OptStr(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(OptStr(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+                Ok(OptStr(Some(Cow::Owned(s))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OptStr(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OptStr(None))
+            }
+            // Numeric ids are common in the wild; keep them as text.
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                Ok(OptStr(Some(Cow::Owned(n.to_string()))))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                Ok(OptStr(Some(Cow::Owned(n.to_string()))))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Any JSON value, kept only as far as needed to validate a number field.
+enum Num {
+    U(u64),
+    I(i64),
+    F(f64),
+    Str(String),
+    Null,
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Num, E> {
+                Ok(Num::U(n))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Num, E> {
+                Ok(Num::I(n))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Num, E> {
+                Ok(Num::F(n))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Num, E> {
+                Ok(Num::Str(s.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Num, E> {
+                Ok(Num::Other("a boolean"))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Num, E> {
+                Ok(Num::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Num, E> {
+                Ok(Num::Null)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Num, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Num::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Num, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Num::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn count_field<E: de::Error>(field: &str, n: Num) -> Result<Option<u64>, E> {
+    match n {
+        Num::U(v) => Ok(Some(v)),
+        Num::I(v) => Err(FieldFault::raise("field", field, format!("negative count {v}"))),
+        Num::F(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19 => {
+            Ok(Some(v as u64))
+        }
+        Num::F(v) if v < 0.0 => Err(FieldFault::raise("field", field, format!("negative count {v}"))),
+        Num::F(v) => Err(FieldFault::raise("field", field, format!("not a whole count: {v}"))),
+        Num::Null => Ok(None),
+        Num::Str(s) => Err(FieldFault::raise(
+            "field",
+            field,
+            format!("expected a non-negative integer, got the string {s:?}"),
+        )),
+        Num::Other(what) => Err(FieldFault::raise(
+            "field",
+            field,
+            format!("expected a non-negative integer, got {what}"),
+        )),
+    }
+}
+
+fn cost_field<E: de::Error>(n: Num) -> Result<Option<f64>, E> {
+    let v = match n {
+        Num::U(v) => v as f64,
+        Num::I(v) => v as f64,
+        Num::F(v) => v,
+        Num::Null => return Ok(None),
+        Num::Str(s) => {
+            return Err(FieldFault::raise(
+                "field",
+                "cost_usd",
+                format!("expected a number, got the string {s:?}"),
+            ))
+        }
+        Num::Other(what) => {
+            return Err(FieldFault::raise("field", "cost_usd", format!("expected a number, got {what}")))
+        }
+    };
+    if !v.is_finite() || v < 0.0 {
+        return Err(FieldFault::raise("field", "cost_usd", format!("must be a finite number >= 0, got {v}")));
+    }
+    Ok(Some(v))
+}
+
+fn ts_field<E: de::Error>(n: Num) -> Result<Option<i64>, E> {
+    match n {
+        Num::U(v) if v <= i64::MAX as u64 => Ok(Some(v as i64)),
+        Num::I(v) => Ok(Some(v)),
+        Num::F(v) if v.is_finite() && v.abs() < 9.0e15 => Ok(Some(v.round() as i64)),
+        Num::Str(s) => parse_rfc3339_ms(&s)
+            .map(Some)
+            .ok_or_else(|| FieldFault::raise("field", "ts", format!("not RFC 3339 or epoch milliseconds: {s:?}"))),
+        Num::Null => Ok(None),
+        Num::U(v) => Err(FieldFault::raise("field", "ts", format!("out of range: {v}"))),
+        Num::F(v) => Err(FieldFault::raise("field", "ts", format!("out of range: {v}"))),
+        Num::Other(what) => Err(FieldFault::raise("field", "ts", format!("expected RFC 3339 text or epoch ms, got {what}"))),
+    }
+}
+
+/// Parses an RFC 3339 timestamp into epoch milliseconds (UTC).
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    // Epoch milliseconds sent as a string are accepted too.
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC with millisecond precision.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        None => ms.to_string(),
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
+    type Value = Wire<'a>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a usage event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wire<'a>, A::Error> {
+        let mut w = Wire::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "v" => w.v = count_field("v", map.next_value()?)?,
+                "event_id" => w.event_id = map.next_value::<OptStr>()?.0,
+                "ts" | "timestamp" => w.ts = ts_field(map.next_value()?)?,
+                "session_id" | "gen_ai.conversation.id" => w.session_id = map.next_value::<OptStr>()?.0,
+                "agent_id" | "gen_ai.agent.id" | "gen_ai.agent.name" => {
+                    let v = map.next_value::<OptStr>()?.0;
+                    if w.agent_id.is_none() || key.as_ref() != "gen_ai.agent.name" {
+                        w.agent_id = v.or(w.agent_id.take());
+                    }
+                }
+                "task_type" => w.task_type = map.next_value::<OptStr>()?.0,
+                "task_id" => w.task_id = map.next_value::<OptStr>()?.0,
+                "parent_session_id" => w.parent_session_id = map.next_value::<OptStr>()?.0,
+                "tenant" => w.tenant = map.next_value::<OptStr>()?.0,
+                "team" => w.team = map.next_value::<OptStr>()?.0,
+                "feature" => w.feature = map.next_value::<OptStr>()?.0,
+                "env" => w.env = map.next_value::<OptStr>()?.0,
+                "labels" => {
+                    let labels: Option<BTreeMap<String, serde_json::Value>> = map
+                        .next_value()
+                        .map_err(|_| FieldFault::raise::<A::Error>("field", "labels", "expected an object of strings"))?;
+                    w.labels = labels.map(|m| {
+                        m.into_iter()
+                            .map(|(k, v)| {
+                                let v = match v {
+                                    serde_json::Value::String(s) => s,
+                                    other => other.to_string(),
+                                };
+                                (k, v)
+                            })
+                            .collect()
+                    });
+                }
+                "kind" | "gen_ai.operation.name" => {
+                    let raw = map.next_value::<OptStr>()?.0;
+                    w.kind = match raw.as_deref() {
+                        None => None,
+                        Some("llm") | Some("chat") | Some("text_completion") | Some("generate_content") => {
+                            Some(EventKind::Llm)
+                        }
+                        Some("tool") | Some("execute_tool") => Some(EventKind::Tool),
+                        Some("handoff") => Some(EventKind::Handoff),
+                        Some(other) => return Err(FieldFault::raise("kind", "kind", other)),
+                    }
+                }
+                "model" | "gen_ai.request.model" | "gen_ai.response.model" => {
+                    let v = map.next_value::<OptStr>()?.0;
+                    if w.model.is_none() || key.as_ref() == "model" {
+                        w.model = v.or(w.model.take());
+                    }
+                }
+                "provider" | "gen_ai.system" | "gen_ai.provider.name" => {
+                    w.provider = map.next_value::<OptStr>()?.0.or(w.provider.take())
+                }
+                "input_tokens" | "gen_ai.usage.input_tokens" => {
+                    w.input_tokens = count_field("input_tokens", map.next_value()?)?
+                }
+                "output_tokens" | "gen_ai.usage.output_tokens" => {
+                    w.output_tokens = count_field("output_tokens", map.next_value()?)?
+                }
+                "cache_read_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
+                    w.cache_read_tokens = count_field("cache_read_tokens", map.next_value()?)?
+                }
+                "cache_write_tokens" | "gen_ai.usage.cache_creation_input_tokens" => {
+                    w.cache_write_tokens = count_field("cache_write_tokens", map.next_value()?)?
+                }
+                "reasoning_tokens" | "gen_ai.usage.reasoning_tokens" => {
+                    w.reasoning_tokens = count_field("reasoning_tokens", map.next_value()?)?
+                }
+                "cost_usd" => w.cost_usd = cost_field(map.next_value()?)?,
+                "tool" | "gen_ai.tool.name" => w.tool = map.next_value::<OptStr>()?.0,
+                "args_hash" => w.args_hash = map.next_value::<OptStr>()?.0,
+                "target_agent_id" => w.target_agent_id = map.next_value::<OptStr>()?.0,
+                "status" => {
+                    let raw = map.next_value::<OptStr>()?.0;
+                    w.status = match raw.as_deref() {
+                        None => None,
+                        Some("ok") => Some(Status::Ok),
+                        Some("error") => Some(Status::Error),
+                        Some("retry") => Some(Status::Retry),
+                        Some(other) => return Err(FieldFault::raise("status", "status", other)),
+                    }
+                }
+                "latency_ms" => w.latency_ms = count_field("latency_ms", map.next_value()?)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(w)
+    }
+}
+
+fn required<'a>(v: Option<Cow<'a, str>>, field: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+    match v {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(DecodeError::InvalidField { field, detail: "must not be empty".into() }),
+        None => Err(DecodeError::MissingField(field)),
+    }
+}
+
+fn arc(s: Cow<'_, str>) -> Arc<str> {
+    Arc::from(s.as_ref())
+}
+
+fn opt(s: Option<Cow<'_, str>>) -> Option<Arc<str>> {
+    s.filter(|s| !s.is_empty()).map(arc)
+}
+
+impl<'a> Wire<'a> {
+    fn into_event(self) -> Result<Event, DecodeError> {
+        let v = self.v.unwrap_or(1);
+        if v != 1 {
+            return Err(DecodeError::UnsupportedVersion(v));
+        }
+        let event_id = required(self.event_id, "event_id")?;
+        let ts_ms = self.ts.ok_or(DecodeError::MissingField("ts"))?;
+        let session_id = required(self.session_id, "session_id")?;
+        let agent_id = required(self.agent_id, "agent_id")?;
+        let kind = self.kind.unwrap_or(EventKind::Llm);
+        let model = opt(self.model);
+        if kind == EventKind::Llm && model.is_none() && self.cost_usd.is_none() {
+            // Without a model an LLM call cannot be priced; with a reported
+            // cost it still can be counted, so only this combination is bad.
+            return Err(DecodeError::MissingField("model"));
+        }
+        let target_agent_id = opt(self.target_agent_id);
+        if kind == EventKind::Handoff && target_agent_id.is_none() {
+            return Err(DecodeError::MissingField("target_agent_id"));
+        }
+        let task_type = match self.task_type {
+            Some(t) if !t.is_empty() => arc(t),
+            _ => Arc::from("unknown"),
+        };
+        Ok(Event {
+            v: 1,
+            event_id: arc(event_id),
+            ts_ms,
+            session_id: arc(session_id),
+            agent_id: arc(agent_id),
+            task_type,
+            task_id: opt(self.task_id),
+            parent_session_id: opt(self.parent_session_id),
+            tenant: opt(self.tenant),
+            team: opt(self.team),
+            feature: opt(self.feature),
+            env: opt(self.env),
+            labels: self.labels.unwrap_or_default(),
+            kind,
+            model,
+            provider: opt(self.provider),
+            input_tokens: self.input_tokens.unwrap_or(0),
+            output_tokens: self.output_tokens.unwrap_or(0),
+            cache_read_tokens: self.cache_read_tokens.unwrap_or(0),
+            cache_write_tokens: self.cache_write_tokens.unwrap_or(0),
+            reasoning_tokens: self.reasoning_tokens.unwrap_or(0),
+            cost_usd: self.cost_usd,
+            tool: opt(self.tool),
+            args_hash: opt(self.args_hash),
+            target_agent_id,
+            status: self.status.unwrap_or(Status::Ok),
+            latency_ms: self.latency_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_minimal_llm_event_with_defaults() {
+        let e = decode(br#"{"event_id":"e1","ts":"2026-01-01T00:00:00Z","session_id":"s","agent_id":"a","model":"gpt-4o"}"#).unwrap();
+        assert_eq!(e.kind, EventKind::Llm);
+        assert_eq!(&*e.task_type, "unknown");
+        assert_eq!(e.ts_ms, 1_767_225_600_000);
+        assert_eq!(e.status, Status::Ok);
+    }
+
+    #[test]
+    fn both_timestamp_forms_agree() {
+        let a = decode(br#"{"event_id":"e","ts":"2026-01-01T00:00:01.5+00:00","session_id":"s","agent_id":"a","model":"m"}"#).unwrap();
+        let b = decode(br#"{"event_id":"e","ts":1767225601500,"session_id":"s","agent_id":"a","model":"m"}"#).unwrap();
+        assert_eq!(a.ts_ms, b.ts_ms);
+    }
+
+    #[test]
+    fn negative_count_is_typed() {
+        let e = decode(br#"{"event_id":"e","ts":1,"session_id":"s","agent_id":"a","model":"m","input_tokens":-3}"#).unwrap_err();
+        assert_eq!(e.code(), "invalid_field");
+        assert!(e.to_string().contains("input_tokens"), "{e}");
+    }
+
+    #[test]
+    fn unknown_kind_is_typed() {
+        let e = decode(br#"{"event_id":"e","ts":1,"session_id":"s","agent_id":"a","kind":"dance"}"#).unwrap_err();
+        assert_eq!(e, DecodeError::UnknownKind("dance".into()));
+    }
+}

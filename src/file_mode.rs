@@ -1,0 +1,152 @@
+//! File mode of `runaway watch`: NDJSON from a file or stdin through the
+//! engine, signals and dead letters to NDJSON files, events and signals to
+//! the archive when one is configured.
+//!
+//! Owns: line reading, output files, the file-mode run loop. Decisions are
+//! the engine's; this shell only moves bytes.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Engine, Processed, SourcePos};
+use crate::event::format_rfc3339_ms;
+use crate::signal::Signal;
+use crate::summary::Summary;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileModeError {
+    #[error("cannot open input {path}: {source}")]
+    OpenInput { path: String, source: std::io::Error },
+    #[error("cannot read input {path} at line {line}: {source}")]
+    Read { path: String, line: u64, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("archive: {0}")]
+    Archive(String),
+}
+
+/// Something that takes every processed event and signal (the archive).
+pub trait RecordSink {
+    fn event(&mut self, p: &crate::engine::PricedEvent, source: &SourcePos) -> Result<(), String>;
+    fn signal(&mut self, s: &Signal) -> Result<(), String>;
+    fn finish(&mut self) -> Result<(), String>;
+}
+
+/// Output files of a file-mode run.
+pub struct FileOutputs {
+    pub signals: PathBuf,
+    pub dlq: PathBuf,
+}
+
+struct Out {
+    path: PathBuf,
+    w: BufWriter<File>,
+}
+
+impl Out {
+    fn create(path: &Path) -> Result<Out, FileModeError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| FileModeError::Write { path: dir.display().to_string(), source })?;
+        }
+        let f = File::create(path).map_err(|source| FileModeError::Write { path: path.display().to_string(), source })?;
+        Ok(Out { path: path.to_path_buf(), w: BufWriter::with_capacity(1 << 16, f) })
+    }
+
+    fn line(&mut self, s: &str) -> Result<(), FileModeError> {
+        self.w
+            .write_all(s.as_bytes())
+            .and_then(|_| self.w.write_all(b"\n"))
+            .map_err(|source| FileModeError::Write { path: self.path.display().to_string(), source })
+    }
+
+    fn close(mut self) -> Result<(), FileModeError> {
+        self.w
+            .flush()
+            .and_then(|_| self.w.get_ref().sync_all())
+            .map_err(|source| FileModeError::Write { path: self.path.display().to_string(), source })
+    }
+}
+
+/// Stamps the wall-clock emission time on a signal.
+pub fn stamp(s: &mut Signal) {
+    let now = chrono::Utc::now().timestamp_millis();
+    s.emitted_at = Some(format_rfc3339_ms(now));
+}
+
+/// Runs the engine over `input` (a path, or `-` for stdin) until its end or
+/// until `stop` returns true (checked between records).
+pub fn run(
+    engine: &mut Engine,
+    input: &str,
+    outputs: &FileOutputs,
+    mut sink: Option<&mut dyn RecordSink>,
+    stop: &dyn Fn() -> bool,
+) -> Result<Summary, FileModeError> {
+    let (reader, name): (Box<dyn Read>, String) = if input == "-" {
+        (Box::new(std::io::stdin().lock()), "<stdin>".to_string())
+    } else {
+        let f = File::open(input).map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
+        (Box::new(f), input.to_string())
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut signals_out = Out::create(&outputs.signals)?;
+    let mut dlq_out = Out::create(&outputs.dlq)?;
+    let mut summary = Summary::default();
+    let mut signals: Vec<Signal> = Vec::new();
+    let mut buf = Vec::with_capacity(4096);
+    let mut line_no: u64 = 0;
+    loop {
+        if stop() {
+            tracing::info!(line = line_no, "stop requested; finishing at a record boundary");
+            break;
+        }
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| FileModeError::Read { path: name.clone(), line: line_no + 1, source })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let mut rec: &[u8] = &buf;
+        while let [rest @ .., b'\n' | b'\r'] = rec {
+            rec = rest;
+        }
+        if rec.iter().all(|b| b.is_ascii_whitespace()) {
+            continue; // blank lines are layout, not records
+        }
+        let source = SourcePos::File { file: name.clone(), line: line_no };
+        match engine.process_record(rec, source.clone(), 0, &mut signals) {
+            Processed::Event(p) => {
+                summary.add_event(&p);
+                if let Some(s) = sink.as_deref_mut() {
+                    if p.outcome != crate::detect::Outcome::Duplicate {
+                        s.event(&p, &source).map_err(FileModeError::Archive)?;
+                    }
+                }
+            }
+            Processed::Dead(d) => {
+                tracing::debug!(line = line_no, reason = d.reason, error = %d.error, "dead letter");
+                summary.add_dead_letter();
+                dlq_out.line(&d.to_json())?;
+            }
+        }
+        for mut s in signals.drain(..) {
+            stamp(&mut s);
+            summary.add_signal(&s);
+            signals_out.line(&s.to_json())?;
+            if let Some(k) = sink.as_deref_mut() {
+                k.signal(&s).map_err(FileModeError::Archive)?;
+            }
+        }
+    }
+    signals_out.close()?;
+    dlq_out.close()?;
+    if let Some(s) = sink {
+        s.finish().map_err(FileModeError::Archive)?;
+    }
+    let stats = engine.detector().stats();
+    summary.finish(&stats, engine.unknown_models().iter().map(|m| m.to_string()).collect());
+    Ok(summary)
+}

@@ -1,0 +1,403 @@
+//! The detection policy: every threshold the detector applies, its version,
+//! and per task type / per agent overrides, read from a TOML file.
+//!
+//! Owns: the policy schema, its defaults, validation, and resolving the
+//! thresholds that apply to one (agent, task type). Does not own: reading
+//! the file on change (the shell reloads and hands a new `Policy` in).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::signal::Reason;
+
+/// Errors raised while loading or validating a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read policy file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("policy file {path} is not valid TOML: {message}")]
+    Parse { path: String, message: String },
+    #[error("policy key `{key}` = {value} is invalid: {allowed}")]
+    Invalid { key: String, value: String, allowed: String },
+}
+
+macro_rules! thresholds {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr ),* $(,)?) => {
+        /// Thresholds that may differ per task type and per agent.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        pub struct Thresholds {
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+            /// Detectors switched off for this scope (by reason name).
+            pub disabled: Vec<Reason>,
+        }
+
+        impl Default for Thresholds {
+            fn default() -> Self {
+                Thresholds { $( $name: $default, )* disabled: Vec::new() }
+            }
+        }
+
+        /// A partial set of thresholds: an override table in the file.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ThresholdsPatch {
+            $( #[serde(default, skip_serializing_if = "Option::is_none")] pub $name: Option<$ty>, )*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub disabled: Option<Vec<String>>,
+        }
+
+        impl ThresholdsPatch {
+            fn apply(&self, t: &mut Thresholds) {
+                $( if let Some(v) = &self.$name { t.$name = v.clone(); } )*
+                if let Some(d) = &self.disabled {
+                    t.disabled = d.iter().filter_map(|s| Reason::parse(s)).collect();
+                }
+            }
+        }
+    };
+}
+
+thresholds! {
+    /// Per-session spend ceiling in USD: kill at the event that crosses it.
+    session_budget_usd: f64 = 25.0,
+    /// Spend ceiling in USD for a whole sub-agent tree (one `task_id`).
+    task_budget_usd: f64 = 100.0,
+    /// Cost per action at or above this multiple of the baseline is a spike.
+    spike_ratio: f64 = 3.0,
+    /// Recent priced actions looked at to call a spike sustained.
+    spike_window: u32 = 5,
+    /// Spiking actions among the recent window that make a spike sustained (kill).
+    spike_sustain: u32 = 3,
+    /// Priced actions of a session that form its own reference level.
+    spike_session_reference: u32 = 3,
+    /// Occurrences of the same tool call (tool + args_hash) within `repeat_window` that kill.
+    repeat_kill: u32 = 5,
+    /// Calls (with a tool) remembered for repeat detection.
+    repeat_window: u32 = 48,
+    /// Full repetitions of a call sequence that make a cycle.
+    cycle_repeats: u32 = 3,
+    /// Longest call sequence considered a cycle.
+    cycle_max_period: u32 = 8,
+    /// Consecutive alternating handoffs between two agents that kill.
+    ping_pong_handoffs: u32 = 8,
+    /// Kill when a session's actions exceed this multiple of its task type's p95 length.
+    step_ratio: f64 = 3.0,
+    /// Never call step runaway below this many actions.
+    step_min_actions: u32 = 40,
+    /// Completed sessions a task type needs before its normal is trusted.
+    step_min_sessions: u32 = 20,
+    /// Hard action cap while the task type has no trusted normal (0 = none).
+    step_cap_without_baseline: u32 = 2000,
+    /// Retries/errors among the last `retry_window` actions that kill.
+    retry_kill: u32 = 8,
+    /// Actions looked at for a retry storm.
+    retry_window: u32 = 20,
+    /// Consecutive growing LLM calls that make context growth.
+    growth_steps: u32 = 6,
+    /// Cost per LLM call at this multiple of the session's first calls (and of
+    /// the baseline's p95) completes a context-growth runaway.
+    growth_ratio: f64 = 4.0,
+    /// Kill when a parent has spawned this multiple of its task type's p95 children.
+    fanout_ratio: f64 = 3.0,
+    /// Never call fan-out below this many child sessions.
+    fanout_min_children: u32 = 12,
+    /// Child cap while the task type has no trusted normal (0 = none).
+    fanout_cap_without_baseline: u32 = 60,
+    /// Per-agent spend budget over the agent window, USD (0 = none).
+    agent_budget_usd: f64 = 250.0,
+}
+
+/// Settings that hold for the whole detector (not overridable per scope).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Global {
+    /// Rolling window of cost baselines, hours of event time.
+    pub baseline_window_hours: u32,
+    /// Sub-windows the baseline window rolls by.
+    pub baseline_buckets: u32,
+    /// Samples a baseline needs before it is trusted.
+    pub baseline_min_samples: u32,
+    /// A session idle this long (event time) is complete and evicted.
+    pub session_idle_minutes: u32,
+    /// Window of the per-agent budget, minutes.
+    pub agent_window_minutes: u32,
+    /// Fleet spend budget over the fleet window, USD (0 = none).
+    pub fleet_budget_usd: f64,
+    /// Window of the fleet budget, minutes.
+    pub fleet_window_minutes: u32,
+    /// Share of the fleet budget that throttles the fleet.
+    pub fleet_throttle_at: f64,
+    /// Share of the fleet budget that pauses the fleet.
+    pub fleet_pause_at: f64,
+    /// Hard cap of tracked sessions (least recently active evicted first).
+    pub max_sessions: u32,
+    /// Hard cap of cost baselines (least recently used evicted first).
+    pub max_baselines: u32,
+    /// Event ids remembered for redelivery dedupe.
+    pub dedupe_capacity: u32,
+}
+
+impl Default for Global {
+    fn default() -> Self {
+        Global {
+            baseline_window_hours: 24,
+            baseline_buckets: 6,
+            baseline_min_samples: 30,
+            session_idle_minutes: 30,
+            agent_window_minutes: 60,
+            fleet_budget_usd: 5000.0,
+            fleet_window_minutes: 60,
+            fleet_throttle_at: 0.80,
+            fleet_pause_at: 0.95,
+            max_sessions: 2_000_000,
+            max_baselines: 50_000,
+            dedupe_capacity: 2_000_000,
+        }
+    }
+}
+
+/// The policy as written in the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    global: Global,
+    #[serde(default)]
+    defaults: ThresholdsPatch,
+    #[serde(default)]
+    task_type: BTreeMap<String, ThresholdsPatch>,
+    #[serde(default)]
+    agent: BTreeMap<String, ThresholdsPatch>,
+}
+
+/// A validated policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    pub version: String,
+    pub global: Global,
+    pub defaults: Thresholds,
+    pub task_type: BTreeMap<String, ThresholdsPatch>,
+    pub agent: BTreeMap<String, ThresholdsPatch>,
+}
+
+/// Version reported when no policy file is given.
+pub const BUILTIN_VERSION: &str = "builtin-1";
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            version: BUILTIN_VERSION.to_string(),
+            global: Global::default(),
+            defaults: Thresholds::default(),
+            task_type: BTreeMap::new(),
+            agent: BTreeMap::new(),
+        }
+    }
+}
+
+impl Policy {
+    /// Loads and validates a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Policy::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates policy TOML; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        let mut defaults = Thresholds::default();
+        file.defaults.apply(&mut defaults);
+        let policy = Policy {
+            version: file.version.unwrap_or_else(|| format!("{origin}#unversioned")),
+            global: file.global,
+            defaults,
+            task_type: file.task_type,
+            agent: file.agent,
+        };
+        policy.validate(&file.defaults)?;
+        Ok(policy)
+    }
+
+    /// The thresholds for one agent running one task type:
+    /// defaults < task type override < agent override.
+    pub fn resolve(&self, agent: &str, task_type: &str) -> Thresholds {
+        let mut t = self.defaults.clone();
+        if let Some(p) = self.task_type.get(task_type) {
+            p.apply(&mut t);
+        }
+        if let Some(p) = self.agent.get(agent) {
+            p.apply(&mut t);
+        }
+        t
+    }
+
+    /// The policy id of a rule as applied to (agent, task type): names the
+    /// most specific table that set anything for that subject.
+    pub fn rule_id(&self, reason: Reason, agent: &str, task_type: &str) -> String {
+        if self.agent.contains_key(agent) {
+            format!("agent:{agent}/{}", reason.as_str())
+        } else if self.task_type.contains_key(task_type) {
+            format!("task_type:{task_type}/{}", reason.as_str())
+        } else {
+            format!("default/{}", reason.as_str())
+        }
+    }
+
+    fn validate(&self, defaults_patch: &ThresholdsPatch) -> Result<(), PolicyError> {
+        let g = &self.global;
+        positive_u32("global.baseline_window_hours", g.baseline_window_hours)?;
+        range_u32("global.baseline_buckets", g.baseline_buckets, 1, 64)?;
+        positive_u32("global.session_idle_minutes", g.session_idle_minutes)?;
+        positive_u32("global.agent_window_minutes", g.agent_window_minutes)?;
+        positive_u32("global.fleet_window_minutes", g.fleet_window_minutes)?;
+        non_negative("global.fleet_budget_usd", g.fleet_budget_usd)?;
+        share("global.fleet_throttle_at", g.fleet_throttle_at)?;
+        share("global.fleet_pause_at", g.fleet_pause_at)?;
+        if g.fleet_pause_at < g.fleet_throttle_at {
+            return Err(PolicyError::Invalid {
+                key: "global.fleet_pause_at".into(),
+                value: g.fleet_pause_at.to_string(),
+                allowed: format!("must be >= global.fleet_throttle_at ({})", g.fleet_throttle_at),
+            });
+        }
+        positive_u32("global.max_sessions", g.max_sessions)?;
+        positive_u32("global.max_baselines", g.max_baselines)?;
+        positive_u32("global.dedupe_capacity", g.dedupe_capacity)?;
+        check_patch("defaults", defaults_patch)?;
+        for (name, p) in &self.task_type {
+            check_patch(&format!("task_type.{name}"), p)?;
+        }
+        for (name, p) in &self.agent {
+            check_patch(&format!("agent.{name}"), p)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
+    let mut t = Thresholds::default();
+    p.apply(&mut t);
+    let k = |f: &str| format!("{table}.{f}");
+    non_negative(&k("session_budget_usd"), t.session_budget_usd)?;
+    non_negative(&k("task_budget_usd"), t.task_budget_usd)?;
+    non_negative(&k("agent_budget_usd"), t.agent_budget_usd)?;
+    at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
+    at_least(&k("step_ratio"), t.step_ratio, 1.0)?;
+    at_least(&k("growth_ratio"), t.growth_ratio, 1.0)?;
+    at_least(&k("fanout_ratio"), t.fanout_ratio, 1.0)?;
+    range_u32(&k("spike_window"), t.spike_window, 1, 64)?;
+    range_u32(&k("spike_sustain"), t.spike_sustain, 1, t.spike_window)?;
+    range_u32(&k("spike_session_reference"), t.spike_session_reference, 1, 64)?;
+    range_u32(&k("repeat_window"), t.repeat_window, 2, 256)?;
+    range_u32(&k("repeat_kill"), t.repeat_kill, 2, t.repeat_window)?;
+    range_u32(&k("cycle_repeats"), t.cycle_repeats, 2, 16)?;
+    range_u32(&k("cycle_max_period"), t.cycle_max_period, 2, 16)?;
+    range_u32(&k("ping_pong_handoffs"), t.ping_pong_handoffs, 2, 10_000)?;
+    range_u32(&k("retry_window"), t.retry_window, 1, 256)?;
+    range_u32(&k("retry_kill"), t.retry_kill, 1, t.retry_window)?;
+    range_u32(&k("growth_steps"), t.growth_steps, 2, 64)?;
+    positive_u32(&k("step_min_sessions"), t.step_min_sessions)?;
+    if let Some(d) = &p.disabled {
+        for name in d {
+            if Reason::parse(name).is_none() {
+                return Err(PolicyError::Invalid {
+                    key: k("disabled"),
+                    value: format!("{name:?}"),
+                    allowed: format!(
+                        "one of {}",
+                        Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn non_negative(key: &str, v: f64) -> Result<(), PolicyError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(PolicyError::Invalid { key: key.into(), value: v.to_string(), allowed: "a finite number >= 0".into() })
+    }
+}
+
+fn at_least(key: &str, v: f64, min: f64) -> Result<(), PolicyError> {
+    if v.is_finite() && v >= min {
+        Ok(())
+    } else {
+        Err(PolicyError::Invalid { key: key.into(), value: v.to_string(), allowed: format!("a number >= {min}") })
+    }
+}
+
+fn share(key: &str, v: f64) -> Result<(), PolicyError> {
+    if v.is_finite() && v > 0.0 && v <= 1.0 {
+        Ok(())
+    } else {
+        Err(PolicyError::Invalid { key: key.into(), value: v.to_string(), allowed: "a share in (0, 1]".into() })
+    }
+}
+
+fn positive_u32(key: &str, v: u32) -> Result<(), PolicyError> {
+    range_u32(key, v, 1, u32::MAX)
+}
+
+fn range_u32(key: &str, v: u32, min: u32, max: u32) -> Result<(), PolicyError> {
+    if (min..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err(PolicyError::Invalid { key: key.into(), value: v.to_string(), allowed: format!("an integer from {min} to {max}") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_override_beats_task_type_override() {
+        let p = Policy::parse(
+            r#"
+version = "t1"
+[defaults]
+session_budget_usd = 10.0
+[task_type.research]
+session_budget_usd = 40.0
+step_ratio = 5.0
+[agent.scout]
+session_budget_usd = 2.0
+"#,
+            "test",
+        )
+        .unwrap();
+        assert_eq!(p.version, "t1");
+        assert_eq!(p.resolve("other", "chat").session_budget_usd, 10.0);
+        assert_eq!(p.resolve("other", "research").session_budget_usd, 40.0);
+        let t = p.resolve("scout", "research");
+        assert_eq!(t.session_budget_usd, 2.0);
+        assert_eq!(t.step_ratio, 5.0);
+    }
+
+    #[test]
+    fn invalid_value_names_key_and_range() {
+        let e = Policy::parse("[defaults]\nspike_ratio = 0.5\n", "p.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("defaults.spike_ratio") && msg.contains(">= 1"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let e = Policy::parse("[defaults]\nspike_ratoi = 3.0\n", "p.toml").unwrap_err();
+        assert!(e.to_string().contains("spike_ratoi"), "{e}");
+    }
+}
