@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::{Engine, Processed, SourcePos};
 use crate::event::format_rfc3339_ms;
 use crate::signal::Signal;
+use crate::sink::RecordSink;
 use crate::summary::Summary;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,14 +24,7 @@ pub enum FileModeError {
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
     #[error("archive: {0}")]
-    Archive(String),
-}
-
-/// Something that takes every processed event and signal (the archive).
-pub trait RecordSink {
-    fn event(&mut self, p: &crate::engine::PricedEvent, source: &SourcePos) -> Result<(), String>;
-    fn signal(&mut self, s: &Signal) -> Result<(), String>;
-    fn finish(&mut self) -> Result<(), String>;
+    Archive(#[from] crate::sink::SinkError),
 }
 
 /// Output files of a file-mode run.
@@ -122,7 +116,7 @@ pub fn run(
                 summary.add_event(&p);
                 if let Some(s) = sink.as_deref_mut() {
                     if p.outcome != crate::detect::Outcome::Duplicate {
-                        s.event(&p, &source).map_err(FileModeError::Archive)?;
+                        s.event(&p, &source)?;
                     }
                 }
             }
@@ -137,14 +131,14 @@ pub fn run(
             summary.add_signal(&s);
             signals_out.line(&s.to_json())?;
             if let Some(k) = sink.as_deref_mut() {
-                k.signal(&s).map_err(FileModeError::Archive)?;
+                k.signal(&s, &source)?;
             }
         }
     }
     signals_out.close()?;
     dlq_out.close()?;
     if let Some(s) = sink {
-        s.finish().map_err(FileModeError::Archive)?;
+        s.finish()?;
     }
     let stats = engine.detector().stats();
     summary.finish(&stats, engine.unknown_models().iter().map(|m| m.to_string()).collect());

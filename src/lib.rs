@@ -14,6 +14,7 @@ pub mod file_mode;
 pub mod policy;
 pub mod pricing;
 pub mod signal;
+pub mod sink;
 pub mod summary;
 
 pub use detect::{Detector, Outcome};
