@@ -94,10 +94,10 @@ thresholds! {
     retry_kill: u32 = 8,
     /// Actions looked at for a retry storm.
     retry_window: u32 = 20,
-    /// Consecutive growing LLM calls that make context growth.
+    /// Consecutive LLM calls with a growing context (each at most 2x the one before) that make context growth.
     growth_steps: u32 = 6,
-    /// Cost per LLM call at this multiple of the session's first calls (and of
-    /// the baseline's p95) completes a context-growth runaway.
+    /// Context (tokens) at this multiple of its baseline's p95, reached by
+    /// `growth_steps` growing calls, is a context-growth runaway.
     growth_ratio: f64 = 4.0,
     /// Kill when a parent has spawned this multiple of its task type's p95 children.
     fanout_ratio: f64 = 3.0,

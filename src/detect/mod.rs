@@ -72,19 +72,28 @@ pub struct StateSizes {
     pub dedupe_ids: usize,
 }
 
+/// What a baseline measures per LLM call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Metric {
+    /// Cost in nano-USD.
+    Cost,
+    /// Context size in tokens (input + cache read + cache write).
+    Context,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum BaselineKey {
-    AgentTask(Arc<str>, Arc<str>),
-    TaskType(Arc<str>),
-    Fleet,
+    AgentTask(Metric, Arc<str>, Arc<str>),
+    TaskType(Metric, Arc<str>),
+    Fleet(Metric),
 }
 
 impl BaselineKey {
     fn scope_name(&self) -> &'static str {
         match self {
             BaselineKey::AgentTask(..) => "agent_task_type",
-            BaselineKey::TaskType(_) => "task_type",
-            BaselineKey::Fleet => "fleet",
+            BaselineKey::TaskType(..) => "task_type",
+            BaselineKey::Fleet(_) => "fleet",
         }
     }
 }
@@ -146,6 +155,11 @@ impl Dedupe {
 }
 
 const NANO: f64 = 1e9;
+
+/// Tokens an LLM call read as context.
+fn context_tokens(e: &Event) -> u64 {
+    e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
+}
 
 fn to_nano(usd: f64) -> u64 {
     (usd * NANO).round().max(1.0) as u64
@@ -466,9 +480,9 @@ impl Detector {
         let call = match (&e.tool, &e.args_hash) {
             (Some(tool), Some(args)) => {
                 let tool_id = self.intern_tool(tool);
+                // An LLM call that requests tool(args) and the tool call that
+                // executes it are one call: same signature, counted once.
                 let mut h = xxhash_rust::xxh3::Xxh3::new();
-                h.update(e.kind.as_str().as_bytes());
-                h.update(&[0]);
                 h.update(tool.as_bytes());
                 h.update(&[0]);
                 h.update(args.as_bytes());
@@ -476,7 +490,9 @@ impl Detector {
             }
             _ => None,
         };
-        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(e) } else { None };
+        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, e) } else { None };
+        let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
+        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, e) } else { None };
         let step_normal = self.step_normals.get(&e.task_type).map(|h| h.quantiles());
 
         let s = self.sessions.get_mut(&e.session_id)?;
@@ -506,7 +522,14 @@ impl Detector {
         }
 
         // --- repeated calls and cycles
-        if let Some(c) = call {
+        let executes_request = match (call, e.kind) {
+            (Some(c), EventKind::Tool) => s.pending_call.take() == Some(c.sig),
+            _ => false,
+        };
+        if e.kind == EventKind::Llm {
+            s.pending_call = call.map(|c| c.sig);
+        }
+        if let Some(c) = call.filter(|_| !executes_request) {
             s.calls.push(c, t.repeat_window as usize);
             if on(Reason::LoopRepeat) {
                 let count = s.calls.iter_newest_first().filter(|x| x.sig == c.sig).count() as u32;
@@ -552,10 +575,36 @@ impl Detector {
         }
 
         // --- cost per action: context growth and spikes (LLM calls)
+        // --- context growth: the context climbing call after call (in
+        // tokens, so a pricier model is not mistaken for a longer context)
+        if context > 0 {
+            let prev = s.last_context as u64;
+            // A step is an increase of at most 2x; a bigger jump is one large
+            // input (a document), not growth, and restarts the run.
+            s.growth_run = if prev > 0 && context > prev && context <= prev.saturating_mul(2) { s.growth_run + 1 } else { 0 };
+            s.last_context = context.min(u32::MAX as u64) as u32;
+            s.context_outlier = false;
+            if let Some((scope, q)) = &context_baseline {
+                let limit = t.growth_ratio * q.p95;
+                s.context_outlier = context as f64 >= limit;
+                if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && s.context_outlier && q.p95 > 0.0 {
+                    return Some(Decision {
+                        reason: Reason::ContextGrowth,
+                        figures: Some((context as f64, q.p95)),
+                        evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
+                        message: format!(
+                            "context grew {} calls in a row to {context} tokens, {:.1}x the p95 of its baseline",
+                            s.growth_run + 1,
+                            context as f64 / q.p95
+                        ),
+                    });
+                }
+            }
+        }
+
+        // --- cost per call: spikes (LLM calls)
         if e.kind == EventKind::Llm && cost > 0.0 {
             s.llm_calls += 1;
-            s.growth_run = if s.llm_calls > 1 && cost > s.last_llm_cost { s.growth_run + 1 } else { 0 };
-            s.last_llm_cost = cost;
             let level = s.level;
             let reference = baseline.as_ref().map(|b| b.1);
             let vs_baseline = reference.is_none_or(|q| cost >= t.spike_ratio * q.p50 / NANO);
@@ -573,24 +622,6 @@ impl Detector {
                 } else {
                     level + 0.25 * (cost - level)
                 };
-            }
-
-            if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps {
-                if let Some((scope, q)) = &baseline {
-                    let p95 = q.p95 / NANO;
-                    if cost >= t.growth_ratio * p95 && p95 > 0.0 {
-                        return Some(Decision {
-                            reason: Reason::ContextGrowth,
-                            figures: Some((cost, p95)),
-                            evidence: json!({"growing_calls": s.growth_run + 1, "cost_usd": round_usd(cost), "baseline_p95_usd": round_usd(p95), "baseline_scope": scope, "baseline_samples": q.count, "input_tokens": e.input_tokens, "cache_read_tokens": e.cache_read_tokens}),
-                            message: format!(
-                                "cost per call grew {} calls in a row to ${cost:.4}, {:.1}x the p95 of its baseline",
-                                s.growth_run + 1,
-                                cost / p95
-                            ),
-                        });
-                    }
-                }
             }
 
             if on(Reason::CostSpike) && spike {
@@ -662,53 +693,50 @@ impl Detector {
         None
     }
 
-    /// The most specific mature cost baseline for the event, after
-    /// recording the event into all of them.
-    fn baseline_for(&mut self, e: &Event) -> Option<(&'static str, Quantiles)> {
+    /// The hierarchy of baselines an event is judged against, most
+    /// specific first: its agent on its task type, its task type, the fleet.
+    fn baseline_keys(metric: Metric, e: &Event) -> [BaselineKey; 3] {
+        [
+            BaselineKey::AgentTask(metric, e.agent_id.clone(), e.task_type.clone()),
+            BaselineKey::TaskType(metric, e.task_type.clone()),
+            BaselineKey::Fleet(metric),
+        ]
+    }
+
+    /// The most specific mature baseline of `metric` for the event (young
+    /// ones fall back to the next level). Creates missing ones so the event
+    /// can be recorded into them afterwards.
+    fn baseline_for(&mut self, metric: Metric, e: &Event) -> Option<(&'static str, Quantiles)> {
         let g = &self.policy.global;
         let min = g.baseline_min_samples as u64;
         let window_ms = g.baseline_window_hours as i64 * 3_600_000;
         let buckets = g.baseline_buckets as usize;
-        let keys = [
-            BaselineKey::AgentTask(e.agent_id.clone(), e.task_type.clone()),
-            BaselineKey::TaskType(e.task_type.clone()),
-            BaselineKey::Fleet,
-        ];
+        let max = g.max_baselines as usize;
         let mut found = None;
-        for k in keys {
-            if found.is_some() {
-                break;
-            }
-            if let Some(b) = self.baselines.get_mut(&k) {
-                b.last_used = self.tick;
-                let q = b.hist.quantiles();
-                if q.count >= min {
-                    found = Some((k.scope_name(), q));
+        for k in Self::baseline_keys(metric, e) {
+            match self.baselines.get_mut(&k) {
+                Some(b) => {
+                    b.last_used = self.tick;
+                    let q = b.hist.quantiles();
+                    if found.is_none() && q.count >= min {
+                        found = Some((k.scope_name(), q));
+                    }
                 }
-            } else {
-                // Created now so the event can be recorded after the check.
-                if self.baselines.len() >= self.policy.global.max_baselines as usize {
-                    self.evict_baseline();
+                None => {
+                    if self.baselines.len() >= max {
+                        self.evict_baseline();
+                    }
+                    self.baselines.insert(k, Baseline { hist: RollingHistogram::new(window_ms, buckets), last_used: self.tick });
                 }
-                self.baselines.insert(k, Baseline { hist: RollingHistogram::new(window_ms, buckets), last_used: self.tick });
             }
         }
-        let _ = buckets;
         found
     }
 
-    /// Records a priced LLM call into its baselines, unless it is an
-    /// outlier the session flagged (baselines stay robust to what they flag).
-    fn record_baselines(&mut self, e: &Event, cost: f64) {
-        let v = to_nano(cost);
-        let keys = [
-            BaselineKey::AgentTask(e.agent_id.clone(), e.task_type.clone()),
-            BaselineKey::TaskType(e.task_type.clone()),
-            BaselineKey::Fleet,
-        ];
-        for k in keys {
+    fn record_baselines(&mut self, metric: Metric, e: &Event, value: u64) {
+        for k in Self::baseline_keys(metric, e) {
             if let Some(b) = self.baselines.get_mut(&k) {
-                b.hist.record(e.ts_ms, v);
+                b.hist.record(e.ts_ms, value);
             }
         }
     }
@@ -718,7 +746,7 @@ impl Detector {
         let victim = self
             .baselines
             .iter()
-            .filter(|(k, _)| !matches!(k, BaselineKey::Fleet))
+            .filter(|(k, _)| !matches!(k, BaselineKey::Fleet(_)))
             .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| format!("{:?}", a.0).cmp(&format!("{:?}", b.0))))
             .map(|(k, _)| k.clone());
         if let Some(k) = victim {
@@ -1055,18 +1083,23 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> O
 }
 
 impl Detector {
-    /// Feeds a processed LLM call into its baselines unless the call was an
-    /// outlier its session flagged, or the session is killed.
+    /// Feeds a processed LLM call into its baselines unless its session
+    /// flagged it as an outlier, or the session is killed: baselines stay
+    /// robust to what they flag.
     fn learn(&mut self, e: &Event, cost: f64) {
-        if e.kind != EventKind::Llm || cost <= 0.0 {
+        if e.kind != EventKind::Llm {
             return;
         }
-        let flagged = match self.sessions.get(&e.session_id) {
-            Some(s) => s.killed || (s.spike_bits & 1 == 1),
-            None => true,
+        let (spiked, context_outlier) = match self.sessions.get(&e.session_id) {
+            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier),
+            _ => return,
         };
-        if !flagged {
-            self.record_baselines(e, cost);
+        if cost > 0.0 && !spiked {
+            self.record_baselines(Metric::Cost, e, to_nano(cost));
+        }
+        let context = context_tokens(e);
+        if context > 0 && !context_outlier {
+            self.record_baselines(Metric::Context, e, context);
         }
     }
 }

@@ -104,9 +104,13 @@ pub(crate) struct Session {
     /// Slow moving level of this session's LLM call cost (USD); 0 = none yet.
     pub level: f64,
     pub llm_calls: u32,
-    /// Cost of the previous LLM call and the run of increases ending at it.
-    pub last_llm_cost: f64,
+    /// Context tokens of the previous LLM call and the run of increases ending at it.
+    pub last_context: u32,
     pub growth_run: u32,
+    /// The latest context was an outlier against its baseline (not learned).
+    pub context_outlier: bool,
+    /// Signature of the call the latest LLM call requested, until executed.
+    pub pending_call: Option<u32>,
     pub calls: CallRing,
     pub ping_pong: PingPong,
 }
@@ -137,8 +141,10 @@ impl Session {
             spike_bits: 0,
             level: 0.0,
             llm_calls: 0,
-            last_llm_cost: 0.0,
+            last_context: 0,
             growth_run: 0,
+            context_outlier: false,
+            pending_call: None,
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
         }

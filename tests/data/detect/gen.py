@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Generates the detector fixtures in this folder (deterministic).
+
+Every fixture is replayed after `warmup.ndjson`, normal fleet history that
+makes baselines mature; each `<name>.ndjson` holds one scenario and `<name>.expect` lists what must (not) happen:
+    kill   <session> <reason> <max_session_actions_at_kill>
+    nokill <session>
+Run: python3 tests/data/detect/gen.py   (rewrites the fixtures)
+"""
+import json, os, random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+MIN = 60_000
+
+
+class Stream:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.events = []
+        self.n = 0
+
+    def ev(self, ts, session, agent, task_type, **kw):
+        self.n += 1
+        e = {"event_id": f"ev-{self.n:06d}", "ts": ts, "session_id": session,
+             "agent_id": agent, "task_type": task_type}
+        e.update({k: v for k, v in kw.items() if v is not None})
+        self.events.append(e)
+        return e
+
+    def llm(self, ts, s, a, tt, model="gpt-4o", inp=2000, out=300, **kw):
+        return self.ev(ts, s, a, tt, kind="llm", model=model, provider="openai",
+                       input_tokens=inp, output_tokens=out, **kw)
+
+    def tool(self, ts, s, a, tt, tool, args, status="ok", **kw):
+        return self.ev(ts, s, a, tt, kind="tool", tool=tool, args_hash=args, status=status, **kw)
+
+    def normal_session(self, start, s, a, tt, steps, model="gpt-4o", base_inp=2000, tools=("read_file", "search", "edit_file", "run_tests")):
+        """A healthy ReAct session: context grows a little each step, varied tool calls."""
+        ts = start
+        inp = base_inp
+        for i in range(steps):
+            t = self.rng.choice(tools)
+            args = f"{t}-{s}-{i}-{self.rng.randrange(10**6)}"
+            self.llm(ts, s, a, tt, model=model, inp=int(inp), out=self.rng.randint(150, 400), tool=t, args_hash=args)
+            ts += self.rng.randint(2_000, 8_000)
+            self.tool(ts, s, a, tt, t, args)
+            ts += self.rng.randint(500, 3_000)
+            inp += self.rng.randint(300, 1200)
+        return ts
+
+    def warmup(self, agents=("coder", "helper"), tt="code_edit", sessions=40):
+        ts = T0
+        for i in range(sessions):
+            a = agents[i % len(agents)]
+            self.normal_session(ts, f"warm-{tt}-{i}", a, tt, self.rng.randint(8, 18))
+            ts += 10 * MIN
+        return ts + 60 * MIN  # every warm-up session idle and complete
+
+    def write(self, name, expect, start=0):
+        with open(os.path.join(HERE, f"{name}.ndjson"), "w") as f:
+            for e in self.events[start:]:
+                f.write(json.dumps(e, separators=(",", ":")) + "\n")
+        with open(os.path.join(HERE, f"{name}.expect"), "w") as f:
+            f.write("\n".join(expect) + "\n")
+
+
+def fixture(name, build, seed=7):
+    st = Stream(seed)
+    ts = st.warmup()
+    mark = len(st.events)
+    expect = build(st, ts)
+    st.write(name, expect, start=mark)
+
+
+def warmup_file(seed=7):
+    st = Stream(seed)
+    st.warmup()
+    st.write("warmup", ["# shared history replayed before every fixture"])
+
+
+# ----------------------------------------------------------------- traps
+
+def batch_edit(st, ts):
+    s = "trap-batch"
+    for i in range(30):
+        args = f"file-{i:03d}.py"
+        st.llm(ts, s, "coder", "code_edit", inp=3000 + 100 * i, tool="edit_file", args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", "edit_file", args)
+        ts += 1000
+    return ["nokill trap-batch"]
+
+
+def one_expensive(st, ts):
+    s = "trap-bigdoc"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 5)
+    st.llm(ts, s, "coder", "code_edit", inp=180_000, out=2000)  # one big document
+    ts = st.normal_session(ts + 5000, s, "coder", "code_edit", 6)
+    return ["nokill trap-bigdoc"]
+
+
+def new_agent_pricier(st, ts):
+    out = []
+    for i in range(4):
+        s = f"trap-newagent-{i}"
+        ts = st.normal_session(ts, s, "analyst-new", "code_edit", 12, model="claude-opus-4-1", base_inp=6000)
+        out.append(f"nokill {s}")
+    return out
+
+
+def long_task_type(st, ts):
+    # research sessions are long by nature: ~150-220 steps each
+    out = []
+    for i in range(24):
+        s = f"research-{i}"
+        st.normal_session(ts, s, "researcher", "research", st.rng.randint(75, 110),
+                          tools=("web_search", "fetch_page", "read_pdf", "summarize", "note"))
+        ts += 40 * MIN
+        out.append(f"nokill {s}")
+    st.normal_session(ts, "trap-long", "researcher", "research", 120,
+                      tools=("web_search", "fetch_page", "read_pdf", "summarize", "note"))
+    out.append("nokill trap-long")
+    return out
+
+
+def legit_retries(st, ts):
+    s = "trap-retries"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for status in ("error", "retry", "ok"):
+        st.tool(ts, s, "coder", "code_edit", "http_get", "same-url", status=status)
+        ts += 2000
+    st.normal_session(ts, s, "coder", "code_edit", 5)
+    return ["nokill trap-retries"]
+
+
+def deployment_shift(st, ts):
+    out = []
+    for i in range(8):
+        s = f"trap-deploy-{i}"
+        ts = st.normal_session(ts, s, "coder", "code_edit", 14, model="claude-opus-4-1")
+        ts += 5 * MIN
+        out.append(f"nokill {s}")
+    return out
+
+
+# ----------------------------------------------------------------- runaways
+
+def loop_repeat(st, ts):
+    s = "run-repeat"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 5)
+    # actions so far: 10; then the same call again and again
+    for i in range(200):
+        st.llm(ts, s, "coder", "code_edit", inp=8000, tool="read_file", args_hash="config.yaml")
+        ts += 2000
+        st.tool(ts, s, "coder", "code_edit", "read_file", "config.yaml")
+        ts += 1000
+    return ["kill run-repeat loop_repeat 22"]
+
+
+def loop_cycle(st, ts):
+    s = "run-cycle"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 5)
+    seq = [("search", "q-flaky"), ("read_file", "test_x.py"), ("run_tests", "test_x")]
+    for i in range(100):
+        t, a = seq[i % 3]
+        st.tool(ts, s, "coder", "code_edit", t, a)
+        ts += 2000
+        st.llm(ts, s, "coder", "code_edit", inp=9000)
+        ts += 2000
+    return ["kill run-cycle loop_cycle 30"]
+
+
+def ping_pong(st, ts):
+    out = []
+    task = "task-pp"
+    for k in range(60):
+        a, b = ("writer", "reviewer") if k % 2 == 0 else ("reviewer", "writer")
+        s = f"run-pp-{a}"
+        st.llm(ts, s, a, "doc_review", inp=4000, task_id=task)
+        ts += 2000
+        st.ev(ts, s, a, "doc_review", kind="handoff", target_agent_id=b, task_id=task)
+        ts += 2000
+    return ["kill run-pp-writer ping_pong 20"]
+
+
+def step_runaway(st, ts):
+    s = "run-steps"
+    # varied, non-looping calls far beyond the task type's normal (~8-18 steps)
+    st.normal_session(ts, s, "coder", "code_edit", 400, base_inp=1500)
+    return ["kill run-steps step_runaway 130"]
+
+
+def retry_storm(st, ts):
+    s = "run-retry"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(200):
+        st.llm(ts, s, "coder", "code_edit", inp=5000, status="retry" if i % 2 else "error")
+        ts += 1000
+    return ["kill run-retry retry_storm 24"]
+
+
+def context_growth(st, ts):
+    s = "run-growth"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
+    inp = 6000
+    for i in range(60):
+        t = ["read_file", "search", "fetch"][i % 3]
+        args = f"{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+        inp *= 1.35
+    return ["kill run-growth context_growth 30"]
+
+
+def cost_spike(st, ts):
+    s = "run-spike"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 6)
+    for i in range(100):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"{t}-{i}"
+        # the session switched to a ~6x pricier model mid-way
+        st.llm(ts, s, "coder", "code_edit", model="claude-opus-4-1", inp=8000 + 200 * i, tool=t, args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+    return ["kill run-spike cost_spike 20"]
+
+
+def session_budget(st, ts):
+    s = "run-budget"
+    for i in range(40):
+        st.ev(ts, s, "coder", "code_edit", kind="llm", model="custom-model", cost_usd=1.0,
+              tool="t", args_hash=f"a{i}")
+        ts += 5000
+    return ["kill run-budget session_budget 26"]
+
+
+def subagent_fanout(st, ts):
+    parent = "run-fanout"
+    ts = st.normal_session(ts, parent, "planner", "plan", 2)
+    for i in range(100):
+        c = f"run-fanout-child-{i}"
+        st.llm(ts, c, "worker", "subtask", inp=2000, parent_session_id=parent, task_id="task-fan")
+        ts += 1000
+    return ["kill run-fanout subagent_fanout 5"]
+
+
+FIXTURES = {
+    "trap_batch_edit": batch_edit,
+    "trap_one_expensive_action": one_expensive,
+    "trap_new_agent_pricier": new_agent_pricier,
+    "trap_long_task_type": long_task_type,
+    "trap_legit_retries": legit_retries,
+    "trap_deployment_shift": deployment_shift,
+    "runaway_loop_repeat": loop_repeat,
+    "runaway_loop_cycle": loop_cycle,
+    "runaway_ping_pong": ping_pong,
+    "runaway_step_runaway": step_runaway,
+    "runaway_retry_storm": retry_storm,
+    "runaway_context_growth": context_growth,
+    "runaway_cost_spike": cost_spike,
+    "runaway_session_budget": session_budget,
+    "runaway_subagent_fanout": subagent_fanout,
+}
+
+if __name__ == "__main__":
+    warmup_file()
+    for name, build in FIXTURES.items():
+        fixture(name, build)
+    print(f"wrote {len(FIXTURES)} fixtures to {HERE}")

@@ -1,0 +1,156 @@
+//! Detection decisions, data-driven: each fixture in `tests/data/detect/`
+//! is replayed after the shared warm-up and checked against its `.expect`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use runaway::{Action, Catalog, Engine, Policy, Processed, Signal, SourcePos};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect").join(name)
+}
+
+/// Replays warm-up + fixture through the engine with the default policy.
+fn replay(fixture: &str) -> (Vec<Signal>, usize) {
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    let mut signals = Vec::new();
+    let mut dead = 0;
+    for file in ["warmup.ndjson", &format!("{fixture}.ndjson")] {
+        let text = std::fs::read_to_string(data(file)).unwrap_or_else(|e| panic!("fixture {file}: {e}"));
+        for (i, line) in text.lines().enumerate() {
+            let pos = SourcePos::File { file: file.to_string(), line: i as u64 + 1 };
+            if let Processed::Dead(_) = engine.process_record(line.as_bytes(), pos, 0, &mut signals) {
+                dead += 1;
+            }
+        }
+    }
+    (signals, dead)
+}
+
+/// Checks a fixture against its expectations:
+/// `kill <session> <reason> <max actions at kill>` or `nokill <session>`.
+fn check(fixture: &str) {
+    let expect = std::fs::read_to_string(data(&format!("{fixture}.expect"))).expect("expect file");
+    let (signals, dead) = replay(fixture);
+    assert_eq!(dead, 0, "{fixture}: fixture lines must all decode");
+    let kills: Vec<&Signal> = signals.iter().filter(|s| s.action == Action::Kill).collect();
+    let warm_kills: Vec<_> = kills.iter().filter(|s| s.session_id.as_deref().is_some_and(|x| x.starts_with("warm-"))).collect();
+    assert!(warm_kills.is_empty(), "{fixture}: warm-up sessions must not be killed: {warm_kills:#?}");
+    for line in expect.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            ["nokill", session] => {
+                let k: Vec<_> = kills.iter().filter(|s| s.session_id.as_deref() == Some(*session)).collect();
+                assert!(k.is_empty(), "{fixture}: {session} must not be killed, got {k:#?}");
+            }
+            ["kill", session, reason, max_actions] => {
+                let k: Vec<_> = kills.iter().filter(|s| s.session_id.as_deref() == Some(*session)).collect();
+                assert_eq!(k.len(), 1, "{fixture}: {session} must be killed exactly once; signals: {signals:#?}");
+                assert_eq!(k[0].reason.as_str(), *reason, "{fixture}: {session} killed for the wrong reason: {:#?}", k[0]);
+                let max: u64 = max_actions.parse().expect("max actions");
+                assert!(
+                    k[0].session_actions <= max,
+                    "{fixture}: {session} killed too late: after {} actions (allowed {max})",
+                    k[0].session_actions
+                );
+                assert!(!k[0].evidence.is_null() && k[0].evidence.as_object().is_some_and(|o| !o.is_empty()), "evidence missing");
+            }
+            other => panic!("bad expect line {other:?}"),
+        }
+    }
+}
+
+macro_rules! fixtures {
+    ($($name:ident),* $(,)?) => { $( #[test] fn $name() { check(stringify!($name)); } )* };
+}
+
+fixtures! {
+    trap_batch_edit,
+    trap_one_expensive_action,
+    trap_new_agent_pricier,
+    trap_long_task_type,
+    trap_legit_retries,
+    trap_deployment_shift,
+    runaway_loop_repeat,
+    runaway_loop_cycle,
+    runaway_ping_pong,
+    runaway_step_runaway,
+    runaway_retry_storm,
+    runaway_context_growth,
+    runaway_cost_spike,
+    runaway_session_budget,
+    runaway_subagent_fanout,
+}
+
+#[test]
+fn session_budget_kills_at_the_crossing_event() {
+    let (signals, _) = replay("runaway_session_budget");
+    let k = signals.iter().find(|s| s.reason.as_str() == "session_budget").expect("kill");
+    // $1 per call, ceiling $25: the 26th call crosses it.
+    assert_eq!(k.session_actions, 26);
+    assert!(k.session_cost_usd > 25.0 && k.session_cost_usd <= 26.0);
+}
+
+#[test]
+fn fleet_and_agent_budgets_throttle_then_pause() {
+    let policy = Policy::parse(
+        r#"
+version = "budget-test"
+[global]
+fleet_budget_usd = 100.0
+fleet_window_minutes = 60
+[defaults]
+agent_budget_usd = 50.0
+session_budget_usd = 0.0
+"#,
+        "test",
+    )
+    .expect("policy");
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(policy));
+    let mut signals = Vec::new();
+    for i in 0..120u64 {
+        let agent = if i % 2 == 0 { "a" } else { "b" };
+        let line = format!(
+            r#"{{"event_id":"e{i}","ts":{},"session_id":"s{i}","agent_id":"{agent}","model":"m","cost_usd":1.0}}"#,
+            1_767_225_600_000u64 + i * 1000
+        );
+        engine.process_record(line.as_bytes(), SourcePos::File { file: "t".into(), line: i }, 0, &mut signals);
+    }
+    let got: Vec<(String, String, String)> = signals
+        .iter()
+        .map(|s| (s.action.as_str().to_string(), s.scope.as_str().to_string(), s.reason.as_str().to_string()))
+        .collect();
+    let expected = vec![
+        ("pause".to_string(), "agent".to_string(), "agent_budget".to_string()), // agent a at its 51st dollar
+        ("pause".to_string(), "agent".to_string(), "agent_budget".to_string()),
+    ];
+    let fleet: Vec<_> = got.iter().filter(|g| g.2 == "fleet_budget").collect();
+    assert_eq!(fleet.len(), 2, "{got:?}");
+    assert_eq!(fleet[0].0, "throttle");
+    assert_eq!(fleet[1].0, "pause");
+    let agents: Vec<_> = got.iter().filter(|g| g.2 == "agent_budget").cloned().collect();
+    assert_eq!(agents, expected);
+    let throttle = signals.iter().find(|s| s.action == Action::Throttle).expect("throttle");
+    assert_eq!(&*throttle.trigger_event_id, "e79"); // the 80th dollar
+    assert!(signals.iter().all(|s| s.policy_version == "budget-test"));
+}
+
+#[test]
+fn redelivered_events_count_once_and_kill_once() {
+    let (first, _) = replay("runaway_loop_repeat");
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    let mut signals = Vec::new();
+    for file in ["warmup.ndjson", "runaway_loop_repeat.ndjson"] {
+        let text = std::fs::read_to_string(data(file)).expect("fixture");
+        for (i, line) in text.lines().enumerate() {
+            // every event delivered twice
+            for _ in 0..2 {
+                let pos = SourcePos::File { file: file.into(), line: i as u64 };
+                engine.process_record(line.as_bytes(), pos, 0, &mut signals);
+            }
+        }
+    }
+    let strip = |v: &[Signal]| v.iter().map(|s| s.to_json()).collect::<Vec<_>>();
+    assert_eq!(strip(&first), strip(&signals));
+    assert_eq!(engine.detector().stats().duplicates, engine.detector().stats().events);
+}
