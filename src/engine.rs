@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::detect::{Detector, Outcome};
-use crate::event::{decode, DecodeError, Event};
+use crate::event::{DecodeError, Decoder, Event};
 use crate::policy::Policy;
 use crate::pricing::{Catalog, CostSource, UnknownModel};
 use crate::signal::Signal;
@@ -60,6 +60,7 @@ pub enum Processed {
 
 /// Decoder, price catalog and detector together.
 pub struct Engine {
+    decoder: Decoder,
     catalog: Catalog,
     detector: Detector,
     unknown_models: Vec<Arc<str>>,
@@ -67,7 +68,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(catalog: Catalog, policy: Arc<Policy>) -> Engine {
-        Engine { catalog, detector: Detector::new(policy), unknown_models: Vec::new() }
+        Engine { decoder: Decoder::default(), catalog, detector: Detector::new(policy), unknown_models: Vec::new() }
     }
 
     pub fn detector(&self) -> &Detector {
@@ -91,7 +92,7 @@ impl Engine {
     /// Decodes, prices and checks one raw record. Signals are appended to
     /// `signals`.
     pub fn process_record(&mut self, raw: &[u8], source: SourcePos, shard: u32, signals: &mut Vec<Signal>) -> Processed {
-        match decode(raw) {
+        match self.decoder.decode(raw) {
             Ok(event) => Processed::Event(self.process_event(event, shard, signals)),
             Err(err) => Processed::Dead(DeadLetter::new(raw, &err, source)),
         }

@@ -81,10 +81,12 @@ enum Metric {
     Context,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A baseline: a metric over one level of the hierarchy. Agents and task
+/// types are interned ids so a lookup hashes three integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum BaselineKey {
-    AgentTask(Metric, Arc<str>, Arc<str>),
-    TaskType(Metric, Arc<str>),
+    AgentTask(Metric, u32, u32),
+    TaskType(Metric, u32),
     Fleet(Metric),
 }
 
@@ -185,12 +187,15 @@ pub struct Detector {
     dedupe: Dedupe,
     tools: FxHashMap<Arc<str>, u32>,
     tool_names: Vec<Arc<str>>,
+    /// Interned agent and task type names (ids for baseline keys).
+    names: FxHashMap<Arc<str>, u32>,
     watermark: i64,
     tick: u64,
     stats: DetectorStats,
 }
 
 const MAX_TOOLS: usize = 1 << 16;
+const MAX_NAMES: usize = 1 << 20;
 
 impl Detector {
     pub fn new(policy: Arc<Policy>) -> Detector {
@@ -211,6 +216,7 @@ impl Detector {
             agents: FxHashMap::default(),
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
+            names: FxHashMap::default(),
             watermark: i64::MIN,
             tick: 0,
             stats: DetectorStats::default(),
@@ -300,6 +306,20 @@ impl Detector {
         r
     }
 
+    /// Id of an agent or task type name; past `MAX_NAMES` distinct names
+    /// the rest share one id (their baselines merge rather than grow).
+    fn intern_name(&mut self, name: &Arc<str>) -> u32 {
+        if let Some(id) = self.names.get(name) {
+            return *id;
+        }
+        if self.names.len() >= MAX_NAMES {
+            return u32::MAX - 1;
+        }
+        let id = self.names.len() as u32;
+        self.names.insert(name.clone(), id);
+        id
+    }
+
     fn intern_tool(&mut self, tool: &Arc<str>) -> u32 {
         if let Some(id) = self.tools.get(tool) {
             return *id;
@@ -326,8 +346,6 @@ impl Detector {
             }
             self.open_session(e, shard);
         }
-        let rules = self.resolve(&e.agent_id, &e.task_type);
-
         // Sub-agent tree: count the child, check its parent's fan-out.
         if is_new {
             if let Some(parent) = e.parent_session_id.clone() {
@@ -347,10 +365,18 @@ impl Detector {
             None => None,
         };
 
-        let Some(s) = self.sessions.get_mut(&e.session_id) else { return Outcome::Processed };
-        if s.rules.generation != self.generation {
-            s.rules = rules.clone();
+        let stale = match self.sessions.get(&e.session_id) {
+            Some(s) => s.rules.generation != self.generation,
+            None => return Outcome::Processed,
+        };
+        if stale {
+            let rules = self.resolve(&e.agent_id, &e.task_type);
+            if let Some(s) = self.sessions.get_mut(&e.session_id) {
+                s.rules = rules;
+            }
         }
+        let Some(s) = self.sessions.get_mut(&e.session_id) else { return Outcome::Processed };
+        let rules = s.rules.clone();
         s.cost_usd += cost;
         s.actions += 1;
         s.last_ts = s.last_ts.max(e.ts_ms);
@@ -394,7 +420,8 @@ impl Detector {
 
     fn open_session(&mut self, e: &Event, shard: u32) {
         let rules = self.resolve(&e.agent_id, &e.task_type);
-        let s = Session::new(
+        let ids = (self.intern_name(&e.agent_id), self.intern_name(&e.task_type));
+        let mut s = Session::new(
             e.agent_id.clone(),
             e.task_type.clone(),
             e.task_id.clone(),
@@ -402,6 +429,7 @@ impl Detector {
             rules,
             shard,
         );
+        s.ids = ids;
         self.sessions.insert(e.session_id.clone(), s);
         self.stats.sessions_seen += 1;
         let idle = self.idle_ms();
@@ -490,9 +518,10 @@ impl Detector {
             }
             _ => None,
         };
-        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, e) } else { None };
+        let ids = self.sessions.get(&e.session_id)?.ids;
+        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
-        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, e) } else { None };
+        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids) } else { None };
         let step_normal = self.step_normals.get(&e.task_type).map(|h| h.quantiles());
 
         let s = self.sessions.get_mut(&e.session_id)?;
@@ -695,25 +724,21 @@ impl Detector {
 
     /// The hierarchy of baselines an event is judged against, most
     /// specific first: its agent on its task type, its task type, the fleet.
-    fn baseline_keys(metric: Metric, e: &Event) -> [BaselineKey; 3] {
-        [
-            BaselineKey::AgentTask(metric, e.agent_id.clone(), e.task_type.clone()),
-            BaselineKey::TaskType(metric, e.task_type.clone()),
-            BaselineKey::Fleet(metric),
-        ]
+    fn baseline_keys(metric: Metric, ids: (u32, u32)) -> [BaselineKey; 3] {
+        [BaselineKey::AgentTask(metric, ids.0, ids.1), BaselineKey::TaskType(metric, ids.1), BaselineKey::Fleet(metric)]
     }
 
     /// The most specific mature baseline of `metric` for the event (young
     /// ones fall back to the next level). Creates missing ones so the event
     /// can be recorded into them afterwards.
-    fn baseline_for(&mut self, metric: Metric, e: &Event) -> Option<(&'static str, Quantiles)> {
+    fn baseline_for(&mut self, metric: Metric, ids: (u32, u32)) -> Option<(&'static str, Quantiles)> {
         let g = &self.policy.global;
         let min = g.baseline_min_samples as u64;
         let window_ms = g.baseline_window_hours as i64 * 3_600_000;
         let buckets = g.baseline_buckets as usize;
         let max = g.max_baselines as usize;
         let mut found = None;
-        for k in Self::baseline_keys(metric, e) {
+        for k in Self::baseline_keys(metric, ids) {
             match self.baselines.get_mut(&k) {
                 Some(b) => {
                     b.last_used = self.tick;
@@ -733,8 +758,8 @@ impl Detector {
         found
     }
 
-    fn record_baselines(&mut self, metric: Metric, e: &Event, value: u64) {
-        for k in Self::baseline_keys(metric, e) {
+    fn record_baselines(&mut self, metric: Metric, ids: (u32, u32), e: &Event, value: u64) {
+        for k in Self::baseline_keys(metric, ids) {
             if let Some(b) = self.baselines.get_mut(&k) {
                 b.hist.record(e.ts_ms, value);
             }
@@ -747,8 +772,8 @@ impl Detector {
             .baselines
             .iter()
             .filter(|(k, _)| !matches!(k, BaselineKey::Fleet(_)))
-            .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| format!("{:?}", a.0).cmp(&format!("{:?}", b.0))))
-            .map(|(k, _)| k.clone());
+            .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| a.0.cmp(b.0)))
+            .map(|(k, _)| *k);
         if let Some(k) = victim {
             self.baselines.remove(&k);
             self.stats.baselines_evicted += 1;
@@ -786,7 +811,10 @@ impl Detector {
     // Agent and fleet scope
 
     fn agent_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
-        let rules = self.resolve(&e.agent_id, &e.task_type);
+        let rules = match self.sessions.get(&e.session_id) {
+            Some(s) if s.rules.generation == self.generation => s.rules.clone(),
+            _ => self.resolve(&e.agent_id, &e.task_type),
+        };
         if !rules.enabled(Reason::AgentBudget) || rules.t.agent_budget_usd <= 0.0 {
             return;
         }
@@ -1057,7 +1085,15 @@ fn count_limit(normal: Option<Quantiles>, min_sessions: u32, ratio: f64, floor: 
 /// A cycle: the newest `period × repeats` calls are one sequence of
 /// `period` calls, with at least two distinct calls, repeated.
 fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> Option<(usize, Vec<Call>)> {
-    let recent: Vec<Call> = calls.iter_newest_first().take(max_period * repeats).collect();
+    // Policy validation bounds both to 16, so 256 calls at most; copied to
+    // the stack because this runs on every tool call.
+    let mut recent = [Call { sig: 0, tool: 0 }; 256];
+    let mut n = 0;
+    for c in calls.iter_newest_first().take((max_period * repeats).min(256)) {
+        recent[n] = c;
+        n += 1;
+    }
+    let recent = &recent[..n];
     for period in 2..=max_period {
         let need = period * repeats;
         if recent.len() < need {
@@ -1074,7 +1110,7 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> O
         if recent[..period].iter().all(|c| c.sig == first) {
             continue; // one call repeated: that is loop_repeat's
         }
-        // A shorter period that also fits was tried first; report the sequence oldest-first.
+        // Shorter periods were tried first; report the sequence oldest-first.
         let mut cycle: Vec<Call> = recent[..period].to_vec();
         cycle.reverse();
         return Some((period, cycle));
@@ -1090,16 +1126,16 @@ impl Detector {
         if e.kind != EventKind::Llm {
             return;
         }
-        let (spiked, context_outlier) = match self.sessions.get(&e.session_id) {
-            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier),
+        let (spiked, context_outlier, ids) = match self.sessions.get(&e.session_id) {
+            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids),
             _ => return,
         };
         if cost > 0.0 && !spiked {
-            self.record_baselines(Metric::Cost, e, to_nano(cost));
+            self.record_baselines(Metric::Cost, ids, e, to_nano(cost));
         }
         let context = context_tokens(e);
         if context > 0 && !context_outlier {
-            self.record_baselines(Metric::Context, e, context);
+            self.record_baselines(Metric::Context, ids, e, context);
         }
     }
 }

@@ -88,6 +88,8 @@ pub(crate) struct Session {
     pub task_id: Option<Arc<str>>,
     pub tenant: Option<Arc<str>>,
     pub rules: Arc<Resolved>,
+    /// Interned (agent, task type) ids, for baseline keys.
+    pub ids: (u32, u32),
     pub cost_usd: f64,
     pub actions: u64,
     pub last_ts: i64,
@@ -130,6 +132,7 @@ impl Session {
             task_id,
             tenant,
             rules,
+            ids: (0, 0),
             cost_usd: 0.0,
             actions: 0,
             last_ts: i64::MIN,

@@ -16,6 +16,9 @@ pub struct RollingSum {
     values: Box<[f64]>,
     /// Bucket number (ts / bucket_ms) of the newest bucket.
     head: i64,
+    /// Running sum of `values`, recomputed whenever a bucket rotates out so
+    /// float error cannot accumulate.
+    sum: f64,
 }
 
 impl RollingSum {
@@ -25,6 +28,7 @@ impl RollingSum {
             bucket_ms: (window_ms / buckets as i64).max(1),
             values: vec![0.0; buckets].into_boxed_slice(),
             head: i64::MIN,
+            sum: 0.0,
         }
     }
 
@@ -33,12 +37,14 @@ impl RollingSum {
         if self.head == i64::MIN || bucket - self.head >= n {
             self.values.iter_mut().for_each(|v| *v = 0.0);
             self.head = bucket;
+            self.sum = 0.0;
             return;
         }
         while self.head < bucket {
             self.head += 1;
             self.values[self.head.rem_euclid(n) as usize] = 0.0;
         }
+        self.sum = self.values.iter().sum();
     }
 
     /// Adds `x` at event time `ts_ms`; values older than the window are
@@ -51,12 +57,13 @@ impl RollingSum {
         let n = self.values.len() as i64;
         if b > self.head - n {
             self.values[b.rem_euclid(n) as usize] += x;
+            self.sum += x;
         }
-        self.sum()
+        self.sum
     }
 
     pub fn sum(&self) -> f64 {
-        self.values.iter().sum()
+        self.sum
     }
 }
 
@@ -111,7 +118,8 @@ impl RollingHistogram {
         let b = ts_ms.div_euclid(self.bucket_ms);
         let newest = self.buckets.back().map(|(n, _)| *n);
         let idx = match newest {
-            Some(n) if b <= n => {
+            Some(n) if b == n => Some(self.buckets.len() - 1),
+            Some(n) if b < n => {
                 // Late event: into its own sub-window if still held.
                 match self.buckets.iter().position(|(bn, _)| *bn == b) {
                     Some(i) => Some(i),

@@ -1,0 +1,49 @@
+//! Decoding of contract §1 events, data-driven from `tests/data/decode_cases.tsv`:
+//! each raw record either decodes or becomes a dead letter with its reason.
+
+use runaway::decode;
+
+fn check(raw: &str, expected: &str) {
+    match decode(raw.as_bytes()) {
+        Ok(_) => assert_eq!(expected, "ok", "decoded but expected dead letter `{expected}`: {raw}"),
+        Err(e) => assert_eq!(e.code(), expected, "wrong reason ({e}) for: {raw}"),
+    }
+}
+
+#[test]
+fn decode_cases() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decode_cases.tsv")).expect("cases");
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (expected, raw) = line.split_once('\t').expect("expected<TAB>raw");
+        check(raw, expected);
+        n += 1;
+    }
+    assert!(n >= 25, "only {n} cases read");
+}
+
+#[test]
+fn file_mode_keeps_bad_lines_as_dead_letters_and_exits_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decode_cases.tsv")).expect("cases");
+    let input: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).map(|(_, r)| r).collect();
+    let bad = text.lines().filter(|l| !l.starts_with('#')).filter(|l| !l.starts_with("ok\t") && !l.starts_with("empty\t")).count();
+    let path = dir.path().join("in.ndjson");
+    std::fs::write(&path, input.join("\n")).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runaway"))
+        .args(["watch", "--input"])
+        .arg(&path)
+        .arg("--signals")
+        .arg(dir.path().join("signals.ndjson"))
+        .output()
+        .expect("run runaway");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let dlq = std::fs::read_to_string(dir.path().join("dead-letters.ndjson")).expect("dlq beside signals");
+    let rows: Vec<serde_json::Value> = dlq.lines().map(|l| serde_json::from_str(l).expect("dlq json")).collect();
+    assert_eq!(rows.len(), bad, "every bad line is a dead letter (blank lines are layout)");
+    for r in &rows {
+        assert!(r["raw"].is_string() && r["reason"].is_string() && r["source"]["line"].as_u64().is_some(), "{r}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dead letters"), "summary on stderr: {stderr}");
+}
