@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use runaway::cli::{Cli, Command, WatchArgs};
-use runaway::config::{FileConfig, Input, LogFormat, WatchConfig};
+use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, WatchArgs};
+use runaway::config::{FileConfig, Input, LogFormat, PolicyReload, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
+use runaway::reload::PolicyWatcher;
 use runaway::{Catalog, Engine, Policy};
 
 /// Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(args) => watch(args),
+        Command::Config(ConfigCommand::Check(args)) => config_check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,23 +52,109 @@ fn init_logging(level: &str, format: LogFormat) {
     }
 }
 
-fn watch(args: WatchArgs) -> Result<(), Failure> {
+/// Resolves the configuration (defaults < file < env < flags) and warns
+/// about `RUNAWAY_…` environment variables that no flag reads (typos).
+fn resolve_config(args: &WatchArgs) -> Result<WatchConfig, Failure> {
     let file = match &args.config {
         Some(p) => FileConfig::load(p).map_err(|e| Failure::Config(e.into()))?,
         None => FileConfig::default(),
     };
-    let cfg = WatchConfig::resolve(file, args.overrides()).map_err(|e| Failure::Config(e.into()))?;
+    WatchConfig::resolve(file, args.overrides()).map_err(|e| Failure::Config(e.into()))
+}
+
+/// `RUNAWAY_…` variables set in the environment that no `watch` flag reads.
+fn unknown_env_vars() -> Vec<String> {
+    let cmd = Cli::command();
+    let known: Vec<String> = cmd
+        .find_subcommand("watch")
+        .map(|w| w.get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("RUNAWAY_") && !known.contains(k))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
+fn load_policy(cfg: &WatchConfig) -> Result<Policy, Failure> {
+    match &cfg.policy {
+        Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into())),
+        None => Ok(Policy::default()),
+    }
+}
+
+fn load_catalog(cfg: &WatchConfig) -> Result<Catalog, Failure> {
+    match &cfg.prices {
+        Some(p) => Catalog::load(p).map_err(|e| Failure::Config(e.into())),
+        None => Ok(Catalog::embedded()),
+    }
+}
+
+/// `runaway config check [FILE]`: validate everything `watch` would
+/// validate at start-up, print the effective configuration and policy.
+fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
+    let mut watch_args = args.watch;
+    if args.file.is_some() {
+        watch_args.config = args.file;
+    }
+    for var in unknown_env_vars() {
+        eprintln!("runaway: warning: environment variable {var} is not a runaway setting (typo?)");
+    }
+    let cfg = resolve_config(&watch_args)?;
+    let policy = load_policy(&cfg)?;
+    let catalog = load_catalog(&cfg)?;
+    let effective = cfg.to_file_config();
+    if args.format == "json" {
+        let doc = serde_json::json!({
+            "valid": true,
+            "config": effective,
+            "policy": policy,
+            "prices": { "source": catalog.source(), "models": catalog.len() },
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Runtime(e.into()))?;
+        println!("{text}");
+    } else {
+        let config_toml = toml::to_string(&effective).map_err(|e| Failure::Runtime(e.into()))?;
+        let policy_toml = toml::to_string(&policy).map_err(|e| Failure::Runtime(e.into()))?;
+        let policy_origin = cfg.policy.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in".into());
+        println!("# runaway config check: valid");
+        println!("# price catalog: {} ({} models)", catalog.source(), catalog.len());
+        println!("#");
+        println!("# ---- effective configuration (defaults < config file < environment < flags) ----");
+        println!("{config_toml}");
+        println!("# ---- effective policy (from {policy_origin}) ----");
+        println!("{policy_toml}");
+    }
+    Ok(())
+}
+
+fn watch(args: WatchArgs) -> Result<(), Failure> {
+    let cfg = resolve_config(&args)?;
     init_logging(&cfg.log_level, cfg.log_format);
-    let policy = match &cfg.policy {
-        Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into()))?,
-        None => Policy::default(),
-    };
-    let catalog = match &cfg.prices {
-        Some(p) => Catalog::load(p).map_err(|e| Failure::Config(e.into()))?,
-        None => Catalog::embedded(),
-    };
+    for var in unknown_env_vars() {
+        tracing::warn!(variable = %var, "environment variable is not a runaway setting (typo?)");
+    }
+    let policy = Arc::new(load_policy(&cfg)?);
+    let catalog = load_catalog(&cfg)?;
+    if let Some(addr) = &cfg.metrics_addr {
+        runaway::metrics::serve(addr).map_err(|e| Failure::Config(e.into()))?;
+    }
+    runaway::metrics::set_ready_max_lag(cfg.ready_max_lag);
+    runaway::metrics::set_policy_version(&policy.version);
     tracing::info!(policy_version = %policy.version, catalog = catalog.source(), models = catalog.len(), "starting");
-    let mut engine = Engine::new(catalog, Arc::new(policy));
+    let watcher = match &cfg.policy {
+        Some(path) => Some(
+            PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?,
+        ),
+        None => {
+            if cfg.policy_reload != PolicyReload::Off {
+                tracing::debug!("no policy file: built-in policy, nothing to reload");
+            }
+            None
+        }
+    };
+    let mut engine = Engine::new(catalog, policy);
     match &cfg.input {
         Input::File(path) => {
             let stop = Arc::new(AtomicBool::new(false));
@@ -77,8 +165,19 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
-            let summary = file_mode::run(&mut engine, path, &outputs, None, &|| stop.load(Ordering::Relaxed))
-                .map_err(|e| Failure::Runtime(e.into()))?;
+            // File mode is ready as soon as it runs.
+            runaway::metrics::set_ready(true);
+            let mut poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
+            let result = file_mode::run_live(
+                &mut engine,
+                path,
+                &outputs,
+                None,
+                &|| stop.load(Ordering::Relaxed),
+                &mut poll_policy,
+            );
+            runaway::metrics::set_ready(false);
+            let summary = result.map_err(|e| Failure::Runtime(e.into()))?;
             eprint!("{summary}");
             Ok(())
         }
