@@ -117,6 +117,7 @@ pub fn run_live(
             // About to wait for input: make what was decided visible to whoever tails the outputs.
             signals_out.flush()?;
             dlq_out.flush()?;
+            crate::metrics::sync_detector(engine.detector());
         }
         let n = reader
             .read_until(b'\n', &mut buf)
@@ -137,7 +138,7 @@ pub fn run_live(
             crate::reload::apply(engine.detector_mut(), policy);
         }
         if line_no % 4096 == 0 {
-            crate::metrics::sync_detector(engine.detector());
+            crate::metrics::sync_detector(engine.detector()); // bulk input never waits; keep gauges fresh anyway
         }
         let source = SourcePos::File { file: name.clone(), line: line_no };
         let timer = crate::metrics::timer();
