@@ -168,6 +168,7 @@ fn reload_loop(path: &Path, mut current: Arc<Policy>, triggers: &Receiver<Trigge
                 tracing::debug!(path = %path.display(), trigger, version = %new.version, "policy unchanged");
             }
             Ok(new) => {
+                warn_restart_only(&current, &new);
                 if new.version == current.version {
                     tracing::warn!(version = %new.version, "policy content changed but its version did not; signals cannot tell the two apart");
                 }
@@ -180,6 +181,27 @@ fn reload_loop(path: &Path, mut current: Arc<Policy>, triggers: &Receiver<Trigge
                 }
             }
         }
+    }
+}
+
+/// Logs global settings whose new values only take effect at a restart:
+/// the detector sizes these structures when it creates them.
+fn warn_restart_only(old: &Policy, new: &Policy) {
+    let (o, n) = (&old.global, &new.global);
+    let changed: Vec<&str> = [
+        ("global.dedupe_capacity", o.dedupe_capacity != n.dedupe_capacity),
+        ("global.fleet_window_minutes", o.fleet_window_minutes != n.fleet_window_minutes),
+        ("global.agent_window_minutes", o.agent_window_minutes != n.agent_window_minutes),
+        ("global.baseline_window_hours", o.baseline_window_hours != n.baseline_window_hours),
+        ("global.baseline_buckets", o.baseline_buckets != n.baseline_buckets),
+    ]
+    .iter()
+    .filter(|(_, c)| *c)
+    .map(|(k, _)| *k)
+    .collect();
+    if !changed.is_empty() {
+        tracing::warn!(keys = %changed.join(", "),
+            "these settings size windows when they are created: existing windows keep their old size until a restart");
     }
 }
 
