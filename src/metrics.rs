@@ -138,6 +138,16 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
     counter!(ARCHIVE_ROWS_TOTAL).increment(0);
     counter!(ARCHIVE_BYTES_TOTAL).increment(0);
     gauge!(READY).set(0.0);
+    // Histogram samples queue up until drained; drain them every second so
+    // memory stays flat between scrapes (and without any scraper at all).
+    let upkeep = prometheus.clone();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(1));
+            upkeep.run_upkeep();
+        })
+        .map_err(|e| MetricsError::Recorder(e.to_string()))?;
     // A concurrent install lost the race: both recorders cannot be global,
     // and `install_recorder` already failed for the loser above.
     let _ = HANDLES.set(handles);
@@ -379,14 +389,6 @@ pub fn serve(addr: &str) -> Result<MetricsServer, MetricsError> {
     let handle = install()?;
     let listener = TcpListener::bind(addr).map_err(|source| MetricsError::Bind { addr: addr.to_string(), source })?;
     let local = listener.local_addr().map_err(|source| MetricsError::Bind { addr: addr.to_string(), source })?;
-    let upkeep = handle.clone();
-    std::thread::Builder::new()
-        .name("metrics-upkeep".into())
-        .spawn(move || loop {
-            std::thread::sleep(Duration::from_secs(5));
-            upkeep.run_upkeep();
-        })
-        .map_err(|source| MetricsError::Bind { addr: addr.to_string(), source })?;
     std::thread::Builder::new()
         .name("metrics-http".into())
         .spawn(move || {

@@ -112,7 +112,8 @@ fn config_check_toml_output_is_a_config_file_that_reads_back() {
 #[test]
 fn log_cases() {
     // (name, extra args, env, lines stderr must contain, lines it must not)
-    let cases: &[(&str, &[&str], &[(&str, &str)], &[&str], &[&str])] = &[
+    type LogCase<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+    let cases: &[LogCase] = &[
         ("human by default", &[], &[], &["INFO", "starting", "policy_version"], &["{\"timestamp\""]),
         ("json on request", &["--log-format", "json"], &[], &["{\"timestamp\"", "\"level\":\"INFO\"", "\"message\":\"starting\""], &[]),
         ("level flag filters", &["--log-level", "warn"], &[], &[], &["starting"]),
