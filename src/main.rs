@@ -139,12 +139,6 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
     }
     let policy = Arc::new(load_policy(&cfg)?);
     let catalog = load_catalog(&cfg)?;
-    if let Some(addr) = &cfg.metrics_addr {
-        runaway::metrics::serve(addr).map_err(|e| Failure::Config(e.into()))?;
-    }
-    runaway::metrics::set_ready_max_lag(cfg.ready_max_lag);
-    runaway::metrics::set_policy_version(&policy.version);
-    tracing::info!(policy_version = %policy.version, catalog = catalog.source(), models = catalog.len(), "starting");
     let watcher = match &cfg.policy {
         Some(path) => Some(
             PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?,
@@ -153,9 +147,17 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             if cfg.policy_reload != PolicyReload::Off {
                 tracing::debug!("no policy file: built-in policy, nothing to reload");
             }
+            runaway::reload::ignore_sighup().map_err(|e| Failure::Runtime(e.into()))?;
             None
         }
     };
+    // After the SIGHUP handler is in place: once the endpoint answers, a SIGHUP is safe.
+    if let Some(addr) = &cfg.metrics_addr {
+        runaway::metrics::serve(addr).map_err(|e| Failure::Config(e.into()))?;
+    }
+    runaway::metrics::set_ready_max_lag(cfg.ready_max_lag);
+    runaway::metrics::set_policy_version(&policy.version);
+    tracing::info!(policy_version = %policy.version, catalog = catalog.source(), models = catalog.len(), "starting");
     let mut engine = Engine::new(catalog, policy);
     match &cfg.input {
         Input::File(path) => {
@@ -180,7 +182,16 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             );
             runaway::metrics::set_ready(false);
             let summary = result.map_err(|e| Failure::Runtime(e.into()))?;
-            eprint!("{summary}");
+            if cfg.log_format == LogFormat::Json {
+                // Log collectors parse stderr line by line: keep it all JSON.
+                tracing::info!(records = summary.records, events = summary.events, duplicates = summary.duplicates,
+                    dead_letters = summary.dead_letters, sessions = summary.sessions.len(), spend_usd = summary.spend_usd,
+                    signals = summary.signals.values().sum::<u64>(), sessions_killed = summary.sessions_killed,
+                    events_after_kill = summary.events_after_kill, spend_after_kill_usd = summary.spend_after_kill_usd,
+                    "run summary");
+            } else {
+                eprint!("{summary}");
+            }
             Ok(())
         }
         Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),

@@ -77,6 +77,13 @@ impl PolicyWatcher {
     }
 }
 
+/// Keeps SIGHUP from terminating the process when there is nothing to
+/// reload (no policy file): it is logged and ignored.
+pub fn ignore_sighup() -> Result<(), ReloadError> {
+    let (tx, _rx) = mpsc::channel();
+    spawn_sighup_listener(tx, false)
+}
+
 /// Puts `policy` in force in `detector` (state kept; sessions pick up new
 /// thresholds at their next event) and records the version in force.
 pub fn apply(detector: &mut Detector, policy: Arc<Policy>) {
@@ -131,7 +138,7 @@ fn spawn_sighup_listener(triggers: Sender<Trigger>, reload: bool) -> Result<(), 
                         return;
                     }
                 } else {
-                    tracing::warn!("SIGHUP ignored: policy reload is off");
+                    tracing::warn!("SIGHUP ignored: no policy file, or policy reload is off");
                 }
             }
         })
@@ -158,7 +165,7 @@ fn reload_loop(path: &Path, mut current: Arc<Policy>, triggers: &Receiver<Trigge
             Trigger::FileChanged => "file_changed",
             Trigger::Sighup => "sighup",
         };
-        match Policy::load(path) {
+        match load_for_reload(path) {
             Err(e) => {
                 crate::metrics::record_policy_reload_error();
                 tracing::error!(path = %path.display(), trigger, error = %e, kept_version = %current.version,
@@ -182,6 +189,17 @@ fn reload_loop(path: &Path, mut current: Arc<Policy>, triggers: &Receiver<Trigge
             }
         }
     }
+}
+
+/// Reads and validates the policy file. Unlike at start-up, an empty file
+/// is refused: mid-run it is far more likely a write caught half-way (or a
+/// mistake) than a wish to drop every override for the built-in defaults.
+fn load_for_reload(path: &Path) -> Result<Policy, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read policy file {}: {e}", path.display()))?;
+    if text.trim().is_empty() {
+        return Err(format!("policy file {} is empty (a write in progress?)", path.display()));
+    }
+    Policy::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())
 }
 
 /// Logs global settings whose new values only take effect at a restart:

@@ -360,14 +360,30 @@ fn sighup_reloads_when_file_watching_is_off() {
     std::fs::copy(data_dir().join("ops_policy_v2.toml"), &policy).expect("write v2");
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(w.metric("runaway_policy_reloads_total"), 0.0, "sighup mode must not watch the file");
-    let status = Command::new("kill")
-        .args(["-HUP", &w.child.id().to_string()])
-        .status()
-        .expect("this test needs the `kill` command (procps or util-linux) to send SIGHUP");
-    assert!(status.success());
+    send_sighup(&w.child);
     w.wait_for("reload on SIGHUP", |m| m.get("runaway_policy_reloads_total") == Some(&1.0));
     w.feed(&event("x1", 0, "X", 2.0));
     w.wait_for("event", |m| m.get(PROCESSED) == Some(&1.0));
     let (_, signals) = w.finish();
     assert_eq!(kills(&signals), vec![("X".to_string(), "ops-v2".to_string())]);
+}
+
+#[test]
+fn sighup_without_a_policy_file_is_ignored_not_fatal() {
+    let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
+    send_sighup(&w.child);
+    std::thread::sleep(Duration::from_millis(300));
+    w.feed(&event("y1", 0, "Y", 30.0));
+    w.wait_for("event after SIGHUP", |m| m.get(PROCESSED) == Some(&1.0));
+    let (stderr, signals) = w.finish();
+    assert_eq!(kills(&signals), vec![("Y".to_string(), "builtin-1".to_string())]);
+    assert!(stderr.contains("SIGHUP ignored"), "{stderr}");
+}
+
+fn send_sighup(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .expect("this test needs the `kill` command (procps or util-linux) to send SIGHUP");
+    assert!(status.success(), "kill -HUP failed");
 }
