@@ -346,3 +346,51 @@ fn validate_level(level: &str) -> Result<(), ConfigError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_mode() -> Overrides {
+        Overrides { input: Some("in.ndjson".into()), signals: Some("out/s.ndjson".into()), ..Overrides::default() }
+    }
+
+    #[test]
+    fn flag_beats_file_beats_default() {
+        let file = FileConfig { ready_max_lag: Some(5), policy_reload: Some("sighup".into()), ..FileConfig::default() };
+        let cfg = WatchConfig::resolve(file.clone(), file_mode()).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (5, PolicyReload::Sighup));
+        let over = Overrides { ready_max_lag: Some("9".into()), policy_reload: Some("off".into()), ..file_mode() };
+        let cfg = WatchConfig::resolve(file, over).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (9, PolicyReload::Off));
+        let cfg = WatchConfig::resolve(FileConfig::default(), file_mode()).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (DEFAULT_READY_MAX_LAG, PolicyReload::On));
+    }
+
+    #[test]
+    fn invalid_value_names_key_flag_env_value_and_allowed() {
+        let over = Overrides { ready_max_lag: Some("-3".into()), ..file_mode() };
+        let msg = WatchConfig::resolve(FileConfig::default(), over).unwrap_err().to_string();
+        for part in ["`ready_max_lag`", "--ready-max-lag", "RUNAWAY_READY_MAX_LAG", "\"-3\"", "whole number"] {
+            assert!(msg.contains(part), "{part} missing in {msg}");
+        }
+    }
+
+    #[test]
+    fn effective_config_reads_back_identically_and_hides_secrets() {
+        let over = Overrides {
+            input: None,
+            brokers: Some("127.0.0.1:9092".into()),
+            kafka: vec!["sasl.password=hunter2".into(), "acks=all".into()],
+            ..Overrides::default()
+        };
+        let cfg = WatchConfig::resolve(FileConfig::default(), over).unwrap();
+        let written = cfg.to_file_config();
+        assert_eq!(written.kafka.get("sasl.password").map(String::as_str), Some("***"));
+        assert_eq!(written.kafka.get("acks").map(String::as_str), Some("all"));
+        let text = toml::to_string(&written).unwrap();
+        let again: FileConfig = toml::from_str(&text).unwrap();
+        let cfg2 = WatchConfig::resolve(again, Overrides::default()).unwrap();
+        assert_eq!(cfg2.to_file_config(), written);
+    }
+}
