@@ -144,9 +144,9 @@ pub fn run_live(
         let timer = crate::metrics::timer();
         let processed = engine.process_record(rec, source.clone(), 0, &mut signals);
         timer.done();
+        crate::metrics::record_processed(&processed);
         match processed {
             Processed::Event(p) => {
-                crate::metrics::record_priced(&p);
                 summary.add_event(&p);
                 if let Some(s) = sink.as_deref_mut() {
                     if p.outcome != crate::detect::Outcome::Duplicate {
@@ -156,7 +156,6 @@ pub fn run_live(
             }
             Processed::Dead(d) => {
                 tracing::debug!(line = line_no, reason = d.reason, error = %d.error, "dead letter");
-                crate::metrics::record_dead_letter(d.reason);
                 summary.add_dead_letter();
                 dlq_out.line(&d.to_json())?;
             }

@@ -46,6 +46,7 @@ pub const POLICY_RELOADS_TOTAL: &str = "runaway_policy_reloads_total";
 pub const POLICY_RELOAD_ERRORS_TOTAL: &str = "runaway_policy_reload_errors_total";
 pub const POLICY_INFO: &str = "runaway_policy_info";
 pub const READY: &str = "runaway_ready";
+pub const BUILD_INFO: &str = "runaway_build_info";
 
 /// Buckets of the per-record processing time, seconds (1 µs .. 100 ms).
 const PROCESSING_BUCKETS: [f64; 11] = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2, 1e-1];
@@ -138,6 +139,7 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
     counter!(ARCHIVE_ROWS_TOTAL).increment(0);
     counter!(ARCHIVE_BYTES_TOTAL).increment(0);
     gauge!(READY).set(0.0);
+    gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     // Histogram samples queue up until drained; drain them every second so
     // memory stays flat between scrapes (and without any scraper at all).
     let upkeep = prometheus.clone();
@@ -173,12 +175,22 @@ fn describe() {
     describe_counter!(POLICY_RELOAD_ERRORS_TOTAL, "Policy reloads rejected (the old policy stayed).");
     describe_gauge!(POLICY_INFO, "1 for the policy version in force, labelled by version.");
     describe_gauge!(READY, "1 when /readyz answers 200.");
+    describe_gauge!(BUILD_INFO, "1, labelled with the runaway version.");
 }
 
 /// Counts one record by outcome.
 pub fn record_event(outcome: EventOutcome) {
     if let Some(h) = HANDLES.get() {
         h.events[outcome as usize].increment(1);
+    }
+}
+
+/// Counts whatever one record became: a priced event (outcome and spend) or
+/// a dead letter (outcome and reason). The one call a shell needs per record.
+pub fn record_processed(p: &crate::engine::Processed) {
+    match p {
+        crate::engine::Processed::Event(e) => record_priced(e),
+        crate::engine::Processed::Dead(d) => record_dead_letter(d.reason),
     }
 }
 
