@@ -20,6 +20,8 @@ pub enum ConfigError {
     Invalid { key: String, value: String, allowed: String },
     #[error("{0}")]
     Missing(String),
+    #[error("cannot render the configuration: {0}")]
+    Render(String),
 }
 
 /// The config file. Every key is optional; keys match the long flags with
@@ -326,6 +328,38 @@ impl WatchConfig {
         }
         out
     }
+}
+
+/// The text `runaway config check` prints for a valid configuration: the
+/// effective configuration (a config file in its own right, in the TOML
+/// form) and the effective policy, as TOML or as one JSON document.
+pub fn check_report(
+    cfg: &WatchConfig,
+    policy: &crate::policy::Policy,
+    catalog: &crate::pricing::Catalog,
+    json: bool,
+) -> Result<String, ConfigError> {
+    let render = |e: &dyn std::fmt::Display| ConfigError::Render(e.to_string());
+    let effective = cfg.to_file_config();
+    if json {
+        let doc = serde_json::json!({
+            "valid": true,
+            "config": effective,
+            "policy": policy,
+            "prices": { "source": catalog.source(), "models": catalog.len() },
+        });
+        return serde_json::to_string_pretty(&doc).map(|t| t + "\n").map_err(|e| render(&e));
+    }
+    let config_toml = toml::to_string(&effective).map_err(|e| render(&e))?;
+    let policy_toml = toml::to_string(policy).map_err(|e| render(&e))?;
+    let origin = cfg.policy.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in".into());
+    Ok(format!(
+        "# runaway config check: valid\n# price catalog: {} ({} models)\n#\n\
+         # ---- effective configuration (defaults < config file < environment < flags) ----\n{config_toml}\n\
+         # ---- effective policy (from {origin}) ----\n{policy_toml}",
+        catalog.source(),
+        catalog.len()
+    ))
 }
 
 /// librdkafka properties whose values must not be printed or logged.

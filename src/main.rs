@@ -54,8 +54,7 @@ fn init_logging(level: &str, format: LogFormat) {
     }
 }
 
-/// Resolves the configuration (defaults < file < env < flags) and warns
-/// about `RUNAWAY_…` environment variables that no flag reads (typos).
+/// Resolves the configuration: defaults < file < env < flags.
 fn resolve_config(args: &WatchArgs) -> Result<WatchConfig, Failure> {
     let file = match &args.config {
         Some(p) => FileConfig::load(p).map_err(|e| Failure::Config(e.into()))?,
@@ -106,28 +105,9 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     let cfg = resolve_config(&watch_args)?;
     let policy = load_policy(&cfg)?;
     let catalog = load_catalog(&cfg)?;
-    let effective = cfg.to_file_config();
-    if args.format == "json" {
-        let doc = serde_json::json!({
-            "valid": true,
-            "config": effective,
-            "policy": policy,
-            "prices": { "source": catalog.source(), "models": catalog.len() },
-        });
-        let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
-    } else {
-        let config_toml = toml::to_string(&effective).map_err(|e| Failure::Runtime(e.into()))?;
-        let policy_toml = toml::to_string(&policy).map_err(|e| Failure::Runtime(e.into()))?;
-        let policy_origin = cfg.policy.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in".into());
-        println!("# runaway config check: valid");
-        println!("# price catalog: {} ({} models)", catalog.source(), catalog.len());
-        println!("#");
-        println!("# ---- effective configuration (defaults < config file < environment < flags) ----");
-        println!("{config_toml}");
-        println!("# ---- effective policy (from {policy_origin}) ----");
-        println!("{policy_toml}");
-    }
+    let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json")
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    print!("{report}");
     Ok(())
 }
 
