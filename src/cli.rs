@@ -21,6 +21,28 @@ pub struct Cli {
 pub enum Command {
     /// Watch a stream of usage events and emit kill/pause/throttle/alert signals.
     Watch(WatchArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration `watch` would run with (file < env < flags) and print
+    /// it and the effective policy. Exit 0 when valid, 2 when not.
+    Check(ConfigCheckArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ConfigCheckArgs {
+    /// Config file (TOML); same as --config.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Output format: toml or json.
+    #[arg(long, default_value = "toml", value_parser = ["toml", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub watch: WatchArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -73,6 +95,12 @@ pub struct WatchArgs {
     /// Serve Prometheus metrics, /healthz and /readyz on HOST:PORT.
     #[arg(long, env = "RUNAWAY_METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// Kafka mode: /readyz is 200 once every assigned partition lags by at most this many messages (default 1000).
+    #[arg(long, env = "RUNAWAY_READY_MAX_LAG")]
+    pub ready_max_lag: Option<String>,
+    /// Live policy reload: on (file watch and SIGHUP; default), sighup (SIGHUP only), off.
+    #[arg(long, env = "RUNAWAY_POLICY_RELOAD")]
+    pub policy_reload: Option<String>,
 }
 
 impl WatchArgs {
@@ -92,6 +120,8 @@ impl WatchArgs {
             log_level: self.log_level.clone(),
             log_format: self.log_format.clone(),
             metrics_addr: self.metrics_addr.clone(),
+            ready_max_lag: self.ready_max_lag.clone(),
+            policy_reload: self.policy_reload.clone(),
             kafka: self.kafka.clone(),
         }
     }

@@ -16,10 +16,12 @@ pub enum ConfigError {
     Read { path: String, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
-    #[error("config key `{key}` = {value} is invalid: {allowed}")]
+    #[error("config key `{key}` (flag --{flag}, env {env}) = {value} is invalid: {allowed}", flag = key.replace('_', "-"), env = env_var(key))]
     Invalid { key: String, value: String, allowed: String },
     #[error("{0}")]
     Missing(String),
+    #[error("cannot render the configuration: {0}")]
+    Render(String),
 }
 
 /// The config file. Every key is optional; keys match the long flags with
@@ -41,8 +43,12 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     pub log_format: Option<String>,
     pub metrics_addr: Option<String>,
+    /// Kafka mode is ready (`/readyz`) once every assigned partition lags by at most this many messages.
+    pub ready_max_lag: Option<u64>,
+    /// Live policy reload: `on` (file watch and SIGHUP), `sighup` (SIGHUP only), `off`.
+    pub policy_reload: Option<String>,
     /// librdkafka properties passed through unchanged (SASL, TLS, tuning).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kafka: BTreeMap<String, String>,
 }
 
@@ -79,6 +85,55 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// How the policy file is reloaded while running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyReload {
+    /// Watch the file for changes, and reload on SIGHUP.
+    On,
+    /// Reload on SIGHUP only (for filesystems without change notification).
+    Sighup,
+    /// Never reload; SIGHUP is logged and ignored.
+    Off,
+}
+
+impl PolicyReload {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyReload::On => "on",
+            PolicyReload::Sighup => "sighup",
+            PolicyReload::Off => "off",
+        }
+    }
+
+    fn parse(s: &str) -> Result<PolicyReload, ConfigError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" | "watch" => Ok(PolicyReload::On),
+            "sighup" | "signal" => Ok(PolicyReload::Sighup),
+            "off" | "false" | "no" | "0" => Ok(PolicyReload::Off),
+            _ => Err(ConfigError::Invalid {
+                key: "policy_reload".into(),
+                value: format!("{s:?}"),
+                allowed: "on (file watch and SIGHUP), sighup (SIGHUP only) or off".into(),
+            }),
+        }
+    }
+}
+
+/// The environment variable that sets config key `key`.
+pub fn env_var(key: &str) -> String {
+    format!("RUNAWAY_{}", key.to_ascii_uppercase())
+}
+
 /// The validated configuration of `runaway watch`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WatchConfig {
@@ -93,12 +148,17 @@ pub struct WatchConfig {
     pub log_level: String,
     pub log_format: LogFormat,
     pub metrics_addr: Option<String>,
+    /// Largest consumer lag (messages, per partition) at which Kafka mode reports ready.
+    pub ready_max_lag: u64,
+    pub policy_reload: PolicyReload,
 }
 
 pub const DEFAULT_GROUP: &str = "runaway";
 pub const DEFAULT_TOPIC: &str = "agent.events";
 pub const DEFAULT_KILL_TOPIC: &str = "agent.kill";
 pub const DEFAULT_DLQ_TOPIC: &str = "agent.events.dlq";
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+pub const DEFAULT_READY_MAX_LAG: u64 = 1000;
 
 /// Flag and environment layer (from clap): `None` where neither was given.
 #[derive(Debug, Clone, Default)]
@@ -117,6 +177,9 @@ pub struct Overrides {
     pub log_level: Option<String>,
     pub log_format: Option<String>,
     pub metrics_addr: Option<String>,
+    /// Text from a flag or the environment; validated in `resolve`.
+    pub ready_max_lag: Option<String>,
+    pub policy_reload: Option<String>,
     /// `key=value` librdkafka properties; later ones win.
     pub kafka: Vec<String>,
 }
@@ -127,7 +190,7 @@ impl WatchConfig {
     pub fn resolve(file: FileConfig, over: Overrides) -> Result<WatchConfig, ConfigError> {
         let input = over.input.or(file.input);
         let brokers = over.brokers.or(file.brokers);
-        let log_level = over.log_level.or(file.log_level).unwrap_or_else(|| "info".to_string());
+        let log_level = over.log_level.or(file.log_level).unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_string());
         validate_level(&log_level)?;
         let log_format = match over.log_format.or(file.log_format).as_deref() {
             None | Some("human") | Some("text") => LogFormat::Human,
@@ -150,6 +213,18 @@ impl WatchConfig {
                 });
             }
         }
+        let ready_max_lag = match over.ready_max_lag {
+            Some(text) => text.trim().parse::<u64>().map_err(|_| ConfigError::Invalid {
+                key: "ready_max_lag".into(),
+                value: format!("{text:?}"),
+                allowed: "a whole number of messages >= 0, e.g. 1000".into(),
+            })?,
+            None => file.ready_max_lag.unwrap_or(DEFAULT_READY_MAX_LAG),
+        };
+        let policy_reload = match over.policy_reload.or(file.policy_reload) {
+            Some(text) => PolicyReload::parse(&text)?,
+            None => PolicyReload::On,
+        };
         let input = match (input, brokers) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::Invalid {
@@ -208,8 +283,89 @@ impl WatchConfig {
             log_level,
             log_format,
             metrics_addr,
+            ready_max_lag,
+            policy_reload,
         })
     }
+
+    /// The effective configuration written back as a config file: every
+    /// key set, defaults included, so it can be read again with `--config`.
+    /// Secret-looking librdkafka properties are masked (see [`is_secret_key`]).
+    pub fn to_file_config(&self) -> FileConfig {
+        let mut out = FileConfig {
+            input: None,
+            signals: self.signals.clone(),
+            dlq: self.dlq.clone(),
+            archive: self.archive.clone(),
+            policy: self.policy.clone(),
+            prices: self.prices.clone(),
+            brokers: None,
+            group: None,
+            topic: None,
+            kill_topic: None,
+            dlq_topic: None,
+            log_level: Some(self.log_level.clone()),
+            log_format: Some(self.log_format.as_str().to_string()),
+            metrics_addr: self.metrics_addr.clone(),
+            ready_max_lag: Some(self.ready_max_lag),
+            policy_reload: Some(self.policy_reload.as_str().to_string()),
+            kafka: BTreeMap::new(),
+        };
+        match &self.input {
+            Input::File(path) => out.input = Some(path.clone()),
+            Input::Kafka(k) => {
+                out.brokers = Some(k.brokers.clone());
+                out.group = Some(k.group.clone());
+                out.topic = Some(k.topic.clone());
+                out.kill_topic = Some(k.kill_topic.clone());
+                out.dlq_topic = Some(k.dlq_topic.clone());
+                out.kafka = k
+                    .properties
+                    .iter()
+                    .map(|(key, v)| (key.clone(), if is_secret_key(key) { "***".to_string() } else { v.clone() }))
+                    .collect();
+            }
+        }
+        out
+    }
+}
+
+/// The text `runaway config check` prints for a valid configuration: the
+/// effective configuration (a config file in its own right, in the TOML
+/// form) and the effective policy, as TOML or as one JSON document.
+pub fn check_report(
+    cfg: &WatchConfig,
+    policy: &crate::policy::Policy,
+    catalog: &crate::pricing::Catalog,
+    json: bool,
+) -> Result<String, ConfigError> {
+    let render = |e: &dyn std::fmt::Display| ConfigError::Render(e.to_string());
+    let effective = cfg.to_file_config();
+    if json {
+        let doc = serde_json::json!({
+            "valid": true,
+            "config": effective,
+            "policy": policy,
+            "prices": { "source": catalog.source(), "models": catalog.len() },
+        });
+        return serde_json::to_string_pretty(&doc).map(|t| t + "\n").map_err(|e| render(&e));
+    }
+    let config_toml = toml::to_string(&effective).map_err(|e| render(&e))?;
+    let policy_toml = toml::to_string(policy).map_err(|e| render(&e))?;
+    let origin = cfg.policy.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in".into());
+    Ok(format!(
+        "# runaway config check: valid\n# price catalog: {} ({} models)\n#\n\
+         # ---- effective configuration (defaults < config file < environment < flags) ----\n{config_toml}\n\
+         # ---- effective policy (from {origin}) ----\n{policy_toml}",
+        catalog.source(),
+        catalog.len()
+    ))
+}
+
+/// librdkafka properties whose values must not be printed or logged.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "secret", "token", "private", "sasl.jaas"].iter().any(|w| k.contains(w))
 }
 
 fn validate_level(level: &str) -> Result<(), ConfigError> {
@@ -222,5 +378,53 @@ fn validate_level(level: &str) -> Result<(), ConfigError> {
             value: format!("{level:?}"),
             allowed: "trace, debug, info, warn, error, off, or a RUST_LOG-style directive".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_mode() -> Overrides {
+        Overrides { input: Some("in.ndjson".into()), signals: Some("out/s.ndjson".into()), ..Overrides::default() }
+    }
+
+    #[test]
+    fn flag_beats_file_beats_default() {
+        let file = FileConfig { ready_max_lag: Some(5), policy_reload: Some("sighup".into()), ..FileConfig::default() };
+        let cfg = WatchConfig::resolve(file.clone(), file_mode()).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (5, PolicyReload::Sighup));
+        let over = Overrides { ready_max_lag: Some("9".into()), policy_reload: Some("off".into()), ..file_mode() };
+        let cfg = WatchConfig::resolve(file, over).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (9, PolicyReload::Off));
+        let cfg = WatchConfig::resolve(FileConfig::default(), file_mode()).unwrap();
+        assert_eq!((cfg.ready_max_lag, cfg.policy_reload), (DEFAULT_READY_MAX_LAG, PolicyReload::On));
+    }
+
+    #[test]
+    fn invalid_value_names_key_flag_env_value_and_allowed() {
+        let over = Overrides { ready_max_lag: Some("-3".into()), ..file_mode() };
+        let msg = WatchConfig::resolve(FileConfig::default(), over).unwrap_err().to_string();
+        for part in ["`ready_max_lag`", "--ready-max-lag", "RUNAWAY_READY_MAX_LAG", "\"-3\"", "whole number"] {
+            assert!(msg.contains(part), "{part} missing in {msg}");
+        }
+    }
+
+    #[test]
+    fn effective_config_reads_back_identically_and_hides_secrets() {
+        let over = Overrides {
+            input: None,
+            brokers: Some("127.0.0.1:9092".into()),
+            kafka: vec!["sasl.password=hunter2".into(), "acks=all".into()],
+            ..Overrides::default()
+        };
+        let cfg = WatchConfig::resolve(FileConfig::default(), over).unwrap();
+        let written = cfg.to_file_config();
+        assert_eq!(written.kafka.get("sasl.password").map(String::as_str), Some("***"));
+        assert_eq!(written.kafka.get("acks").map(String::as_str), Some("all"));
+        let text = toml::to_string(&written).unwrap();
+        let again: FileConfig = toml::from_str(&text).unwrap();
+        let cfg2 = WatchConfig::resolve(again, Overrides::default()).unwrap();
+        assert_eq!(cfg2.to_file_config(), written);
     }
 }

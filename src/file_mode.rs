@@ -54,6 +54,10 @@ impl Out {
             .map_err(|source| FileModeError::Write { path: self.path.display().to_string(), source })
     }
 
+    fn flush(&mut self) -> Result<(), FileModeError> {
+        self.w.flush().map_err(|source| FileModeError::Write { path: self.path.display().to_string(), source })
+    }
+
     fn close(mut self) -> Result<(), FileModeError> {
         self.w
             .flush()
@@ -74,8 +78,21 @@ pub fn run(
     engine: &mut Engine,
     input: &str,
     outputs: &FileOutputs,
+    sink: Option<&mut dyn RecordSink>,
+    stop: &dyn Fn() -> bool,
+) -> Result<Summary, FileModeError> {
+    run_live(engine, input, outputs, sink, stop, &mut || None)
+}
+
+/// As [`run`], and before each record puts in force the new policy that
+/// `poll_policy` returns, if any (e.g. `PolicyWatcher::try_latest`).
+pub fn run_live(
+    engine: &mut Engine,
+    input: &str,
+    outputs: &FileOutputs,
     mut sink: Option<&mut dyn RecordSink>,
     stop: &dyn Fn() -> bool,
+    poll_policy: &mut dyn FnMut() -> Option<std::sync::Arc<crate::policy::Policy>>,
 ) -> Result<Summary, FileModeError> {
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
         (Box::new(std::io::stdin().lock()), "<stdin>".to_string())
@@ -96,6 +113,12 @@ pub fn run(
             break;
         }
         buf.clear();
+        if reader.buffer().is_empty() {
+            // About to wait for input: make what was decided visible to whoever tails the outputs.
+            signals_out.flush()?;
+            dlq_out.flush()?;
+            crate::metrics::sync_detector(engine.detector());
+        }
         let n = reader
             .read_until(b'\n', &mut buf)
             .map_err(|source| FileModeError::Read { path: name.clone(), line: line_no + 1, source })?;
@@ -110,8 +133,19 @@ pub fn run(
         if rec.iter().all(|b| b.is_ascii_whitespace()) {
             continue; // blank lines are layout, not records
         }
+        // Polled after the read, so a policy changed while we waited for input applies to this record.
+        if let Some(policy) = poll_policy() {
+            crate::reload::apply(engine.detector_mut(), policy);
+        }
+        if line_no % 4096 == 0 {
+            crate::metrics::sync_detector(engine.detector()); // bulk input never waits; keep gauges fresh anyway
+        }
         let source = SourcePos::File { file: name.clone(), line: line_no };
-        match engine.process_record(rec, source.clone(), 0, &mut signals) {
+        let timer = crate::metrics::timer();
+        let processed = engine.process_record(rec, source.clone(), 0, &mut signals);
+        timer.done();
+        crate::metrics::record_processed(&processed);
+        match processed {
             Processed::Event(p) => {
                 summary.add_event(&p);
                 if let Some(s) = sink.as_deref_mut() {
@@ -128,6 +162,7 @@ pub fn run(
         }
         for mut s in signals.drain(..) {
             stamp(&mut s);
+            crate::metrics::record_signal(&s);
             summary.add_signal(&s);
             signals_out.line(&s.to_json())?;
             if let Some(k) = sink.as_deref_mut() {
@@ -137,6 +172,7 @@ pub fn run(
     }
     signals_out.close()?;
     dlq_out.close()?;
+    crate::metrics::sync_detector(engine.detector());
     if let Some(s) = sink {
         s.finish()?;
     }

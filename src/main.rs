@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use runaway::cli::{Cli, Command, WatchArgs};
-use runaway::config::{FileConfig, Input, LogFormat, WatchConfig};
+use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, WatchArgs};
+use runaway::config::{FileConfig, Input, LogFormat, PolicyReload, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
+use runaway::reload::PolicyWatcher;
 use runaway::{Catalog, Engine, Policy};
 
 /// Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(args) => watch(args),
+        Command::Config(ConfigCommand::Check(args)) => config_check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,30 +45,100 @@ enum Failure {
 fn init_logging(level: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a terminal: log collectors reading a pipe get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Human => builder.init(),
     }
 }
 
-fn watch(args: WatchArgs) -> Result<(), Failure> {
+/// Resolves the configuration: defaults < file < env < flags.
+fn resolve_config(args: &WatchArgs) -> Result<WatchConfig, Failure> {
     let file = match &args.config {
         Some(p) => FileConfig::load(p).map_err(|e| Failure::Config(e.into()))?,
         None => FileConfig::default(),
     };
-    let cfg = WatchConfig::resolve(file, args.overrides()).map_err(|e| Failure::Config(e.into()))?;
+    WatchConfig::resolve(file, args.overrides()).map_err(|e| Failure::Config(e.into()))
+}
+
+/// `RUNAWAY_…` variables set in the environment that no `watch` flag reads.
+fn unknown_env_vars() -> Vec<String> {
+    let cmd = Cli::command();
+    let known: Vec<String> = cmd
+        .find_subcommand("watch")
+        .map(|w| w.get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("RUNAWAY_") && !known.contains(k))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
+fn load_policy(cfg: &WatchConfig) -> Result<Policy, Failure> {
+    match &cfg.policy {
+        Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into())),
+        None => Ok(Policy::default()),
+    }
+}
+
+fn load_catalog(cfg: &WatchConfig) -> Result<Catalog, Failure> {
+    match &cfg.prices {
+        Some(p) => Catalog::load(p).map_err(|e| Failure::Config(e.into())),
+        None => Ok(Catalog::embedded()),
+    }
+}
+
+/// `runaway config check [FILE]`: validate everything `watch` would
+/// validate at start-up, print the effective configuration and policy.
+fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
+    let mut watch_args = args.watch;
+    if args.file.is_some() {
+        watch_args.config = args.file;
+    }
+    for var in unknown_env_vars() {
+        eprintln!("runaway: warning: environment variable {var} is not a runaway setting (typo?)");
+    }
+    let cfg = resolve_config(&watch_args)?;
+    let policy = load_policy(&cfg)?;
+    let catalog = load_catalog(&cfg)?;
+    let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json")
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    print!("{report}");
+    Ok(())
+}
+
+fn watch(args: WatchArgs) -> Result<(), Failure> {
+    let cfg = resolve_config(&args)?;
     init_logging(&cfg.log_level, cfg.log_format);
-    let policy = match &cfg.policy {
-        Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into()))?,
-        None => Policy::default(),
+    for var in unknown_env_vars() {
+        tracing::warn!(variable = %var, "environment variable is not a runaway setting (typo?)");
+    }
+    let policy = Arc::new(load_policy(&cfg)?);
+    let catalog = load_catalog(&cfg)?;
+    let watcher = match &cfg.policy {
+        Some(path) => Some(
+            PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?,
+        ),
+        None => {
+            if cfg.policy_reload != PolicyReload::Off {
+                tracing::debug!("no policy file: built-in policy, nothing to reload");
+            }
+            runaway::reload::ignore_sighup().map_err(|e| Failure::Runtime(e.into()))?;
+            None
+        }
     };
-    let catalog = match &cfg.prices {
-        Some(p) => Catalog::load(p).map_err(|e| Failure::Config(e.into()))?,
-        None => Catalog::embedded(),
-    };
+    // After the SIGHUP handler is in place: once the endpoint answers, a SIGHUP is safe.
+    if let Some(addr) = &cfg.metrics_addr {
+        runaway::metrics::serve(addr).map_err(|e| Failure::Config(e.into()))?;
+    }
+    runaway::metrics::set_ready_max_lag(cfg.ready_max_lag);
+    runaway::metrics::set_policy_version(&policy.version);
     tracing::info!(policy_version = %policy.version, catalog = catalog.source(), models = catalog.len(), "starting");
-    let mut engine = Engine::new(catalog, Arc::new(policy));
+    let mut engine = Engine::new(catalog, policy);
     match &cfg.input {
         Input::File(path) => {
             let stop = Arc::new(AtomicBool::new(false));
@@ -77,9 +149,29 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
-            let summary = file_mode::run(&mut engine, path, &outputs, None, &|| stop.load(Ordering::Relaxed))
-                .map_err(|e| Failure::Runtime(e.into()))?;
-            eprint!("{summary}");
+            // File mode is ready as soon as it runs.
+            runaway::metrics::set_ready(true);
+            let mut poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
+            let result = file_mode::run_live(
+                &mut engine,
+                path,
+                &outputs,
+                None,
+                &|| stop.load(Ordering::Relaxed),
+                &mut poll_policy,
+            );
+            runaway::metrics::set_ready(false);
+            let summary = result.map_err(|e| Failure::Runtime(e.into()))?;
+            if cfg.log_format == LogFormat::Json {
+                // Log collectors parse stderr line by line: keep it all JSON.
+                tracing::info!(records = summary.records, events = summary.events, duplicates = summary.duplicates,
+                    dead_letters = summary.dead_letters, sessions = summary.sessions.len(), spend_usd = summary.spend_usd,
+                    signals = summary.signals.values().sum::<u64>(), sessions_killed = summary.sessions_killed,
+                    events_after_kill = summary.events_after_kill, spend_after_kill_usd = summary.spend_after_kill_usd,
+                    "run summary");
+            } else {
+                eprint!("{summary}");
+            }
             Ok(())
         }
         Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),

@@ -1,5 +1,6 @@
 //! The one integration-test binary. Each area is a module with its own
 //! data-driven `check` helper; fixtures live in `tests/data/`.
-mod detect;
-mod props;
 mod decode;
+mod detect;
+mod ops;
+mod props;

@@ -1,0 +1,388 @@
+//! Operating runaway, through the real binary: configuration layering and
+//! validation (`config check`), logging, live policy reload (file watch and
+//! SIGHUP), and the `/metrics`, `/healthz`, `/readyz` endpoint.
+//!
+//! Data-driven: configuration cases are `tests/data/ops_config_cases.json`;
+//! the metrics scrape compares against `tests/data/ops_metrics_expected.txt`.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_runaway");
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// The binary with an empty environment, so a developer's or CI's
+/// `RUNAWAY_…`/`RUST_LOG` cannot leak into a case.
+fn runaway(cwd: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear().current_dir(cwd);
+    cmd
+}
+
+// ---- configuration ------------------------------------------------------
+
+#[test]
+fn config_cases() {
+    let text = std::fs::read_to_string(data_dir().join("ops_config_cases.json")).expect("config cases fixture");
+    let cases: Vec<Value> = serde_json::from_str(&text).expect("config cases are JSON");
+    assert!(cases.len() >= 10, "fixture lost its cases");
+    for case in &cases {
+        check_config(case);
+    }
+}
+
+/// Runs `runaway config check --format json` as the case says (config
+/// file text, environment, flags) and compares exit code, effective keys
+/// and messages.
+fn check_config(case: &Value) {
+    let name = case["name"].as_str().expect("case name");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir().display().to_string();
+    let mut cmd = runaway(dir.path());
+    cmd.args(["config", "check", "--format", "json"]);
+    if let Some(file) = case["file"].as_str() {
+        std::fs::write(dir.path().join("runaway.toml"), file).expect("write config file");
+        cmd.arg("runaway.toml");
+    }
+    for a in case["args"].as_array().into_iter().flatten() {
+        cmd.arg(a.as_str().expect("string arg").replace("@DATA", &data));
+    }
+    for (k, v) in case["env"].as_object().into_iter().flatten() {
+        cmd.env(k, v.as_str().expect("string env value"));
+    }
+    let out = cmd.output().expect("run runaway config check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let want_exit = case["exit"].as_i64().expect("exit");
+    assert_eq!(out.status.code(), Some(want_exit as i32), "{name}: exit code\nstdout: {stdout}\nstderr: {stderr}");
+    for needle in case["stderr"].as_array().into_iter().flatten() {
+        let needle = needle.as_str().expect("string");
+        assert!(stderr.contains(needle), "{name}: stderr lacks {needle:?}\nstderr: {stderr}");
+    }
+    for needle in case["stdout_lacks"].as_array().into_iter().flatten() {
+        let needle = needle.as_str().expect("string");
+        assert!(!stdout.contains(needle), "{name}: stdout must not show {needle:?}\nstdout: {stdout}");
+    }
+    if want_exit != 0 {
+        return;
+    }
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: stdout is not JSON ({e}): {stdout}"));
+    assert_eq!(doc["valid"], Value::Bool(true), "{name}");
+    for (key, want) in case["config"].as_object().into_iter().flatten() {
+        assert_eq!(&doc["config"][key], want, "{name}: config key {key}");
+    }
+    for (dotted, want) in case["policy"].as_object().into_iter().flatten() {
+        let got = dotted.split('.').fold(&doc["policy"], |v, k| &v[k]);
+        assert_eq!(got, want, "{name}: policy key {dotted}");
+    }
+}
+
+#[test]
+fn config_check_toml_output_is_a_config_file_that_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = runaway(dir.path())
+        .args(["config", "check", "--input", "in.ndjson", "--signals", "s.ndjson", "--ready-max-lag", "42"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let config_part = stdout.split("# ---- effective policy").next().expect("config part");
+    std::fs::write(dir.path().join("effective.toml"), config_part).expect("write");
+    let again = runaway(dir.path())
+        .args(["config", "check", "--format", "json", "effective.toml"])
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let doc: Value = serde_json::from_slice(&again.stdout).expect("json");
+    assert_eq!(doc["config"]["ready_max_lag"], 42);
+    assert_eq!(doc["config"]["input"], "in.ndjson");
+}
+
+// ---- logs ---------------------------------------------------------------
+
+#[test]
+fn log_cases() {
+    // (name, extra args, env, lines stderr must contain, lines it must not)
+    type LogCase<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+    let cases: &[LogCase] = &[
+        ("human by default", &[], &[], &["INFO", "starting", "policy_version"], &["{\"timestamp\""]),
+        ("json on request", &["--log-format", "json"], &[], &["{\"timestamp\"", "\"level\":\"INFO\"", "\"message\":\"starting\""], &[]),
+        ("level flag filters", &["--log-level", "warn"], &[], &[], &["starting"]),
+        ("RUST_LOG wins over the flag", &["--log-level", "warn"], &[("RUST_LOG", "debug")], &["dead letter", "starting"], &[]),
+    ];
+    for (name, args, env, want, not_want) in cases {
+        check_logs(name, args, env, want, not_want);
+    }
+}
+
+fn check_logs(name: &str, args: &[&str], env: &[(&str, &str)], want: &[&str], not_want: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = data_dir().join("ops_metrics_events.ndjson");
+    let mut cmd = runaway(dir.path());
+    cmd.args(["watch", "--signals", "s.ndjson", "--input"]).arg(&input).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run watch");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+    for w in want {
+        assert!(stderr.contains(w), "{name}: stderr lacks {w:?}\n{stderr}");
+    }
+    for w in not_want {
+        assert!(!stderr.contains(w), "{name}: stderr must not contain {w:?}\n{stderr}");
+    }
+    if args.contains(&"json") {
+        for line in stderr.lines().filter(|l| l.starts_with('{')) {
+            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: log line not JSON ({e}): {line}"));
+            assert!(v["fields"]["message"].is_string(), "{name}: {line}");
+        }
+    }
+}
+
+// ---- a live watch process -----------------------------------------------
+
+/// `runaway watch --input -` fed through a pipe held open, with metrics on
+/// a free port.
+struct LiveWatch {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    addr: String,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local addr").port()
+}
+
+impl LiveWatch {
+    fn start(dir: tempfile::TempDir, extra: &[&str]) -> LiveWatch {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let child = runaway(dir.path())
+            .args(["watch", "--input", "-", "--signals", "signals.ndjson", "--metrics-addr", &addr, "--log-format", "json"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn runaway watch");
+        let mut w = LiveWatch { stdin: None, child, addr, dir };
+        w.stdin = w.child.stdin.take();
+        w.wait_for("endpoint up", |m| m.contains_key("runaway_ready"));
+        w
+    }
+
+    fn feed(&mut self, lines: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(lines.as_bytes()).expect("write to runaway's stdin");
+        stdin.flush().expect("flush");
+    }
+
+    fn scrape(&self) -> BTreeMap<String, f64> {
+        let (_, body) = http_get(&self.addr, "/metrics").unwrap_or_default();
+        parse_metrics(&body)
+    }
+
+    fn metric(&self, key: &str) -> f64 {
+        self.scrape().get(key).copied().unwrap_or(0.0)
+    }
+
+    /// Polls /metrics until `ok` holds (10 s at most).
+    fn wait_for(&mut self, what: &str, ok: impl Fn(&BTreeMap<String, f64>) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let m = self.scrape();
+            if ok(&m) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("runaway exited early ({status}) waiting for {what}: {}", self.stderr_so_far());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("timed out waiting for {what}; last scrape: {m:?}\n{}", self.stderr_so_far());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn stderr_so_far(&mut self) -> String {
+        let _ = self.child.kill();
+        let mut s = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// Closes stdin, waits for a clean exit, returns (stderr, signals).
+    fn finish(mut self) -> (String, Vec<Value>) {
+        drop(self.stdin.take());
+        let out = self.child.wait_with_output().expect("wait for runaway");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "watch exit code; stderr:\n{stderr}");
+        let signals = std::fs::read_to_string(self.dir.path().join("signals.ndjson")).expect("signals file");
+        let signals = signals.lines().map(|l| serde_json::from_str(l).expect("signal JSON")).collect();
+        (stderr, signals)
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// `name{labels} value` lines of a Prometheus text scrape.
+fn parse_metrics(body: &str) -> BTreeMap<String, f64> {
+    body.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let (k, v) = l.rsplit_once(' ')?;
+            Some((k.to_string(), v.parse().ok()?))
+        })
+        .collect()
+}
+
+fn event(id: &str, second: u32, session: &str, cost: f64) -> String {
+    format!(
+        "{{\"event_id\":\"{id}\",\"ts\":\"2026-01-01T00:00:{second:02}Z\",\"session_id\":\"{session}\",\"agent_id\":\"coder\",\"model\":\"gpt-4o\",\"cost_usd\":{cost}}}\n"
+    )
+}
+
+/// (session, policy_version) of each kill signal, in order.
+fn kills(signals: &[Value]) -> Vec<(String, String)> {
+    signals
+        .iter()
+        .filter(|s| s["action"] == "kill")
+        .map(|s| (s["session_id"].as_str().unwrap_or("").to_string(), s["policy_version"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+const PROCESSED: &str = "runaway_events_total{outcome=\"processed\"}";
+
+// ---- metrics ------------------------------------------------------------
+
+#[test]
+fn metrics_match_what_was_processed() {
+    check_metrics("ops_metrics_events.ndjson", "ops_metrics_expected.txt");
+}
+
+/// Feeds `input` to a live watch and waits until /metrics shows every
+/// sample of `expected` (a fixture of `name{labels} value` lines).
+fn check_metrics(input: &str, expected: &str) {
+    let events = std::fs::read_to_string(data_dir().join(input)).expect("input fixture");
+    let want: BTreeMap<String, f64> =
+        parse_metrics(&std::fs::read_to_string(data_dir().join(expected)).expect("expected fixture"));
+    assert!(!want.is_empty());
+    let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
+    assert_eq!(http_get(&w.addr, "/healthz").expect("healthz").0, 200);
+    assert_eq!(http_get(&w.addr, "/readyz").expect("readyz").0, 200, "file mode is ready once started");
+    assert_eq!(http_get(&w.addr, "/nope").expect("404").0, 404);
+    w.feed(&events);
+    let records = events.lines().filter(|l| !l.trim().is_empty()).count() as f64;
+    w.wait_for("every record counted", |m| {
+        m.get("runaway_processing_seconds_count").copied() == Some(records)
+            && m.get("runaway_tracked_sessions").copied() == want.get("runaway_tracked_sessions").copied()
+    });
+    let got = w.scrape();
+    for (k, v) in &want {
+        let g = got.get(k).copied();
+        assert!(g.is_some_and(|g| (g - v).abs() < 1e-9), "{k}: want {v}, got {g:?}\nfull scrape: {got:#?}");
+    }
+    let (_, signals) = w.finish();
+    assert_eq!(signals.len() as f64, want.iter().filter(|(k, _)| k.starts_with("runaway_signals_total")).map(|(_, v)| v).sum::<f64>());
+}
+
+// ---- live policy --------------------------------------------------------
+
+#[test]
+fn policy_reload_changes_decisions_mid_stream_and_broken_policy_is_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::copy(data_dir().join("ops_policy_v1.toml"), &policy).expect("copy v1");
+    let mut w = LiveWatch::start(dir, &["--policy", "policy.toml"]);
+    assert_eq!(w.metric("runaway_policy_info{version=\"ops-v1\"}"), 1.0);
+
+    // v1: budget $5. A spends $6 and is killed; A2 spends $2 and is not.
+    w.feed(&(event("a1", 0, "A", 3.0) + &event("a2", 1, "A", 3.0) + &event("b1", 2, "A2", 2.0)));
+    w.wait_for("batch 1", |m| m.get(PROCESSED) == Some(&3.0));
+
+    // Replace the file by rename, as editors and config managers do.
+    let tmp = w.dir.path().join("policy.toml.new");
+    std::fs::copy(data_dir().join("ops_policy_v2.toml"), &tmp).expect("copy v2");
+    std::fs::rename(&tmp, &policy).expect("rename v2 into place");
+    w.wait_for("v2 accepted", |m| m.get("runaway_policy_reloads_total") == Some(&1.0));
+
+    // v2: budget $1.50. A2 (state kept: $2 so far) is killed at its next event; so is B at $2.
+    w.feed(&(event("b2", 3, "A2", 0.1) + &event("c1", 4, "B", 2.0)));
+    w.wait_for("batch 2", |m| m.get(PROCESSED) == Some(&5.0));
+    assert_eq!(w.metric("runaway_policy_info{version=\"ops-v2\"}"), 1.0);
+    assert_eq!(w.metric("runaway_policy_info{version=\"ops-v1\"}"), 0.0);
+
+    // A broken policy (written in place) is rejected; v2 stays in force.
+    std::fs::copy(data_dir().join("ops_policy_broken.toml"), &policy).expect("write broken policy");
+    w.wait_for("broken policy rejected", |m| m.get("runaway_policy_reload_errors_total") == Some(&1.0));
+    w.feed(&(event("d1", 5, "C", 1.0) + &event("e1", 6, "D", 2.0)));
+    w.wait_for("batch 3", |m| m.get(PROCESSED) == Some(&7.0));
+    assert_eq!(w.metric("runaway_policy_reloads_total"), 1.0, "the broken file must not count as a reload");
+
+    let (stderr, signals) = w.finish();
+    let want: Vec<(String, String)> = [("A", "ops-v1"), ("A2", "ops-v2"), ("B", "ops-v2"), ("D", "ops-v2")]
+        .iter()
+        .map(|(s, v)| (s.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(kills(&signals), want, "C ($1.00) is under v2's $1.50, and the broken policy's $0.50 never applied");
+    assert!(stderr.contains("policy reload rejected") && stderr.contains("defaults.spike_ratio"), "{stderr}");
+}
+
+#[test]
+fn sighup_reloads_when_file_watching_is_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::copy(data_dir().join("ops_policy_v1.toml"), &policy).expect("copy v1");
+    let mut w = LiveWatch::start(dir, &["--policy", "policy.toml", "--policy-reload", "sighup"]);
+    std::fs::copy(data_dir().join("ops_policy_v2.toml"), &policy).expect("write v2");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(w.metric("runaway_policy_reloads_total"), 0.0, "sighup mode must not watch the file");
+    send_sighup(&w.child);
+    w.wait_for("reload on SIGHUP", |m| m.get("runaway_policy_reloads_total") == Some(&1.0));
+    w.feed(&event("x1", 0, "X", 2.0));
+    w.wait_for("event", |m| m.get(PROCESSED) == Some(&1.0));
+    let (_, signals) = w.finish();
+    assert_eq!(kills(&signals), vec![("X".to_string(), "ops-v2".to_string())]);
+}
+
+#[test]
+fn sighup_without_a_policy_file_is_ignored_not_fatal() {
+    let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
+    send_sighup(&w.child);
+    std::thread::sleep(Duration::from_millis(300));
+    w.feed(&event("y1", 0, "Y", 30.0));
+    w.wait_for("event after SIGHUP", |m| m.get(PROCESSED) == Some(&1.0));
+    let (stderr, signals) = w.finish();
+    assert_eq!(kills(&signals), vec![("Y".to_string(), "builtin-1".to_string())]);
+    assert!(stderr.contains("SIGHUP ignored"), "{stderr}");
+}
+
+fn send_sighup(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
+    let rc = unsafe { libc::kill(pid, libc::SIGHUP) };
+    assert_eq!(rc, 0, "kill(SIGHUP) failed: {}", std::io::Error::last_os_error());
+}
