@@ -9,11 +9,13 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod engine;
+pub mod eval;
 pub mod event;
 pub mod file_mode;
 pub mod policy;
 pub mod pricing;
 pub mod signal;
+pub mod sim;
 pub mod sink;
 pub mod summary;
 
