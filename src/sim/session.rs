@@ -585,8 +585,17 @@ impl Gen {
 
     /// One ReAct turn: the LLM asks for a tool, the tool runs.
     fn turn(&mut self, s: &mut Sess) -> Arc<str> {
-        let tool = self.pick_tool(s.tt);
-        let args = self.pick_args(s, tool);
+        // An agent that is making progress does not repeat the call it just
+        // made (a test run follows an edit, not another test run).
+        let mut tool = self.pick_tool(s.tt);
+        let mut args = self.pick_args(s, tool);
+        for _ in 0..8 {
+            if s.used.last() != Some(&args) {
+                break;
+            }
+            tool = self.pick_tool(s.tt);
+            args = self.pick_args(s, tool);
+        }
         self.turn_with(s, tool, &args)
     }
 
