@@ -29,7 +29,7 @@ pub enum Command {
 
 #[derive(Debug, Args, Clone)]
 pub struct SimulateArgs {
-    /// Events output file, NDJSON (file mode).
+    /// Events output file, NDJSON, or `-` for standard output.
     #[arg(long, env = "RUNAWAY_SIM_OUT", required_unless_present = "brokers")]
     pub out: Option<PathBuf>,
     /// Labels output file, NDJSON (one line per session).

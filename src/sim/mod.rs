@@ -149,13 +149,19 @@ impl Simulation {
     }
 }
 
+/// Writes one line per item to `path`, or to standard output for `-`
+/// (so a fleet can be piped straight into `runaway watch --input -`).
 fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), SimError> {
     let err = |source| SimError::Write { path: path.display().to_string(), source };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let f = std::fs::File::create(path).map_err(err)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let sink: Box<dyn Write> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        Box::new(std::fs::File::create(path).map_err(err)?)
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, sink);
     for l in lines {
         w.write_all(l.as_bytes()).and_then(|_| w.write_all(b"\n")).map_err(err)?;
     }

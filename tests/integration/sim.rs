@@ -164,3 +164,28 @@ fn check_eval(events: &str, labels: &str, expected: &str) {
 fn eval_arithmetic_on_a_hand_made_case() {
     check_eval("eval_events.ndjson", "eval_labels.ndjson", "eval_expected.json");
 }
+
+#[test]
+fn eval_cli_prints_a_table_or_json_and_rejects_other_formats() {
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_runaway"))
+            .args(["eval", "--format", format, "--events"])
+            .arg(data("eval_events.ndjson"))
+            .arg("--labels")
+            .arg(data("eval_labels.ndjson"))
+            .output()
+            .expect("run runaway eval")
+    };
+    let json = run("json");
+    assert!(json.status.success(), "eval --format json failed: {}", String::from_utf8_lossy(&json.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("eval --format json prints JSON");
+    assert_eq!(v["strategies"].as_array().map(|a| a.len()), Some(5));
+    let table = run("table");
+    assert!(table.status.success());
+    let text = String::from_utf8_lossy(&table.stdout);
+    for row in ["runaway", "cap 25 turns", "cap 100 turns", "cap $1/session", "cap $5/session"] {
+        assert!(text.contains(row), "table lacks row {row}:\n{text}");
+    }
+    let bad = run("xml");
+    assert_eq!(bad.status.code(), Some(2), "an unknown format is a usage error");
+}
