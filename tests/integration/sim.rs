@@ -115,6 +115,16 @@ fn simulated_events_are_valid_contract_events() {
         reported += ev.cost_usd.is_some() as usize;
     }
     assert!(unknown_model_events > 0, "no event with a model the catalog lacks");
+    // Bus order: event time, except redeliveries, which arrive late.
+    let mut seen = HashSet::new();
+    let mut last_ts = i64::MIN;
+    for e in &sim.events {
+        if seen.insert(&e.event_id) {
+            assert!(e.ts_ms >= last_ts, "event {} is out of event-time order", e.event_id);
+            last_ts = e.ts_ms;
+        }
+    }
+    assert!(seen.len() < sim.events.len(), "no redelivered duplicate in the fleet");
     assert!(reported > 0 && reported < sim.events.len(), "cost_usd should be on some events, not all");
 }
 
