@@ -24,6 +24,10 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Generate a simulated agent fleet with labeled runaways (NDJSON or Kafka).
+    Simulate(SimulateArgs),
+    /// Replay labeled events through the detector and score it against static caps.
+    Eval(EvalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +47,53 @@ pub struct ConfigCheckArgs {
     pub format: String,
     #[command(flatten)]
     pub watch: WatchArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimulateArgs {
+    /// Events output file, NDJSON, or `-` for standard output.
+    #[arg(long, env = "RUNAWAY_SIM_OUT", required_unless_present = "brokers")]
+    pub out: Option<PathBuf>,
+    /// Labels output file, NDJSON (one line per session).
+    #[arg(long, env = "RUNAWAY_SIM_LABELS")]
+    pub labels: Option<PathBuf>,
+    /// Top-level sessions to simulate (sub-agent sessions come on top).
+    #[arg(long, env = "RUNAWAY_SIM_SESSIONS", default_value_t = 2000)]
+    pub sessions: u32,
+    /// Span over which sessions start, hours.
+    #[arg(long, env = "RUNAWAY_SIM_HOURS", default_value_t = 24.0)]
+    pub hours: f64,
+    /// Seed: the same seed gives the same bytes.
+    #[arg(long, env = "RUNAWAY_SIM_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Event time of the span start (RFC 3339); default 2026-01-05T00:00:00Z.
+    #[arg(long, env = "RUNAWAY_SIM_START")]
+    pub start: Option<String>,
+    /// Kafka bootstrap servers: produce to Kafka instead of writing --out.
+    #[arg(long, env = "RUNAWAY_BROKERS")]
+    pub brokers: Option<String>,
+    /// Topic to produce to (Kafka mode).
+    #[arg(long, env = "RUNAWAY_TOPIC", default_value = "agent.events")]
+    pub topic: String,
+    /// Events per second (Kafka mode; 0 = as fast as possible).
+    #[arg(long, env = "RUNAWAY_SIM_RATE", default_value_t = 0.0)]
+    pub rate: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EvalArgs {
+    /// Events file (NDJSON), e.g. from `runaway simulate`.
+    #[arg(long)]
+    pub events: PathBuf,
+    /// Labels file (NDJSON) from `runaway simulate`.
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// Policy file (TOML); built-in defaults without it.
+    #[arg(long, env = "RUNAWAY_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Output format: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

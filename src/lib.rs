@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod engine;
+pub mod eval;
 pub mod event;
 pub mod file_mode;
 pub mod metrics;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod pricing;
 pub mod reload;
 pub mod signal;
+pub mod sim;
 pub mod sink;
 pub mod summary;
 

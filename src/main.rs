@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, WatchArgs};
+use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, EvalArgs, SimulateArgs, WatchArgs};
 use runaway::config::{FileConfig, Input, LogFormat, PolicyReload, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
 use runaway::reload::PolicyWatcher;
@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Watch(args) => watch(args),
         Command::Config(ConfigCommand::Check(args)) => config_check(args),
+        Command::Simulate(args) => simulate(args),
+        Command::Eval(args) => eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,6 +178,54 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
         }
         Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),
     }
+}
+
+fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+    init_logging("info", LogFormat::Human);
+    let start_ms = match &args.start {
+        Some(t) => runaway::event::parse_rfc3339_ms(t)
+            .with_context(|| format!("--start {t:?} is not RFC 3339"))
+            .map_err(Failure::Config)?,
+        None => runaway::sim::SimConfig::DEFAULT_START_MS,
+    };
+    let cfg = runaway::sim::SimConfig { sessions: args.sessions, hours: args.hours, seed: args.seed, start_ms };
+    let sim = runaway::sim::generate(&cfg).map_err(|e| Failure::Config(e.into()))?;
+    if let Some(labels) = &args.labels {
+        sim.write_labels(labels).map_err(|e| Failure::Runtime(e.into()))?;
+    }
+    let runaways = sim.labels.iter().filter(|l| l.label == "runaway" && l.part_of.is_none()).count();
+    match (&args.brokers, &args.out) {
+        (Some(brokers), _) => {
+            let p = runaway::sim::kafka::produce(&sim.events, brokers, &args.topic, args.rate)
+                .map_err(|e| Failure::Runtime(e.into()))?;
+            eprintln!("produced {} events to {} in {:.1}s", p.delivered, args.topic, p.seconds);
+        }
+        (None, Some(out)) => {
+            sim.write_events(out).map_err(|e| Failure::Runtime(e.into()))?;
+            eprintln!("wrote {} events of {} sessions ({} runaways) to {}", sim.events.len(), sim.labels.len(), runaways, out.display());
+        }
+        (None, None) => return Err(Failure::Config(anyhow::anyhow!("give --out FILE or --brokers HOST:PORT"))),
+    }
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<(), Failure> {
+    init_logging("warn", LogFormat::Human);
+    let policy = match &args.policy {
+        Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into()))?,
+        None => Policy::default(),
+    };
+    let format = args.format.as_str();
+    if format != "table" && format != "json" {
+        return Err(Failure::Config(anyhow::anyhow!("--format must be table or json, got {format:?}")));
+    }
+    let report = runaway::eval::evaluate(&args.events, &args.labels, policy).map_err(|e| Failure::Runtime(e.into()))?;
+    if format == "json" {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
 }
 
 /// Sets `flag` on SIGINT/SIGTERM, from a small signal-handling thread.

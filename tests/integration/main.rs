@@ -4,3 +4,4 @@ mod decode;
 mod detect;
 mod ops;
 mod props;
+mod sim;
