@@ -279,7 +279,9 @@ mod tests {
             assert!(c.lookup(m, None).is_some(), "{m} missing");
         }
         assert!(c.lookup("gpt-4o-2024-08-06", None).is_some());
-        assert!(c.lookup("claude-3-5-sonnet-20241022", None).is_some());
+        assert!(c.lookup("claude-sonnet-4-5-20250929", None).is_some());
+        assert!(c.lookup("claude-sonnet-4-5-20991231", None).is_some(), "dated snapshot falls back to its family");
+        assert!(c.lookup("anthropic/claude-sonnet-4-5@20991231", None).is_some());
         assert!(c.lookup("mistral-large-latest", Some("mistral")).is_some());
         assert!(c.models.keys().any(|k| k.contains("llama")), "no Meta Llama model");
     }

@@ -104,7 +104,7 @@ def new_agent_pricier(st, ts):
     out = []
     for i in range(4):
         s = f"trap-newagent-{i}"
-        ts = st.normal_session(ts, s, "analyst-new", "code_edit", 12, model="claude-opus-4-1", base_inp=6000)
+        ts = st.normal_session(ts, s, "analyst-new", "code_edit", 12, model="o1", base_inp=6000)
         out.append(f"nokill {s}")
     return out
 
@@ -138,7 +138,7 @@ def deployment_shift(st, ts):
     out = []
     for i in range(8):
         s = f"trap-deploy-{i}"
-        ts = st.normal_session(ts, s, "coder", "code_edit", 14, model="claude-opus-4-1")
+        ts = st.normal_session(ts, s, "coder", "code_edit", 14, model="o1")
         ts += 5 * MIN
         out.append(f"nokill {s}")
     return out
@@ -222,7 +222,7 @@ def cost_spike(st, ts):
         t = ["read_file", "search", "edit_file"][i % 3]
         args = f"{t}-{i}"
         # the session switched to a ~6x pricier model mid-way
-        st.llm(ts, s, "coder", "code_edit", model="claude-opus-4-1", inp=8000 + 200 * i, tool=t, args_hash=args)
+        st.llm(ts, s, "coder", "code_edit", model="o1", inp=8000 + 200 * i, tool=t, args_hash=args)
         ts += 3000
         st.tool(ts, s, "coder", "code_edit", t, args)
         ts += 1000
