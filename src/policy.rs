@@ -82,14 +82,15 @@ thresholds! {
     cycle_max_period: u32 = 8,
     /// Consecutive alternating handoffs between two agents that kill.
     ping_pong_handoffs: u32 = 8,
-    /// Kill when a session's actions exceed this multiple of its task type's p95 length.
+    /// Kill when a session's actions exceed this multiple of its task type's p95
+    /// length and its spend exceeds the p95 spend of that task type's sessions.
     step_ratio: f64 = 3.0,
     /// Never call step runaway below this many actions.
     step_min_actions: u32 = 40,
     /// Completed sessions a task type needs before its normal is trusted.
-    step_min_sessions: u32 = 20,
+    step_min_sessions: u32 = 10,
     /// Hard action cap while the task type has no trusted normal (0 = none).
-    step_cap_without_baseline: u32 = 2000,
+    step_cap_without_baseline: u32 = 1000,
     /// Retries/errors among the last `retry_window` actions that kill.
     retry_kill: u32 = 8,
     /// Actions looked at for a retry storm.
@@ -100,11 +101,13 @@ thresholds! {
     /// `growth_steps` growing calls, is a context-growth runaway.
     growth_ratio: f64 = 4.0,
     /// Kill when a parent has spawned this multiple of its task type's p95 children.
-    fanout_ratio: f64 = 3.0,
+    fanout_ratio: f64 = 2.0,
     /// Never call fan-out below this many child sessions.
-    fanout_min_children: u32 = 12,
-    /// Child cap while the task type has no trusted normal (0 = none).
-    fanout_cap_without_baseline: u32 = 60,
+    fanout_min_children: u32 = 8,
+    /// Finished parents a task type needs before its fan-out normal is trusted.
+    fanout_min_parents: u32 = 10,
+    /// Child cap while neither the task type nor the fleet has a normal (0 = none).
+    fanout_cap_without_baseline: u32 = 25,
     /// Per-agent spend budget over the agent window, USD (0 = none).
     agent_budget_usd: f64 = 250.0,
 }
@@ -305,7 +308,8 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     range_u32(&k("ping_pong_handoffs"), t.ping_pong_handoffs, 2, 10_000)?;
     range_u32(&k("retry_window"), t.retry_window, 1, 256)?;
     range_u32(&k("retry_kill"), t.retry_kill, 1, t.retry_window)?;
-    range_u32(&k("growth_steps"), t.growth_steps, 2, 64)?;
+    range_u32(&k("growth_steps"), t.growth_steps, 2, 8)?;
+    positive_u32(&k("fanout_min_parents"), t.fanout_min_parents)?;
     positive_u32(&k("step_min_sessions"), t.step_min_sessions)?;
     if let Some(d) = &p.disabled {
         for name in d {

@@ -105,6 +105,34 @@ struct Baseline {
     last_used: u64,
 }
 
+/// Distributions of finished sessions: actions, spend (micro-USD) and,
+/// for sessions that spawned any, sub-sessions.
+struct Normals {
+    actions: RollingHistogram,
+    cost_micros: RollingHistogram,
+    children: RollingHistogram,
+}
+
+impl Normals {
+    fn new(g: &crate::policy::Global) -> Normals {
+        let window_ms = g.baseline_window_hours as i64 * 3_600_000;
+        let buckets = g.baseline_buckets as usize;
+        Normals {
+            actions: RollingHistogram::new(window_ms, buckets),
+            cost_micros: RollingHistogram::new(window_ms, buckets),
+            children: RollingHistogram::new(window_ms, buckets),
+        }
+    }
+
+    fn record(&mut self, s: &Session) {
+        self.actions.record(s.last_ts, s.actions);
+        self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
+        if s.children > 0 {
+            self.children.record(s.last_ts, s.children as u64);
+        }
+    }
+}
+
 #[derive(Default)]
 struct TaskTree {
     cost_usd: f64,
@@ -179,8 +207,9 @@ pub struct Detector {
     /// Sessions killed and then evicted: a late event must not kill twice.
     killed_evicted: Dedupe,
     baselines: FxHashMap<BaselineKey, Baseline>,
-    step_normals: FxHashMap<Arc<str>, RollingHistogram>,
-    fanout_normals: FxHashMap<Arc<str>, RollingHistogram>,
+    /// What a finished session of each task type looks like, and of the fleet.
+    normals: FxHashMap<Arc<str>, Normals>,
+    fleet_normals: Normals,
     tasks: FxHashMap<Arc<str>, TaskTree>,
     agents: FxHashMap<Arc<str>, AgentWindow>,
     fleet: Fleet,
@@ -200,6 +229,7 @@ const MAX_NAMES: usize = 1 << 20;
 impl Detector {
     pub fn new(policy: Arc<Policy>) -> Detector {
         let g = &policy.global;
+        let fleet_normals = Normals::new(g);
         Detector {
             fleet: Fleet { spend: RollingSum::new(g.fleet_window_minutes as i64 * 60_000, 60), level: 0 },
             dedupe: Dedupe::new(g.dedupe_capacity as usize),
@@ -210,8 +240,8 @@ impl Detector {
             sessions: FxHashMap::default(),
             expiry: BinaryHeap::new(),
             baselines: FxHashMap::default(),
-            step_normals: FxHashMap::default(),
-            fanout_normals: FxHashMap::default(),
+            normals: FxHashMap::default(),
+            fleet_normals,
             tasks: FxHashMap::default(),
             agents: FxHashMap::default(),
             tools: FxHashMap::default(),
@@ -242,7 +272,7 @@ impl Detector {
     pub fn sizes(&self) -> StateSizes {
         StateSizes {
             sessions: self.sessions.len(),
-            baselines: self.baselines.len() + self.step_normals.len() + self.fanout_normals.len(),
+            baselines: self.baselines.len() + self.normals.len(),
             tasks: self.tasks.len(),
             agents: self.agents.len(),
             dedupe_ids: self.dedupe.len(),
@@ -454,9 +484,15 @@ impl Detector {
             return;
         }
         let t = &rules.t;
-        let normal = self.fanout_normals.get(&task_type).map(|h| h.quantiles());
-        let limit = count_limit(normal, t.step_min_sessions, t.fanout_ratio, t.fanout_min_children, t.fanout_cap_without_baseline);
-        let Some(limit) = limit else { return };
+        let own = self.normals.get(&task_type).map(|n| n.children.quantiles());
+        let fleet = self.fleet_normals.children.quantiles();
+        let min = t.fanout_min_parents as u64;
+        let (limit, basis, normal) = match own {
+            Some(q) if q.count >= min => (ceil_limit(t.fanout_ratio * q.p95, t.fanout_min_children), "task_type", Some(q)),
+            _ if fleet.count >= min => (ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children), "fleet", Some(fleet)),
+            _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
+            _ => return,
+        };
         if (children as u64) <= limit {
             return;
         }
@@ -470,7 +506,8 @@ impl Detector {
         let evidence = json!({
             "children": children,
             "limit": limit,
-            "normal_p95_children": normal.filter(|q| q.count >= t.step_min_sessions as u64).map(|q| q.p95),
+            "normal_p95_children": normal.map(|q| q.p95),
+            "normal_basis": basis,
             "tree_cost_usd": tree_cost.map(round_usd),
             "spawned_session_id": &*e.session_id,
         });
@@ -514,7 +551,7 @@ impl Detector {
                 h.update(tool.as_bytes());
                 h.update(&[0]);
                 h.update(args.as_bytes());
-                Some(Call { sig: h.digest() as u32, tool: tool_id })
+                Some(Call::new(h.digest() as u32, tool_id))
             }
             _ => None,
         };
@@ -522,7 +559,7 @@ impl Detector {
         let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
         let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids) } else { None };
-        let step_normal = self.step_normals.get(&e.task_type).map(|h| h.quantiles());
+        let step_normal = self.normals.get(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()));
 
         let s = self.sessions.get_mut(&e.session_id)?;
 
@@ -558,12 +595,25 @@ impl Detector {
         if e.kind == EventKind::Llm {
             s.pending_call = call.map(|c| c.sig);
         }
-        if let Some(c) = call.filter(|_| !executes_request) {
+        if let Some(mut c) = call.filter(|_| !executes_request) {
+            if !s.calls.iter_newest_first().any(|x| x.sig == c.sig) {
+                c.mark_novel();
+            }
             s.calls.push(c, t.repeat_window as usize);
             if on(Reason::LoopRepeat) {
-                let count = s.calls.iter_newest_first().filter(|x| x.sig == c.sig).count() as u32;
+                // Repeats count only while nothing new happens in between: a
+                // coding agent re-running the same tests after each new edit
+                // is making progress; one re-running them with nothing new is not.
+                let mut count = 0u32;
+                for x in s.calls.iter_newest_first() {
+                    if x.sig == c.sig {
+                        count += 1;
+                    } else if x.novel() {
+                        break;
+                    }
+                }
                 if count >= t.repeat_kill {
-                    let tool = self.tool_names.get(c.tool as usize).cloned();
+                    let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     return Some(Decision {
                         reason: Reason::LoopRepeat,
                         figures: Some((count as f64, t.repeat_kill as f64)),
@@ -581,7 +631,7 @@ impl Detector {
                 if let Some((period, cycle)) = find_cycle(&s.calls, t.cycle_max_period as usize, t.cycle_repeats as usize) {
                     let names: Vec<&str> = cycle
                         .iter()
-                        .map(|c| self.tool_names.get(c.tool as usize).map(|n| &**n).unwrap_or("?"))
+                        .map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?"))
                         .collect();
                     return Some(Decision {
                         reason: Reason::LoopCycle,
@@ -612,15 +662,21 @@ impl Detector {
             // input (a document), not growth, and restarts the run.
             s.growth_run = if prev > 0 && context > prev && context <= prev.saturating_mul(2) { s.growth_run + 1 } else { 0 };
             s.last_context = context.min(u32::MAX as u64) as u32;
+            let grown_by = s.push_context(s.last_context, t.growth_steps as usize);
             s.context_outlier = false;
             if let Some((scope, q)) = &context_baseline {
                 let limit = t.growth_ratio * q.p95;
-                s.context_outlier = context as f64 >= limit;
-                if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && s.context_outlier && q.p95 > 0.0 {
+                // Not learned past 2x p95: a growing session must not drag
+                // the baseline it is judged against up behind it.
+                s.context_outlier = context as f64 >= 2.0 * q.p95;
+                // The run itself must add at least a normal context's worth:
+                // a big document read once, then small steps, is not growth.
+                let steep = grown_by as f64 >= q.p95;
+                if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && context as f64 >= limit && steep && q.p95 > 0.0 {
                     return Some(Decision {
                         reason: Reason::ContextGrowth,
                         figures: Some((context as f64, q.p95)),
-                        evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
+                        evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
                         message: format!(
                             "context grew {} calls in a row to {context} tokens, {:.1}x the p95 of its baseline",
                             s.growth_run + 1,
@@ -681,16 +737,25 @@ impl Detector {
             }
         }
 
-        // --- step runaway against the task type's normal
+        // --- step runaway against the task type's normal: far more actions
+        // than its finished sessions take, and more spend than they reach.
+        // A batch (one tool over many different inputs) is work, not a
+        // runaway. While the task type is young only a static cap applies:
+        // another type's normal says nothing about a type long by nature.
         if on(Reason::StepRunaway) {
-            let limit = count_limit(step_normal, t.step_min_sessions, t.step_ratio, t.step_min_actions, t.step_cap_without_baseline);
-            if let Some(limit) = limit {
-                if s.actions > limit {
+            let min = t.step_min_sessions as u64;
+            let limits = match step_normal {
+                Some((q, c)) if q.count >= min => Some((ceil_limit(t.step_ratio * q.p95, t.step_min_actions), Some(c.p95 / 1e6), "task_type", Some(q))),
+                _ if t.step_cap_without_baseline > 0 => Some(((t.step_cap_without_baseline.max(t.step_min_actions)) as u64, None, "static", None)),
+                _ => None,
+            };
+            if let Some((limit, cost_gate, basis, normal)) = limits {
+                if s.actions > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
                     return Some(Decision {
                         reason: Reason::StepRunaway,
                         figures: Some((s.actions as f64, limit as f64)),
-                        evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_p95_actions": step_normal.filter(|q| q.count >= t.step_min_sessions as u64).map(|q| q.p95), "normal_sessions": step_normal.map(|q| q.count).unwrap_or(0)}),
-                        message: format!("session took {} actions, above the limit of {limit} for task type {}", s.actions, e.task_type),
+                        evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_basis": basis, "normal_p95_actions": normal.map(|q| q.p95), "normal_sessions": normal.map(|q| q.count), "session_cost_usd": round_usd(s.cost_usd), "normal_p95_cost_usd": cost_gate.map(round_usd)}),
+                        message: format!("session took {} actions, above the limit of {limit} for task type {} ({basis} normal)", s.actions, e.task_type),
                     });
                 }
             }
@@ -963,22 +1028,12 @@ impl Detector {
             let _ = self.killed_evicted.seen(xxh3_64(id.as_bytes()));
             return;
         }
-        let g = &self.policy.global;
-        let window_ms = g.baseline_window_hours as i64 * 3_600_000;
-        let buckets = g.baseline_buckets as usize;
-        let max = g.max_baselines as usize;
-        if self.step_normals.len() < max || self.step_normals.contains_key(&s.task_type) {
-            self.step_normals
-                .entry(s.task_type.clone())
-                .or_insert_with(|| RollingHistogram::new(window_ms, buckets))
-                .record(s.last_ts, s.actions);
+        let max = self.policy.global.max_baselines as usize;
+        if self.normals.len() < max || self.normals.contains_key(&s.task_type) {
+            let g = self.policy.global.clone();
+            self.normals.entry(s.task_type.clone()).or_insert_with(|| Normals::new(&g)).record(&s);
         }
-        if s.children > 0 && (self.fanout_normals.len() < max || self.fanout_normals.contains_key(&s.task_type)) {
-            self.fanout_normals
-                .entry(s.task_type.clone())
-                .or_insert_with(|| RollingHistogram::new(window_ms, buckets))
-                .record(s.last_ts, s.children as u64);
-        }
+        self.fleet_normals.record(&s);
     }
 
     /// Approximate bytes of detector state, for the memory harness.
@@ -1071,15 +1126,29 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, n: u32, limit: u32) -> Decis
     }
 }
 
-/// The count above which a session is a runaway: `ratio × p95` of its
-/// task type's normal once that normal is mature, never below `floor`;
-/// `cap` while it is young (0: no limit yet).
-fn count_limit(normal: Option<Quantiles>, min_sessions: u32, ratio: f64, floor: u32, cap: u32) -> Option<u64> {
-    match normal {
-        Some(q) if q.count >= min_sessions as u64 => Some(((ratio * q.p95).ceil() as u64).max(floor as u64)),
-        _ if cap > 0 => Some((cap as u64).max(floor as u64)),
-        _ => None,
+/// A batch: most recent calls use one tool, nearly all on inputs not seen
+/// before in the window (a batch edit across files, extraction over many
+/// documents).
+fn looks_like_batch(calls: &session::CallRing) -> bool {
+    let mut tools: Vec<(u32, u32, u32)> = Vec::new(); // (tool, calls, novel calls)
+    let mut total = 0u32;
+    for c in calls.iter_newest_first() {
+        total += 1;
+        match tools.iter_mut().find(|t| t.0 == c.tool_id()) {
+            Some(t) => {
+                t.1 += 1;
+                t.2 += u32::from(c.novel());
+            }
+            None => tools.push((c.tool_id(), 1, u32::from(c.novel()))),
+        }
     }
+    let Some(&(_, n, novel)) = tools.iter().max_by_key(|t| t.1) else { return false };
+    total >= 8 && n * 10 >= total * 6 && novel * 10 >= n * 9
+}
+
+/// A count limit from a multiple of a normal, never below `floor`.
+fn ceil_limit(x: f64, floor: u32) -> u64 {
+    (x.ceil() as u64).max(floor as u64)
 }
 
 /// A cycle: the newest `period × repeats` calls are one sequence of
@@ -1087,7 +1156,12 @@ fn count_limit(normal: Option<Quantiles>, min_sessions: u32, ratio: f64, floor: 
 fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> Option<(usize, Vec<Call>)> {
     // Policy validation bounds both to 16, so 256 calls at most; copied to
     // the stack because this runs on every tool call.
-    let mut recent = [Call { sig: 0, tool: 0 }; 256];
+    // Cheap pre-check: a cycle needs the newest call to recur `period` back.
+    let newest = calls.iter_newest_first().next()?;
+    if !calls.iter_newest_first().skip(2).take(max_period - 1).any(|c| c.sig == newest.sig) {
+        return None;
+    }
+    let mut recent = [Call::new(0, 0); 256];
     let mut n = 0;
     for c in calls.iter_newest_first().take((max_period * repeats).min(256)) {
         recent[n] = c;

@@ -14,7 +14,29 @@ use super::Resolved;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Call {
     pub sig: u32,
-    pub tool: u32,
+    /// Interned tool id; the top bit marks a call new to the session's window.
+    tool: u32,
+}
+
+const NOVEL: u32 = 1 << 31;
+
+impl Call {
+    pub fn new(sig: u32, tool_id: u32) -> Call {
+        Call { sig, tool: tool_id & !NOVEL }
+    }
+
+    pub fn tool_id(self) -> u32 {
+        self.tool & !NOVEL
+    }
+
+    /// True when no earlier call in the window had this signature.
+    pub fn novel(self) -> bool {
+        self.tool & NOVEL != 0
+    }
+
+    pub fn mark_novel(&mut self) {
+        self.tool |= NOVEL;
+    }
 }
 
 /// Bounded ring of the most recent calls with a tool and arguments.
@@ -108,6 +130,9 @@ pub(crate) struct Session {
     pub llm_calls: u32,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,
+    /// Context tokens of the last 8 LLM calls (ring), newest at `ctx_next - 1`.
+    pub ctx: [u32; 8],
+    pub ctx_next: u8,
     pub growth_run: u32,
     /// The latest context was an outlier against its baseline (not learned).
     pub context_outlier: bool,
@@ -145,11 +170,28 @@ impl Session {
             level: 0.0,
             llm_calls: 0,
             last_context: 0,
+            ctx: [0; 8],
+            ctx_next: 0,
             growth_run: 0,
             context_outlier: false,
             pending_call: None,
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
+        }
+    }
+
+    /// Remembers an LLM call's context and returns how much it grew over the
+    /// last `steps` calls (0 when fewer were seen).
+    pub fn push_context(&mut self, context: u32, steps: usize) -> u64 {
+        let steps = steps.clamp(2, 8);
+        let i = self.ctx_next as usize % 8;
+        self.ctx[i] = context;
+        self.ctx_next = ((i + 1) % 8) as u8;
+        let back = self.ctx[(i + 8 - (steps - 1)) % 8];
+        if back == 0 {
+            0
+        } else {
+            (context as u64).saturating_sub(back as u64)
         }
     }
 
