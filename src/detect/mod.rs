@@ -692,21 +692,32 @@ impl Detector {
             s.llm_calls += 1;
             let level = s.level;
             let reference = baseline.as_ref().map(|b| b.1);
-            let vs_baseline = reference.is_none_or(|q| cost >= t.spike_ratio * q.p50 / NANO);
-            let vs_level = level > 0.0 && cost >= t.spike_ratio * level;
-            let spike = vs_level && vs_baseline;
+            // A pricier model (cost per token up) is judged against the
+            // baseline's median; a jump in cost per call alone (a much bigger
+            // context) only when it also leaves the baseline's range (its
+            // p99), since normal sessions grow their context too.
+            let above_median = reference.is_none_or(|q| cost >= t.spike_ratio * q.p50 / NANO);
+            let above_range = reference.is_none_or(|q| cost >= (t.spike_ratio * q.p50).max(q.p99) / NANO);
+            // Against the session's own level, by the call and by the token:
+            // cost per token jumps with a pricier model whatever the context
+            // size, so a model switch shows even when call sizes are noisy.
+            let tokens = context + e.output_tokens + e.reasoning_tokens;
+            let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
+            let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
+            let token_spike = s.token_level > 0.0 && per_token >= t.spike_ratio * s.token_level;
+            let spike = (token_spike && above_median) || (level_spike && above_range && !first_call_of(s.llm_calls, t.spike_session_reference));
             s.spike_bits = (s.spike_bits << 1) | u64::from(spike);
-            // The session's level follows its own calls, but not its spikes:
-            // a sustained jump stays visible against where it came from.
-            if !spike {
-                let first = s.llm_calls <= t.spike_session_reference;
-                s.level = if level == 0.0 {
-                    cost
-                } else if first {
-                    level + (cost - level) / s.llm_calls as f64
-                } else {
-                    level + 0.25 * (cost - level)
-                };
+            // Each level follows the session's own calls but not its own
+            // outliers: a sustained jump stays visible against where it came from.
+            // The first calls define the session's cost level whatever they
+            // cost (a session's context fills up in its first steps); the
+            // cost per token is stable per model, so it excludes outliers at once.
+            let first = s.llm_calls <= t.spike_session_reference;
+            if !level_spike || first {
+                s.level = follow(level, cost, first, s.llm_calls);
+            }
+            if !token_spike && per_token > 0.0 {
+                s.token_level = follow(s.token_level, per_token, first, s.llm_calls);
             }
 
             if on(Reason::CostSpike) && spike {
@@ -717,7 +728,7 @@ impl Detector {
                     return Some(Decision {
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "session_usd_per_mtok": round_usd(s.token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
                         message: format!(
                             "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
                             cost / against,
@@ -1144,6 +1155,23 @@ fn looks_like_batch(calls: &session::CallRing) -> bool {
     }
     let Some(&(_, n, novel)) = tools.iter().max_by_key(|t| t.1) else { return false };
     total >= 8 && n * 10 >= total * 6 && novel * 10 >= n * 9
+}
+
+/// True while a session's calls still form its reference level.
+fn first_call_of(calls: u32, reference: u32) -> bool {
+    calls <= reference
+}
+
+/// Moves a session level toward a new value: the mean of the first calls,
+/// then an exponentially weighted average.
+fn follow(level: f64, x: f64, first: bool, calls: u32) -> f64 {
+    if level == 0.0 {
+        x
+    } else if first {
+        level + (x - level) / calls.max(1) as f64
+    } else {
+        level + 0.25 * (x - level)
+    }
 }
 
 /// A count limit from a multiple of a normal, never below `floor`.

@@ -127,6 +127,8 @@ pub(crate) struct Session {
     pub spike_bits: u64,
     /// Slow moving level of this session's LLM call cost (USD); 0 = none yet.
     pub level: f64,
+    /// The same for cost per token (USD).
+    pub token_level: f64,
     pub llm_calls: u32,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,
@@ -168,6 +170,7 @@ impl Session {
             retry_bits: 0,
             spike_bits: 0,
             level: 0.0,
+            token_level: 0.0,
             llm_calls: 0,
             last_context: 0,
             ctx: [0; 8],
