@@ -125,7 +125,7 @@ impl Normals {
     }
 
     fn record(&mut self, s: &Session) {
-        self.actions.record(s.last_ts, s.actions);
+        self.actions.record(s.last_ts, s.actions as u64);
         self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
         if s.children > 0 {
             self.children.record(s.last_ts, s.children as u64);
@@ -200,7 +200,9 @@ pub struct Detector {
     policy: Arc<Policy>,
     generation: u64,
     rules: FxHashMap<(Arc<str>, Arc<str>), Arc<Resolved>>,
-    sessions: FxHashMap<Arc<str>, Session>,
+    /// Boxed: the table stays small (it doubles, and sits half empty,
+    /// at each growth step) while sessions keep a stable address.
+    sessions: FxHashMap<Arc<str>, Box<Session>>,
     /// Eviction queue: (deadline, session). One entry per live session;
     /// a popped entry whose session moved on is pushed again.
     expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
@@ -218,6 +220,7 @@ pub struct Detector {
     tool_names: Vec<Arc<str>>,
     /// Interned agent and task type names (ids for baseline keys).
     names: FxHashMap<Arc<str>, u32>,
+    name_of: Vec<Arc<str>>,
     watermark: i64,
     tick: u64,
     stats: DetectorStats,
@@ -247,6 +250,7 @@ impl Detector {
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
             names: FxHashMap::default(),
+            name_of: Vec::new(),
             watermark: i64::MIN,
             tick: 0,
             stats: DetectorStats::default(),
@@ -347,7 +351,13 @@ impl Detector {
         }
         let id = self.names.len() as u32;
         self.names.insert(name.clone(), id);
+        self.name_of.push(name.clone());
         id
+    }
+
+    /// The name behind an interned id (`?` past the interner's cap).
+    fn name(&self, id: u32) -> Arc<str> {
+        self.name_of.get(id as usize).cloned().unwrap_or_else(|| Arc::from("?"))
     }
 
     fn intern_tool(&mut self, tool: &Arc<str>) -> u32 {
@@ -408,7 +418,7 @@ impl Detector {
         let Some(s) = self.sessions.get_mut(&e.session_id) else { return Outcome::Processed };
         let rules = s.rules.clone();
         s.cost_usd += cost;
-        s.actions += 1;
+        s.actions = s.actions.saturating_add(1);
         s.last_ts = s.last_ts.max(e.ts_ms);
         if s.killed {
             return Outcome::AfterKill;
@@ -452,15 +462,13 @@ impl Detector {
         let rules = self.resolve(&e.agent_id, &e.task_type);
         let ids = (self.intern_name(&e.agent_id), self.intern_name(&e.task_type));
         let mut s = Session::new(
-            e.agent_id.clone(),
-            e.task_type.clone(),
             e.task_id.clone(),
             e.tenant.clone(),
             rules,
             shard,
         );
         s.ids = ids;
-        self.sessions.insert(e.session_id.clone(), s);
+        self.sessions.insert(e.session_id.clone(), Box::new(s));
         self.stats.sessions_seen += 1;
         let idle = self.idle_ms();
         self.expiry.push(Reverse((e.ts_ms.saturating_add(idle), e.session_id.clone())));
@@ -479,7 +487,8 @@ impl Detector {
         if p.killed {
             return;
         }
-        let (children, task_type, rules) = (p.children, p.task_type.clone(), p.rules.clone());
+        let (children, ids, rules) = (p.children, p.ids, p.rules.clone());
+        let task_type = self.name(ids.1);
         if !rules.enabled(Reason::SubagentFanout) {
             return;
         }
@@ -511,8 +520,8 @@ impl Detector {
             "tree_cost_usd": tree_cost.map(round_usd),
             "spawned_session_id": &*e.session_id,
         });
-        let (agent, tt, task_id, tenant, cost, actions) =
-            (p.agent_id.clone(), p.task_type.clone(), p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions);
+        let (task_id, tenant, cost, actions) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64);
+        let (agent, tt) = (self.name(ids.0), task_type.clone());
         let message = format!(
             "session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}"
         );
@@ -528,7 +537,7 @@ impl Detector {
             reason: Reason::SubagentFanout,
             trigger: e,
             session_cost_usd: cost,
-            session_actions: actions,
+            session_actions: actions as u64,
             figures: Some((children as f64, limit as f64)),
             evidence,
             policy_id,
@@ -690,7 +699,8 @@ impl Detector {
         // --- cost per call: spikes (LLM calls)
         if e.kind == EventKind::Llm && cost > 0.0 {
             s.llm_calls += 1;
-            let level = s.level;
+            let level = s.level as f64;
+            let token_level = s.token_level as f64;
             let reference = baseline.as_ref().map(|b| b.1);
             // A pricier model (cost per token up) is judged against the
             // baseline's median; a jump in cost per call alone (a much bigger
@@ -704,7 +714,7 @@ impl Detector {
             let tokens = context + e.output_tokens + e.reasoning_tokens;
             let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
             let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
-            let token_spike = s.token_level > 0.0 && per_token >= t.spike_ratio * s.token_level;
+            let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level;
             let spike = (token_spike && above_median) || (level_spike && above_range && !first_call_of(s.llm_calls, t.spike_session_reference));
             s.spike_bits = (s.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
@@ -714,10 +724,10 @@ impl Detector {
             // cost per token is stable per model, so it excludes outliers at once.
             let first = s.llm_calls <= t.spike_session_reference;
             if !level_spike || first {
-                s.level = follow(level, cost, first, s.llm_calls);
+                s.level = follow(level, cost, first, s.llm_calls) as f32;
             }
             if !token_spike && per_token > 0.0 {
-                s.token_level = follow(s.token_level, per_token, first, s.llm_calls);
+                s.token_level = follow(token_level, per_token, first, s.llm_calls) as f32;
             }
 
             if on(Reason::CostSpike) && spike {
@@ -728,7 +738,7 @@ impl Detector {
                     return Some(Decision {
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "session_usd_per_mtok": round_usd(s.token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
                         message: format!(
                             "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
                             cost / against,
@@ -761,7 +771,7 @@ impl Detector {
                 _ => None,
             };
             if let Some((limit, cost_gate, basis, normal)) = limits {
-                if s.actions > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
+                if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
                     return Some(Decision {
                         reason: Reason::StepRunaway,
                         figures: Some((s.actions as f64, limit as f64)),
@@ -875,7 +885,7 @@ impl Detector {
             reason,
             trigger: e,
             session_cost_usd: cost,
-            session_actions: actions,
+            session_actions: actions as u64,
             figures,
             evidence,
             policy_id,
@@ -976,7 +986,7 @@ impl Detector {
     }
 
     fn session_figures(&self, session_id: &str) -> (f64, u64) {
-        self.sessions.get(session_id).map(|s| (s.cost_usd, s.actions)).unwrap_or((0.0, 0))
+        self.sessions.get(session_id).map(|s| (s.cost_usd, s.actions as u64)).unwrap_or((0.0, 0))
     }
 
     // -----------------------------------------------------------------
@@ -1040,9 +1050,10 @@ impl Detector {
             return;
         }
         let max = self.policy.global.max_baselines as usize;
-        if self.normals.len() < max || self.normals.contains_key(&s.task_type) {
+        let task_type = self.name(s.ids.1);
+        if self.normals.len() < max || self.normals.contains_key(&task_type) {
             let g = self.policy.global.clone();
-            self.normals.entry(s.task_type.clone()).or_insert_with(|| Normals::new(&g)).record(&s);
+            self.normals.entry(task_type).or_insert_with(|| Normals::new(&g)).record(&s);
         }
         self.fleet_normals.record(&s);
     }
@@ -1052,7 +1063,7 @@ impl Detector {
         let sessions: usize = self
             .sessions
             .iter()
-            .map(|(k, s)| std::mem::size_of::<(Arc<str>, Session)>() + k.len() + 16 + s.heap_bytes())
+            .map(|(k, s)| std::mem::size_of::<(Arc<str>, Box<Session>)>() + std::mem::size_of::<Session>() + k.len() + 16 + s.heap_bytes())
             .sum();
         let baselines: usize = self.baselines.values().map(|b| b.hist.heap_bytes() + 64).sum();
         sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16

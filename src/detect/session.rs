@@ -43,33 +43,40 @@ impl Call {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallRing {
     calls: Vec<Call>,
-    next: usize,
-    cap: usize,
+    next: u16,
+    cap: u16,
 }
 
 impl CallRing {
     pub fn push(&mut self, c: Call, cap: usize) {
-        if self.cap != cap {
+        let cap = cap.clamp(1, u16::MAX as usize);
+        if self.cap as usize != cap {
             // Policy changed the window: keep the newest calls that fit.
             let mut recent: Vec<Call> = self.iter_newest_first().take(cap).collect();
             recent.reverse();
             self.calls = recent;
-            self.next = self.calls.len() % cap.max(1);
-            self.cap = cap;
+            self.next = (self.calls.len() % cap) as u16;
+            self.cap = cap as u16;
         }
         if self.calls.len() < cap {
+            if self.calls.capacity() == 0 {
+                // Grown in two steps so short sessions stay small.
+                self.calls.reserve_exact(cap.min(8));
+            } else if self.calls.len() == self.calls.capacity() {
+                self.calls.reserve_exact(cap - self.calls.len());
+            }
             self.calls.push(c);
-            self.next = self.calls.len() % cap;
+            self.next = (self.calls.len() % cap) as u16;
         } else {
-            self.calls[self.next] = c;
-            self.next = (self.next + 1) % cap;
+            self.calls[self.next as usize] = c;
+            self.next = ((self.next as usize + 1) % cap) as u16;
         }
     }
 
     /// Calls from the newest backwards.
     pub fn iter_newest_first(&self) -> impl Iterator<Item = Call> + '_ {
         let n = self.calls.len();
-        let start = if n == 0 { 0 } else { (self.next + n - 1) % n };
+        let start = if n == 0 { 0 } else { (self.next as usize + n - 1) % n };
         (0..n).map(move |i| self.calls[(start + n - i) % n])
     }
 
@@ -105,15 +112,13 @@ impl PingPong {
 /// Everything the detector keeps per live session.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
-    pub agent_id: Arc<str>,
-    pub task_type: Arc<str>,
     pub task_id: Option<Arc<str>>,
     pub tenant: Option<Arc<str>>,
     pub rules: Arc<Resolved>,
     /// Interned (agent, task type) ids, for baseline keys.
     pub ids: (u32, u32),
     pub cost_usd: f64,
-    pub actions: u64,
+    pub actions: u32,
     pub last_ts: i64,
     /// Shard (e.g. Kafka partition) the session's events come from.
     pub shard: u32,
@@ -126,9 +131,9 @@ pub(crate) struct Session {
     /// Spike flags of recent LLM calls, newest in bit 0.
     pub spike_bits: u64,
     /// Slow moving level of this session's LLM call cost (USD); 0 = none yet.
-    pub level: f64,
+    pub level: f32,
     /// The same for cost per token (USD).
-    pub token_level: f64,
+    pub token_level: f32,
     pub llm_calls: u32,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,
@@ -146,16 +151,12 @@ pub(crate) struct Session {
 
 impl Session {
     pub fn new(
-        agent_id: Arc<str>,
-        task_type: Arc<str>,
         task_id: Option<Arc<str>>,
         tenant: Option<Arc<str>>,
         rules: Arc<Resolved>,
         shard: u32,
     ) -> Session {
         Session {
-            agent_id,
-            task_type,
             task_id,
             tenant,
             rules,
@@ -208,4 +209,14 @@ impl Session {
 pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
     let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
     (bits & mask).count_ones()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn session_stays_small() {
+        let size = std::mem::size_of::<super::Session>();
+        println!("Session is {size} bytes");
+        assert!(size <= 256, "Session grew to {size} bytes; the memory target is 512 B per tracked session in all");
+    }
 }
