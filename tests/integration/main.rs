@@ -3,5 +3,6 @@
 mod decode;
 mod detect;
 mod ops;
+mod pricing;
 mod props;
 mod sim;
