@@ -493,7 +493,7 @@ impl Detector {
             return;
         }
         let t = &rules.t;
-        let own = self.normals.get(&task_type).map(|n| n.children.quantiles());
+        let own = self.normals.get_mut(&task_type).map(|n| n.children.quantiles());
         let fleet = self.fleet_normals.children.quantiles();
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
@@ -568,7 +568,7 @@ impl Detector {
         let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
         let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids) } else { None };
-        let step_normal = self.normals.get(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()));
+        let step_normal = self.normals.get_mut(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()));
 
         let s = self.sessions.get_mut(&e.session_id)?;
 
@@ -828,9 +828,8 @@ impl Detector {
             match self.baselines.get_mut(&k) {
                 Some(b) => {
                     b.last_used = self.tick;
-                    let q = b.hist.quantiles();
-                    if found.is_none() && q.count >= min {
-                        found = Some((k.scope_name(), q));
+                    if found.is_none() && b.hist.len() >= min {
+                        found = Some((k.scope_name(), b.hist.quantiles()));
                     }
                 }
                 None => {

@@ -140,10 +140,6 @@ impl RollingHistogram {
         if self.buckets[i].1.record(value).is_ok() && self.total.record(value).is_ok() {
             self.since_refresh += 1;
         }
-        let count = self.total.len();
-        if self.since_refresh >= 64 || (count <= 512 && self.since_refresh >= 8) {
-            self.refresh();
-        }
     }
 
     fn expire(&mut self, newest: i64) {
@@ -178,8 +174,15 @@ impl RollingHistogram {
         };
     }
 
-    /// The cached quantiles (refreshed every few records).
-    pub fn quantiles(&self) -> Quantiles {
+    /// The quantiles, recomputed lazily once enough new samples arrived
+    /// since the last computation (1/32 of the window's samples, between 8
+    /// and 64): a scan of the histogram per call would cost more than the
+    /// rest of the detector, and a baseline nobody asks about costs nothing.
+    pub fn quantiles(&mut self) -> Quantiles {
+        let due = (self.total.len() / 32).clamp(8, 64) as u32;
+        if self.since_refresh >= due || (self.cached.count == 0 && !self.total.is_empty()) {
+            self.refresh();
+        }
         self.cached
     }
 
@@ -222,6 +225,7 @@ mod tests {
             h.record(i, 100);
         }
         assert!((h.quantiles().p50 - 100.0).abs() <= 6.0);
+        assert_eq!(h.quantiles().count, 1000);
         // Two windows later everything old is gone.
         for i in 0..100 {
             h.record(8_000_000 + i, 1000);
