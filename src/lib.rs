@@ -5,6 +5,7 @@
 //! (`file_mode`, and the Kafka and archive shells). See
 //! `docs/ARCHITECTURE.md` for the codemap and the invariants.
 
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod detect;

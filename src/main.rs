@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 
+use runaway::archive::{ArchiveConfig, ArchiveWriter};
 use runaway::cli::{Cli, Command, WatchArgs};
 use runaway::config::{FileConfig, Input, LogFormat, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
@@ -77,13 +78,30 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
-            let summary = file_mode::run(&mut engine, path, &outputs, None, &|| stop.load(Ordering::Relaxed))
+            let mut archive = match &cfg.archive {
+                Some(dir) => Some(open_file_mode_archive(dir, path)?),
+                None => None,
+            };
+            let sink = archive.as_mut().map(|a| a as &mut dyn runaway::sink::RecordSink);
+            let summary = file_mode::run(&mut engine, path, &outputs, sink, &|| stop.load(Ordering::Relaxed))
                 .map_err(|e| Failure::Runtime(e.into()))?;
             eprint!("{summary}");
             Ok(())
         }
         Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),
     }
+}
+
+/// Opens the archive for a file-mode run and drops what an earlier run of
+/// the same input left there: the run rewrites all of it, so a rerun
+/// replaces rows instead of duplicating them.
+fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
+    let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
+    let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
+    // The stream name file mode gives its records (see `file_mode::run`).
+    let stream = if input == "-" { "<stdin>" } else { input };
+    writer.discard(stream, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    Ok(writer)
 }
 
 /// Sets `flag` on SIGINT/SIGTERM, from a small signal-handling thread.
