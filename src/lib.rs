@@ -12,6 +12,7 @@ pub mod detect;
 pub mod engine;
 pub mod event;
 pub mod file_mode;
+pub mod offline;
 pub mod policy;
 pub mod pricing;
 pub mod signal;

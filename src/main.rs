@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use runaway::archive::{ArchiveConfig, ArchiveWriter};
-use runaway::cli::{Cli, Command, WatchArgs};
+use runaway::cli::{Cli, Command, ForecastArgs, ReportArgs, WatchArgs};
 use runaway::config::{FileConfig, Input, LogFormat, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
 use runaway::{Catalog, Engine, Policy};
@@ -22,6 +22,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(args) => watch(args),
+        Command::Report(args) => report(args),
+        Command::Forecast(args) => forecast(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +92,46 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
         }
         Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),
     }
+}
+
+fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
+    match e {
+        runaway::offline::OfflineError::Arg { .. } => Failure::Config(e.into()),
+        _ => Failure::Runtime(e.into()),
+    }
+}
+
+fn report(args: ReportArgs) -> Result<(), Failure> {
+    init_logging("warn", LogFormat::Human);
+    let opts = runaway::offline::ReportOptions {
+        archive: args.archive,
+        by: args.by,
+        from: args.from,
+        to: args.to,
+        format: args.format,
+        stop_horizon_minutes: args.stop_horizon_minutes,
+    };
+    let out = runaway::offline::run_report(&opts).map_err(offline_failure)?;
+    print!("{out}");
+    Ok(())
+}
+
+fn forecast(args: ForecastArgs) -> Result<(), Failure> {
+    init_logging("warn", LogFormat::Human);
+    let opts = runaway::offline::ForecastOptions {
+        archive: args.archive,
+        by: args.by,
+        from: args.from,
+        to: args.to,
+        horizon: args.horizon,
+        budgets: args.budgets,
+        format: args.format,
+        chart: args.chart,
+        coverage: args.interval,
+    };
+    let out = runaway::offline::run_forecast(&opts).map_err(offline_failure)?;
+    print!("{out}");
+    Ok(())
 }
 
 /// Opens the archive for a file-mode run and drops what an earlier run of
