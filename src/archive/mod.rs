@@ -11,7 +11,7 @@
 pub mod naming;
 pub mod schema;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -130,6 +130,9 @@ struct OpenFile<R: Rows> {
     writer: ArrowWriter<File>,
     opened: Instant,
     total_rows: u64,
+    /// Set when a batch flush finds the file over its roll size; acted on
+    /// before the next record with a later offset.
+    roll_due: bool,
 }
 
 impl<R: Rows> OpenFile<R> {
@@ -147,7 +150,7 @@ impl<R: Rows> OpenFile<R> {
         let f = File::create(&tmp_path).map_err(io_err(&tmp_path))?;
         let writer = ArrowWriter::try_new(f, schema, Some(props))
             .map_err(|source| ArchiveError::Parquet { path: tmp_path.display().to_string(), source })?;
-        Ok(OpenFile { final_dir, tmp_path, stream, first, last: first, rows, writer, opened: Instant::now(), total_rows: 0 })
+        Ok(OpenFile { final_dir, tmp_path, stream, first, last: first, rows, writer, opened: Instant::now(), total_rows: 0, roll_due: false })
     }
 
     fn note(&mut self, offset: i64) {
@@ -157,9 +160,11 @@ impl<R: Rows> OpenFile<R> {
     }
 
     /// Moves buffered rows into the Parquet writer when a batch is full.
-    fn maybe_flush_batch(&mut self, batch_rows: usize) -> Result<(), ArchiveError> {
-        if self.rows.len() >= batch_rows {
+    fn maybe_flush_batch(&mut self, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
+        if self.rows.len() >= cfg.batch_rows {
             self.flush_batch()?;
+            // Size is looked at per batch, not per row: it walks every column.
+            self.roll_due = self.encoded_bytes() >= cfg.roll_bytes;
         }
         Ok(())
     }
@@ -177,9 +182,6 @@ impl<R: Rows> OpenFile<R> {
         (self.writer.bytes_written() + self.writer.in_progress_size()) as u64
     }
 
-    fn should_roll(&self, cfg: &ArchiveConfig) -> bool {
-        self.encoded_bytes() >= cfg.roll_bytes || self.opened.elapsed() >= cfg.roll_age
-    }
 
     /// Writes the footer, fsyncs, renames to the final name and fsyncs the
     /// directory: only then is the file visible to readers.
@@ -234,8 +236,9 @@ fn create_dir_durable(dir: &Path) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// Key of an open file: the partition (hour or day index) and the stream.
-type FileKey = (i64, String);
+/// Key of an open file: the partition (hour or day index) and the stream
+/// (an index into `ArchiveWriter::streams`).
+type FileKey = (i64, u32);
 
 /// Counters for the run summary and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -253,8 +256,14 @@ pub struct ArchiveWriter {
     signals_schema: SchemaRef,
     events_props: WriterProperties,
     signals_props: WriterProperties,
-    events: HashMap<FileKey, OpenFile<EventRows>>,
-    signals: HashMap<FileKey, OpenFile<SignalRows>>,
+    events: FxHashMap<FileKey, OpenFile<EventRows>>,
+    signals: FxHashMap<FileKey, OpenFile<SignalRows>>,
+    /// Sanitized stream names, indexed by stream id.
+    streams: Vec<String>,
+    /// Raw stream name → stream id.
+    stream_ids: FxHashMap<String, u32>,
+    /// The last stream looked up (records mostly come from one stream).
+    last_stream: Option<(String, u32)>,
     /// Makes temp names unique across writers (pid) and files (counter).
     pid: u32,
     seq: u64,
@@ -292,8 +301,11 @@ impl ArchiveWriter {
             events_props,
             signals_props,
             cfg,
-            events: HashMap::new(),
-            signals: HashMap::new(),
+            events: FxHashMap::default(),
+            signals: FxHashMap::default(),
+            streams: Vec::new(),
+            stream_ids: FxHashMap::default(),
+            last_stream: None,
             pid: std::process::id(),
             seq: 0,
             records_since_age_check: 0,
@@ -309,6 +321,31 @@ impl ArchiveWriter {
         self.stats
     }
 
+    /// Stream id and offset of a source position, without allocating on
+    /// the common path (same file or partition as the previous record).
+    fn stream_of(&mut self, source: &SourcePos) -> (u32, i64) {
+        let (raw, offset): (std::borrow::Cow<'_, str>, i64) = match source {
+            SourcePos::File { file, line } => (file.as_str().into(), *line as i64),
+            SourcePos::Kafka { topic, partition, offset } => (format!("{topic}-{partition}").into(), *offset),
+        };
+        if let Some((last, id)) = &self.last_stream {
+            if *last == raw {
+                return (*id, offset);
+            }
+        }
+        let id = match self.stream_ids.get(raw.as_ref()) {
+            Some(id) => *id,
+            None => {
+                let id = self.streams.len() as u32;
+                self.streams.push(naming::sanitize_stream(&raw));
+                self.stream_ids.insert(raw.to_string(), id);
+                id
+            }
+        };
+        self.last_stream = Some((raw.into_owned(), id));
+        (id, offset)
+    }
+
     fn unique(&mut self) -> String {
         self.seq += 1;
         format!("{}-{}", self.pid, self.seq)
@@ -316,15 +353,15 @@ impl ArchiveWriter {
 
     pub fn write_event(&mut self, p: &PricedEvent, source: &SourcePos) -> Result<(), ArchiveError> {
         self.age_check()?;
-        let (stream, offset) = source.stream();
-        let key = (naming::hour_index(p.event.ts_ms), naming::sanitize_stream(&stream));
+        let (stream, offset) = self.stream_of(source);
+        let key = (naming::hour_index(p.event.ts_ms), stream);
         self.roll_if_due(Table::Events, &key, offset)?;
         if !self.events.contains_key(&key) {
             self.make_room()?;
             let unique = self.unique();
             let f = OpenFile::create(
                 naming::events_dir(&self.cfg.dir, key.0),
-                key.1.clone(),
+                self.streams[key.1 as usize].clone(),
                 offset,
                 EventRows::new(self.events_schema.clone()),
                 self.events_schema.clone(),
@@ -333,26 +370,25 @@ impl ArchiveWriter {
             )?;
             self.events.insert(key.clone(), f);
         }
-        let batch_rows = self.cfg.batch_rows;
         if let Some(f) = self.events.get_mut(&key) {
             f.rows.append(p, source)?;
             f.note(offset);
-            f.maybe_flush_batch(batch_rows)?;
+            f.maybe_flush_batch(&self.cfg)?;
         }
         self.stats.event_rows += 1;
         Ok(())
     }
 
     pub fn write_signal(&mut self, s: &Signal, trigger: &SourcePos) -> Result<(), ArchiveError> {
-        let (stream, offset) = trigger.stream();
-        let key = (naming::day_index(s.event_ts_ms), naming::sanitize_stream(&stream));
+        let (stream, offset) = self.stream_of(trigger);
+        let key = (naming::day_index(s.event_ts_ms), stream);
         self.roll_if_due(Table::Signals, &key, offset)?;
         if !self.signals.contains_key(&key) {
             self.make_room()?;
             let unique = self.unique();
             let f = OpenFile::create(
                 naming::signals_dir(&self.cfg.dir, key.0),
-                key.1.clone(),
+                self.streams[key.1 as usize].clone(),
                 offset,
                 SignalRows::new(self.signals_schema.clone()),
                 self.signals_schema.clone(),
@@ -361,11 +397,10 @@ impl ArchiveWriter {
             )?;
             self.signals.insert(key.clone(), f);
         }
-        let batch_rows = self.cfg.batch_rows;
         if let Some(f) = self.signals.get_mut(&key) {
             f.rows.append(s, trigger);
             f.note(offset);
-            f.maybe_flush_batch(batch_rows)?;
+            f.maybe_flush_batch(&self.cfg)?;
         }
         self.stats.signal_rows += 1;
         Ok(())
@@ -376,8 +411,8 @@ impl ArchiveWriter {
     /// and splitting them would give two files the same name.
     fn roll_if_due(&mut self, table: Table, key: &FileKey, offset: i64) -> Result<(), ArchiveError> {
         let due = match table {
-            Table::Events => self.events.get(key).is_some_and(|f| offset > f.last && f.should_roll(&self.cfg)),
-            Table::Signals => self.signals.get(key).is_some_and(|f| offset > f.last && f.should_roll(&self.cfg)),
+            Table::Events => self.events.get(key).is_some_and(|f| f.roll_due && offset > f.last),
+            Table::Signals => self.signals.get(key).is_some_and(|f| f.roll_due && offset > f.last),
         };
         if due {
             self.close_one(table, key)?;
@@ -470,7 +505,8 @@ impl ArchiveWriter {
     }
 
     fn discard_open(&mut self, san: &str, offset: i64) -> Result<(), ArchiveError> {
-        let ev: Vec<FileKey> = self.events.keys().filter(|k| k.1 == san).cloned().collect();
+        let ev: Vec<FileKey> =
+            self.events.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
         for k in ev {
             if let Some(f) = self.events.remove(&k) {
                 if f.first >= offset {
@@ -486,7 +522,8 @@ impl ArchiveWriter {
                 }
             }
         }
-        let sg: Vec<FileKey> = self.signals.keys().filter(|k| k.1 == san).cloned().collect();
+        let sg: Vec<FileKey> =
+            self.signals.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
         for k in sg {
             if let Some(f) = self.signals.remove(&k) {
                 if f.first >= offset {

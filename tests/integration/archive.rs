@@ -43,7 +43,12 @@ pub fn watch(input: &Path, out: &Path, envs: &[(&str, &str)]) {
 
 /// Runs a Python snippet; fails (never skips) when pyarrow/duckdb are absent.
 pub fn python(script: &str) -> String {
-    let o = Command::new("python3").arg("-c").arg(script).output().expect(
+    python_in(Path::new("."), script)
+}
+
+/// Runs a Python snippet in `dir`.
+pub fn python_in(dir: &Path, script: &str) -> String {
+    let o = Command::new("python3").arg("-c").arg(script).current_dir(dir).output().expect(
         "python3 is needed for the outside-reader tests: install Python 3 and run scripts/setup-test-deps.sh",
     );
     let err = String::from_utf8_lossy(&o.stderr);
@@ -304,4 +309,17 @@ fn sigkill_mid_archive_then_restart_gives_each_event_exactly_once() {
     let mut files = Vec::new();
     parquet_files(&archive.join("events"), &mut files);
     assert!(files.len() > 10, "small roll size should give many files, got {}", files.len());
+}
+
+#[test]
+fn docs_snippets_run_against_an_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/archive.md")).unwrap();
+    let snippets: Vec<&str> = doc.split("```python\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert_eq!(snippets.len(), 2, "docs/archive.md should hold the DuckDB and pyarrow snippets");
+    let duck = python_in(tmp.path(), snippets[0]);
+    assert!(duck.contains("ops") && duck.contains("40.0123") && duck.contains("loop_repeat"), "{duck}");
+    let pa = python_in(tmp.path(), snippets[1]);
+    assert!(pa.starts_with("3 10.02"), "three after-kill rows worth $10.02: {pa}");
 }
