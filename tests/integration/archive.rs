@@ -333,7 +333,7 @@ fn discard_from_then_replay_keeps_each_offset_once() {
     use runaway::sink::RecordSink;
     let tmp = tempfile::tempdir().unwrap();
     let mut cfg = ArchiveConfig::new(tmp.path());
-    cfg.roll_bytes = 4096; // several files between checkpoints
+    cfg.roll_bytes = 1; // a file per batch: several files between checkpoints
     cfg.batch_rows = 16;
     let lines: Vec<String> = (0..400)
         .map(|i| format!(r#"{{"event_id":"k-{i}","ts":{},"session_id":"s{}","agent_id":"a","kind":"tool","cost_usd":0.5}}"#, 1_795_000_000_000_i64 + i * 60_000, i % 9))
