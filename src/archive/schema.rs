@@ -2,15 +2,19 @@
 //! that turn events and signals into record batches.
 //!
 //! Owns: column names, types and order (the archive's read contract, see
-//! `docs/archive.md`). Low-cardinality strings are Arrow dictionaries;
-//! ids stay plain strings (their Parquet dictionary is switched off in
-//! `writer_properties`, it would not pay).
+//! `docs/archive.md`). Closed enumerations (kind, status, cost_source,
+//! outcome, action, scope, reason) are Arrow dictionaries built from fixed
+//! value lists, which costs no hashing. Open low-cardinality strings (agent,
+//! team, model, …) are plain Arrow strings stored with Parquet dictionary
+//! encoding: building an Arrow dictionary too would hash every value twice
+//! (measured: the writer's main cost). Unique ids have the Parquet
+//! dictionary switched off (`*_NO_DICT`), it would not pay.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, MapBuilder, MapFieldNames,
-    StringBuilder, StringDictionaryBuilder, TimestampMillisecondBuilder, UInt32Builder, UInt64Builder,
+    ArrayRef, BooleanBuilder, DictionaryArray, Float64Builder, Int32Builder, Int64Builder, MapBuilder, MapFieldNames,
+    StringArray, StringBuilder, TimestampMillisecondBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -42,7 +46,7 @@ fn labels_type() -> DataType {
 
 fn source_fields() -> Vec<Field> {
     vec![
-        Field::new("source_stream", dict(), false),
+        Field::new("source_stream", DataType::Utf8, false),
         Field::new("source_offset", DataType::Int64, false),
         Field::new("kafka_partition", DataType::Int32, true),
         Field::new("kafka_offset", DataType::Int64, true),
@@ -56,18 +60,18 @@ pub fn events_schema() -> SchemaRef {
         Field::new("event_id", DataType::Utf8, false),
         Field::new("ts", ts_type(), false),
         Field::new("session_id", DataType::Utf8, false),
-        Field::new("agent_id", dict(), false),
-        Field::new("task_type", dict(), false),
+        Field::new("agent_id", DataType::Utf8, false),
+        Field::new("task_type", DataType::Utf8, false),
         Field::new("task_id", DataType::Utf8, true),
         Field::new("parent_session_id", DataType::Utf8, true),
-        Field::new("tenant", dict(), true),
-        Field::new("team", dict(), true),
-        Field::new("feature", dict(), true),
-        Field::new("env", dict(), true),
+        Field::new("tenant", DataType::Utf8, true),
+        Field::new("team", DataType::Utf8, true),
+        Field::new("feature", DataType::Utf8, true),
+        Field::new("env", DataType::Utf8, true),
         Field::new("labels", labels_type(), false),
         Field::new("kind", dict(), false),
-        Field::new("model", dict(), true),
-        Field::new("provider", dict(), true),
+        Field::new("model", DataType::Utf8, true),
+        Field::new("provider", DataType::Utf8, true),
         Field::new("input_tokens", DataType::UInt64, false),
         Field::new("output_tokens", DataType::UInt64, false),
         Field::new("cache_read_tokens", DataType::UInt64, false),
@@ -75,9 +79,9 @@ pub fn events_schema() -> SchemaRef {
         Field::new("reasoning_tokens", DataType::UInt64, false),
         Field::new("cost_usd", DataType::Float64, false),
         Field::new("cost_source", dict(), false),
-        Field::new("tool", dict(), true),
+        Field::new("tool", DataType::Utf8, true),
         Field::new("args_hash", DataType::Utf8, true),
-        Field::new("target_agent_id", dict(), true),
+        Field::new("target_agent_id", DataType::Utf8, true),
         Field::new("status", dict(), false),
         Field::new("latency_ms", DataType::UInt64, true),
         Field::new("outcome", dict(), false),
@@ -95,10 +99,10 @@ pub fn signals_schema() -> SchemaRef {
         Field::new("action", dict(), false),
         Field::new("scope", dict(), false),
         Field::new("session_id", DataType::Utf8, true),
-        Field::new("agent_id", dict(), true),
-        Field::new("task_type", dict(), true),
+        Field::new("agent_id", DataType::Utf8, true),
+        Field::new("task_type", DataType::Utf8, true),
         Field::new("task_id", DataType::Utf8, true),
-        Field::new("tenant", dict(), true),
+        Field::new("tenant", DataType::Utf8, true),
         Field::new("reason", dict(), false),
         Field::new("trigger_event_id", DataType::Utf8, false),
         Field::new("event_ts", ts_type(), false),
@@ -109,8 +113,8 @@ pub fn signals_schema() -> SchemaRef {
         Field::new("baseline", DataType::Float64, true),
         Field::new("ratio", DataType::Float64, true),
         Field::new("evidence", DataType::Utf8, false),
-        Field::new("policy_id", dict(), false),
-        Field::new("policy_version", dict(), false),
+        Field::new("policy_id", DataType::Utf8, false),
+        Field::new("policy_version", DataType::Utf8, false),
         Field::new("message", DataType::Utf8, false),
     ];
     fields.extend(source_fields());
@@ -121,20 +125,64 @@ pub fn signals_schema() -> SchemaRef {
 pub const EVENTS_NO_DICT: &[&str] = &["event_id", "args_hash"];
 pub const SIGNALS_NO_DICT: &[&str] = &["signal_id", "trigger_event_id", "message", "evidence"];
 
-type Dict = StringDictionaryBuilder<Int32Type>;
+type Dict = StringBuilder;
 
 fn opt_dict(b: &mut Dict, v: Option<&str>) {
-    match v {
-        Some(s) => {
-            b.append_value(s);
-        }
-        None => b.append_null(),
+    b.append_option(v);
+}
+
+/// A dictionary column over a closed set of values: rows append the value's
+/// index, the dictionary is the fixed list.
+struct FixedDict {
+    keys: Int32Builder,
+    values: &'static [&'static str],
+}
+
+impl FixedDict {
+    fn new(values: &'static [&'static str]) -> FixedDict {
+        FixedDict { keys: Int32Builder::new(), values }
     }
+
+    fn append(&mut self, index: usize) {
+        self.keys.append_value(index as i32);
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let values: ArrayRef = Arc::new(StringArray::from(self.values.to_vec()));
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(self.keys.finish(), values)?))
+    }
+}
+
+const KINDS: &[&str] = &["llm", "tool", "handoff"];
+const STATUSES: &[&str] = &["ok", "error", "retry"];
+const COST_SOURCES: &[&str] = &["reported", "catalog", "fallback", "unpriced"];
+const OUTCOMES: &[&str] = &["processed", "after_kill"];
+const ACTIONS: &[&str] = &["alert", "throttle", "pause", "kill"];
+const SCOPES: &[&str] = &["session", "agent", "fleet"];
+const REASONS: &[&str] = &[
+    "session_budget",
+    "cost_spike",
+    "loop_repeat",
+    "loop_cycle",
+    "ping_pong",
+    "step_runaway",
+    "retry_storm",
+    "context_growth",
+    "subagent_fanout",
+    "task_budget",
+    "agent_budget",
+    "fleet_budget",
+];
+
+/// Index of `value` in `list`; the lists above are checked against the
+/// enums' `as_str` by a unit test, so a miss cannot happen for enum values.
+fn index_of(list: &[&str], value: &str) -> usize {
+    list.iter().position(|v| *v == value).unwrap_or(0)
 }
 
 #[derive(Default)]
 struct SourceCols {
-    stream: Dict,
+    stream: StringBuilder,
     offset: Int64Builder,
     kafka_partition: Int32Builder,
     kafka_offset: Int64Builder,
@@ -193,7 +241,7 @@ pub struct EventRows {
     feature: Dict,
     env: Dict,
     labels: MapBuilder<StringBuilder, StringBuilder>,
-    kind: Dict,
+    kind: FixedDict,
     model: Dict,
     provider: Dict,
     input_tokens: UInt64Builder,
@@ -202,13 +250,13 @@ pub struct EventRows {
     cache_write_tokens: UInt64Builder,
     reasoning_tokens: UInt64Builder,
     cost_usd: Float64Builder,
-    cost_source: Dict,
+    cost_source: FixedDict,
     tool: Dict,
     args_hash: StringBuilder,
     target_agent_id: Dict,
-    status: Dict,
+    status: FixedDict,
     latency_ms: UInt64Builder,
-    outcome: Dict,
+    outcome: FixedDict,
     killed_session: BooleanBuilder,
     source: SourceCols,
 }
@@ -223,31 +271,31 @@ impl EventRows {
             event_id: StringBuilder::new(),
             ts: TimestampMillisecondBuilder::new().with_timezone("UTC"),
             session_id: StringBuilder::new(),
-            agent_id: Dict::new(),
-            task_type: Dict::new(),
+            agent_id: StringBuilder::new(),
+            task_type: StringBuilder::new(),
             task_id: StringBuilder::new(),
             parent_session_id: StringBuilder::new(),
-            tenant: Dict::new(),
-            team: Dict::new(),
-            feature: Dict::new(),
-            env: Dict::new(),
+            tenant: StringBuilder::new(),
+            team: StringBuilder::new(),
+            feature: StringBuilder::new(),
+            env: StringBuilder::new(),
             labels: MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new()),
-            kind: Dict::new(),
-            model: Dict::new(),
-            provider: Dict::new(),
+            kind: FixedDict::new(KINDS),
+            model: StringBuilder::new(),
+            provider: StringBuilder::new(),
             input_tokens: Default::default(),
             output_tokens: Default::default(),
             cache_read_tokens: Default::default(),
             cache_write_tokens: Default::default(),
             reasoning_tokens: Default::default(),
             cost_usd: Default::default(),
-            cost_source: Dict::new(),
-            tool: Dict::new(),
+            cost_source: FixedDict::new(COST_SOURCES),
+            tool: StringBuilder::new(),
             args_hash: StringBuilder::new(),
-            target_agent_id: Dict::new(),
-            status: Dict::new(),
+            target_agent_id: StringBuilder::new(),
+            status: FixedDict::new(STATUSES),
             latency_ms: Default::default(),
-            outcome: Dict::new(),
+            outcome: FixedDict::new(OUTCOMES),
             killed_session: Default::default(),
             source: Default::default(),
         }
@@ -272,7 +320,7 @@ impl EventRows {
             self.labels.values().append_value(v);
         }
         self.labels.append(true)?;
-        self.kind.append_value(e.kind.as_str());
+        self.kind.append(index_of(KINDS, e.kind.as_str()));
         opt_dict(&mut self.model, e.model.as_deref());
         opt_dict(&mut self.provider, e.provider.as_deref());
         self.input_tokens.append_value(e.input_tokens);
@@ -281,14 +329,14 @@ impl EventRows {
         self.cache_write_tokens.append_value(e.cache_write_tokens);
         self.reasoning_tokens.append_value(e.reasoning_tokens);
         self.cost_usd.append_value(p.cost_usd);
-        self.cost_source.append_value(p.cost_source.as_str());
+        self.cost_source.append(index_of(COST_SOURCES, p.cost_source.as_str()));
         opt_dict(&mut self.tool, e.tool.as_deref());
         self.args_hash.append_option(e.args_hash.as_deref());
         opt_dict(&mut self.target_agent_id, e.target_agent_id.as_deref());
-        self.status.append_value(e.status.as_str());
+        self.status.append(index_of(STATUSES, e.status.as_str()));
         self.latency_ms.append_option(e.latency_ms);
         let after_kill = p.outcome == Outcome::AfterKill;
-        self.outcome.append_value(if after_kill { "after_kill" } else { "processed" });
+        self.outcome.append(usize::from(after_kill));
         self.killed_session.append_value(after_kill);
         self.source.append(source);
         self.len += 1;
@@ -316,7 +364,7 @@ impl Rows for EventRows {
             Arc::new(self.feature.finish()),
             Arc::new(self.env.finish()),
             Arc::new(self.labels.finish()),
-            Arc::new(self.kind.finish()),
+            self.kind.finish()?,
             Arc::new(self.model.finish()),
             Arc::new(self.provider.finish()),
             Arc::new(self.input_tokens.finish()),
@@ -325,13 +373,13 @@ impl Rows for EventRows {
             Arc::new(self.cache_write_tokens.finish()),
             Arc::new(self.reasoning_tokens.finish()),
             Arc::new(self.cost_usd.finish()),
-            Arc::new(self.cost_source.finish()),
+            self.cost_source.finish()?,
             Arc::new(self.tool.finish()),
             Arc::new(self.args_hash.finish()),
             Arc::new(self.target_agent_id.finish()),
-            Arc::new(self.status.finish()),
+            self.status.finish()?,
             Arc::new(self.latency_ms.finish()),
-            Arc::new(self.outcome.finish()),
+            self.outcome.finish()?,
             Arc::new(self.killed_session.finish()),
         ];
         self.source.finish(&mut cols);
@@ -346,14 +394,14 @@ pub struct SignalRows {
     len: usize,
     v: UInt32Builder,
     signal_id: StringBuilder,
-    action: Dict,
-    scope: Dict,
+    action: FixedDict,
+    scope: FixedDict,
     session_id: StringBuilder,
     agent_id: Dict,
     task_type: Dict,
     task_id: StringBuilder,
     tenant: Dict,
-    reason: Dict,
+    reason: FixedDict,
     trigger_event_id: StringBuilder,
     event_ts: TimestampMillisecondBuilder,
     emitted_at: TimestampMillisecondBuilder,
@@ -376,14 +424,14 @@ impl SignalRows {
             len: 0,
             v: Default::default(),
             signal_id: StringBuilder::new(),
-            action: Dict::new(),
-            scope: Dict::new(),
+            action: FixedDict::new(ACTIONS),
+            scope: FixedDict::new(SCOPES),
             session_id: StringBuilder::new(),
-            agent_id: Dict::new(),
-            task_type: Dict::new(),
+            agent_id: StringBuilder::new(),
+            task_type: StringBuilder::new(),
             task_id: StringBuilder::new(),
-            tenant: Dict::new(),
-            reason: Dict::new(),
+            tenant: StringBuilder::new(),
+            reason: FixedDict::new(REASONS),
             trigger_event_id: StringBuilder::new(),
             event_ts: TimestampMillisecondBuilder::new().with_timezone("UTC"),
             emitted_at: TimestampMillisecondBuilder::new().with_timezone("UTC"),
@@ -393,8 +441,8 @@ impl SignalRows {
             baseline: Default::default(),
             ratio: Default::default(),
             evidence: StringBuilder::new(),
-            policy_id: Dict::new(),
-            policy_version: Dict::new(),
+            policy_id: StringBuilder::new(),
+            policy_version: StringBuilder::new(),
             message: StringBuilder::new(),
             source: Default::default(),
         }
@@ -403,14 +451,14 @@ impl SignalRows {
     pub fn append(&mut self, s: &Signal, trigger: &SourcePos) {
         self.v.append_value(s.v);
         self.signal_id.append_value(&s.signal_id);
-        self.action.append_value(s.action.as_str());
-        self.scope.append_value(s.scope.as_str());
+        self.action.append(index_of(ACTIONS, s.action.as_str()));
+        self.scope.append(index_of(SCOPES, s.scope.as_str()));
         self.session_id.append_option(s.session_id.as_deref());
         opt_dict(&mut self.agent_id, s.agent_id.as_deref());
         opt_dict(&mut self.task_type, s.task_type.as_deref());
         self.task_id.append_option(s.task_id.as_deref());
         opt_dict(&mut self.tenant, s.tenant.as_deref());
-        self.reason.append_value(s.reason.as_str());
+        self.reason.append(index_of(REASONS, s.reason.as_str()));
         self.trigger_event_id.append_value(&s.trigger_event_id);
         self.event_ts.append_value(s.event_ts_ms);
         self.emitted_at.append_option(s.emitted_at.as_deref().and_then(parse_rfc3339_ms));
@@ -437,14 +485,14 @@ impl Rows for SignalRows {
         let mut cols: Vec<ArrayRef> = vec![
             Arc::new(self.v.finish()),
             Arc::new(self.signal_id.finish()),
-            Arc::new(self.action.finish()),
-            Arc::new(self.scope.finish()),
+            self.action.finish()?,
+            self.scope.finish()?,
             Arc::new(self.session_id.finish()),
             Arc::new(self.agent_id.finish()),
             Arc::new(self.task_type.finish()),
             Arc::new(self.task_id.finish()),
             Arc::new(self.tenant.finish()),
-            Arc::new(self.reason.finish()),
+            self.reason.finish()?,
             Arc::new(self.trigger_event_id.finish()),
             Arc::new(self.event_ts.finish()),
             Arc::new(self.emitted_at.finish()),
@@ -461,5 +509,35 @@ impl Rows for SignalRows {
         self.source.finish(&mut cols);
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), cols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, Status};
+    use crate::pricing::CostSource;
+    use crate::signal::{Action, Reason, Scope};
+
+    #[test]
+    fn fixed_dictionaries_cover_every_enum_value() {
+        for k in [EventKind::Llm, EventKind::Tool, EventKind::Handoff] {
+            assert!(KINDS.contains(&k.as_str()));
+        }
+        for v in [Status::Ok, Status::Error, Status::Retry] {
+            assert!(STATUSES.contains(&v.as_str()));
+        }
+        for v in [CostSource::Reported, CostSource::Catalog, CostSource::Fallback, CostSource::Unpriced] {
+            assert!(COST_SOURCES.contains(&v.as_str()));
+        }
+        for v in [Action::Alert, Action::Throttle, Action::Pause, Action::Kill] {
+            assert!(ACTIONS.contains(&v.as_str()));
+        }
+        for v in [Scope::Session, Scope::Agent, Scope::Fleet] {
+            assert!(SCOPES.contains(&v.as_str()));
+        }
+        for r in Reason::ALL {
+            assert!(REASONS.contains(&r.as_str()), "{r:?}");
+        }
     }
 }
