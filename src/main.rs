@@ -95,8 +95,9 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
 }
 
 fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
+    use runaway::offline::{read::ReadError, OfflineError};
     match e {
-        runaway::offline::OfflineError::Arg { .. } => Failure::Config(e.into()),
+        OfflineError::Arg { .. } | OfflineError::Read(ReadError::Dimension(_) | ReadError::Time(_)) => Failure::Config(e.into()),
         _ => Failure::Runtime(e.into()),
     }
 }
@@ -142,7 +143,10 @@ fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveW
     let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
     // The stream name file mode gives its records (see `file_mode::run`).
     let stream = if input == "-" { "<stdin>" } else { input };
-    writer.discard(stream, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    // A missing input fails the run in `file_mode::run`; keep the old rows then.
+    if input == "-" || std::path::Path::new(input).is_file() {
+        writer.discard(stream, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    }
     Ok(writer)
 }
 
