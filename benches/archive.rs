@@ -47,16 +47,20 @@ fn writer(c: &mut Criterion) {
     let mut g = c.benchmark_group("archive");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events.len() as u64));
-    g.bench_function("writer_rows", |b| {
-        b.iter(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let mut w = ArchiveWriter::open(ArchiveConfig::new(dir.path())).unwrap();
-            for (p, pos) in &events {
-                w.write_event(p, pos).unwrap();
-            }
-            w.close_all().unwrap();
-        })
-    });
+    for zstd_level in [3, 1] {
+        g.bench_function(format!("writer_rows_zstd{zstd_level}"), |b| {
+            b.iter(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let mut cfg = ArchiveConfig::new(dir.path());
+                cfg.zstd_level = zstd_level;
+                let mut w = ArchiveWriter::open(cfg).unwrap();
+                for (p, pos) in &events {
+                    w.write_event(p, pos).unwrap();
+                }
+                w.close_all().unwrap();
+            })
+        });
+    }
     g.finish();
 }
 

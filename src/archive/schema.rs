@@ -123,6 +123,9 @@ pub fn signals_schema() -> SchemaRef {
 
 /// Columns whose Parquet dictionary would not pay (unique or near-unique).
 pub const EVENTS_NO_DICT: &[&str] = &["event_id", "args_hash"];
+/// Columns whose min/max statistics would not prune anything (random ids).
+pub const NO_STATS: &[&str] =
+    &["event_id", "session_id", "task_id", "parent_session_id", "args_hash", "signal_id", "trigger_event_id", "message", "evidence"];
 pub const SIGNALS_NO_DICT: &[&str] = &["signal_id", "trigger_event_id", "message", "evidence"];
 
 type Dict = StringBuilder;
