@@ -8,16 +8,18 @@
 //! source range it holds, so a replay after `discard_from` rewrites the same
 //! names instead of adding duplicates.
 
+pub mod encoder;
 pub mod naming;
 pub mod schema;
 
 use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
@@ -26,6 +28,7 @@ use crate::engine::{PricedEvent, SourcePos};
 use crate::signal::Signal;
 use crate::sink::{RecordSink, SinkError};
 
+use encoder::Encoder;
 use naming::ArchiveFile;
 use schema::{EventRows, Rows, SignalRows};
 
@@ -37,6 +40,8 @@ pub enum ArchiveError {
     Parquet { path: String, source: parquet::errors::ParquetError },
     #[error("archive Arrow batch: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    #[error("archive encoder: {0}")]
+    Worker(String),
     #[error("archive setting {key}={value} is invalid: {why}")]
     Config { key: &'static str, value: String, why: &'static str },
 }
@@ -47,7 +52,7 @@ impl From<ArchiveError> for SinkError {
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
     move |source| ArchiveError::Io { path: path.display().to_string(), source }
 }
 
@@ -120,15 +125,17 @@ impl ArchiveConfig {
     }
 }
 
-/// One Parquet file being written under its temporary name.
+/// One Parquet file being written under its temporary name. Rows gather
+/// in Arrow builders here; full batches go to the encoder thread.
 struct OpenFile<R: Rows> {
+    id: u64,
     final_dir: PathBuf,
-    tmp_path: PathBuf,
     stream: String,
     first: i64,
     last: i64,
     rows: R,
-    writer: ArrowWriter<File>,
+    /// Encoded size so far, as last reported by the encoder.
+    size: Arc<AtomicU64>,
     opened: Instant,
     total_rows: u64,
     /// Set when a batch flush finds the file over its roll size; acted on
@@ -137,7 +144,9 @@ struct OpenFile<R: Rows> {
 }
 
 impl<R: Rows> OpenFile<R> {
+    #[allow(clippy::too_many_arguments)]
     fn create(
+        enc: &mut Encoder,
         final_dir: PathBuf,
         stream: String,
         first: i64,
@@ -149,9 +158,8 @@ impl<R: Rows> OpenFile<R> {
         create_dir_durable(&final_dir)?;
         let tmp_path = final_dir.join(naming::tmp_name(&stream, first, unique));
         let f = File::create(&tmp_path).map_err(io_err(&tmp_path))?;
-        let writer = ArrowWriter::try_new(f, schema, Some(props))
-            .map_err(|source| ArchiveError::Parquet { path: tmp_path.display().to_string(), source })?;
-        Ok(OpenFile { final_dir, tmp_path, stream, first, last: first, rows, writer, opened: Instant::now(), total_rows: 0, roll_due: false })
+        let (id, size) = enc.open(f, tmp_path, schema, props)?;
+        Ok(OpenFile { id, final_dir, stream, first, last: first, rows, size, opened: Instant::now(), total_rows: 0, roll_due: false })
     }
 
     fn note(&mut self, offset: i64) {
@@ -160,56 +168,40 @@ impl<R: Rows> OpenFile<R> {
         self.total_rows += 1;
     }
 
-    /// Moves buffered rows into the Parquet writer when a batch is full.
-    fn maybe_flush_batch(&mut self, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
+    /// Hands buffered rows to the encoder when a batch is full.
+    fn maybe_flush_batch(&mut self, enc: &Encoder, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
         if self.rows.len() >= cfg.batch_rows {
-            self.flush_batch()?;
-            // Size is looked at per batch, not per row: it walks every column.
-            self.roll_due = self.encoded_bytes() >= cfg.roll_bytes;
+            self.flush_batch(enc)?;
+            // The size lags by the batches still queued; files overshoot
+            // the roll size by at most that much.
+            self.roll_due = self.size.load(Ordering::Relaxed) >= cfg.roll_bytes;
         }
         Ok(())
     }
 
-    fn flush_batch(&mut self) -> Result<(), ArchiveError> {
+    fn flush_batch(&mut self, enc: &Encoder) -> Result<(), ArchiveError> {
         if self.rows.is_empty() {
             return Ok(());
         }
         let batch = self.rows.finish()?;
-        let tmp = self.tmp_path.clone();
-        self.writer.write(&batch).map_err(|source| ArchiveError::Parquet { path: tmp.display().to_string(), source })
+        enc.write(self.id, batch)
     }
 
-    fn encoded_bytes(&self) -> u64 {
-        (self.writer.bytes_written() + self.writer.in_progress_size()) as u64
-    }
-
-
-    /// Writes the footer, fsyncs, renames to the final name and fsyncs the
-    /// directory: only then is the file visible to readers.
-    fn close(mut self) -> Result<PathBuf, ArchiveError> {
-        self.flush_batch()?;
-        let tmp = self.tmp_path.clone();
-        let file = self.writer.into_inner().map_err(|source| ArchiveError::Parquet { path: tmp.display().to_string(), source })?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        drop(file);
+    /// Queues the footer, fsync and rename; durable after the next barrier.
+    fn close(mut self, enc: &Encoder) -> Result<(), ArchiveError> {
+        self.flush_batch(enc)?;
         let final_path = self.final_dir.join(naming::final_name(&self.stream, self.first, self.last));
-        std::fs::rename(&tmp, &final_path).map_err(io_err(&final_path))?;
-        sync_dir(&self.final_dir)?;
-        tracing::debug!(file = %final_path.display(), rows = self.total_rows, "archive file closed");
-        Ok(final_path)
+        tracing::debug!(file = %final_path.display(), rows = self.total_rows, "archive file closing");
+        enc.close(self.id, final_path, self.final_dir)
     }
 
     /// Drops the file without making it visible.
-    fn abort(self) {
-        let tmp = self.tmp_path.clone();
-        drop(self.writer);
-        if let Err(e) = std::fs::remove_file(&tmp) {
-            tracing::warn!(file = %tmp.display(), error = %e, "cannot remove aborted archive temp file");
-        }
+    fn abort(self, enc: &Encoder) {
+        enc.abort(self.id);
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<(), ArchiveError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), ArchiveError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
 }
 
@@ -270,6 +262,7 @@ pub struct ArchiveWriter {
     seq: u64,
     records_since_age_check: u32,
     stats: ArchiveStats,
+    encoder: Encoder,
 }
 
 fn props(cfg: &ArchiveConfig, no_dict: &[&str]) -> Result<WriterProperties, ArchiveError> {
@@ -317,7 +310,15 @@ impl ArchiveWriter {
             seq: 0,
             records_since_age_check: 0,
             stats: ArchiveStats::default(),
+            encoder: Encoder::start()?,
         })
+    }
+
+    /// Waits for the encoder to finish everything queued (files closed by a
+    /// roll become visible, sizes are current) and reports its errors.
+    /// `checkpoint` does this too; tests use it to make rolls deterministic.
+    pub fn wait_encoded(&self) -> Result<(), ArchiveError> {
+        self.encoder.barrier()
     }
 
     pub fn config(&self) -> &ArchiveConfig {
@@ -367,6 +368,7 @@ impl ArchiveWriter {
             self.make_room()?;
             let unique = self.unique();
             let f = OpenFile::create(
+                &mut self.encoder,
                 naming::events_dir(&self.cfg.dir, key.0),
                 self.streams[key.1 as usize].clone(),
                 offset,
@@ -380,7 +382,7 @@ impl ArchiveWriter {
         if let Some(f) = self.events.get_mut(&key) {
             f.rows.append(p, source)?;
             f.note(offset);
-            f.maybe_flush_batch(&self.cfg)?;
+            f.maybe_flush_batch(&self.encoder, &self.cfg)?;
         }
         self.stats.event_rows += 1;
         Ok(())
@@ -394,6 +396,7 @@ impl ArchiveWriter {
             self.make_room()?;
             let unique = self.unique();
             let f = OpenFile::create(
+                &mut self.encoder,
                 naming::signals_dir(&self.cfg.dir, key.0),
                 self.streams[key.1 as usize].clone(),
                 offset,
@@ -407,7 +410,7 @@ impl ArchiveWriter {
         if let Some(f) = self.signals.get_mut(&key) {
             f.rows.append(s, trigger);
             f.note(offset);
-            f.maybe_flush_batch(&self.cfg)?;
+            f.maybe_flush_batch(&self.encoder, &self.cfg)?;
         }
         self.stats.signal_rows += 1;
         Ok(())
@@ -431,13 +434,13 @@ impl ArchiveWriter {
         match table {
             Table::Events => {
                 if let Some(f) = self.events.remove(key) {
-                    f.close()?;
+                    f.close(&self.encoder)?;
                     self.stats.files_closed += 1;
                 }
             }
             Table::Signals => {
                 if let Some(f) = self.signals.remove(key) {
-                    f.close()?;
+                    f.close(&self.encoder)?;
                     self.stats.files_closed += 1;
                 }
             }
@@ -493,7 +496,7 @@ impl ArchiveWriter {
         for k in keys {
             self.close_one(Table::Signals, &k)?;
         }
-        Ok(())
+        self.encoder.barrier()
     }
 
     /// Removes output of `stream` from `offset` on: open files starting
@@ -502,6 +505,8 @@ impl ArchiveWriter {
     pub fn discard(&mut self, stream: &str, offset: i64) -> Result<(), ArchiveError> {
         let san = naming::sanitize_stream(stream);
         self.discard_open(&san, offset)?;
+        // Closes and aborts still queued must land before the directory scan.
+        self.encoder.barrier()?;
         for table in ["events", "signals"] {
             let root = self.cfg.dir.join(table);
             if root.is_dir() {
@@ -517,14 +522,14 @@ impl ArchiveWriter {
         for k in ev {
             if let Some(f) = self.events.remove(&k) {
                 if f.first >= offset {
-                    f.abort();
+                    f.abort(&self.encoder);
                     self.stats.files_discarded += 1;
                 } else {
                     if f.last >= offset {
                         tracing::warn!(stream = san, offset, first = f.first, last = f.last,
                             "discard_from inside an open file; it is kept whole (the shell should checkpoint first)");
                     }
-                    f.close()?;
+                    f.close(&self.encoder)?;
                     self.stats.files_closed += 1;
                 }
             }
@@ -534,10 +539,10 @@ impl ArchiveWriter {
         for k in sg {
             if let Some(f) = self.signals.remove(&k) {
                 if f.first >= offset {
-                    f.abort();
+                    f.abort(&self.encoder);
                     self.stats.files_discarded += 1;
                 } else {
-                    f.close()?;
+                    f.close(&self.encoder)?;
                     self.stats.files_closed += 1;
                 }
             }
@@ -608,10 +613,10 @@ impl Drop for ArchiveWriter {
     /// from a drop (an error path may be unwinding), just remove the temps.
     fn drop(&mut self) {
         for (_, f) in self.events.drain() {
-            f.abort();
+            f.abort(&self.encoder);
         }
         for (_, f) in self.signals.drain() {
-            f.abort();
+            f.abort(&self.encoder);
         }
     }
 }
