@@ -28,6 +28,10 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Replay labeled events through the detector and score it against static caps.
     Eval(EvalArgs),
+    /// Showback/chargeback from the archive: spend, sessions, kills, enforcement lag.
+    Report(ReportArgs),
+    /// Daily spend per group from the archive, forecast with trend and weekly seasonality.
+    Forecast(ForecastArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +98,63 @@ pub struct EvalArgs {
     /// Output format: table or json.
     #[arg(long, default_value = "table")]
     pub format: String,
+}
+
+/// Arguments of `runaway report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Archive directory written by `watch --archive`.
+    #[arg(long, env = "RUNAWAY_ARCHIVE")]
+    pub archive: PathBuf,
+    /// Group by: team, agent, task_type, tenant, model or env.
+    #[arg(long, default_value = "team")]
+    pub by: String,
+    /// Event time from (inclusive): YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Event time to (exclusive): YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Output format: table, csv or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Minutes a killed session is assumed to have kept spending at its own
+    /// pre-kill rate, for the "spend stopped" estimate.
+    #[arg(long, default_value_t = 60.0)]
+    pub stop_horizon_minutes: f64,
+}
+
+/// Arguments of `runaway forecast`.
+#[derive(Debug, Args, Clone)]
+pub struct ForecastArgs {
+    /// Archive directory written by `watch --archive`.
+    #[arg(long, env = "RUNAWAY_ARCHIVE")]
+    pub archive: PathBuf,
+    /// Group by: team, agent, task_type, tenant, model or env.
+    #[arg(long, default_value = "team")]
+    pub by: String,
+    /// Event time from (inclusive): YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Event time to (exclusive): YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Days to forecast after the last day of data, e.g. 30d.
+    #[arg(long, default_value = "30d")]
+    pub horizon: String,
+    /// GROUP=USD: spend the group may still make over the horizon (from the
+    /// day after the last day of data); repeatable.
+    #[arg(long = "budget", value_name = "GROUP=USD")]
+    pub budgets: Vec<String>,
+    /// Output format: table, csv or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Also write an SVG chart of history, forecast and interval.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Central coverage of the prediction interval.
+    #[arg(long, default_value_t = 0.9)]
+    pub interval: f64,
 }
 
 #[derive(Debug, Args, Clone, Default)]

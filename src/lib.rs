@@ -5,6 +5,7 @@
 //! (`file_mode`, and the Kafka and archive shells). See
 //! `docs/ARCHITECTURE.md` for the codemap and the invariants.
 
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod detect;
@@ -13,6 +14,7 @@ pub mod eval;
 pub mod event;
 pub mod file_mode;
 pub mod metrics;
+pub mod offline;
 pub mod policy;
 pub mod pricing;
 pub mod reload;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, EvalArgs, SimulateArgs, WatchArgs};
+use runaway::archive::{ArchiveConfig, ArchiveWriter};
+use runaway::cli::{Cli, Command, ConfigCheckArgs, ConfigCommand, EvalArgs, ForecastArgs, ReportArgs, SimulateArgs, WatchArgs};
 use runaway::config::{FileConfig, Input, LogFormat, PolicyReload, WatchConfig};
 use runaway::file_mode::{self, FileOutputs};
 use runaway::reload::PolicyWatcher;
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check(args)) => config_check(args),
         Command::Simulate(args) => simulate(args),
         Command::Eval(args) => eval(args),
+        Command::Report(args) => report(args),
+        Command::Forecast(args) => forecast(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,6 +154,11 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
+            let mut archive = match &cfg.archive {
+                Some(dir) => Some(open_file_mode_archive(dir, path)?),
+                None => None,
+            };
+            let sink = archive.as_mut().map(|a| a as &mut dyn runaway::sink::RecordSink);
             // File mode is ready as soon as it runs.
             runaway::metrics::set_ready(true);
             let mut poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
@@ -158,7 +166,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 &mut engine,
                 path,
                 &outputs,
-                None,
+                sink,
                 &|| stop.load(Ordering::Relaxed),
                 &mut poll_policy,
             );
@@ -226,6 +234,62 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
         print!("{}", report.to_table());
     }
     Ok(())
+}
+
+fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
+    use runaway::offline::{read::ReadError, OfflineError};
+    match e {
+        OfflineError::Arg { .. } | OfflineError::Read(ReadError::Dimension(_) | ReadError::Time(_)) => Failure::Config(e.into()),
+        _ => Failure::Runtime(e.into()),
+    }
+}
+
+fn report(args: ReportArgs) -> Result<(), Failure> {
+    init_logging("warn", LogFormat::Human);
+    let opts = runaway::offline::ReportOptions {
+        archive: args.archive,
+        by: args.by,
+        from: args.from,
+        to: args.to,
+        format: args.format,
+        stop_horizon_minutes: args.stop_horizon_minutes,
+    };
+    let out = runaway::offline::run_report(&opts).map_err(offline_failure)?;
+    print!("{out}");
+    Ok(())
+}
+
+fn forecast(args: ForecastArgs) -> Result<(), Failure> {
+    init_logging("warn", LogFormat::Human);
+    let opts = runaway::offline::ForecastOptions {
+        archive: args.archive,
+        by: args.by,
+        from: args.from,
+        to: args.to,
+        horizon: args.horizon,
+        budgets: args.budgets,
+        format: args.format,
+        chart: args.chart,
+        coverage: args.interval,
+    };
+    let out = runaway::offline::run_forecast(&opts).map_err(offline_failure)?;
+    print!("{out}");
+    Ok(())
+}
+
+/// Opens the archive for a file-mode run and drops what an earlier run of
+/// the same input left there: the run rewrites all of it, so a rerun
+/// replaces rows instead of duplicating them.
+fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
+    let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
+    let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
+    // The stream name file mode gives its records (see `file_mode::run`).
+    let stream = if input == "-" { "<stdin>" } else { input };
+    // A missing input fails the run in `file_mode::run`; keep the old rows then.
+    if input == "-" || std::path::Path::new(input).is_file() {
+        writer.discard(stream, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    }
+    Ok(writer)
 }
 
 /// Sets `flag` on SIGINT/SIGTERM, from a small signal-handling thread.

@@ -1,7 +1,9 @@
 //! The one integration-test binary. Each area is a module with its own
 //! data-driven `check` helper; fixtures live in `tests/data/`.
+mod archive;
 mod decode;
 mod detect;
+mod offline;
 mod ops;
 mod pricing;
 mod props;

@@ -1,0 +1,378 @@
+//! The offline commands over the archive: `runaway report` (showback /
+//! chargeback) and `runaway forecast` (daily spend, trend + weekly
+//! seasonality, budget run-out).
+//!
+//! Owns: the commands' options, their orchestration and the shared text
+//! renderers. Reading is in `read`, the maths in `report` and `forecast`,
+//! the SVG in `chart`.
+
+pub mod chart;
+pub mod forecast;
+pub mod read;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use read::{Dimension, ReadError, TimeRange};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfflineError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("invalid {what} `{value}`: {why}")]
+    Arg { what: &'static str, value: String, why: &'static str },
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+}
+
+/// Output format of the offline commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Result<Format, OfflineError> {
+        match s {
+            "table" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            _ => Err(OfflineError::Arg { what: "format", value: s.to_string(), why: "expected table, csv or json" }),
+        }
+    }
+}
+
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Left-aligned first column, right-aligned numbers.
+pub(crate) fn table<const N: usize>(headers: &[String; N], rows: &[[String; N]]) -> String {
+    let mut widths: [usize; N] = std::array::from_fn(|i| headers[i].chars().count());
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String; N]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 0 {
+                s += &format!("{c:<w$}");
+            } else {
+                s += &format!("  {c:>w$}");
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers);
+    for r in rows {
+        out += &line(r);
+    }
+    out
+}
+
+/// Options of `runaway report`.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub archive: PathBuf,
+    pub by: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub format: String,
+    /// Minutes a killed session is assumed to have gone on spending.
+    pub stop_horizon_minutes: f64,
+}
+
+/// Runs `runaway report`, returning the rendered output.
+pub fn run_report(o: &ReportOptions) -> Result<String, OfflineError> {
+    let dim = Dimension::parse(&o.by)?;
+    let format = Format::parse(&o.format)?;
+    if !(o.stop_horizon_minutes >= 0.0 && o.stop_horizon_minutes.is_finite()) {
+        return Err(OfflineError::Arg { what: "stop horizon", value: o.stop_horizon_minutes.to_string(), why: "must be ≥ 0 minutes" });
+    }
+    let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
+    let events = read::read_events(&o.archive, dim, &range)?;
+    let kills = read::read_kills(&o.archive)?;
+    tracing::info!(events = events.len(), kills = kills.len(), by = dim.column(), "report: archive read");
+    let rows = report::build(&events, &kills, o.stop_horizon_minutes);
+    Ok(report::render(&rows, &o.by, format))
+}
+
+/// Options of `runaway forecast`.
+#[derive(Debug, Clone)]
+pub struct ForecastOptions {
+    pub archive: PathBuf,
+    pub by: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `30d` or `30`.
+    pub horizon: String,
+    /// `GROUP=USD`: spend allowed over the horizon.
+    pub budgets: Vec<String>,
+    pub format: String,
+    pub chart: Option<PathBuf>,
+    /// Central coverage of the prediction interval (0.9 = 90 %).
+    pub coverage: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaySpend {
+    pub date: String,
+    pub spend_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayForecast {
+    pub date: String,
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// One group's forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastRow {
+    pub group: String,
+    pub days: usize,
+    pub model: forecast::ModelKind,
+    pub params: Option<forecast::Params>,
+    pub last_7d_usd: f64,
+    pub horizon_days: usize,
+    pub forecast_usd: f64,
+    pub forecast_lo_usd: f64,
+    pub forecast_hi_usd: f64,
+    pub mape_pct: Option<f64>,
+    pub budget_usd: Option<f64>,
+    /// Day cumulative forecast spend reaches the budget (point forecast).
+    pub runs_out: Option<String>,
+    /// Earliest plausible run-out (upper bound of the interval).
+    pub runs_out_earliest: Option<String>,
+    #[serde(skip)]
+    pub runs_out_day: Option<usize>,
+    pub note: Option<String>,
+    pub history: Vec<DaySpend>,
+    pub daily: Vec<DayForecast>,
+}
+
+impl ForecastRow {
+    fn model_label(&self) -> String {
+        match self.model {
+            forecast::ModelKind::HoltWintersDamped => "holt-winters damped, weekly".to_string(),
+            forecast::ModelKind::TrendOnly => "trend only".to_string(),
+            forecast::ModelKind::TooShort => "too short".to_string(),
+        }
+    }
+}
+
+fn parse_horizon(s: &str) -> Result<usize, OfflineError> {
+    let t = s.trim();
+    let digits = t.strip_suffix('d').unwrap_or(t);
+    match digits.parse::<usize>() {
+        Ok(n) if (1..=366).contains(&n) => Ok(n),
+        _ => Err(OfflineError::Arg { what: "horizon", value: s.to_string(), why: "expected days, e.g. 30d (1..=366)" }),
+    }
+}
+
+fn parse_budgets(items: &[String]) -> Result<BTreeMap<String, f64>, OfflineError> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let bad = || OfflineError::Arg { what: "budget", value: item.clone(), why: "expected GROUP=USD with USD > 0" };
+        let (g, v) = item.rsplit_once('=').ok_or_else(bad)?;
+        let usd: f64 = v.trim().trim_start_matches('$').parse().map_err(|_| bad())?;
+        if !(usd > 0.0 && usd.is_finite()) {
+            return Err(bad());
+        }
+        out.insert(g.trim().to_string(), usd);
+    }
+    Ok(out)
+}
+
+fn date_of_day(day: i64) -> String {
+    crate::event::format_rfc3339_ms(day * 86_400_000).get(..10).unwrap_or_default().to_string()
+}
+
+/// Daily spend per group, each from its first day to the last day seen
+/// in the whole archive range (days without spend count as zero).
+pub fn daily_series(events: &[read::EventRow]) -> (BTreeMap<Arc<str>, (i64, Vec<f64>)>, Option<i64>) {
+    let mut per_day: BTreeMap<Arc<str>, BTreeMap<i64, f64>> = BTreeMap::new();
+    let mut last_day: Option<i64> = None;
+    for e in events {
+        let day = e.ts_ms.div_euclid(86_400_000);
+        *per_day.entry(e.group.clone()).or_default().entry(day).or_default() += e.cost_usd;
+        last_day = Some(last_day.map_or(day, |d| d.max(day)));
+    }
+    let mut out = BTreeMap::new();
+    if let Some(last) = last_day {
+        for (g, days) in per_day {
+            let Some((&first, _)) = days.first_key_value() else { continue };
+            let series = (first..=last).map(|d| days.get(&d).copied().unwrap_or(0.0)).collect();
+            out.insert(g, (first, series));
+        }
+    }
+    (out, last_day)
+}
+
+/// Builds every group's forecast.
+pub fn build_forecast(
+    events: &[read::EventRow],
+    horizon: usize,
+    budgets: &BTreeMap<String, f64>,
+    coverage: f64,
+) -> Vec<ForecastRow> {
+    let (series, last_day) = daily_series(events);
+    let Some(last_day) = last_day else { return Vec::new() };
+    let mut rows = Vec::new();
+    for (group, (first_day, y)) in series {
+        let fit = forecast::fit(&y);
+        let points = if fit.kind == forecast::ModelKind::TooShort { Vec::new() } else { fit.forecast(horizon, coverage) };
+        let mape = forecast::backtest_mape(&y, forecast::holdout_days(y.len()));
+        let budget = budgets.get(&*group).copied();
+        let runs_out_day = budget.and_then(|b| forecast::runs_out(&points, b, |p| p.mean));
+        let runs_out_earliest = budget.and_then(|b| forecast::runs_out(&points, b, |p| p.hi));
+        let note = match fit.kind {
+            forecast::ModelKind::TooShort => Some(format!(
+                "series too short to forecast: {} day(s) of data, need at least {} (a weekly pattern needs {})",
+                y.len(),
+                forecast::MIN_TREND_DAYS,
+                forecast::MIN_SEASONAL_DAYS
+            )),
+            forecast::ModelKind::TrendOnly => Some(format!(
+                "{} day(s) of data < {}: no weekly seasonality, trend-only fallback",
+                y.len(),
+                forecast::MIN_SEASONAL_DAYS
+            )),
+            forecast::ModelKind::HoltWintersDamped => None,
+        };
+        let history = y.iter().enumerate().map(|(i, v)| DaySpend { date: date_of_day(first_day + i as i64), spend_usd: *v }).collect();
+        let daily: Vec<DayForecast> = points
+            .iter()
+            .enumerate()
+            .map(|(h, p)| DayForecast { date: date_of_day(last_day + 1 + h as i64), mean: p.mean, lo: p.lo, hi: p.hi })
+            .collect();
+        rows.push(ForecastRow {
+            group: group.to_string(),
+            days: y.len(),
+            model: fit.kind,
+            params: (fit.kind != forecast::ModelKind::TooShort).then_some(fit.params),
+            last_7d_usd: y.iter().rev().take(7).sum(),
+            horizon_days: horizon,
+            forecast_usd: points.iter().map(|p| p.mean).sum(),
+            // Summed daily bounds: conservative (wider than the interval of the total).
+            forecast_lo_usd: points.iter().map(|p| p.lo).sum(),
+            forecast_hi_usd: points.iter().map(|p| p.hi).sum(),
+            mape_pct: mape,
+            budget_usd: budget,
+            runs_out: runs_out_day.map(|d| daily[d].date.clone()),
+            runs_out_earliest: runs_out_earliest.map(|d| daily[d].date.clone()),
+            runs_out_day,
+            note,
+            history,
+            daily,
+        });
+    }
+    rows.sort_by(|a, b| b.last_7d_usd.total_cmp(&a.last_7d_usd).then_with(|| a.group.cmp(&b.group)));
+    rows
+}
+
+fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(rows).unwrap_or_default() + "\n",
+        Format::Csv => {
+            let mut out = format!("{by},date,kind,spend_usd,lo_usd,hi_usd\n");
+            for r in rows {
+                let g = csv_field(&r.group);
+                for d in &r.history {
+                    out += &format!("{g},{},history,{:.6},,\n", d.date, d.spend_usd);
+                }
+                for d in &r.daily {
+                    out += &format!("{g},{},forecast,{:.6},{:.6},{:.6}\n", d.date, d.mean, d.lo, d.hi);
+                }
+            }
+            out
+        }
+        Format::Table => {
+            let horizon = rows.first().map_or(0, |r| r.horizon_days);
+            let headers = [
+                by.to_string(),
+                "days".into(),
+                "model".into(),
+                "last_7d_usd".into(),
+                format!("next_{horizon}d_usd"),
+                format!("{:.0}%_interval", coverage * 100.0),
+                "backtest_mape".into(),
+                "budget_usd".into(),
+                "runs_out".into(),
+            ];
+            let body: Vec<[String; 9]> = rows
+                .iter()
+                .map(|r| {
+                    let too_short = r.model == forecast::ModelKind::TooShort;
+                    [
+                        r.group.clone(),
+                        r.days.to_string(),
+                        r.model_label(),
+                        format!("{:.2}", r.last_7d_usd),
+                        if too_short { "-".into() } else { format!("{:.2}", r.forecast_usd) },
+                        if too_short { "-".into() } else { format!("{:.2}..{:.2}", r.forecast_lo_usd, r.forecast_hi_usd) },
+                        r.mape_pct.map_or("n/a".into(), |m| format!("{m:.1}%")),
+                        r.budget_usd.map_or("-".into(), |b| format!("{b:.2}")),
+                        match (&r.budget_usd, &r.runs_out, &r.runs_out_earliest) {
+                            (None, _, _) => "-".into(),
+                            (Some(_), _, _) if too_short => "n/a".into(),
+                            (Some(_), Some(d), Some(e)) if d != e => format!("{d} (earliest {e})"),
+                            (Some(_), Some(d), _) => d.clone(),
+                            (Some(_), None, Some(e)) => format!("after horizon (earliest {e})"),
+                            (Some(_), None, None) => "after horizon".into(),
+                        },
+                    ]
+                })
+                .collect();
+            let mut out = table(&headers, &body);
+            for r in rows {
+                if let Some(n) = &r.note {
+                    out += &format!("note: {}: {n}\n", r.group);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Runs `runaway forecast`, returning the rendered output (and writing the
+/// chart when asked).
+pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
+    let dim = Dimension::parse(&o.by)?;
+    let format = Format::parse(&o.format)?;
+    let horizon = parse_horizon(&o.horizon)?;
+    let budgets = parse_budgets(&o.budgets)?;
+    if !(o.coverage > 0.0 && o.coverage < 1.0) {
+        return Err(OfflineError::Arg { what: "interval coverage", value: o.coverage.to_string(), why: "must be between 0 and 1" });
+    }
+    let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
+    let events = read::read_events(&o.archive, dim, &range)?;
+    let rows = build_forecast(&events, horizon, &budgets, o.coverage);
+    for g in budgets.keys() {
+        if !rows.iter().any(|r| &r.group == g) {
+            tracing::warn!(group = %g, "budget given for a group with no spend in the archive range");
+        }
+    }
+    if let Some(path) = &o.chart {
+        std::fs::write(path, chart::render_svg(&rows))
+            .map_err(|source| OfflineError::Write { path: path.display().to_string(), source })?;
+    }
+    if rows.is_empty() {
+        return Ok("no events in the archive range: nothing to forecast\n".to_string());
+    }
+    Ok(render_forecast(&rows, &o.by, format, o.coverage))
+}

@@ -1,0 +1,154 @@
+//! The offline commands over a real archive: `runaway report` against the
+//! engine's own figures, `runaway forecast` against synthetic series with a
+//! known trend and weekly seasonality.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::archive::{bin, data, watch};
+
+fn run(args: &[&str]) -> String {
+    let o = Command::new(bin()).args(args).output().expect("run runaway");
+    assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// One expected report line: group, spend, actions, sessions, sessions
+/// killed, actions after a kill.
+type Line = (&'static str, f64, u64, u64, u64, u64);
+
+fn check(archive: &Path, by: &str, expected: &[Line]) {
+    let json: Value = serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "json"])).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), expected.len(), "{by}: {json:#}");
+    for (row, (group, spend, actions, sessions, killed, after)) in rows.iter().zip(expected) {
+        assert_eq!(row["group"], *group, "{by}: order by spend, TOTAL last");
+        assert!((row["spend_usd"].as_f64().unwrap() - spend).abs() < 1e-3, "{by}/{group}: {row}");
+        assert_eq!(row["actions"], *actions, "{by}/{group}");
+        assert_eq!(row["sessions"], *sessions, "{by}/{group}");
+        assert_eq!(row["sessions_killed"], *killed, "{by}/{group}");
+        assert_eq!(row["actions_after_kill"], *after, "{by}/{group}");
+    }
+    // The other renderings carry the same rows.
+    let csv = run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "csv"]);
+    assert_eq!(csv.lines().count(), expected.len() + 1, "{csv}");
+    assert!(csv.starts_with(&format!("{by},spend_usd,")), "{csv}");
+    let table = run(&["report", "--archive", archive.to_str().unwrap(), "--by", by]);
+    assert!(table.lines().last().unwrap().starts_with("TOTAL"), "{table}");
+}
+
+#[test]
+fn report_matches_the_fixture() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    // s-budget ($40 reported, killed at its 3rd event, 1 event after) is
+    // team ops / agent writer; s-loop (7 × $0.01, killed at its 5th, 2 after)
+    // is team search / agent scraper.
+    check(&archive, "team", &[("ops", 40.0123, 9, 5, 1, 1), ("search", 0.0722, 15, 5, 1, 2), ("TOTAL", 40.0845, 24, 6, 2, 3)]);
+    check(
+        &archive,
+        "agent",
+        &[("writer", 40.0, 4, 1, 1, 1), ("scraper", 0.07, 7, 1, 1, 2), ("planner", 0.0145, 13, 4, 0, 0), ("TOTAL", 40.0845, 24, 6, 2, 3)],
+    );
+    // Time filter: only the 24th.
+    let json: Value = serde_json::from_str(&run(&[
+        "report", "--archive", archive.to_str().unwrap(), "--by", "team", "--from", "2026-11-24", "--to", "2026-11-25", "--format", "json",
+    ]))
+    .unwrap();
+    let total = json.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(total["actions"], 10, "{json:#}");
+}
+
+/// True daily spend of the synthetic group: trend plus a weekly pattern.
+fn truth(day: usize) -> f64 {
+    const WEEK: [f64; 7] = [10.0, 14.0, 16.0, 15.0, 12.0, 4.0, 2.0];
+    50.0 + 0.8 * day as f64 + WEEK[day % 7]
+}
+
+/// Writes `days` days of the synthetic groups: `steady` follows `truth`
+/// with ±3 % deterministic noise, `newbie` has 5 days, `tiny` 2.
+fn synthetic(path: &Path, days: usize) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let day0_ms: i64 = 1_790_000_000_000 / 86_400_000 * 86_400_000;
+    let mut n = 0;
+    let mut line = |team: &str, day: usize, cost: f64| {
+        // Four events per day, each its own session (under the session budget).
+        for k in 0..4 {
+            n += 1;
+            let ts = day0_ms + day as i64 * 86_400_000 + (k as i64 + 1) * 3_600_000;
+            writeln!(
+                w,
+                r#"{{"event_id":"f-{n}","ts":{ts},"session_id":"{team}-{day}-{k}","agent_id":"a","team":"{team}","kind":"tool","tool":"t{k}","cost_usd":{}}}"#,
+                cost / 4.0
+            )
+            .unwrap();
+        }
+    };
+    for d in 0..days {
+        let noise = 1.0 + 0.03 * ((d * 7919 % 13) as f64 / 6.0 - 1.0);
+        line("steady", d, truth(d) * noise);
+        if d + 5 >= days {
+            line("newbie", d, 20.0);
+        }
+        if d + 2 >= days {
+            line("tiny", d, 5.0);
+        }
+    }
+}
+
+#[test]
+fn forecast_follows_trend_and_weekly_season() {
+    let tmp = tempfile::tempdir().unwrap();
+    let days = 70;
+    let input = tmp.path().join("synthetic.ndjson");
+    synthetic(&input, days);
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let horizon = 14;
+    let budget: f64 = (days..days + 10).map(truth).sum();
+    let chart = tmp.path().join("f.svg");
+    let out = run(&[
+        "forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "14d",
+        "--budget", &format!("steady={budget}"), "--format", "json", "--chart", chart.to_str().unwrap(),
+    ]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let steady = rows.iter().find(|r| r["group"] == "steady").unwrap();
+    assert_eq!(steady["model"], "holt_winters_damped");
+    assert_eq!(steady["days"], days);
+    let daily = steady["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), horizon);
+    // Stated bound: mean absolute percentage error against the noise-free
+    // truth under 6 % over two weeks, and the truth inside the interval on
+    // at least 12 of 14 days.
+    let mut ape = 0.0;
+    let mut inside = 0;
+    for (h, d) in daily.iter().enumerate() {
+        let t = truth(days + h);
+        ape += (d["mean"].as_f64().unwrap() - t).abs() / t;
+        inside += (d["lo"].as_f64().unwrap() <= t && t <= d["hi"].as_f64().unwrap()) as usize;
+    }
+    let mape = 100.0 * ape / horizon as f64;
+    assert!(mape < 6.0, "forecast MAPE {mape:.2}% ≥ 6%: {steady:#}");
+    assert!(inside >= 12, "truth inside the interval on {inside}/14 days");
+    assert!(steady["mape_pct"].as_f64().unwrap() < 10.0, "backtest MAPE: {}", steady["mape_pct"]);
+    // The budget is the truth's first ten days: it runs out on day 10 ± 1.
+    let runs_out = steady["runs_out"].as_str().unwrap();
+    let candidates: Vec<&str> = daily[8..=10].iter().map(|d| d["date"].as_str().unwrap()).collect();
+    assert!(candidates.contains(&runs_out), "runs out {runs_out}, expected one of {candidates:?}");
+    // Short series: a clear note instead of a crash.
+    let newbie = rows.iter().find(|r| r["group"] == "newbie").unwrap();
+    assert_eq!(newbie["model"], "trend_only");
+    assert!(newbie["note"].as_str().unwrap().contains("trend-only"), "{newbie}");
+    let tiny = rows.iter().find(|r| r["group"] == "tiny").unwrap();
+    assert_eq!(tiny["model"], "too_short");
+    assert!(tiny["note"].as_str().unwrap().contains("too short"), "{tiny}");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() >= 3, "chart");
+    // The table says the same in words.
+    let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "14d"]);
+    assert!(table.contains("note: tiny: series too short to forecast"), "{table}");
+}
