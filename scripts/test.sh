@@ -5,13 +5,21 @@
 # own brokers on free 127.0.0.1 ports.
 #
 #   scripts/test.sh            # everything (what CI runs)
-#   scripts/test.sh kafka      # extra args go to the test binaries' filter
+#   scripts/test.sh kafka      # extra args filter the tests by name
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-test-deps.sh
 
-# Unit tests, the one integration-test binary (decode, detect, props, ops,
-# sim, archive, offline, kafka), doc tests, examples and benches compiled.
-cargo test --locked --all-targets -- "$@"
-cargo test --locked --doc
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Unit tests, the one integration-test binary (decode, detect, pricing,
+# props, ops, sim, archive, offline, kafka); examples and benches are built
+# and the benches run once each in test mode.
+status=0
+cargo test --locked --all-targets -- "$@" 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s += $1} END {print s + 0}')
+echo
+echo "summary: ${passed} passed, ${failed} failed"
+exit "$status"
