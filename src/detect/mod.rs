@@ -394,7 +394,10 @@ impl Detector {
         }
         let task_killed = match &e.task_id {
             Some(t) => {
-                let task = self.tasks.entry(t.clone()).or_default();
+                if !self.tasks.contains_key(t) {
+                    self.tasks.insert(t.clone(), TaskTree::default());
+                }
+                let Some(task) = self.tasks.get_mut(t) else { return Outcome::Processed };
                 task.cost_usd += cost;
                 task.last_ts = task.last_ts.max(e.ts_ms);
                 if is_new {
@@ -568,7 +571,13 @@ impl Detector {
         let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
         let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids) } else { None };
-        let step_normal = self.normals.get_mut(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()));
+        // Only sessions past the floor can be step runaways: look the normal up then.
+        let past_floor = self.sessions.get(&e.session_id).is_some_and(|s| s.actions > rules.t.step_min_actions);
+        let step_normal = if past_floor {
+            self.normals.get_mut(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
+        } else {
+            None
+        };
 
         let s = self.sessions.get_mut(&e.session_id)?;
 
@@ -763,7 +772,7 @@ impl Detector {
         // A batch (one tool over many different inputs) is work, not a
         // runaway. While the task type is young only a static cap applies:
         // another type's normal says nothing about a type long by nature.
-        if on(Reason::StepRunaway) {
+        if on(Reason::StepRunaway) && s.actions > t.step_min_actions {
             let min = t.step_min_sessions as u64;
             let limits = match step_normal {
                 Some((q, c)) if q.count >= min => Some((ceil_limit(t.step_ratio * q.p95, t.step_min_actions), Some(c.p95 / 1e6), "task_type", Some(q))),
