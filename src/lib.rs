@@ -11,6 +11,7 @@ pub mod detect;
 pub mod engine;
 pub mod event;
 pub mod file_mode;
+pub mod kafka;
 pub mod policy;
 pub mod pricing;
 pub mod signal;

@@ -82,7 +82,42 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             eprint!("{summary}");
             Ok(())
         }
-        Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),
+        Input::Kafka(kafka) => watch_kafka(kafka, engine),
+    }
+}
+
+/// Kafka mode: a tokio runtime for the shell; SIGINT/SIGTERM end the run
+/// gracefully (drain, flush, commit, exit 0).
+fn watch_kafka(kafka: &runaway::config::KafkaConfig, engine: Engine) -> Result<(), Failure> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::Runtime)?;
+    let summary = rt.block_on(runaway::kafka::run(kafka, engine, None, shutdown_signal())).map_err(|e| {
+        if e.is_config() {
+            Failure::Config(e.into())
+        } else {
+            Failure::Runtime(e.into())
+        }
+    })?;
+    eprint!("{summary}");
+    Ok(())
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the run");
+            None
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
     }
 }
 

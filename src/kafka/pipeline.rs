@@ -1,0 +1,525 @@
+//! The state of a Kafka-mode run that both the run loop and the consumer's
+//! rebalance callback touch: the engine, the archive sink, per-partition
+//! positions and the deliveries not yet acknowledged.
+//!
+//! Owns: what one message causes (detect, produce signals and dead letters,
+//! feed the sink), the durability step (deliveries acknowledged, sink
+//! checkpointed, then offsets stored), and partition hand-over on
+//! rebalance (commit on revoke, drop detector state, state replay on
+//! assignment). The callback runs inside the consumer's poll, on the run
+//! loop's own task, so the mutex around this state is never contended.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::{BorrowedMessage, Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+use crate::engine::{DeadLetter, Engine, Processed, SourcePos};
+use crate::file_mode::stamp;
+use crate::signal::Signal;
+use crate::sink::RecordSink;
+use crate::summary::Summary;
+
+use super::clients::ShellOptions;
+use super::KafkaError;
+
+/// Topic names of one run.
+#[derive(Debug, Clone)]
+pub struct Topics {
+    pub events: String,
+    pub kill: String,
+    pub dlq: String,
+}
+
+/// What we know of one assigned partition.
+#[derive(Debug, Clone, Default)]
+struct PartitionState {
+    /// Offsets below this were processed and committed by an earlier owner;
+    /// they are re-read only to rebuild detector state (no output).
+    resume_at: i64,
+    /// Output before this offset is durable and its offset stored.
+    durable_from: Option<i64>,
+    /// Last processed offset + 1 whose offset is not stored yet.
+    pending: Option<i64>,
+    /// Whether the sink was told to drop output from `durable_from` on.
+    discarded: bool,
+}
+
+/// Offsets ready to store once the deliveries taken with them succeed.
+pub struct Checkpoint {
+    pub deliveries: Vec<DeliveryFuture>,
+    pub offsets: BTreeMap<i32, i64>,
+}
+
+pub struct Pipeline {
+    engine: Engine,
+    sink: Option<Box<dyn RecordSink>>,
+    producer: FutureProducer<LogContext>,
+    topics: Topics,
+    shell: ShellOptions,
+    partitions: BTreeMap<i32, PartitionState>,
+    in_flight: Vec<DeliveryFuture>,
+    signals: Vec<Signal>,
+    pub summary: Summary,
+    /// Messages processed since the last checkpoint and when the first was.
+    unacked: u64,
+    unacked_since: Option<Instant>,
+    replayed: u64,
+    /// A failure inside the rebalance callback, for the run loop to return.
+    failure: Option<KafkaError>,
+}
+
+impl Pipeline {
+    pub fn new(
+        engine: Engine,
+        sink: Option<Box<dyn RecordSink>>,
+        producer: FutureProducer<LogContext>,
+        topics: Topics,
+        shell: ShellOptions,
+    ) -> Pipeline {
+        Pipeline {
+            engine,
+            sink,
+            producer,
+            topics,
+            shell,
+            partitions: BTreeMap::new(),
+            in_flight: Vec::new(),
+            signals: Vec::new(),
+            summary: Summary::default(),
+            unacked: 0,
+            unacked_since: None,
+            replayed: 0,
+            failure: None,
+        }
+    }
+
+    pub fn take_failure(&mut self) -> Option<KafkaError> {
+        self.failure.take()
+    }
+
+    pub fn replayed(&self) -> u64 {
+        self.replayed
+    }
+
+    /// True when enough work is unacknowledged to checkpoint now.
+    pub fn checkpoint_due(&self) -> bool {
+        self.unacked >= self.shell.checkpoint_messages
+            || self.unacked_since.is_some_and(|t| t.elapsed() >= self.shell.checkpoint_interval)
+    }
+
+    /// Processes one consumed message: detection, signals and dead letters
+    /// produced, archive rows handed to the sink.
+    pub fn handle(&mut self, msg: &BorrowedMessage<'_>) -> Result<(), KafkaError> {
+        let partition = msg.partition();
+        let offset = msg.offset();
+        let topic = msg.topic();
+        let state = self.partitions.entry(partition).or_default();
+        let replay = offset < state.resume_at;
+        if !replay && !state.discarded {
+            // Nothing was committed for this partition when it was
+            // assigned: whatever the sink holds from here on is re-read now.
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.discard_from(&format!("{topic}-{partition}"), offset)?;
+            }
+            state.discarded = true;
+            state.durable_from.get_or_insert(offset);
+        }
+        let raw = msg.payload().unwrap_or(&[]);
+        let source = SourcePos::Kafka { topic: topic.to_string(), partition, offset };
+        let shard = partition.max(0) as u32;
+        match self.engine.process_record(raw, source.clone(), shard, &mut self.signals) {
+            Processed::Event(p) => {
+                if replay {
+                    self.replayed += 1;
+                } else {
+                    self.summary.add_event(&p);
+                    if p.outcome != crate::detect::Outcome::Duplicate {
+                        if let Some(sink) = self.sink.as_deref_mut() {
+                            sink.event(&p, &source)?;
+                        }
+                    }
+                }
+            }
+            Processed::Dead(d) => {
+                if replay {
+                    self.replayed += 1;
+                } else {
+                    tracing::debug!(partition, offset, reason = d.reason, error = %d.error, "dead letter");
+                    self.summary.add_dead_letter();
+                    self.produce_dead_letter(msg, &d)?;
+                }
+            }
+        }
+        if replay {
+            // Decisions of replayed records were emitted (and acknowledged)
+            // before their offsets were committed.
+            self.signals.clear();
+            return Ok(());
+        }
+        let mut signals = std::mem::take(&mut self.signals);
+        for mut s in signals.drain(..) {
+            stamp(&mut s);
+            self.summary.add_signal(&s);
+            tracing::info!(
+                action = s.action.as_str(),
+                reason = s.reason.as_str(),
+                key = s.key(),
+                signal_id = %s.signal_id,
+                partition,
+                offset,
+                "signal"
+            );
+            self.produce_signal(&s)?;
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.signal(&s, &source)?;
+            }
+        }
+        self.signals = signals;
+        if let Some(st) = self.partitions.get_mut(&partition) {
+            st.pending = Some(offset + 1);
+        }
+        self.unacked += 1;
+        self.unacked_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    fn produce_signal(&mut self, s: &Signal) -> Result<(), KafkaError> {
+        let payload = s.to_json();
+        let record = FutureRecord::to(&self.topics.kill).key(s.key()).payload(&payload);
+        let fut = send(&self.producer, record)?;
+        self.in_flight.push(fut);
+        Ok(())
+    }
+
+    fn produce_dead_letter(&mut self, msg: &BorrowedMessage<'_>, d: &DeadLetter) -> Result<(), KafkaError> {
+        let partition = msg.partition().to_string();
+        let offset = msg.offset().to_string();
+        let headers = OwnedHeaders::new()
+            .insert(Header { key: "runaway.reason", value: Some(d.reason) })
+            .insert(Header { key: "runaway.error", value: Some(&d.error) })
+            .insert(Header { key: "runaway.source.topic", value: Some(msg.topic()) })
+            .insert(Header { key: "runaway.source.partition", value: Some(&partition) })
+            .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
+        let mut record: FutureRecord<'_, [u8], [u8]> =
+            FutureRecord::to(&self.topics.dlq).payload(msg.payload().unwrap_or(&[])).headers(headers);
+        if let Some(k) = msg.key() {
+            record = record.key(k);
+        }
+        let fut = send(&self.producer, record)?;
+        self.in_flight.push(fut);
+        Ok(())
+    }
+
+    /// Takes the unacknowledged deliveries and the offsets they cover.
+    pub fn begin_checkpoint(&mut self) -> Checkpoint {
+        let offsets = self
+            .partitions
+            .iter_mut()
+            .filter_map(|(p, st)| st.pending.take().map(|o| (*p, o)))
+            .collect();
+        self.unacked = 0;
+        self.unacked_since = None;
+        Checkpoint { deliveries: std::mem::take(&mut self.in_flight), offsets }
+    }
+
+    /// After the deliveries of `cp` succeeded: makes the archive durable and
+    /// stores the offsets (the auto-committer commits them).
+    pub fn finish_checkpoint<C: ConsumerContext, K: Consumer<C>>(
+        &mut self,
+        consumer: &K,
+        offsets: BTreeMap<i32, i64>,
+        final_run: bool,
+    ) -> Result<(), KafkaError> {
+        if let Some(sink) = self.sink.as_deref_mut() {
+            if final_run {
+                sink.finish()?;
+            } else {
+                sink.checkpoint()?;
+            }
+        }
+        if final_run {
+            self.sink = None;
+        }
+        self.store(consumer, &offsets)
+    }
+
+    fn store<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, offsets: &BTreeMap<i32, i64>) -> Result<(), KafkaError> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (p, o) in offsets {
+            tpl.add_partition_offset(&self.topics.events, *p, Offset::Offset(*o)).map_err(KafkaError::Client)?;
+            if let Some(st) = self.partitions.get_mut(p) {
+                st.durable_from = Some(*o);
+            }
+        }
+        consumer.store_offsets(&tpl).map_err(KafkaError::Client)?;
+        tracing::debug!(offsets = ?offsets, "offsets stored");
+        Ok(())
+    }
+
+    /// The durability step without awaiting: flushes the producer (bounded)
+    /// and checks every delivery. For the rebalance callback, which cannot
+    /// await. Returns whether everything is durable and stored.
+    fn checkpoint_blocking<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) -> bool {
+        let cp = self.begin_checkpoint();
+        if let Err(e) = self.producer.flush(self.shell.drain_timeout) {
+            tracing::error!(error = %e, "producer did not drain in time; offsets not stored");
+            self.in_flight = cp.deliveries;
+            self.restore_pending(cp.offsets);
+            return false;
+        }
+        for fut in cp.deliveries {
+            match fut.now_or_never() {
+                Some(Ok(Ok(_))) => {}
+                Some(Ok(Err((e, _)))) => {
+                    self.failure.get_or_insert(KafkaError::Delivery(e));
+                    return false;
+                }
+                Some(Err(_)) | None => {
+                    self.failure.get_or_insert(KafkaError::Delivery(RdError::Canceled));
+                    return false;
+                }
+            }
+        }
+        match self.finish_checkpoint(consumer, cp.offsets, false) {
+            Ok(()) => true,
+            Err(e) => {
+                self.failure.get_or_insert(e);
+                false
+            }
+        }
+    }
+
+    fn restore_pending(&mut self, offsets: BTreeMap<i32, i64>) {
+        for (p, o) in offsets {
+            if let Some(st) = self.partitions.get_mut(&p) {
+                st.pending = Some(st.pending.map_or(o, |x| x.max(o)));
+            }
+        }
+    }
+
+    /// Partitions are being taken away: make their work durable and commit,
+    /// then forget their sessions.
+    fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList) {
+        let durable = self.checkpoint_blocking(consumer);
+        if durable {
+            if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+                // Nothing stored since the last commit is also a "failure"
+                // (_NO_OFFSET); either way the next owner re-reads from the
+                // last commit, which is safe.
+                tracing::debug!(error = %e, "commit on revoke");
+            }
+        }
+        let mut revoked = Vec::new();
+        for el in tpl.elements() {
+            let p = el.partition();
+            revoked.push(p);
+            if let Some(st) = self.partitions.remove(&p) {
+                if !durable {
+                    // Archive rows not made durable will be produced again
+                    // by whoever consumes the partition next.
+                    if let (Some(sink), Some(from)) = (self.sink.as_deref_mut(), st.durable_from) {
+                        if let Err(e) = sink.discard_from(&format!("{}-{p}", self.topics.events), from) {
+                            self.failure.get_or_insert(e.into());
+                        }
+                    }
+                }
+            }
+            self.engine.detector_mut().drop_shard(p.max(0) as u32);
+        }
+        tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
+    }
+
+    /// Partitions were given to us: find where their committed work ends
+    /// and rewind to rebuild detector state from the messages before it.
+    fn on_assign<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &mut TopicPartitionList) {
+        let committed = consumer.committed_offsets(tpl.clone(), self.shell.broker_timeout);
+        let mut report = Vec::new();
+        for el in tpl.elements() {
+            let p = el.partition();
+            let committed_at = match &committed {
+                Ok(c) => match c.find_partition(el.topic(), p).map(|e| e.offset()) {
+                    Some(Offset::Offset(o)) => Some(o),
+                    _ => None,
+                },
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "cannot read committed offset; no state replay");
+                    None
+                }
+            };
+            let mut st = PartitionState::default();
+            let mut start = None;
+            if let Some(c) = committed_at {
+                st.resume_at = c;
+                st.durable_from = Some(c);
+                st.discarded = true;
+                if let Some(sink) = self.sink.as_deref_mut() {
+                    if let Err(e) = sink.discard_from(&format!("{}-{p}", el.topic()), c) {
+                        self.failure.get_or_insert(e.into());
+                    }
+                }
+                if self.shell.replay_messages > 0 && c > 0 {
+                    let low = match consumer.fetch_watermarks(el.topic(), p, self.shell.broker_timeout) {
+                        Ok((low, _)) => low,
+                        Err(e) => {
+                            tracing::warn!(partition = p, error = %e, "cannot read watermarks; no state replay");
+                            c
+                        }
+                    };
+                    let from = low.max(c.saturating_sub(self.shell.replay_messages));
+                    if from < c {
+                        start = Some(from);
+                    }
+                }
+            }
+            report.push((p, committed_at, start));
+            self.partitions.insert(p, st);
+        }
+        for (p, _, start) in &report {
+            if let Some(from) = start {
+                if let Err(e) = tpl.set_partition_offset(&self.topics.events, *p, Offset::Offset(*from)) {
+                    tracing::warn!(partition = p, error = %e, "cannot rewind for state replay");
+                    if let Some(st) = self.partitions.get_mut(p) {
+                        st.resume_at = 0;
+                    }
+                }
+            }
+        }
+        tracing::info!(
+            partitions = ?report.iter().map(|(p, _, _)| *p).collect::<Vec<_>>(),
+            committed = ?report.iter().map(|(p, c, _)| (*p, *c)).collect::<Vec<_>>(),
+            replay_from = ?report.iter().filter_map(|(p, _, s)| s.map(|s| (*p, s))).collect::<Vec<_>>(),
+            "partitions assigned"
+        );
+    }
+
+    /// The final summary of the run (engine counters included).
+    pub fn into_summary(mut self) -> Summary {
+        let stats = self.engine.detector().stats();
+        let unknown = self.engine.unknown_models().iter().map(|m| m.to_string()).collect();
+        self.summary.finish(&stats, unknown);
+        self.summary
+    }
+}
+
+/// Produces without waiting; waits briefly and retries while the local
+/// queue is full (back-pressure from a slow or stalled broker).
+fn send<K, P>(producer: &FutureProducer<LogContext>, mut record: FutureRecord<'_, K, P>) -> Result<DeliveryFuture, KafkaError>
+where
+    K: rdkafka::message::ToBytes + ?Sized,
+    P: rdkafka::message::ToBytes + ?Sized,
+{
+    loop {
+        match producer.send_result(record) {
+            Ok(f) => return Ok(f),
+            Err((RdError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull), r)) => {
+                record = r;
+                producer.poll(std::time::Duration::from_millis(10));
+            }
+            Err((e, _)) => return Err(KafkaError::Delivery(e)),
+        }
+    }
+}
+
+/// Client context that forwards librdkafka logs and errors to `tracing`.
+#[derive(Clone, Default)]
+pub struct LogContext;
+
+impl ClientContext for LogContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        log_to_tracing(level, fac, message);
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        tracing::warn!(error = %error, reason, "kafka client");
+    }
+}
+
+fn log_to_tracing(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
+            tracing::error!(facility = fac, "librdkafka: {message}")
+        }
+        RDKafkaLogLevel::Warning => tracing::warn!(facility = fac, "librdkafka: {message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => tracing::info!(facility = fac, "librdkafka: {message}"),
+        RDKafkaLogLevel::Debug => tracing::debug!(facility = fac, "librdkafka: {message}"),
+    }
+}
+
+/// Consumer context: rebalance hand-over on the shared pipeline.
+pub struct RebalanceContext {
+    pub pipeline: Arc<Mutex<Pipeline>>,
+}
+
+pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
+    // A panic while holding the lock cannot leave the state half-updated in
+    // a way later code relies on; keep going rather than panic again.
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ClientContext for RebalanceContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        log_to_tracing(level, fac, message);
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        tracing::warn!(error = %error, reason, "kafka consumer");
+    }
+}
+
+impl ConsumerContext for RebalanceContext {
+    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+        let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
+        let result = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                lock(&self.pipeline).on_assign(consumer, tpl);
+                if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                lock(&self.pipeline).on_revoke(consumer, tpl);
+                if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                }
+            }
+            other => {
+                tracing::error!(error = ?other, "rebalance error; dropping the assignment");
+                let mut p = lock(&self.pipeline);
+                let parts: Vec<i32> = p.partitions.keys().copied().collect();
+                for part in parts {
+                    p.partitions.remove(&part);
+                    p.engine.detector_mut().drop_shard(part.max(0) as u32);
+                }
+                consumer.unassign()
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "applying the new assignment failed");
+        }
+    }
+
+    fn commit_callback(&self, result: rdkafka::error::KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => tracing::debug!(offsets = ?offsets.to_topic_map(), "offsets committed"),
+            Err(RdError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => tracing::warn!(error = %e, "offset commit failed; will retry with the next commit"),
+        }
+    }
+}
