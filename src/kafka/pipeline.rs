@@ -67,6 +67,9 @@ pub struct Pipeline {
     topics: Topics,
     shell: ShellOptions,
     partitions: BTreeMap<i32, PartitionState>,
+    /// Revoked partitions (and whether their work was committed), held
+    /// until the next assignment says whether they come back.
+    revoked: BTreeMap<i32, (PartitionState, bool)>,
     in_flight: Vec<DeliveryFuture>,
     signals: Vec<Signal>,
     pub summary: Summary,
@@ -93,6 +96,7 @@ impl Pipeline {
             topics,
             shell,
             partitions: BTreeMap::new(),
+            revoked: BTreeMap::new(),
             in_flight: Vec::new(),
             signals: Vec::new(),
             summary: Summary::default(),
@@ -310,13 +314,16 @@ impl Pipeline {
         }
     }
 
-    /// Partitions are being taken away: make their work durable and commit,
-    /// then forget their sessions.
-    fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList) {
+    /// Partitions are being taken away: make their work durable and commit.
+    /// Their detector state is kept until the next assignment shows they
+    /// went elsewhere (an eager rebalance revokes everything and often
+    /// gives the same partitions back; the detector's redelivery dedupe
+    /// would then stop a replay from rebuilding dropped state).
+    fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList, cooperative: bool) {
         let durable = self.checkpoint_blocking(consumer);
         if durable {
             if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
-                // Nothing stored since the last commit is also a "failure"
+                // Nothing stored since the last commit also lands here
                 // (_NO_OFFSET); either way the next owner re-reads from the
                 // last commit, which is safe.
                 tracing::debug!(error = %e, "commit on revoke");
@@ -327,27 +334,59 @@ impl Pipeline {
             let p = el.partition();
             revoked.push(p);
             if let Some(st) = self.partitions.remove(&p) {
-                if !durable {
-                    // Archive rows not made durable will be produced again
-                    // by whoever consumes the partition next.
-                    if let (Some(sink), Some(from)) = (self.sink.as_deref_mut(), st.durable_from) {
-                        if let Err(e) = sink.discard_from(&format!("{}-{p}", self.topics.events), from) {
-                            self.failure.get_or_insert(e.into());
-                        }
+                self.revoked.insert(p, (st, durable));
+            }
+        }
+        if cooperative {
+            // Incremental protocol: no full re-assignment follows.
+            self.forget_revoked();
+        }
+        tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
+    }
+
+    /// Drops the detector state and undurable archive rows of partitions
+    /// revoked and not given back.
+    fn forget_revoked(&mut self) {
+        for (p, (st, durable)) in std::mem::take(&mut self.revoked) {
+            if !durable {
+                // Rows not made durable will be produced again by whoever
+                // consumes the partition next.
+                if let (Some(sink), Some(from)) = (self.sink.as_deref_mut(), st.durable_from) {
+                    if let Err(e) = sink.discard_from(&format!("{}-{p}", self.topics.events), from) {
+                        self.failure.get_or_insert(e.into());
                     }
                 }
             }
             self.engine.detector_mut().drop_shard(p.max(0) as u32);
         }
-        tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
     }
 
-    /// Partitions were given to us: find where their committed work ends
-    /// and rewind to rebuild detector state from the messages before it.
+    /// Partitions were given to us. Ones we just had keep their state and
+    /// position. For new ones, find where committed work ends and rewind to
+    /// rebuild detector state from the messages before it.
     fn on_assign<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &mut TopicPartitionList) {
-        let committed = consumer.committed_offsets(tpl.clone(), self.shell.broker_timeout);
-        let mut report = Vec::new();
+        let mut kept = Vec::new();
+        let mut fresh = TopicPartitionList::new();
         for el in tpl.elements() {
+            let p = el.partition();
+            match self.revoked.remove(&p) {
+                Some((st, _)) => {
+                    kept.push(p);
+                    self.partitions.insert(p, st);
+                }
+                None => {
+                    let _ = fresh.add_partition_offset(el.topic(), p, el.offset());
+                }
+            }
+        }
+        self.forget_revoked();
+        let committed = if fresh.count() > 0 {
+            consumer.committed_offsets(fresh.clone(), self.shell.broker_timeout)
+        } else {
+            Ok(TopicPartitionList::new())
+        };
+        let mut report = Vec::new();
+        for el in fresh.elements() {
             let p = el.partition();
             let committed_at = match &committed {
                 Ok(c) => match c.find_partition(el.topic(), p).map(|e| e.offset()) {
@@ -378,7 +417,9 @@ impl Pipeline {
                             c
                         }
                     };
-                    let from = low.max(c.saturating_sub(self.shell.replay_messages));
+                    // A low watermark above the commit would be a broker
+                    // oddity; never rewind past what exists.
+                    let from = low.min(c).max(c.saturating_sub(self.shell.replay_messages));
                     if from < c {
                         start = Some(from);
                     }
@@ -398,7 +439,8 @@ impl Pipeline {
             }
         }
         tracing::info!(
-            partitions = ?report.iter().map(|(p, _, _)| *p).collect::<Vec<_>>(),
+            partitions = ?self.partitions.keys().copied().collect::<Vec<_>>(),
+            kept = ?kept,
             committed = ?report.iter().map(|(p, c, _)| (*p, *c)).collect::<Vec<_>>(),
             replay_from = ?report.iter().filter_map(|(p, _, s)| s.map(|s| (*p, s))).collect::<Vec<_>>(),
             "partitions assigned"
@@ -492,7 +534,7 @@ impl ConsumerContext for RebalanceContext {
                 }
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                lock(&self.pipeline).on_revoke(consumer, tpl);
+                lock(&self.pipeline).on_revoke(consumer, tpl, cooperative);
                 if cooperative {
                     consumer.incremental_unassign(tpl)
                 } else {
@@ -502,11 +544,11 @@ impl ConsumerContext for RebalanceContext {
             other => {
                 tracing::error!(error = ?other, "rebalance error; dropping the assignment");
                 let mut p = lock(&self.pipeline);
-                let parts: Vec<i32> = p.partitions.keys().copied().collect();
-                for part in parts {
-                    p.partitions.remove(&part);
-                    p.engine.detector_mut().drop_shard(part.max(0) as u32);
+                let parts = std::mem::take(&mut p.partitions);
+                for (part, st) in parts {
+                    p.revoked.insert(part, (st, false));
                 }
+                p.forget_revoked();
                 consumer.unassign()
             }
         };
