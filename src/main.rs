@@ -89,8 +89,8 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
 /// Kafka mode: a tokio runtime for the shell; SIGINT/SIGTERM end the run
 /// gracefully (drain, flush, commit, exit 0).
 fn watch_kafka(kafka: &runaway::config::KafkaConfig, engine: Engine) -> Result<(), Failure> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One task drives the shell; librdkafka has its own threads.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::{FutureExt, StreamExt};
 use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::producer::{FutureProducer, Producer};
@@ -137,6 +138,9 @@ async fn run_loop(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut tick = tokio::time::interval(shell.checkpoint_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // One stream for the whole run: `recv()` per message would register
+    // and drop a waker slot each time.
+    let mut messages = consumer.stream();
     loop {
         if let Some(e) = lock(pipeline).take_failure() {
             return Err(e);
@@ -152,24 +156,39 @@ async fn run_loop(
                     checkpoint(consumer, pipeline, None, false).await?;
                 }
             }
-            m = consumer.recv() => match m {
-                Ok(msg) => {
-                    let due = {
-                        let mut p = lock(pipeline);
-                        p.handle(&msg)?;
-                        p.checkpoint_due()
-                    };
-                    drop(msg);
-                    if due {
-                        checkpoint(consumer, pipeline, None, false).await?;
+            m = messages.next() => {
+                let mut item = m;
+                let mut handled = 0;
+                // Handle what is already fetched without going back through
+                // the scheduler; the lock is never held while polling (the
+                // rebalance callback runs inside the poll and takes it).
+                loop {
+                    match item {
+                        Some(Ok(msg)) => lock(pipeline).handle(&msg)?,
+                        Some(Err(e)) if is_fatal(&e) => return Err(KafkaError::Client(e)),
+                        Some(Err(e)) => tracing::warn!(error = %e, "consumer error; continuing"),
+                        None => return Ok(()),
+                    }
+                    handled += 1;
+                    if handled >= BURST {
+                        break;
+                    }
+                    // Poll for the next one only when it will be handled.
+                    match messages.next().now_or_never() {
+                        Some(next) => item = next,
+                        None => break,
                     }
                 }
-                Err(e) if is_fatal(&e) => return Err(KafkaError::Client(e)),
-                Err(e) => tracing::warn!(error = %e, "consumer error; continuing"),
-            },
+                if lock(pipeline).checkpoint_due() {
+                    checkpoint(consumer, pipeline, None, false).await?;
+                }
+            }
         }
     }
 }
+
+/// Most messages handled per wake-up before shutdown and timers are looked at.
+const BURST: usize = 256;
 
 fn is_fatal(e: &RdError) -> bool {
     e.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal)
