@@ -6,7 +6,7 @@ signal. Offsets are stored only after the handler returned, so a crash
 re-delivers a signal, never skips one.
 
     pip install confluent-kafka
-    python3 examples/hook.py --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook]
+    python3 examples/hook.py --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook] [-X key=value]...
 
 Replace ``kill_session`` & co. with calls into your agent runtime.
 """
@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--topic", default="agent.kill")
     ap.add_argument("--group", default="runaway-hook")
     ap.add_argument("--max-messages", type=int, default=0, help="stop after this many messages (0 = run until Ctrl-C/SIGTERM)")
+    ap.add_argument("-X", action="append", default=[], metavar="KEY=VALUE", help="any librdkafka property (SASL, TLS, timeouts)")
     args = ap.parse_args()
 
     consumer = Consumer({
@@ -68,6 +69,7 @@ def main():
         "auto.offset.reset": "earliest",
         "enable.auto.commit": True,
         "enable.auto.offset.store": False,
+        **dict(kv.split("=", 1) for kv in args.X),
     })
     consumer.subscribe([args.topic])
     running = True

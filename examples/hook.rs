@@ -3,7 +3,7 @@
 //! the same id), and calls a handler per new signal. Offsets are stored
 //! only after the handler returned, so a crash re-delivers, never skips.
 //!
-//!   cargo run --example hook -- --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook]
+//!   cargo run --example hook -- --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook] [-X key=value]...
 //!
 //! Replace `kill_session` & co. with calls into your agent runtime.
 
@@ -76,13 +76,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let brokers = arg("--brokers", "127.0.0.1:9092");
     let topic = arg("--topic", "agent.kill");
     let group = arg("--group", "runaway-hook");
-    let consumer: StreamConsumer = ClientConfig::new()
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", &brokers)
         .set("group.id", &group)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "true")
-        .set("enable.auto.offset.store", "false")
-        .create()?;
+        .set("enable.auto.offset.store", "false");
+    // -X key=value: any librdkafka property (SASL, TLS, timeouts).
+    let args: Vec<String> = std::env::args().collect();
+    for pair in args.windows(2).filter(|w| w[0] == "-X").map(|w| &w[1]) {
+        if let Some((k, v)) = pair.split_once('=') {
+            config.set(k, v);
+        }
+    }
+    let consumer: StreamConsumer = config.create()?;
     consumer.subscribe(&[&topic])?;
     let mut seen = Seen { ids: HashSet::new(), order: VecDeque::new(), cap: 100_000 };
     eprintln!("hook: consuming {topic} on {brokers} as {group}; Ctrl-C to stop");

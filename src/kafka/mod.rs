@@ -31,7 +31,7 @@ use crate::sink::{RecordSink, SinkError};
 use crate::summary::Summary;
 
 pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
-use pipeline::{lock, Checkpoint, LogContext, Pipeline, RebalanceContext, Topics};
+use pipeline::{lock, LogContext, Pipeline, RebalanceContext, Topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaError {
@@ -136,7 +136,9 @@ async fn run_loop(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), KafkaError> {
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut tick = tokio::time::interval(shell.checkpoint_interval);
+    // Checkpoints do not stop consumption: a short tick notices when the
+    // deliveries of the one under way are acknowledged.
+    let mut tick = tokio::time::interval(shell.checkpoint_interval.min(SETTLE_POLL));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // One stream for the whole run: `recv()` per message would register
     // and drop a waker slot each time.
@@ -152,9 +154,7 @@ async fn run_loop(
                 return Ok(());
             }
             _ = tick.tick() => {
-                if lock(pipeline).checkpoint_due() {
-                    checkpoint(consumer, pipeline, None, false).await?;
-                }
+                lock(pipeline).advance_checkpoint(consumer)?;
             }
             m = messages.next() => {
                 let mut item = m;
@@ -179,9 +179,7 @@ async fn run_loop(
                         None => break,
                     }
                 }
-                if lock(pipeline).checkpoint_due() {
-                    checkpoint(consumer, pipeline, None, false).await?;
-                }
+                lock(pipeline).advance_checkpoint(consumer)?;
             }
         }
     }
@@ -190,44 +188,29 @@ async fn run_loop(
 /// Most messages handled per wake-up before shutdown and timers are looked at.
 const BURST: usize = 256;
 
+/// How often outstanding deliveries are looked at.
+const SETTLE_POLL: Duration = Duration::from_millis(2);
+
 fn is_fatal(e: &RdError) -> bool {
     e.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal)
 }
 
-/// Awaits the deliveries of everything processed so far, then makes the
-/// archive durable and stores the offsets.
-async fn checkpoint(
-    consumer: &StreamConsumer<RebalanceContext>,
-    pipeline: &Arc<Mutex<Pipeline>>,
-    timeout: Option<Duration>,
-    final_run: bool,
-) -> Result<(), KafkaError> {
-    let Checkpoint { deliveries, offsets } = lock(pipeline).begin_checkpoint();
-    let wait = async {
-        for fut in deliveries {
-            match fut.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((e, _))) => return Err(KafkaError::Delivery(e)),
-                Err(_) => return Err(KafkaError::Delivery(RdError::Canceled)),
-            }
-        }
-        Ok(())
-    };
-    match timeout {
-        Some(t) => tokio::time::timeout(t, wait).await.map_err(|_| KafkaError::DrainTimeout(t))??,
-        None => wait.await?,
-    }
-    lock(pipeline).finish_checkpoint(consumer, offsets, final_run)
-}
-
-/// Shutdown: everything processed becomes durable, then offsets commit.
+/// Shutdown: everything processed becomes durable (bounded wait for the
+/// broker's acknowledgements), the archive is finished, offsets commit.
 async fn drain(
     consumer: &StreamConsumer<RebalanceContext>,
     pipeline: &Arc<Mutex<Pipeline>>,
     producer: &FutureProducer<LogContext>,
     shell: &ShellOptions,
 ) -> Result<(), KafkaError> {
-    checkpoint(consumer, pipeline, Some(shell.drain_timeout), true).await?;
+    let deadline = tokio::time::Instant::now() + shell.drain_timeout;
+    while lock(pipeline).settle_all()? {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(KafkaError::DrainTimeout(shell.drain_timeout));
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+    lock(pipeline).finish_checkpoint(consumer, true)?;
     if let Err(e) = producer.flush(shell.drain_timeout) {
         tracing::warn!(error = %e, "producer flush");
     }

@@ -54,10 +54,44 @@ struct PartitionState {
     discarded: bool,
 }
 
-/// Offsets ready to store once the deliveries taken with them succeed.
-pub struct Checkpoint {
-    pub deliveries: Vec<DeliveryFuture>,
-    pub offsets: BTreeMap<i32, i64>,
+/// A checkpoint under way: offsets to store once the deliveries taken
+/// with them are acknowledged. Consumption goes on meanwhile.
+#[derive(Default)]
+struct Snapshot {
+    deliveries: Vec<DeliveryFuture>,
+    offsets: BTreeMap<i32, i64>,
+}
+
+impl Snapshot {
+    /// Drops acknowledged deliveries; an error for a failed one. True when
+    /// none is left outstanding.
+    fn settle(&mut self) -> Result<bool, KafkaError> {
+        let mut failed = None;
+        self.deliveries.retain_mut(|fut| match fut.now_or_never() {
+            None => true,
+            Some(Ok(Ok(_))) => false,
+            Some(Ok(Err((e, _)))) => {
+                failed.get_or_insert(e);
+                false
+            }
+            Some(Err(_)) => {
+                failed.get_or_insert(RdError::Canceled);
+                false
+            }
+        });
+        match failed {
+            Some(e) => Err(KafkaError::Delivery(e)),
+            None => Ok(self.deliveries.is_empty()),
+        }
+    }
+
+    fn absorb(&mut self, deliveries: Vec<DeliveryFuture>, offsets: BTreeMap<i32, i64>) {
+        self.deliveries.extend(deliveries);
+        for (p, o) in offsets {
+            let e = self.offsets.entry(p).or_insert(o);
+            *e = (*e).max(o);
+        }
+    }
 }
 
 pub struct Pipeline {
@@ -71,6 +105,8 @@ pub struct Pipeline {
     /// until the next assignment says whether they come back.
     revoked: BTreeMap<i32, (PartitionState, bool)>,
     in_flight: Vec<DeliveryFuture>,
+    /// The checkpoint under way, if any.
+    checkpointing: Option<Snapshot>,
     signals: Vec<Signal>,
     pub summary: Summary,
     /// Messages processed since the last checkpoint and when the first was.
@@ -98,6 +134,7 @@ impl Pipeline {
             partitions: BTreeMap::new(),
             revoked: BTreeMap::new(),
             in_flight: Vec::new(),
+            checkpointing: None,
             signals: Vec::new(),
             summary: Summary::default(),
             unacked: 0,
@@ -224,26 +261,46 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Takes the unacknowledged deliveries and the offsets they cover.
-    pub fn begin_checkpoint(&mut self) -> Checkpoint {
-        let offsets = self
-            .partitions
-            .iter_mut()
-            .filter_map(|(p, st)| st.pending.take().map(|o| (*p, o)))
-            .collect();
+    /// Moves everything processed so far (deliveries and the offsets they
+    /// cover) into the checkpoint under way.
+    fn snapshot(&mut self) {
+        let offsets: BTreeMap<i32, i64> =
+            self.partitions.iter_mut().filter_map(|(p, st)| st.pending.take().map(|o| (*p, o))).collect();
         self.unacked = 0;
         self.unacked_since = None;
-        Checkpoint { deliveries: std::mem::take(&mut self.in_flight), offsets }
+        let deliveries = std::mem::take(&mut self.in_flight);
+        self.checkpointing.get_or_insert_with(Snapshot::default).absorb(deliveries, offsets);
     }
 
-    /// After the deliveries of `cp` succeeded: makes the archive durable and
-    /// stores the offsets (the auto-committer commits them).
-    pub fn finish_checkpoint<C: ConsumerContext, K: Consumer<C>>(
-        &mut self,
-        consumer: &K,
-        offsets: BTreeMap<i32, i64>,
-        final_run: bool,
-    ) -> Result<(), KafkaError> {
+    /// Advances checkpointing without waiting: completes the checkpoint
+    /// under way once all its deliveries are acknowledged (archive
+    /// checkpoint, then offsets stored), and starts the next when due.
+    /// Returns whether a checkpoint is still under way.
+    pub fn advance_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<bool, KafkaError> {
+        if self.checkpointing.is_none() && self.checkpoint_due() {
+            self.snapshot();
+        }
+        let Some(snap) = self.checkpointing.as_mut() else { return Ok(false) };
+        if !snap.settle()? {
+            return Ok(true);
+        }
+        self.finish_checkpoint(consumer, false)?;
+        Ok(false)
+    }
+
+    /// Everything processed so far goes into the checkpoint under way; for
+    /// shutdown. Returns whether deliveries are still outstanding.
+    pub fn settle_all(&mut self) -> Result<bool, KafkaError> {
+        self.snapshot();
+        match self.checkpointing.as_mut() {
+            Some(snap) => Ok(!snap.settle()?),
+            None => Ok(false),
+        }
+    }
+
+    /// After the checkpoint's deliveries succeeded: makes the archive
+    /// durable and stores the offsets (the auto-committer commits them).
+    pub fn finish_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, final_run: bool) -> Result<(), KafkaError> {
         if let Some(sink) = self.sink.as_deref_mut() {
             if final_run {
                 sink.finish()?;
@@ -254,62 +311,52 @@ impl Pipeline {
         if final_run {
             self.sink = None;
         }
+        let offsets = self.checkpointing.take().map(|s| s.offsets).unwrap_or_default();
         self.store(consumer, &offsets)
     }
 
     fn store<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, offsets: &BTreeMap<i32, i64>) -> Result<(), KafkaError> {
-        if offsets.is_empty() {
-            return Ok(());
-        }
         let mut tpl = TopicPartitionList::new();
         for (p, o) in offsets {
-            tpl.add_partition_offset(&self.topics.events, *p, Offset::Offset(*o)).map_err(KafkaError::Client)?;
+            // Only partitions still ours: a revoked one was settled at revoke.
             if let Some(st) = self.partitions.get_mut(p) {
                 st.durable_from = Some(*o);
+                tpl.add_partition_offset(&self.topics.events, *p, Offset::Offset(*o)).map_err(KafkaError::Client)?;
             }
+        }
+        if tpl.count() == 0 {
+            return Ok(());
         }
         consumer.store_offsets(&tpl).map_err(KafkaError::Client)?;
         tracing::debug!(offsets = ?offsets, "offsets stored");
         Ok(())
     }
 
-    /// The durability step without awaiting: flushes the producer (bounded)
-    /// and checks every delivery. For the rebalance callback, which cannot
-    /// await. Returns whether everything is durable and stored.
+    /// The durability step, blocking: flushes the producer (bounded), checks
+    /// every delivery, checkpoints and stores. For the rebalance callback,
+    /// which cannot await. Returns whether everything is durable and stored.
     fn checkpoint_blocking<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) -> bool {
-        let cp = self.begin_checkpoint();
+        self.snapshot();
         if let Err(e) = self.producer.flush(self.shell.drain_timeout) {
             tracing::error!(error = %e, "producer did not drain in time; offsets not stored");
-            self.in_flight = cp.deliveries;
-            self.restore_pending(cp.offsets);
             return false;
         }
-        for fut in cp.deliveries {
-            match fut.now_or_never() {
-                Some(Ok(Ok(_))) => {}
-                Some(Ok(Err((e, _)))) => {
-                    self.failure.get_or_insert(KafkaError::Delivery(e));
-                    return false;
-                }
-                Some(Err(_)) | None => {
-                    self.failure.get_or_insert(KafkaError::Delivery(RdError::Canceled));
-                    return false;
-                }
+        let settled = match self.checkpointing.as_mut().map(Snapshot::settle) {
+            None | Some(Ok(true)) => true,
+            Some(Ok(false)) => false,
+            Some(Err(e)) => {
+                self.failure.get_or_insert(e);
+                return false;
             }
+        };
+        if !settled {
+            return false;
         }
-        match self.finish_checkpoint(consumer, cp.offsets, false) {
+        match self.finish_checkpoint(consumer, false) {
             Ok(()) => true,
             Err(e) => {
                 self.failure.get_or_insert(e);
                 false
-            }
-        }
-    }
-
-    fn restore_pending(&mut self, offsets: BTreeMap<i32, i64>) {
-        for (p, o) in offsets {
-            if let Some(st) = self.partitions.get_mut(&p) {
-                st.pending = Some(st.pending.map_or(o, |x| x.max(o)));
             }
         }
     }
@@ -490,6 +537,13 @@ impl ClientContext for LogContext {
 }
 
 fn log_to_tracing(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    // Pass-through properties go to both clients on purpose; librdkafka
+    // warns about the half that does not apply to each.
+    let level = if fac == "CONFWARN" && (message.contains("is a consumer property") || message.contains("is a producer property")) {
+        RDKafkaLogLevel::Debug
+    } else {
+        level
+    };
     match level {
         RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
             tracing::error!(facility = fac, "librdkafka: {message}")
