@@ -40,17 +40,20 @@ fn main() {
     let producer = make_producer(&brokers, "5");
     let t0 = now_ms();
     let mut seq = 0u64;
+    let mut per_partition = [10i64; PARTITIONS as usize];
     for p in 0..PARTITIONS {
         produce_loop_session(&producer, p, &format!("start-{p}"), t0, &mut seq);
     }
     for i in 0..total {
         let p = ((i / 8) % PARTITIONS as usize) as i32;
+        per_partition[p as usize] += 1;
         let session = format!("bulk-{}", i / 8);
         let line = event_json(&format!("b{i}"), &session, t0 + i as i64 / 50, i % 8 == 7, None);
         send(&producer, p, &session, &line);
     }
     for p in 0..PARTITIONS {
         produce_loop_session(&producer, p, &format!("end-{p}"), t0 + total as i64 / 50, &mut seq);
+        per_partition[p as usize] += 10;
     }
     producer.flush(Duration::from_secs(120)).expect("flush backlog");
     let backlog = total + PARTITIONS as usize * 10;
@@ -62,7 +65,7 @@ fn main() {
 
     // 3. runaway watch on the same topic; time between the first start
     //    kill and the last end kill, observed on the kill topic.
-    let kills = KillWatcher::start(&brokers);
+    let kills = KillWatcher::start(&brokers, KILL, None);
     let group = format!("load-{}", std::process::id());
     let mut child = spawn_runaway(&bin, &brokers, &group);
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -76,14 +79,19 @@ fn main() {
         assert!(Instant::now() < deadline, "runaway did not finish the backlog");
         std::thread::sleep(Duration::from_millis(5));
     };
+    let cpu = cpu_seconds(child.id());
     let took = last.duration_since(first);
     let watch_rate = backlog as f64 / took.as_secs_f64();
     let bare_rate = backlog as f64 / bare.as_secs_f64();
     eprintln!("runaway watch: {backlog} messages in {:.3} s = {watch_rate:.0} msg/s", took.as_secs_f64());
     println!("throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)", watch_rate / bare_rate);
+    println!("runaway CPU for the backlog (incl. start-up and group join): {cpu:.2} s = {:.2} us/event", cpu * 1e6 / backlog as f64);
 
     // 4. Latency at a fixed rate: one session in five loops (kill at its
     //    5th call); latency = kill seen on the kill topic - trigger produced.
+    // The same trigger events read straight off the events topic: the
+    // broker's own produce→consume latency, for comparison.
+    let transit = KillWatcher::start(&brokers, EVENTS, Some(per_partition));
     // Telemetry producers batch a little; LOAD_LINGER_MS=0 sends each event alone.
     let linger = std::env::var("LOAD_LINGER_MS").unwrap_or_else(|_| "2".to_string());
     let producer = make_producer(&brokers, &linger);
@@ -128,6 +136,24 @@ fn main() {
     }
     lat.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+    {
+        let seen = transit.by_event.lock().expect("lock");
+        let sent = sent.lock().expect("lock");
+        let mut t: Vec<f64> = sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
+        t.sort_by(|a, b| a.total_cmp(b));
+        let q = |x: f64| t.get(((t.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        println!("broker transit of the same trigger events (producer -> {EVENTS} -> consumer): p50 {:.1} ms, p99 {:.1} ms", q(0.5), q(0.99));
+        // What runaway adds on top: kill seen minus trigger event seen by a
+        // plain consumer (runaway's fetch, detection, kill produce, kill fetch).
+        let kills = kills.by_trigger.lock().expect("lock");
+        let mut d: Vec<f64> = sent
+            .keys()
+            .filter_map(|id| Some(kills.get(id)?.saturating_duration_since(*seen.get(id)?).as_secs_f64() * 1000.0))
+            .collect();
+        d.sort_by(|a, b| a.total_cmp(b));
+        let q = |x: f64| d.get(((d.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        println!("added by runaway over broker transit: p50 {:.1} ms, p99 {:.1} ms ({} kills)", q(0.5), q(0.99), d.len());
+    }
     println!(
         "latency at {rate} ev/s for {seconds} s: {} of {triggers} kills, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 <= 20 ms)",
         lat.len(),
@@ -138,6 +164,18 @@ fn main() {
     let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
     let _ = child.wait();
     kills.stop.store(true, Ordering::Relaxed);
+    transit.stop.store(true, Ordering::Relaxed);
+}
+
+/// User + system CPU seconds of a process so far (Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the `)`.
+    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = field(11) + field(12);
+    ticks / 100.0
 }
 
 fn now_ms() -> i64 {
@@ -239,11 +277,13 @@ fn spawn_runaway(bin: &str, brokers: &str, group: &str) -> Child {
 struct KillWatcher {
     seen: Arc<Mutex<HashMap<String, Instant>>>,
     by_trigger: Arc<Mutex<HashMap<String, Instant>>>,
+    by_event: Arc<Mutex<HashMap<String, Instant>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl KillWatcher {
-    fn start(brokers: &str) -> KillWatcher {
+    /// Reads `topic` from its start, or from `from` (offset per partition).
+    fn start(brokers: &str, topic: &'static str, from: Option<[i64; PARTITIONS as usize]>) -> KillWatcher {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", brokers)
             .set("group.id", format!("killwatch-{}", std::process::id()))
@@ -251,15 +291,31 @@ impl KillWatcher {
             .set("fetch.wait.max.ms", "5")
             .create()
             .expect("consumer");
-        // The kill topic is fresh per run (Tansu 0.6 reports odd end offsets).
-        assign_all(&consumer, KILL, Offset::Beginning);
-        let w = KillWatcher { seen: Arc::default(), by_trigger: Arc::default(), stop: Arc::default() };
-        let (seen, by_trigger, stop) = (w.seen.clone(), w.by_trigger.clone(), w.stop.clone());
+        // The kill topic is fresh per run (Tansu 0.6 reports odd end
+        // offsets, so the events topic is read from its start too).
+        match from {
+            None => assign_all(&consumer, topic, Offset::Beginning),
+            Some(offsets) => {
+                let mut tpl = TopicPartitionList::new();
+                for (p, o) in offsets.iter().enumerate() {
+                    tpl.add_partition_offset(topic, p as i32, Offset::Offset(*o)).expect("tpl");
+                }
+                consumer.assign(&tpl).expect("assign");
+            }
+        }
+        let w = KillWatcher { seen: Arc::default(), by_trigger: Arc::default(), by_event: Arc::default(), stop: Arc::default() };
+        let (seen, by_trigger, by_event, stop) = (w.seen.clone(), w.by_trigger.clone(), w.by_event.clone(), w.stop.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 if let Some(Ok(m)) = consumer.poll(Duration::from_millis(50)) {
                     let at = Instant::now();
                     let Ok(v) = serde_json::from_slice::<serde_json::Value>(m.payload().unwrap_or_default()) else { continue };
+                    if topic == EVENTS {
+                        if let Some(id) = v["event_id"].as_str() {
+                            by_event.lock().expect("lock").entry(id.to_string()).or_insert(at);
+                        }
+                        continue;
+                    }
                     if let Some(s) = v["session_id"].as_str() {
                         seen.lock().expect("lock").entry(s.to_string()).or_insert(at);
                     }
