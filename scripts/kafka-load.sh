@@ -6,6 +6,7 @@
 #     consume loop on the same broker and topic (target ratio >= 0.8), and
 #   - event->kill latency p50/p99 at a fixed event rate (target p99 <= 20 ms).
 # Usage: scripts/kafka-load.sh [EVENTS=200000] [RATE=5000] [SECONDS=10]
+# RUNAWAY_BIN=path runs another runaway binary (or a wrapper, e.g. under perf).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,4 +27,4 @@ done
 "$tansu" topic create load.kill --broker "$url" --partitions 1 >/dev/null
 "$tansu" topic create load.dlq --broker "$url" --partitions 1 >/dev/null
 
-target/release/examples/load "127.0.0.1:$port" target/release/runaway "${1:-200000}" "${2:-5000}" "${3:-10}"
+target/release/examples/load "127.0.0.1:$port" "${RUNAWAY_BIN:-target/release/runaway}" "${1:-200000}" "${2:-5000}" "${3:-10}"
