@@ -273,6 +273,8 @@ fn spawn_runaway(bin: &str, brokers: &str, group: &str) -> Child {
     Command::new(bin)
         .args(["watch", "--brokers", brokers, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ])
         .args(["--log-level", "warn", "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=500"])
+        // LOAD_RUNAWAY_ARGS="--kafka fetch.wait.max.ms=2 …": extra flags for tuning runs.
+        .args(std::env::var("LOAD_RUNAWAY_ARGS").unwrap_or_default().split_whitespace())
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn runaway")
