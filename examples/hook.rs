@@ -3,7 +3,8 @@
 //! the same id), and calls a handler per new signal. Offsets are stored
 //! only after the handler returned, so a crash re-delivers, never skips.
 //!
-//!   cargo run --example hook -- --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook] [-X key=value]...
+//!   cargo run --example hook -- --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook]
+//!       [-X key=value]... [--max-messages N]
 //!
 //! Replace `kill_session` & co. with calls into your agent runtime.
 
@@ -92,6 +93,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let consumer: StreamConsumer = config.create()?;
     consumer.subscribe(&[&topic])?;
+    // Stop after this many messages (0 = until Ctrl-C); for tests.
+    let max_messages: u64 = arg("--max-messages", "0").parse()?;
+    let mut handled = 0u64;
     let mut seen = Seen { ids: HashSet::new(), order: VecDeque::new(), cap: 100_000 };
     eprintln!("hook: consuming {topic} on {brokers} as {group}; Ctrl-C to stop");
     loop {
@@ -118,7 +122,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => eprintln!("hook: not a signal ({e}); skipped"),
         }
         consumer.store_offset_from_message(&msg)?;
+        handled += 1;
+        if max_messages > 0 && handled >= max_messages {
+            break;
+        }
     }
     consumer.commit_consumer_state(CommitMode::Sync).ok();
+    // Leave the group before the runtime goes away.
+    drop(consumer);
     Ok(())
 }

@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Kafka mode tests: a Tansu broker binary (.tools/bin/tansu, or $TANSU_BIN).
 scripts/tansu.sh >/dev/null
+# Kafka hook example test: the Python client of examples/hook.py.
+python3 -c "import confluent_kafka" 2>/dev/null || python3 -m pip install --quiet confluent-kafka

@@ -351,3 +351,65 @@ fn kafka_startup_fails_fast() {
     check_startup(&[EVENTS, KILL, DLQ], false, 1, "cannot reach the Kafka brokers");
     check_startup(&[EVENTS, DLQ], true, 2, "`agent.kill` does not exist");
 }
+
+/// An enforcement hook example consumes the kill topic and acts once per
+/// signal id, however often the signal is delivered.
+fn check_hook(program: &str, args: &[&str]) {
+    let broker = start_broker();
+    let producer = broker.producer();
+    let sig = |id: &str, session: &str, action: &str| {
+        format!(
+            r#"{{"v":1,"signal_id":"{id}","action":"{action}","scope":"session","session_id":"{session}","agent_id":"a","reason":"loop_repeat","trigger_event_id":"e","event_ts":"2026-01-01T00:00:00.000Z","session_cost_usd":1.0,"session_actions":5,"evidence":{{}},"policy_id":"p","policy_version":"1","message":"m"}}"#
+        )
+    };
+    // The second message redelivers the first signal (same id).
+    let signals = vec![sig("sig-1", "s-a", "kill"), sig("sig-1", "s-a", "kill"), sig("sig-2", "s-b", "kill"), sig("sig-3", "s-c", "alert")];
+    broker.produce_lines(&producer, KILL, &signals);
+    let on_topic = broker.read_until(KILL, WAIT, |r| r.len() >= signals.len()).len();
+    assert_eq!(on_topic, signals.len(), "signals on the kill topic");
+    let addr = broker.addr.clone();
+    let mut cmd = Command::new(program);
+    cmd.args(args).args(["--brokers", &addr, "--topic", KILL, "--group", "hook-test", "--max-messages", "4"]);
+    for kv in ["session.timeout.ms=6000", "heartbeat.interval.ms=500"] {
+        cmd.args(["-X", kv]);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = cmd
+        .stdout(std::fs::File::create(&out_path).expect("out"))
+        .stderr(std::fs::File::create(&err_path).expect("err"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{program} did not finish; stdout:\n{}\nstderr:\n{}",
+                std::fs::read_to_string(&out_path).unwrap_or_default(),
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert!(status.success(), "{program} failed: {}\n{stdout}", std::fs::read_to_string(&err_path).unwrap_or_default());
+    let acted: Vec<&str> = stdout.lines().collect();
+    assert_eq!(acted.len(), 3, "one action per signal id:\n{stdout}");
+    assert!(acted[0].starts_with("KILL session s-a") && acted[1].starts_with("KILL session s-b") && acted[2].starts_with("ALERT s-c"), "{stdout}");
+}
+
+#[test]
+fn kafka_hook_examples_act_once_per_signal() {
+    let examples = Path::new(env!("CARGO_BIN_EXE_runaway")).parent().expect("target dir").join("examples/hook");
+    assert!(examples.exists(), "{} missing: `cargo test` builds the examples", examples.display());
+    check_hook(examples.to_str().expect("path"), &[]);
+    let hook_py = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hook.py");
+    let probe = Command::new("python3").args(["-c", "import confluent_kafka"]).output().expect("python3");
+    assert!(probe.status.success(), "python3 cannot import confluent_kafka: run scripts/setup-test-deps.sh");
+    check_hook("python3", &[hook_py.to_str().expect("path")]);
+}
