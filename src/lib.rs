@@ -13,6 +13,7 @@ pub mod engine;
 pub mod eval;
 pub mod event;
 pub mod file_mode;
+pub mod kafka;
 pub mod metrics;
 pub mod offline;
 pub mod policy;

@@ -184,7 +184,57 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Input::Kafka(_) => Err(Failure::Config(anyhow::anyhow!("Kafka mode is not built into this binary yet"))),
+        Input::Kafka(kafka) => {
+            let sink: Option<Box<dyn runaway::sink::RecordSink>> = match &cfg.archive {
+                Some(dir) => {
+                    let acfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
+                    Some(Box::new(ArchiveWriter::open(acfg).map_err(|e| Failure::Runtime(e.into()))?))
+                }
+                None => None,
+            };
+            let poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
+            watch_kafka(kafka, engine, sink, &poll_policy)
+        }
+    }
+}
+
+/// Kafka mode: a tokio runtime for the shell; SIGINT/SIGTERM end the run
+/// gracefully (drain, flush, commit, exit 0).
+fn watch_kafka(
+    kafka: &runaway::config::KafkaConfig,
+    engine: Engine,
+    sink: Option<Box<dyn runaway::sink::RecordSink>>,
+    policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
+) -> Result<(), Failure> {
+    // One task drives the shell; librdkafka has its own threads.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::Runtime)?;
+    let summary = rt.block_on(runaway::kafka::run(kafka, engine, sink, policy_updates, shutdown_signal())).map_err(|e| {
+        if e.is_config() {
+            Failure::Config(e.into())
+        } else {
+            Failure::Runtime(e.into())
+        }
+    })?;
+    eprint!("{summary}");
+    Ok(())
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the run");
+            None
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
     }
 }
 

@@ -1,0 +1,338 @@
+//! Load harness for Kafka mode (not a test): end-to-end events/s of
+//! `runaway watch --brokers` against a bare rdkafka consume loop on the
+//! same broker and topic in the same run, then event→kill latency at a
+//! fixed event rate. Run through `scripts/kafka-load.sh`, which starts a
+//! Tansu broker and creates the topics.
+//!
+//!   cargo run --release --example load -- BROKERS RUNAWAY_BIN [EVENTS] [RATE] [SECONDS]
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+const EVENTS: &str = "load.events";
+const KILL: &str = "load.kill";
+const DLQ: &str = "load.dlq";
+const PARTITIONS: i32 = 4;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: load BROKERS RUNAWAY_BIN [EVENTS=200000] [RATE=5000] [SECONDS=10]");
+        std::process::exit(2);
+    }
+    let brokers = args[1].clone();
+    let bin = args[2].clone();
+    let total: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let rate: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(5_000);
+    let seconds: u64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(10);
+
+    // 1. Backlog: `total` ordinary events, then one loop session per
+    //    partition as a sentinel (its kill says "everything before is done"),
+    //    and one at the head of each partition that marks the start.
+    let producer = make_producer(&brokers, "5");
+    let t0 = now_ms();
+    let mut seq = 0u64;
+    let mut per_partition = [10i64; PARTITIONS as usize];
+    for p in 0..PARTITIONS {
+        produce_loop_session(&producer, p, &format!("start-{p}"), t0, &mut seq);
+    }
+    for i in 0..total {
+        let p = ((i / 8) % PARTITIONS as usize) as i32;
+        per_partition[p as usize] += 1;
+        let session = format!("bulk-{}", i / 8);
+        let line = event_json(&format!("b{i}"), &session, t0 + i as i64 / 50, i % 8 == 7, None);
+        send(&producer, p, &session, &line);
+    }
+    for p in 0..PARTITIONS {
+        produce_loop_session(&producer, p, &format!("end-{p}"), t0 + total as i64 / 50, &mut seq);
+        per_partition[p as usize] += 10;
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush backlog");
+    let backlog = total + PARTITIONS as usize * 10;
+    eprintln!("backlog: {backlog} messages on {EVENTS}");
+
+    // 2. Bare loop: assign all partitions from the beginning, count.
+    let cpu_before = cpu_seconds(std::process::id());
+    let bare = bare_loop(&brokers, backlog);
+    let bare_cpu = cpu_seconds(std::process::id()) - cpu_before;
+    eprintln!("bare rdkafka loop: {backlog} messages in {:.3} s = {:.0} msg/s", bare.as_secs_f64(), backlog as f64 / bare.as_secs_f64());
+
+    // 3. runaway watch on the same topic; time between the first start
+    //    kill and the last end kill, observed on the kill topic.
+    let kills = KillWatcher::start(&brokers, KILL, None);
+    let group = format!("load-{}", std::process::id());
+    let mut child = spawn_runaway(&bin, &brokers, &group);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let (first, last) = loop {
+        let seen = kills.seen.lock().expect("lock").clone();
+        let starts: Vec<Instant> = (0..PARTITIONS).filter_map(|p| seen.get(&format!("start-{p}")).copied()).collect();
+        let ends: Vec<Instant> = (0..PARTITIONS).filter_map(|p| seen.get(&format!("end-{p}")).copied()).collect();
+        if starts.len() == PARTITIONS as usize && ends.len() == PARTITIONS as usize {
+            break (starts.into_iter().min().expect("start"), ends.into_iter().max().expect("end"));
+        }
+        assert!(Instant::now() < deadline, "runaway did not finish the backlog");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let cpu = cpu_seconds(child.id());
+    let took = last.duration_since(first);
+    let watch_rate = backlog as f64 / took.as_secs_f64();
+    let bare_rate = backlog as f64 / bare.as_secs_f64();
+    eprintln!("runaway watch: {backlog} messages in {:.3} s = {watch_rate:.0} msg/s", took.as_secs_f64());
+    println!("throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)", watch_rate / bare_rate);
+    println!(
+        "CPU per event: runaway {:.2} us (whole process incl. start-up and group join), bare loop {:.2} us (harness process)",
+        cpu * 1e6 / backlog as f64,
+        bare_cpu * 1e6 / backlog as f64
+    );
+
+    // 4. Latency at a fixed rate: one session in five loops (kill at its
+    //    5th call); latency = kill seen on the kill topic - trigger produced.
+    // The same trigger events read straight off the events topic: the
+    // broker's own produce→consume latency, for comparison.
+    let transit = KillWatcher::start(&brokers, EVENTS, Some(per_partition));
+    // Telemetry producers batch a little; LOAD_LINGER_MS=0 sends each event alone.
+    let linger = std::env::var("LOAD_LINGER_MS").unwrap_or_else(|_| "2".to_string());
+    let producer = make_producer(&brokers, &linger);
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let start = Instant::now();
+    let n = rate * seconds as usize;
+    let mut triggers = 0usize;
+    let base = now_ms();
+    for i in 0..n {
+        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let s = i / 6;
+        let session = format!("lat-{s}");
+        let p = (s % PARTITIONS as usize) as i32;
+        let step = i % 6;
+        let looping = s % 5 == 0;
+        let id = format!("l{i}");
+        let line = event_json(&id, &session, base + i as i64, false, looping.then_some(()));
+        if looping && step == 4 {
+            sent.lock().expect("lock").insert(id.clone(), Instant::now());
+            triggers += 1;
+        }
+        send(&producer, p, &session, &line);
+    }
+    let backlog_at_end = producer.in_flight_count();
+    let behind = Instant::now().duration_since(start).as_secs_f64() - seconds as f64;
+    producer.flush(Duration::from_secs(30)).expect("flush");
+    eprintln!("latency phase: linger.ms={linger}, producer queue at end {backlog_at_end}, pacing overrun {behind:.3} s");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lat = Vec::new();
+    while Instant::now() < deadline {
+        let got = kills.by_trigger.lock().expect("lock").clone();
+        let sent = sent.lock().expect("lock");
+        lat = sent.iter().filter_map(|(id, t)| got.get(id).map(|r| r.duration_since(*t).as_secs_f64() * 1000.0)).collect();
+        if lat.len() >= triggers {
+            break;
+        }
+        drop(sent);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let pct = |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+    {
+        let seen = transit.by_event.lock().expect("lock");
+        let sent = sent.lock().expect("lock");
+        let mut t: Vec<f64> = sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
+        t.sort_by(|a, b| a.total_cmp(b));
+        let q = |x: f64| t.get(((t.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        println!("broker transit of the same trigger events (producer -> {EVENTS} -> consumer): p50 {:.1} ms, p99 {:.1} ms", q(0.5), q(0.99));
+        // What runaway adds on top: kill seen minus trigger event seen by a
+        // plain consumer (runaway's fetch, detection, kill produce, kill fetch).
+        let kills = kills.by_trigger.lock().expect("lock");
+        let mut d: Vec<f64> = sent
+            .keys()
+            .filter_map(|id| Some(kills.get(id)?.saturating_duration_since(*seen.get(id)?).as_secs_f64() * 1000.0))
+            .collect();
+        d.sort_by(|a, b| a.total_cmp(b));
+        let q = |x: f64| d.get(((d.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        println!("added by runaway over broker transit: p50 {:.1} ms, p99 {:.1} ms ({} kills)", q(0.5), q(0.99), d.len());
+    }
+    println!(
+        "latency at {rate} ev/s for {seconds} s: {} of {triggers} kills, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 <= 20 ms)",
+        lat.len(),
+        pct(0.50),
+        pct(0.99),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    kills.stop.store(true, Ordering::Relaxed);
+    transit.stop.store(true, Ordering::Relaxed);
+}
+
+/// User + system CPU seconds of a process so far (Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the `)`.
+    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = field(11) + field(12);
+    ticks / 100.0
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn make_producer(brokers: &str, linger: &str) -> ThreadedProducer<DefaultProducerContext> {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", linger)
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("producer")
+}
+
+fn send(producer: &ThreadedProducer<DefaultProducerContext>, partition: i32, key: &str, line: &str) {
+    let mut rec = BaseRecord::to(EVENTS).partition(partition).key(key).payload(line);
+    loop {
+        match producer.send(rec) {
+            Ok(()) => return,
+            Err((_, r)) => {
+                rec = r;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+/// An event; `loop_call` makes it the same tool call every time.
+fn event_json(id: &str, session: &str, ts: i64, tool: bool, loop_call: Option<()>) -> String {
+    if loop_call.is_some() {
+        return format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","kind":"tool","tool":"search","args_hash":"same"}}"#
+        );
+    }
+    if tool {
+        format!(r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","kind":"tool","tool":"fetch","args_hash":"{id}"}}"#)
+    } else {
+        format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","task_type":"load","model":"gpt-4o-mini","provider":"openai","input_tokens":200,"output_tokens":20,"cost_usd":0.0001}}"#
+        )
+    }
+}
+
+fn produce_loop_session(producer: &ThreadedProducer<DefaultProducerContext>, p: i32, session: &str, ts: i64, seq: &mut u64) {
+    for _ in 0..10 {
+        *seq += 1;
+        send(producer, p, session, &event_json(&format!("{session}-{seq}"), session, ts, false, Some(())));
+    }
+}
+
+fn assign_all(consumer: &BaseConsumer, topic: &str, offset: Offset) {
+    let mut tpl = TopicPartitionList::new();
+    let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+    for t in md.topics() {
+        for p in t.partitions() {
+            tpl.add_partition_offset(topic, p.id(), offset).expect("tpl");
+        }
+    }
+    consumer.assign(&tpl).expect("assign");
+}
+
+fn bare_loop(brokers: &str, expect: usize) -> Duration {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("bare-{}", std::process::id()))
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", "10")
+        .create()
+        .expect("consumer");
+    assign_all(&consumer, EVENTS, Offset::Beginning);
+    let mut n = 0usize;
+    let mut bytes = 0usize;
+    let mut first = None;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while n < expect && Instant::now() < deadline {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+            first.get_or_insert_with(Instant::now);
+            bytes += m.payload().map_or(0, <[u8]>::len);
+            n += 1;
+        }
+    }
+    assert!(n >= expect, "bare loop saw only {n} of {expect} messages");
+    std::hint::black_box(bytes);
+    first.map_or(Duration::ZERO, |f| f.elapsed())
+}
+
+fn spawn_runaway(bin: &str, brokers: &str, group: &str) -> Child {
+    Command::new(bin)
+        .args(["watch", "--brokers", brokers, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ])
+        .args(["--log-level", "warn", "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=500"])
+        // LOAD_RUNAWAY_ARGS="--kafka fetch.wait.max.ms=2 …": extra flags for tuning runs.
+        .args(std::env::var("LOAD_RUNAWAY_ARGS").unwrap_or_default().split_whitespace())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn runaway")
+}
+
+/// Reads the kill topic from its end on a thread; records when each
+/// session's kill and each trigger event's kill was first seen.
+struct KillWatcher {
+    seen: Arc<Mutex<HashMap<String, Instant>>>,
+    by_trigger: Arc<Mutex<HashMap<String, Instant>>>,
+    by_event: Arc<Mutex<HashMap<String, Instant>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl KillWatcher {
+    /// Reads `topic` from its start, or from `from` (offset per partition).
+    fn start(brokers: &str, topic: &'static str, from: Option<[i64; PARTITIONS as usize]>) -> KillWatcher {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("group.id", format!("killwatch-{}", std::process::id()))
+            .set("enable.auto.commit", "false")
+            .set("fetch.wait.max.ms", "5")
+            .create()
+            .expect("consumer");
+        // The kill topic is fresh per run (Tansu 0.6 reports odd end
+        // offsets, so the events topic is read from its start too).
+        match from {
+            None => assign_all(&consumer, topic, Offset::Beginning),
+            Some(offsets) => {
+                let mut tpl = TopicPartitionList::new();
+                for (p, o) in offsets.iter().enumerate() {
+                    tpl.add_partition_offset(topic, p as i32, Offset::Offset(*o)).expect("tpl");
+                }
+                consumer.assign(&tpl).expect("assign");
+            }
+        }
+        let w = KillWatcher { seen: Arc::default(), by_trigger: Arc::default(), by_event: Arc::default(), stop: Arc::default() };
+        let (seen, by_trigger, by_event, stop) = (w.seen.clone(), w.by_trigger.clone(), w.by_event.clone(), w.stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(Ok(m)) = consumer.poll(Duration::from_millis(50)) {
+                    let at = Instant::now();
+                    let Ok(v) = serde_json::from_slice::<serde_json::Value>(m.payload().unwrap_or_default()) else { continue };
+                    if topic == EVENTS {
+                        if let Some(id) = v["event_id"].as_str() {
+                            by_event.lock().expect("lock").entry(id.to_string()).or_insert(at);
+                        }
+                        continue;
+                    }
+                    if let Some(s) = v["session_id"].as_str() {
+                        seen.lock().expect("lock").entry(s.to_string()).or_insert(at);
+                    }
+                    if let Some(t) = v["trigger_event_id"].as_str() {
+                        by_trigger.lock().expect("lock").entry(t.to_string()).or_insert(at);
+                    }
+                }
+            }
+        });
+        w
+    }
+}

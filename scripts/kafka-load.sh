@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Load harness for Kafka mode (not a test): starts an in-memory Tansu broker
+# on a free 127.0.0.1 port, creates the load topics, builds runaway and the
+# `load` example in release mode, and reports
+#   - end-to-end events/s of `runaway watch --brokers` vs a bare rdkafka
+#     consume loop on the same broker and topic (target ratio >= 0.8), and
+#   - event->kill latency p50/p99 at a fixed event rate (target p99 <= 20 ms).
+# Usage: scripts/kafka-load.sh [EVENTS=200000] [RATE=5000] [SECONDS=10]
+# RUNAWAY_BIN=path runs another runaway binary (or a wrapper, e.g. under perf).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+tansu="$(scripts/tansu.sh)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+url="tcp://127.0.0.1:$port"
+
+cargo build --release --quiet --bin runaway --example load
+
+"$tansu" broker --listener-url "$url" --advertised-listener-url "$url" --storage-engine memory://tansu/ >/dev/null 2>&1 &
+broker_pid=$!
+trap 'kill "$broker_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+"$tansu" topic create load.events --broker "$url" --partitions 4 >/dev/null
+"$tansu" topic create load.kill --broker "$url" --partitions 1 >/dev/null
+"$tansu" topic create load.dlq --broker "$url" --partitions 1 >/dev/null
+
+target/release/examples/load "127.0.0.1:$port" "${RUNAWAY_BIN:-target/release/runaway}" "${1:-200000}" "${2:-5000}" "${3:-10}"

@@ -1,0 +1,190 @@
+//! librdkafka client configuration for Kafka mode: our defaults, the user's
+//! pass-through properties (`--kafka key=value`, `[kafka]`), and the few
+//! settings correctness depends on, layered in that order.
+//!
+//! Owns: building the consumer and producer `ClientConfig`s and the
+//! `runaway.*` tuning options carried in the same property map. Does not
+//! own: creating clients or talking to brokers.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rdkafka::config::ClientConfig;
+
+use crate::config::KafkaConfig;
+
+use super::KafkaError;
+
+/// Tuning of the Kafka shell itself, read from `runaway.*` keys of the
+/// property map (they are not passed to librdkafka).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShellOptions {
+    /// Per partition, how many messages before the committed offset are
+    /// re-read on assignment to rebuild detector state (no output).
+    pub replay_messages: i64,
+    /// Checkpoint (await deliveries, archive checkpoint, store offsets)
+    /// after this many messages...
+    pub checkpoint_messages: u64,
+    /// ...or after this long with unacknowledged work.
+    pub checkpoint_interval: Duration,
+    /// Bound of start-up metadata checks and of blocking broker calls.
+    pub broker_timeout: Duration,
+    /// How long shutdown and revocation wait for outstanding deliveries.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ShellOptions {
+    fn default() -> Self {
+        ShellOptions {
+            replay_messages: 100_000,
+            checkpoint_messages: 2_000,
+            checkpoint_interval: Duration::from_millis(200),
+            broker_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+const SHELL_PREFIX: &str = "runaway.";
+
+/// Settings at-least-once processing relies on: offsets are stored by us
+/// after durability and committed by the auto-committer, never earlier.
+const CONSUMER_FIXED: &[(&str, &str)] = &[("enable.auto.commit", "true"), ("enable.auto.offset.store", "false")];
+
+/// Defaults a user may override.
+const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("auto.offset.reset", "earliest"),
+    ("enable.partition.eof", "false"),
+    ("allow.auto.create.topics", "false"),
+    // Low broker wait keeps event→kill latency small at low rates.
+    ("fetch.wait.max.ms", "10"),
+    ("auto.commit.interval.ms", "1000"),
+];
+
+const PRODUCER_DEFAULTS: &[(&str, &str)] = &[("linger.ms", "1")];
+
+/// Kill signals must be neither lost nor duplicated by producer retries.
+const PRODUCER_FIXED: &[(&str, &str)] = &[("enable.idempotence", "true"), ("acks", "all")];
+
+/// The librdkafka properties and shell options of one run.
+#[derive(Debug, Clone)]
+pub struct ClientConfigs {
+    pub consumer: ClientConfig,
+    pub producer: ClientConfig,
+    pub shell: ShellOptions,
+}
+
+/// Splits the user's properties into librdkafka ones and `runaway.*` shell
+/// options, and layers defaults < user < fixed for each client.
+pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
+    let (user, shell) = split_properties(&cfg.properties)?;
+    let mut consumer = ClientConfig::new();
+    consumer.set("bootstrap.servers", &cfg.brokers).set("group.id", &cfg.group);
+    let mut producer = ClientConfig::new();
+    producer.set("bootstrap.servers", &cfg.brokers);
+    for (k, v) in CONSUMER_DEFAULTS {
+        consumer.set(*k, *v);
+    }
+    for (k, v) in PRODUCER_DEFAULTS {
+        producer.set(*k, *v);
+    }
+    for (k, v) in &user {
+        consumer.set(k, v);
+        producer.set(k, v);
+    }
+    for (k, v) in CONSUMER_FIXED {
+        warn_if_overridden(&user, k, v);
+        consumer.set(*k, *v);
+    }
+    for (k, v) in PRODUCER_FIXED {
+        warn_if_overridden(&user, k, v);
+        producer.set(*k, *v);
+    }
+    // `group.id` belongs to --group; a pass-through one would split config.
+    consumer.set("group.id", &cfg.group);
+    // Producer-only and consumer-only keys given once for both clients
+    // would make librdkafka log a warning per client; that is harmless.
+    Ok(ClientConfigs { consumer, producer, shell })
+}
+
+fn warn_if_overridden(user: &BTreeMap<String, String>, key: &str, fixed: &str) {
+    if let Some(v) = user.get(key) {
+        if v != fixed {
+            tracing::warn!(key, given = %v, used = fixed, "Kafka property ignored: at-least-once processing needs this value");
+        }
+    }
+}
+
+fn split_properties(props: &BTreeMap<String, String>) -> Result<(BTreeMap<String, String>, ShellOptions), KafkaError> {
+    let mut user = BTreeMap::new();
+    let mut shell = ShellOptions::default();
+    for (k, v) in props {
+        let Some(name) = k.strip_prefix(SHELL_PREFIX) else {
+            user.insert(k.clone(), v.clone());
+            continue;
+        };
+        let num = |min: u64| -> Result<u64, KafkaError> {
+            v.parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| {
+                KafkaError::Config(format!("property {k}={v:?} must be an integer ≥ {min}"))
+            })
+        };
+        match name {
+            "replay.messages" => shell.replay_messages = num(0)?.min(i64::MAX as u64) as i64,
+            "checkpoint.messages" => shell.checkpoint_messages = num(1)?,
+            "checkpoint.ms" => shell.checkpoint_interval = Duration::from_millis(num(1)?),
+            "broker.timeout.ms" => shell.broker_timeout = Duration::from_millis(num(1)?),
+            "drain.timeout.ms" => shell.drain_timeout = Duration::from_millis(num(1)?),
+            _ => {
+                return Err(KafkaError::Config(format!(
+                    "unknown property {k}; runaway.* properties are replay.messages, checkpoint.messages, \
+                     checkpoint.ms, broker.timeout.ms, drain.timeout.ms"
+                )))
+            }
+        }
+    }
+    Ok((user, shell))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(props: &[(&str, &str)]) -> KafkaConfig {
+        KafkaConfig {
+            brokers: "127.0.0.1:9092".into(),
+            group: "g".into(),
+            topic: "t".into(),
+            kill_topic: "k".into(),
+            dlq_topic: "d".into(),
+            properties: props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn layering_defaults_user_fixed() {
+        let c = build(&cfg(&[
+            ("security.protocol", "SASL_SSL"),
+            ("fetch.wait.max.ms", "50"),
+            ("enable.auto.offset.store", "true"),
+            ("acks", "1"),
+            ("group.id", "other"),
+            ("runaway.replay.messages", "7"),
+        ]))
+        .unwrap();
+        assert_eq!(c.consumer.get("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(c.producer.get("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(c.consumer.get("fetch.wait.max.ms"), Some("50"));
+        assert_eq!(c.consumer.get("enable.auto.offset.store"), Some("false"));
+        assert_eq!(c.producer.get("acks"), Some("all"));
+        assert_eq!(c.producer.get("enable.idempotence"), Some("true"));
+        assert_eq!(c.consumer.get("group.id"), Some("g"));
+        assert_eq!(c.consumer.get("runaway.replay.messages"), None);
+        assert_eq!(c.shell.replay_messages, 7);
+    }
+
+    #[test]
+    fn unknown_shell_option_is_an_error() {
+        assert!(matches!(build(&cfg(&[("runaway.nope", "1")])), Err(KafkaError::Config(_))));
+        assert!(matches!(build(&cfg(&[("runaway.checkpoint.ms", "x")])), Err(KafkaError::Config(_))));
+    }
+}

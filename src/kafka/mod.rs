@@ -1,0 +1,262 @@
+//! Kafka mode of `runaway watch` (contract §4): a consumer group on the
+//! events topic, signals to the kill topic, bad records to the dead-letter
+//! topic, at-least-once.
+//!
+//! Owns: the Kafka shell: client set-up and start-up checks, the run loop,
+//! checkpoints and shutdown. Decisions are the engine's (the same
+//! `Engine::process_record` file mode drives). The invariant: an offset is
+//! stored only after everything its record caused (signals, dead letters,
+//! archive rows) is acknowledged or durable, in partition order; the
+//! auto-committer commits stored offsets, and we commit on revoke and
+//! shutdown. Per-partition detector state is dropped on revoke and rebuilt
+//! on assignment by re-reading up to `runaway.replay.messages` records
+//! before the committed offset without emitting anything for them.
+
+mod clients;
+mod pipeline;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::producer::{FutureProducer, Producer};
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::KafkaConfig;
+use crate::engine::Engine;
+use crate::policy::Policy;
+use crate::sink::{RecordSink, SinkError};
+use crate::summary::Summary;
+
+pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
+use pipeline::{lock, LogContext, Pipeline, RebalanceContext, Topics};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KafkaError {
+    #[error("invalid Kafka configuration: {0}")]
+    Config(String),
+    #[error("cannot reach the Kafka brokers {brokers} within {timeout_ms} ms ({source}); check --brokers and that the broker is up")]
+    Unreachable { brokers: String, timeout_ms: u128, source: RdError },
+    #[error("the {role} topic `{topic}` does not exist on {brokers}; create it first (runaway does not create topics)")]
+    MissingTopic { role: &'static str, topic: String, brokers: String },
+    #[error("Kafka client: {0}")]
+    Client(RdError),
+    #[error("a signal or dead letter was not acknowledged by the broker: {0}")]
+    Delivery(RdError),
+    #[error("outstanding signals were not acknowledged within {0:?} at shutdown; offsets not committed")]
+    DrainTimeout(Duration),
+    #[error("archive: {0}")]
+    Sink(#[from] SinkError),
+}
+
+impl KafkaError {
+    /// True when the failure is the operator's configuration (exit 2)
+    /// rather than the run (exit 1).
+    pub fn is_config(&self) -> bool {
+        matches!(self, KafkaError::Config(_) | KafkaError::MissingTopic { .. })
+    }
+}
+
+/// Runs Kafka mode until `shutdown` completes (e.g. on SIGINT/SIGTERM),
+/// then stops fetching, drains in-flight work, flushes the producer,
+/// commits, and returns the run's summary.
+pub async fn run(
+    config: &KafkaConfig,
+    engine: Engine,
+    sink: Option<Box<dyn RecordSink>>,
+    policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
+    let clients = clients::build(config)?;
+    let shell = clients.shell.clone();
+    let producer: FutureProducer<LogContext> =
+        clients.producer.create_with_context(LogContext).map_err(|e| KafkaError::Config(format!("producer: {e}")))?;
+    let topics = Topics { events: config.topic.clone(), kill: config.kill_topic.clone(), dlq: config.dlq_topic.clone() };
+    let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, sink, producer.clone(), topics, shell.clone())));
+    let consumer: StreamConsumer<RebalanceContext> = clients
+        .consumer
+        .create_with_context(RebalanceContext { pipeline: pipeline.clone() })
+        .map_err(|e| KafkaError::Config(format!("consumer: {e}")))?;
+
+    check_topics(&consumer, config, shell.broker_timeout)?;
+    consumer.subscribe(&[&config.topic]).map_err(KafkaError::Client)?;
+    tracing::info!(brokers = %config.brokers, group = %config.group, topic = %config.topic,
+        kill_topic = %config.kill_topic, dlq_topic = %config.dlq_topic, "Kafka mode started");
+
+    let result = run_loop(&consumer, &pipeline, &shell, &config.topic, policy_updates, shutdown).await;
+    let result = match result {
+        Ok(()) => drain(&consumer, &pipeline, &producer, &shell).await,
+        Err(e) => Err(e),
+    };
+    // Leaving the group runs the revoke hand-over once more (nothing is
+    // pending after a clean drain) and closes the consumer.
+    drop(consumer);
+    if result.is_ok() {
+        if let Err(e) = producer.flush(shell.drain_timeout) {
+            tracing::warn!(error = %e, "producer flush at exit");
+        }
+    }
+    let replayed = lock(&pipeline).replayed();
+    result?;
+    let pipeline = match Arc::try_unwrap(pipeline) {
+        Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
+        Err(shared) => {
+            // The consumer is gone, so nothing else holds the pipeline;
+            // stay correct anyway.
+            let p = lock(&shared);
+            return Ok(p.summary.clone());
+        }
+    };
+    tracing::info!(replayed, "Kafka mode stopped");
+    Ok(pipeline.into_summary())
+}
+
+/// Fails fast when the brokers cannot be reached or a topic is missing.
+fn check_topics<C: ConsumerContext, K: Consumer<C>>(consumer: &K, config: &KafkaConfig, timeout: Duration) -> Result<(), KafkaError> {
+    let md = consumer.fetch_metadata(None, timeout).map_err(|source| KafkaError::Unreachable {
+        brokers: config.brokers.clone(),
+        timeout_ms: timeout.as_millis(),
+        source,
+    })?;
+    for (role, topic) in [("events", &config.topic), ("kill", &config.kill_topic), ("dead-letter", &config.dlq_topic)] {
+        let found = md.topics().iter().find(|t| t.name() == topic.as_str());
+        let ok = found.is_some_and(|t| t.error().is_none() && !t.partitions().is_empty());
+        if !ok {
+            return Err(KafkaError::MissingTopic { role, topic: topic.clone(), brokers: config.brokers.clone() });
+        }
+    }
+    Ok(())
+}
+
+async fn run_loop(
+    consumer: &StreamConsumer<RebalanceContext>,
+    pipeline: &Arc<Mutex<Pipeline>>,
+    shell: &ShellOptions,
+    topic: &str,
+    policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), KafkaError> {
+    let mut last_housekeeping = std::time::Instant::now();
+    let mut shutdown = std::pin::pin!(shutdown);
+    // Checkpoints do not stop consumption: a short tick notices when the
+    // deliveries of the one under way are acknowledged.
+    let mut tick = tokio::time::interval(shell.checkpoint_interval.min(SETTLE_POLL));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // One stream for the whole run: `recv()` per message would register
+    // and drop a waker slot each time.
+    let mut messages = consumer.stream();
+    loop {
+        if let Some(e) = lock(pipeline).take_failure() {
+            return Err(e);
+        }
+        tokio::select! {
+            biased;
+            _ = &mut shutdown => {
+                tracing::info!("shutdown requested; draining");
+                return Ok(());
+            }
+            _ = tick.tick() => {
+                lock(pipeline).advance_checkpoint(consumer)?;
+                if let Some(policy) = policy_updates() {
+                    lock(pipeline).apply_policy(policy);
+                }
+                if last_housekeeping.elapsed() >= HOUSEKEEPING {
+                    last_housekeeping = std::time::Instant::now();
+                    report_lag(consumer, pipeline, topic);
+                }
+            }
+            m = messages.next() => {
+                let mut item = m;
+                let mut handled = 0;
+                // Handle what is already fetched without going back through
+                // the scheduler; the lock is never held while polling (the
+                // rebalance callback runs inside the poll and takes it).
+                loop {
+                    match item {
+                        Some(Ok(msg)) => lock(pipeline).handle(&msg)?,
+                        Some(Err(e)) if is_fatal(&e) => return Err(KafkaError::Client(e)),
+                        Some(Err(e)) => tracing::warn!(error = %e, "consumer error; continuing"),
+                        None => return Ok(()),
+                    }
+                    handled += 1;
+                    if handled >= BURST {
+                        break;
+                    }
+                    // Poll for the next one only when it will be handled.
+                    match messages.next().now_or_never() {
+                        Some(next) => item = next,
+                        None => break,
+                    }
+                }
+                lock(pipeline).advance_checkpoint(consumer)?;
+            }
+        }
+    }
+}
+
+/// How often consumer lag and state gauges are refreshed.
+const HOUSEKEEPING: Duration = Duration::from_secs(5);
+
+/// Consumer lag per assigned partition (high watermark minus position), for
+/// metrics and `/readyz`. The watermark query is bounded; a partition whose
+/// figures cannot be had this round keeps its last lag.
+fn report_lag(consumer: &StreamConsumer<RebalanceContext>, pipeline: &Arc<Mutex<Pipeline>>, topic: &str) {
+    let assigned = {
+        let p = lock(pipeline);
+        p.sync_metrics();
+        p.assigned()
+    };
+    let positions = match consumer.position() {
+        Ok(tpl) => tpl,
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot read consumer positions");
+            return;
+        }
+    };
+    for partition in assigned {
+        let Some(rdkafka::Offset::Offset(pos)) = positions.find_partition(topic, partition).map(|e| e.offset()) else { continue };
+        if let Ok((_, high)) = consumer.fetch_watermarks(topic, partition, Duration::from_millis(500)) {
+            crate::metrics::set_consumer_lag(partition, (high - pos).max(0));
+        }
+    }
+}
+
+/// Most messages handled per wake-up before shutdown and timers are looked at.
+const BURST: usize = 256;
+
+/// How often outstanding deliveries are looked at.
+const SETTLE_POLL: Duration = Duration::from_millis(2);
+
+fn is_fatal(e: &RdError) -> bool {
+    e.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal)
+}
+
+/// Shutdown: everything processed becomes durable (bounded wait for the
+/// broker's acknowledgements), the archive is finished, offsets commit.
+async fn drain(
+    consumer: &StreamConsumer<RebalanceContext>,
+    pipeline: &Arc<Mutex<Pipeline>>,
+    producer: &FutureProducer<LogContext>,
+    shell: &ShellOptions,
+) -> Result<(), KafkaError> {
+    let deadline = tokio::time::Instant::now() + shell.drain_timeout;
+    while lock(pipeline).settle_all()? {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(KafkaError::DrainTimeout(shell.drain_timeout));
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+    lock(pipeline).finish_checkpoint(consumer, true)?;
+    if let Err(e) = producer.flush(shell.drain_timeout) {
+        tracing::warn!(error = %e, "producer flush");
+    }
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) => tracing::info!("offsets committed"),
+        Err(RdError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+        Err(e) => tracing::warn!(error = %e, "final commit failed; the next run re-reads from the last commit"),
+    }
+    Ok(())
+}

@@ -1,0 +1,644 @@
+//! The state of a Kafka-mode run that both the run loop and the consumer's
+//! rebalance callback touch: the engine, the archive sink, per-partition
+//! positions and the deliveries not yet acknowledged.
+//!
+//! Owns: what one message causes (detect, produce signals and dead letters,
+//! feed the sink), the durability step (deliveries acknowledged, sink
+//! checkpointed, then offsets stored), and partition hand-over on
+//! rebalance (commit on revoke, drop detector state, state replay on
+//! assignment). The callback runs inside the consumer's poll, on the run
+//! loop's own task, so the mutex around this state is never contended.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::{BorrowedMessage, Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+use crate::engine::{DeadLetter, Engine, Processed, SourcePos};
+use crate::file_mode::stamp;
+use crate::signal::Signal;
+use crate::sink::RecordSink;
+use crate::summary::Summary;
+
+use super::clients::ShellOptions;
+use super::KafkaError;
+
+/// Topic names of one run.
+#[derive(Debug, Clone)]
+pub struct Topics {
+    pub events: String,
+    pub kill: String,
+    pub dlq: String,
+}
+
+/// What we know of one assigned partition.
+#[derive(Debug, Clone, Default)]
+struct PartitionState {
+    /// Offsets below this were processed and committed by an earlier owner;
+    /// they are re-read only to rebuild detector state (no output).
+    resume_at: i64,
+    /// Output before this offset is durable and its offset stored.
+    durable_from: Option<i64>,
+    /// Last processed offset + 1 whose offset is not stored yet.
+    pending: Option<i64>,
+    /// Whether the sink was told to drop output from `durable_from` on.
+    discarded: bool,
+}
+
+/// A checkpoint under way: offsets to store once the deliveries taken
+/// with them are acknowledged. Consumption goes on meanwhile.
+#[derive(Default)]
+struct Snapshot {
+    deliveries: Vec<DeliveryFuture>,
+    offsets: BTreeMap<i32, i64>,
+}
+
+impl Snapshot {
+    /// Drops acknowledged deliveries; an error for a failed one. True when
+    /// none is left outstanding.
+    fn settle(&mut self) -> Result<bool, KafkaError> {
+        let mut failed = None;
+        self.deliveries.retain_mut(|fut| match fut.now_or_never() {
+            None => true,
+            Some(Ok(Ok(_))) => false,
+            Some(Ok(Err((e, _)))) => {
+                failed.get_or_insert(e);
+                false
+            }
+            Some(Err(_)) => {
+                failed.get_or_insert(RdError::Canceled);
+                false
+            }
+        });
+        match failed {
+            Some(e) => Err(KafkaError::Delivery(e)),
+            None => Ok(self.deliveries.is_empty()),
+        }
+    }
+
+    fn absorb(&mut self, deliveries: Vec<DeliveryFuture>, offsets: BTreeMap<i32, i64>) {
+        self.deliveries.extend(deliveries);
+        for (p, o) in offsets {
+            let e = self.offsets.entry(p).or_insert(o);
+            *e = (*e).max(o);
+        }
+    }
+}
+
+pub struct Pipeline {
+    engine: Engine,
+    sink: Option<Box<dyn RecordSink>>,
+    producer: FutureProducer<LogContext>,
+    topics: Topics,
+    shell: ShellOptions,
+    partitions: BTreeMap<i32, PartitionState>,
+    /// Revoked partitions (and whether their work was committed), held
+    /// until the next assignment says whether they come back.
+    revoked: BTreeMap<i32, (PartitionState, bool)>,
+    in_flight: Vec<DeliveryFuture>,
+    /// The checkpoint under way, if any.
+    checkpointing: Option<Snapshot>,
+    signals: Vec<Signal>,
+    pub summary: Summary,
+    /// Messages processed since the last checkpoint and when the first was.
+    unacked: u64,
+    unacked_since: Option<Instant>,
+    replayed: u64,
+    /// A failure inside the rebalance callback, for the run loop to return.
+    failure: Option<KafkaError>,
+}
+
+impl Pipeline {
+    pub fn new(
+        engine: Engine,
+        sink: Option<Box<dyn RecordSink>>,
+        producer: FutureProducer<LogContext>,
+        topics: Topics,
+        shell: ShellOptions,
+    ) -> Pipeline {
+        Pipeline {
+            engine,
+            sink,
+            producer,
+            topics,
+            shell,
+            partitions: BTreeMap::new(),
+            revoked: BTreeMap::new(),
+            in_flight: Vec::new(),
+            checkpointing: None,
+            signals: Vec::new(),
+            summary: Summary::default(),
+            unacked: 0,
+            unacked_since: None,
+            replayed: 0,
+            failure: None,
+        }
+    }
+
+    pub fn take_failure(&mut self) -> Option<KafkaError> {
+        self.failure.take()
+    }
+
+    pub fn replayed(&self) -> u64 {
+        self.replayed
+    }
+
+    /// True when enough work is unacknowledged to checkpoint now.
+    pub fn checkpoint_due(&self) -> bool {
+        self.unacked >= self.shell.checkpoint_messages
+            || self.unacked_since.is_some_and(|t| t.elapsed() >= self.shell.checkpoint_interval)
+    }
+
+    /// Swaps in a reloaded policy (between messages; state is kept).
+    pub fn apply_policy(&mut self, policy: std::sync::Arc<crate::policy::Policy>) {
+        crate::reload::apply(self.engine.detector_mut(), policy);
+    }
+
+    /// Copies detector state sizes into the metrics gauges.
+    pub fn sync_metrics(&self) {
+        crate::metrics::sync_detector(self.engine.detector());
+    }
+
+    /// Partitions this instance currently consumes.
+    pub fn assigned(&self) -> Vec<i32> {
+        self.partitions.keys().copied().collect()
+    }
+
+    /// Processes one consumed message: detection, signals and dead letters
+    /// produced, archive rows handed to the sink.
+    pub fn handle(&mut self, msg: &BorrowedMessage<'_>) -> Result<(), KafkaError> {
+        let partition = msg.partition();
+        let offset = msg.offset();
+        let topic = msg.topic();
+        let state = self.partitions.entry(partition).or_default();
+        let replay = offset < state.resume_at;
+        if !replay && !state.discarded {
+            // Nothing was committed for this partition when it was
+            // assigned: whatever the sink holds from here on is re-read now.
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.discard_from(&format!("{topic}-{partition}"), offset)?;
+            }
+            state.discarded = true;
+            state.durable_from.get_or_insert(offset);
+        }
+        let raw = msg.payload().unwrap_or(&[]);
+        let source = SourcePos::Kafka { topic: topic.to_string(), partition, offset };
+        let shard = partition.max(0) as u32;
+        let timer = crate::metrics::timer();
+        let processed = self.engine.process_record(raw, source.clone(), shard, &mut self.signals);
+        timer.done();
+        if !replay {
+            crate::metrics::record_processed(&processed);
+        }
+        match processed {
+            Processed::Event(p) => {
+                if replay {
+                    self.replayed += 1;
+                } else {
+                    self.summary.add_event(&p);
+                    if p.outcome != crate::detect::Outcome::Duplicate {
+                        if let Some(sink) = self.sink.as_deref_mut() {
+                            sink.event(&p, &source)?;
+                        }
+                    }
+                }
+            }
+            Processed::Dead(d) => {
+                if replay {
+                    self.replayed += 1;
+                } else {
+                    tracing::debug!(partition, offset, reason = d.reason, error = %d.error, "dead letter");
+                    self.summary.add_dead_letter();
+                    self.produce_dead_letter(msg, &d)?;
+                }
+            }
+        }
+        if replay {
+            // Decisions of replayed records were emitted (and acknowledged)
+            // before their offsets were committed.
+            self.signals.clear();
+            return Ok(());
+        }
+        let mut signals = std::mem::take(&mut self.signals);
+        for mut s in signals.drain(..) {
+            stamp(&mut s);
+            self.summary.add_signal(&s);
+            crate::metrics::record_signal(&s);
+            tracing::info!(
+                action = s.action.as_str(),
+                reason = s.reason.as_str(),
+                key = s.key(),
+                signal_id = %s.signal_id,
+                partition,
+                offset,
+                "signal"
+            );
+            self.produce_signal(&s)?;
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.signal(&s, &source)?;
+            }
+        }
+        self.signals = signals;
+        if let Some(st) = self.partitions.get_mut(&partition) {
+            st.pending = Some(offset + 1);
+        }
+        self.unacked += 1;
+        self.unacked_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    fn produce_signal(&mut self, s: &Signal) -> Result<(), KafkaError> {
+        let payload = s.to_json();
+        let record = FutureRecord::to(&self.topics.kill).key(s.key()).payload(&payload);
+        let fut = send(&self.producer, record)?;
+        self.in_flight.push(fut);
+        Ok(())
+    }
+
+    fn produce_dead_letter(&mut self, msg: &BorrowedMessage<'_>, d: &DeadLetter) -> Result<(), KafkaError> {
+        let partition = msg.partition().to_string();
+        let offset = msg.offset().to_string();
+        let headers = OwnedHeaders::new()
+            .insert(Header { key: "runaway.reason", value: Some(d.reason) })
+            .insert(Header { key: "runaway.error", value: Some(&d.error) })
+            .insert(Header { key: "runaway.source.topic", value: Some(msg.topic()) })
+            .insert(Header { key: "runaway.source.partition", value: Some(&partition) })
+            .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
+        let mut record: FutureRecord<'_, [u8], [u8]> =
+            FutureRecord::to(&self.topics.dlq).payload(msg.payload().unwrap_or(&[])).headers(headers);
+        if let Some(k) = msg.key() {
+            record = record.key(k);
+        }
+        let fut = send(&self.producer, record)?;
+        self.in_flight.push(fut);
+        Ok(())
+    }
+
+    /// Moves everything processed so far (deliveries and the offsets they
+    /// cover) into the checkpoint under way.
+    fn snapshot(&mut self) {
+        let offsets: BTreeMap<i32, i64> =
+            self.partitions.iter_mut().filter_map(|(p, st)| st.pending.take().map(|o| (*p, o))).collect();
+        self.unacked = 0;
+        self.unacked_since = None;
+        let deliveries = std::mem::take(&mut self.in_flight);
+        self.checkpointing.get_or_insert_with(Snapshot::default).absorb(deliveries, offsets);
+    }
+
+    /// Advances checkpointing without waiting: completes the checkpoint
+    /// under way once all its deliveries are acknowledged (archive
+    /// checkpoint, then offsets stored), and starts the next when due.
+    /// Returns whether a checkpoint is still under way.
+    pub fn advance_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<bool, KafkaError> {
+        if self.checkpointing.is_none() && self.checkpoint_due() {
+            self.snapshot();
+        }
+        let Some(snap) = self.checkpointing.as_mut() else { return Ok(false) };
+        if !snap.settle()? {
+            return Ok(true);
+        }
+        self.finish_checkpoint(consumer, false)?;
+        Ok(false)
+    }
+
+    /// Everything processed so far goes into the checkpoint under way; for
+    /// shutdown. Returns whether deliveries are still outstanding.
+    pub fn settle_all(&mut self) -> Result<bool, KafkaError> {
+        self.snapshot();
+        match self.checkpointing.as_mut() {
+            Some(snap) => Ok(!snap.settle()?),
+            None => Ok(false),
+        }
+    }
+
+    /// After the checkpoint's deliveries succeeded: makes the archive
+    /// durable and stores the offsets (the auto-committer commits them).
+    pub fn finish_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, final_run: bool) -> Result<(), KafkaError> {
+        if let Some(sink) = self.sink.as_deref_mut() {
+            if final_run {
+                sink.finish()?;
+            } else {
+                sink.checkpoint()?;
+            }
+        }
+        if final_run {
+            self.sink = None;
+        }
+        let offsets = self.checkpointing.take().map(|s| s.offsets).unwrap_or_default();
+        self.store(consumer, &offsets)
+    }
+
+    fn store<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, offsets: &BTreeMap<i32, i64>) -> Result<(), KafkaError> {
+        let mut tpl = TopicPartitionList::new();
+        for (p, o) in offsets {
+            // Only partitions still ours: a revoked one was settled at revoke.
+            if let Some(st) = self.partitions.get_mut(p) {
+                st.durable_from = Some(*o);
+                tpl.add_partition_offset(&self.topics.events, *p, Offset::Offset(*o)).map_err(KafkaError::Client)?;
+            }
+        }
+        if tpl.count() == 0 {
+            return Ok(());
+        }
+        consumer.store_offsets(&tpl).map_err(KafkaError::Client)?;
+        tracing::debug!(offsets = ?offsets, "offsets stored");
+        Ok(())
+    }
+
+    /// The durability step, blocking: flushes the producer (bounded), checks
+    /// every delivery, checkpoints and stores. For the rebalance callback,
+    /// which cannot await. Returns whether everything is durable and stored.
+    fn checkpoint_blocking<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) -> bool {
+        self.snapshot();
+        if let Err(e) = self.producer.flush(self.shell.drain_timeout) {
+            tracing::error!(error = %e, "producer did not drain in time; offsets not stored");
+            return false;
+        }
+        let settled = match self.checkpointing.as_mut().map(Snapshot::settle) {
+            None | Some(Ok(true)) => true,
+            Some(Ok(false)) => false,
+            Some(Err(e)) => {
+                self.failure.get_or_insert(e);
+                return false;
+            }
+        };
+        if !settled {
+            return false;
+        }
+        match self.finish_checkpoint(consumer, false) {
+            Ok(()) => true,
+            Err(e) => {
+                self.failure.get_or_insert(e);
+                false
+            }
+        }
+    }
+
+    /// Partitions are being taken away: make their work durable and commit.
+    /// Their detector state is kept until the next assignment shows they
+    /// went elsewhere (an eager rebalance revokes everything and often
+    /// gives the same partitions back; the detector's redelivery dedupe
+    /// would then stop a replay from rebuilding dropped state).
+    fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList, cooperative: bool) {
+        let durable = self.checkpoint_blocking(consumer);
+        if durable {
+            if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+                // Nothing stored since the last commit also lands here
+                // (_NO_OFFSET); either way the next owner re-reads from the
+                // last commit, which is safe.
+                tracing::debug!(error = %e, "commit on revoke");
+            }
+        }
+        let mut revoked = Vec::new();
+        for el in tpl.elements() {
+            let p = el.partition();
+            revoked.push(p);
+            if let Some(st) = self.partitions.remove(&p) {
+                self.revoked.insert(p, (st, durable));
+            }
+        }
+        if cooperative {
+            // Incremental protocol: no full re-assignment follows.
+            self.forget_revoked();
+        }
+        tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
+    }
+
+    /// Drops the detector state and undurable archive rows of partitions
+    /// revoked and not given back.
+    fn forget_revoked(&mut self) {
+        for (p, (st, durable)) in std::mem::take(&mut self.revoked) {
+            if !durable {
+                // Rows not made durable will be produced again by whoever
+                // consumes the partition next.
+                if let (Some(sink), Some(from)) = (self.sink.as_deref_mut(), st.durable_from) {
+                    if let Err(e) = sink.discard_from(&format!("{}-{p}", self.topics.events), from) {
+                        self.failure.get_or_insert(e.into());
+                    }
+                }
+            }
+            self.engine.detector_mut().drop_shard(p.max(0) as u32);
+        }
+    }
+
+    /// Partitions were given to us. Ones we just had keep their state and
+    /// position. For new ones, find where committed work ends and rewind to
+    /// rebuild detector state from the messages before it.
+    fn on_assign<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &mut TopicPartitionList) {
+        let mut kept = Vec::new();
+        let mut fresh = TopicPartitionList::new();
+        for el in tpl.elements() {
+            let p = el.partition();
+            match self.revoked.remove(&p) {
+                Some((st, _)) => {
+                    kept.push(p);
+                    self.partitions.insert(p, st);
+                }
+                None => {
+                    let _ = fresh.add_partition_offset(el.topic(), p, el.offset());
+                }
+            }
+        }
+        self.forget_revoked();
+        let committed = if fresh.count() > 0 {
+            consumer.committed_offsets(fresh.clone(), self.shell.broker_timeout)
+        } else {
+            Ok(TopicPartitionList::new())
+        };
+        let mut report = Vec::new();
+        for el in fresh.elements() {
+            let p = el.partition();
+            let committed_at = match &committed {
+                Ok(c) => match c.find_partition(el.topic(), p).map(|e| e.offset()) {
+                    Some(Offset::Offset(o)) => Some(o),
+                    _ => None,
+                },
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "cannot read committed offset; no state replay");
+                    None
+                }
+            };
+            let mut st = PartitionState::default();
+            let mut start = None;
+            if let Some(c) = committed_at {
+                st.resume_at = c;
+                st.durable_from = Some(c);
+                st.discarded = true;
+                if let Some(sink) = self.sink.as_deref_mut() {
+                    if let Err(e) = sink.discard_from(&format!("{}-{p}", el.topic()), c) {
+                        self.failure.get_or_insert(e.into());
+                    }
+                }
+                if self.shell.replay_messages > 0 && c > 0 {
+                    let low = match consumer.fetch_watermarks(el.topic(), p, self.shell.broker_timeout) {
+                        Ok((low, _)) => low,
+                        Err(e) => {
+                            tracing::warn!(partition = p, error = %e, "cannot read watermarks; no state replay");
+                            c
+                        }
+                    };
+                    // A low watermark above the commit would be a broker
+                    // oddity; never rewind past what exists.
+                    let from = low.min(c).max(c.saturating_sub(self.shell.replay_messages));
+                    if from < c {
+                        start = Some(from);
+                    }
+                }
+            }
+            report.push((p, committed_at, start));
+            self.partitions.insert(p, st);
+        }
+        for (p, _, start) in &report {
+            if let Some(from) = start {
+                if let Err(e) = tpl.set_partition_offset(&self.topics.events, *p, Offset::Offset(*from)) {
+                    tracing::warn!(partition = p, error = %e, "cannot rewind for state replay");
+                    if let Some(st) = self.partitions.get_mut(p) {
+                        st.resume_at = 0;
+                    }
+                }
+            }
+        }
+        tracing::info!(
+            partitions = ?self.partitions.keys().copied().collect::<Vec<_>>(),
+            kept = ?kept,
+            committed = ?report.iter().map(|(p, c, _)| (*p, *c)).collect::<Vec<_>>(),
+            replay_from = ?report.iter().filter_map(|(p, _, s)| s.map(|s| (*p, s))).collect::<Vec<_>>(),
+            "partitions assigned"
+        );
+        crate::metrics::set_assignment(&self.partitions.keys().copied().collect::<Vec<_>>());
+    }
+
+    /// The final summary of the run (engine counters included).
+    pub fn into_summary(mut self) -> Summary {
+        let stats = self.engine.detector().stats();
+        let unknown = self.engine.unknown_models().iter().map(|m| m.to_string()).collect();
+        self.summary.finish(&stats, unknown);
+        self.summary
+    }
+}
+
+/// Produces without waiting; waits briefly and retries while the local
+/// queue is full (back-pressure from a slow or stalled broker).
+fn send<K, P>(producer: &FutureProducer<LogContext>, mut record: FutureRecord<'_, K, P>) -> Result<DeliveryFuture, KafkaError>
+where
+    K: rdkafka::message::ToBytes + ?Sized,
+    P: rdkafka::message::ToBytes + ?Sized,
+{
+    loop {
+        match producer.send_result(record) {
+            Ok(f) => return Ok(f),
+            Err((RdError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull), r)) => {
+                record = r;
+                producer.poll(std::time::Duration::from_millis(10));
+            }
+            Err((e, _)) => return Err(KafkaError::Delivery(e)),
+        }
+    }
+}
+
+/// Client context that forwards librdkafka logs and errors to `tracing`.
+#[derive(Clone, Default)]
+pub struct LogContext;
+
+impl ClientContext for LogContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        log_to_tracing(level, fac, message);
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        tracing::warn!(error = %error, reason, "kafka client");
+    }
+}
+
+fn log_to_tracing(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    // Pass-through properties go to both clients on purpose; librdkafka
+    // warns about the half that does not apply to each.
+    let level = if fac == "CONFWARN" && (message.contains("is a consumer property") || message.contains("is a producer property")) {
+        RDKafkaLogLevel::Debug
+    } else {
+        level
+    };
+    match level {
+        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
+            tracing::error!(facility = fac, "librdkafka: {message}")
+        }
+        RDKafkaLogLevel::Warning => tracing::warn!(facility = fac, "librdkafka: {message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => tracing::info!(facility = fac, "librdkafka: {message}"),
+        RDKafkaLogLevel::Debug => tracing::debug!(facility = fac, "librdkafka: {message}"),
+    }
+}
+
+/// Consumer context: rebalance hand-over on the shared pipeline.
+pub struct RebalanceContext {
+    pub pipeline: Arc<Mutex<Pipeline>>,
+}
+
+pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
+    // A panic while holding the lock cannot leave the state half-updated in
+    // a way later code relies on; keep going rather than panic again.
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ClientContext for RebalanceContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        log_to_tracing(level, fac, message);
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        tracing::warn!(error = %error, reason, "kafka consumer");
+    }
+}
+
+impl ConsumerContext for RebalanceContext {
+    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+        let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
+        let result = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                lock(&self.pipeline).on_assign(consumer, tpl);
+                if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                lock(&self.pipeline).on_revoke(consumer, tpl, cooperative);
+                if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                }
+            }
+            other => {
+                tracing::error!(error = ?other, "rebalance error; dropping the assignment");
+                let mut p = lock(&self.pipeline);
+                let parts = std::mem::take(&mut p.partitions);
+                for (part, st) in parts {
+                    p.revoked.insert(part, (st, false));
+                }
+                p.forget_revoked();
+                consumer.unassign()
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "applying the new assignment failed");
+        }
+    }
+
+    fn commit_callback(&self, result: rdkafka::error::KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => tracing::debug!(offsets = ?offsets.to_topic_map(), "offsets committed"),
+            Err(RdError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => tracing::warn!(error = %e, "offset commit failed; will retry with the next commit"),
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! Kafka mode against a real broker (Tansu): the kill topic carries the
+//! same session kills as file mode on the same events, across a crash, a
+//! broker stall and a two-instance group; malformed messages go to the
+//! dead-letter topic; start-up fails fast on a bad broker or topic.
+//!
+//! Data-driven: `check(fixture, scenario)` runs one scenario over one
+//! fixture and compares with file mode; `check_startup` covers start-up
+//! failures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::broker::{Broker, Record, Runaway};
+
+const EVENTS: &str = "agent.events";
+const KILL: &str = "agent.kill";
+const DLQ: &str = "agent.events.dlq";
+const PARTITIONS: i32 = 4;
+const WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scenario {
+    /// Produce everything, run one instance, stop it with SIGTERM.
+    Plain,
+    /// SIGKILL the instance mid-stream, restart it in the same group.
+    Crash,
+    /// SIGSTOP the broker for 10 s mid-stream, then SIGCONT.
+    BrokerStall,
+    /// Two instances in one group share the partitions.
+    TwoInstances,
+}
+
+/// What file mode decides on a fixture: kills and dead-letter reasons.
+struct FileMode {
+    kills: BTreeMap<(String, String), String>,
+    dead_reasons: Vec<String>,
+    events: u64,
+}
+
+fn fixture(name: &str) -> (String, Vec<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (path.display().to_string(), text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect())
+}
+
+fn file_mode(path: &str) -> FileMode {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = dir.path().join("signals.ndjson");
+    let dlq = dir.path().join("dlq.ndjson");
+    let out = Command::new(env!("CARGO_BIN_EXE_runaway"))
+        .args(["watch", "--input", path, "--signals"])
+        .arg(&signals)
+        .arg("--dlq")
+        .arg(&dlq)
+        .output()
+        .expect("run file mode");
+    assert!(out.status.success(), "file mode failed: {}", String::from_utf8_lossy(&out.stderr));
+    let kills = kills_of(std::fs::read_to_string(&signals).expect("signals").lines().map(str::to_string));
+    let dead_reasons = std::fs::read_to_string(&dlq)
+        .expect("dlq")
+        .lines()
+        .map(|l| json(l)["reason"].as_str().expect("reason").to_string())
+        .collect();
+    let events = summary_figure(&String::from_utf8_lossy(&out.stderr), "events");
+    FileMode { kills, dead_reasons, events }
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// (session, reason) → signal_id of every kill; panics when one session's
+/// kill appears with two different ids (hooks dedupe by id).
+fn kills_of(values: impl Iterator<Item = String>) -> BTreeMap<(String, String), String> {
+    let mut kills = BTreeMap::new();
+    for v in values {
+        let s = json(&v);
+        if s["action"] != "kill" {
+            continue;
+        }
+        let key = (s["session_id"].as_str().unwrap_or("").to_string(), s["reason"].as_str().unwrap_or("").to_string());
+        let id = s["signal_id"].as_str().expect("signal_id").to_string();
+        if let Some(prev) = kills.insert(key.clone(), id.clone()) {
+            assert_eq!(prev, id, "kill {key:?} re-emitted with a different signal_id");
+        }
+    }
+    kills
+}
+
+/// A figure of the run summary printed on stderr, e.g. `records 480`.
+fn summary_figure(log: &str, name: &str) -> u64 {
+    let at = log.rfind("runaway watch summary").unwrap_or_else(|| panic!("no summary in log:\n{log}"));
+    let rest = &log[at..];
+    let i = rest.find(&format!("{name} ")).unwrap_or_else(|| panic!("no `{name}` in summary:\n{rest}"));
+    rest[i + name.len() + 1..].split_whitespace().next().and_then(|n| n.parse().ok()).expect("number")
+}
+
+fn runaway_args(broker: &Broker, group: &str) -> Vec<String> {
+    let mut a: Vec<String> = ["watch", "--brokers", &broker.addr, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    a.extend(["--log-format".into(), "json".into()]);
+    // Short group timeouts: a join takes ~3 s on Tansu instead of ~20 s.
+    for kv in ["session.timeout.ms=6000", "heartbeat.interval.ms=500", "max.poll.interval.ms=8000", "auto.commit.interval.ms=200"] {
+        a.extend(["--kafka".into(), kv.into()]);
+    }
+    a
+}
+
+fn start_broker() -> Broker {
+    let b = Broker::start();
+    b.create_topic(EVENTS, PARTITIONS as u32);
+    b.create_topic(KILL, 1);
+    b.create_topic(DLQ, 1);
+    b
+}
+
+fn read_kills(broker: &Broker, expected: usize) -> Vec<Record> {
+    broker.read_until(KILL, WAIT, |r| {
+        r.iter().filter(|m| json(&m.value)["action"] == "kill").map(|m| json(&m.value)["session_id"].as_str().unwrap_or("").to_string()).collect::<BTreeSet<_>>().len()
+            >= expected
+    })
+}
+
+/// Partitions of the last assignment an instance logged (JSON logs).
+fn current_partitions(r: &Runaway) -> BTreeSet<i32> {
+    let mut cur = BTreeSet::new();
+    for line in r.log_text().lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        match v["fields"]["message"].as_str() {
+            Some("partitions assigned") => {
+                cur = v["fields"]["partitions"]
+                    .as_str()
+                    .unwrap_or("")
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .split(',')
+                    .filter_map(|s| s.trim().parse().ok())
+                    .collect();
+            }
+            Some("partitions revoked") => cur.clear(),
+            _ => {}
+        }
+    }
+    cur
+}
+
+fn check(fixture_name: &str, scenario: Scenario) {
+    let (path, lines) = fixture(fixture_name);
+    let expected = file_mode(&path);
+    assert!(!expected.kills.is_empty(), "fixture {fixture_name} must kill some sessions");
+    let broker = start_broker();
+    let producer = broker.producer();
+    let group = format!("runaway-{scenario:?}").to_lowercase();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = runaway_args(&broker, &group);
+    let n = lines.len() as u64;
+    let (first, second) = lines.split_at(lines.len() / 2);
+
+    let processed: u64 = match scenario {
+        Scenario::Plain => {
+            broker.produce_lines(&producer, EVENTS, &lines);
+            let mut r = Runaway::start(&args, dir.path().join("r.log"));
+            read_kills(&broker, expected.kills.len());
+            let (st, log) = r.terminate(Duration::from_secs(30));
+            assert!(st.success(), "exit {st:?}; log:\n{log}");
+            let records = summary_figure(&log, "records");
+            assert_eq!(records, n, "every record processed exactly once; log:\n{log}");
+            records
+        }
+        Scenario::Crash => {
+            // Sessions straddle the crash: the first three events of every
+            // session are committed before it, the kills come after it, so
+            // the restart must rebuild state (replay) to emit them.
+            let (committed_part, rest) = lines.split_at(lines.len() * 3 / 10);
+            let (in_flight, rest) = rest.split_at(rest.len() / 5);
+            broker.produce_lines(&producer, EVENTS, committed_part);
+            let mut r1 = Runaway::start(&args, dir.path().join("r1.log"));
+            let deadline = Instant::now() + WAIT;
+            while broker.committed(&group, EVENTS, PARTITIONS).iter().map(|o| (*o).max(0)).sum::<i64>() < committed_part.len() as i64 {
+                assert!(Instant::now() < deadline, "first part never committed; log:\n{}", r1.log_text());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            broker.produce_lines(&producer, EVENTS, in_flight);
+            std::thread::sleep(Duration::from_millis(150));
+            r1.kill9();
+            broker.produce_lines(&producer, EVENTS, rest);
+            let committed: i64 = broker.committed(&group, EVENTS, PARTITIONS).iter().map(|o| (*o).max(0)).sum();
+            let mut r2 = Runaway::start(&args, dir.path().join("r2.log"));
+            read_kills(&broker, expected.kills.len());
+            let (st, log) = r2.terminate(Duration::from_secs(30));
+            assert!(st.success(), "exit {st:?}; log:\n{log}");
+            let records = summary_figure(&log, "records");
+            assert_eq!(records, n - committed as u64, "the restart processes exactly what was not committed; log:\n{log}");
+            n
+        }
+        Scenario::BrokerStall => {
+            let mut r = Runaway::start(&args, dir.path().join("r.log"));
+            broker.produce_lines(&producer, EVENTS, first);
+            let seen = broker.read_until(KILL, WAIT, |r| !r.is_empty());
+            assert!(!seen.is_empty(), "no kill before the stall; log:\n{}", r.log_text());
+            broker.signal("STOP");
+            let stalled = Instant::now();
+            std::thread::scope(|s| {
+                // Produced during the outage; delivered once it ends.
+                s.spawn(|| broker.produce_lines(&producer, EVENTS, second));
+                std::thread::sleep(Duration::from_secs(10).saturating_sub(stalled.elapsed()));
+                broker.signal("CONT");
+            });
+            read_kills(&broker, expected.kills.len());
+            let (st, log) = r.terminate(Duration::from_secs(30));
+            assert!(st.success(), "exit {st:?}; log:\n{log}");
+            let records = summary_figure(&log, "records");
+            assert!(records >= n, "records {records} < {n}: events lost; log:\n{log}");
+            records
+        }
+        Scenario::TwoInstances => {
+            let mut r1 = Runaway::start(&args, dir.path().join("r1.log"));
+            let mut r2 = Runaway::start(&args, dir.path().join("r2.log"));
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let (a, b) = (current_partitions(&r1), current_partitions(&r2));
+                if !a.is_empty() && !b.is_empty() && a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the group never split the partitions: {a:?} {b:?}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            broker.produce_lines(&producer, EVENTS, &lines);
+            read_kills(&broker, expected.kills.len());
+            let (st1, log1) = r1.terminate(Duration::from_secs(30));
+            let (st2, log2) = r2.terminate(Duration::from_secs(30));
+            assert!(st1.success() && st2.success(), "exits {st1:?} {st2:?}; logs:\n{log1}\n{log2}");
+            let (e1, e2) = (summary_figure(&log1, "events"), summary_figure(&log2, "events"));
+            assert!(e1 > 0 && e2 > 0, "both instances work: {e1} + {e2}");
+            assert!(e1 + e2 >= expected.events, "events {e1} + {e2} < {}", expected.events);
+            e1 + e2
+        }
+    };
+    assert!(processed >= n);
+
+    let kill_msgs: Vec<Record> = broker
+        .read_until(KILL, Duration::from_secs(3), |_| false)
+        .into_iter()
+        .filter(|m| json(&m.value)["action"] == "kill")
+        .collect();
+    for m in &kill_msgs {
+        let v = json(&m.value);
+        assert_eq!(m.key.as_deref(), v["session_id"].as_str(), "kill keyed by session_id");
+        assert!(v["emitted_at"].is_string(), "emitted_at stamped: {}", m.value);
+    }
+    let kills = kills_of(kill_msgs.iter().map(|m| m.value.clone()));
+    let names = |k: &BTreeMap<(String, String), String>| k.keys().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(names(&kills), names(&expected.kills), "same session kills as file mode ({scenario:?})");
+    assert_eq!(kills, expected.kills, "same signal ids as file mode ({scenario:?})");
+    // Everything consumed was committed.
+    let high = broker.end_offsets(EVENTS, PARTITIONS);
+    assert_eq!(high.iter().sum::<i64>(), n as i64);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let committed = broker.committed(&group, EVENTS, PARTITIONS);
+        if committed == high {
+            break;
+        }
+        assert!(Instant::now() < deadline, "committed {committed:?} != high watermarks {high:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn kafka_kills_match_file_mode() {
+    check("kafka_events.ndjson", Scenario::Plain);
+}
+
+#[test]
+fn kafka_crash_and_restart_loses_no_kill() {
+    check("kafka_events.ndjson", Scenario::Crash);
+}
+
+#[test]
+fn kafka_broker_stall_resumes_without_loss() {
+    check("kafka_events.ndjson", Scenario::BrokerStall);
+}
+
+#[test]
+fn kafka_two_instances_split_the_partitions() {
+    check("kafka_events.ndjson", Scenario::TwoInstances);
+}
+
+#[test]
+fn kafka_malformed_messages_go_to_the_dlq() {
+    let (path, lines) = fixture("kafka_malformed.ndjson");
+    let expected = file_mode(&path);
+    assert_eq!(expected.dead_reasons.len(), 5);
+    let broker = start_broker();
+    let producer = broker.producer();
+    broker.produce_lines(&producer, EVENTS, &lines);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Runaway::start(&runaway_args(&broker, "runaway-dlq"), dir.path().join("r.log"));
+    let dead = broker.read_until(DLQ, WAIT, |r| r.len() >= expected.dead_reasons.len());
+    read_kills(&broker, expected.kills.len());
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    assert_eq!(summary_figure(&log, "dead letters"), 5, "dead letters in summary; log:\n{log}");
+    assert_eq!(summary_figure(&log, "events"), expected.events, "the good events around them are processed");
+
+    let mut reasons: Vec<String> = dead.iter().map(|m| m.headers["runaway.reason"].clone()).collect();
+    let mut want = expected.dead_reasons.clone();
+    reasons.sort();
+    want.sort();
+    assert_eq!(reasons, want, "reason headers");
+    for m in &dead {
+        assert!(lines.contains(&m.value), "raw bytes kept: {}", m.value);
+        assert!(!m.headers["runaway.error"].is_empty());
+        assert_eq!(m.headers["runaway.source.topic"], EVENTS);
+        let p: i32 = m.headers["runaway.source.partition"].parse().expect("partition header");
+        let o: i64 = m.headers["runaway.source.offset"].parse().expect("offset header");
+        assert!((0..PARTITIONS).contains(&p) && o >= 0);
+    }
+    let kills = kills_of(broker.read_until(KILL, Duration::from_secs(2), |_| false).into_iter().map(|m| m.value));
+    assert_eq!(kills, expected.kills);
+}
+
+/// Start-up must fail fast with a clear message.
+fn check_startup(create_topics: &[&str], reachable: bool, want_code: i32, want_text: &str) {
+    let broker = Broker::start();
+    for t in create_topics {
+        broker.create_topic(t, 1);
+    }
+    let mut args = runaway_args(&broker, "runaway-startup");
+    if !reachable {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        let dead = format!("127.0.0.1:{}", l.local_addr().expect("addr").port());
+        drop(l);
+        args[2] = dead;
+    }
+    args.extend(["--kafka".into(), "runaway.broker.timeout.ms=3000".into()]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let mut r = Runaway::start(&args, dir.path().join("r.log"));
+    let (st, log) = r.wait_exit(Duration::from_secs(20));
+    assert_eq!(st.code(), Some(want_code), "log:\n{log}");
+    assert!(log.contains(want_text), "expected `{want_text}` in:\n{log}");
+    assert!(started.elapsed() < Duration::from_secs(15), "fails fast");
+}
+
+#[test]
+fn kafka_startup_fails_fast() {
+    check_startup(&[EVENTS, KILL, DLQ], false, 1, "cannot reach the Kafka brokers");
+    check_startup(&[EVENTS, DLQ], true, 2, "`agent.kill` does not exist");
+}
+
+/// An enforcement hook example consumes the kill topic and acts once per
+/// signal id, however often the signal is delivered.
+fn check_hook(program: &str, args: &[&str]) {
+    let broker = start_broker();
+    let producer = broker.producer();
+    let sig = |id: &str, session: &str, action: &str| {
+        format!(
+            r#"{{"v":1,"signal_id":"{id}","action":"{action}","scope":"session","session_id":"{session}","agent_id":"a","reason":"loop_repeat","trigger_event_id":"e","event_ts":"2026-01-01T00:00:00.000Z","session_cost_usd":1.0,"session_actions":5,"evidence":{{}},"policy_id":"p","policy_version":"1","message":"m"}}"#
+        )
+    };
+    // The second message redelivers the first signal (same id).
+    let signals = vec![sig("sig-1", "s-a", "kill"), sig("sig-1", "s-a", "kill"), sig("sig-2", "s-b", "kill"), sig("sig-3", "s-c", "alert")];
+    broker.produce_lines(&producer, KILL, &signals);
+    let on_topic = broker.read_until(KILL, WAIT, |r| r.len() >= signals.len()).len();
+    assert_eq!(on_topic, signals.len(), "signals on the kill topic");
+    let addr = broker.addr.clone();
+    let mut cmd = Command::new(program);
+    cmd.args(args).args(["--brokers", &addr, "--topic", KILL, "--group", "hook-test", "--max-messages", "4"]);
+    for kv in ["session.timeout.ms=6000", "heartbeat.interval.ms=500"] {
+        cmd.args(["-X", kv]);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = cmd
+        .stdout(std::fs::File::create(&out_path).expect("out"))
+        .stderr(std::fs::File::create(&err_path).expect("err"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{program} did not finish; stdout:\n{}\nstderr:\n{}",
+                std::fs::read_to_string(&out_path).unwrap_or_default(),
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert!(status.success(), "{program} failed: {}\n{stdout}", std::fs::read_to_string(&err_path).unwrap_or_default());
+    let acted: Vec<&str> = stdout.lines().collect();
+    assert_eq!(acted.len(), 3, "one action per signal id:\n{stdout}");
+    assert!(acted[0].starts_with("KILL session s-a") && acted[1].starts_with("KILL session s-b") && acted[2].starts_with("ALERT s-c"), "{stdout}");
+}
+
+#[test]
+fn kafka_hook_examples_act_once_per_signal() {
+    let examples = Path::new(env!("CARGO_BIN_EXE_runaway")).parent().expect("target dir").join("examples/hook");
+    assert!(examples.exists(), "{} missing: `cargo test` builds the examples", examples.display());
+    check_hook(examples.to_str().expect("path"), &[]);
+    let hook_py = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hook.py");
+    let probe = Command::new("python3").args(["-c", "import confluent_kafka"]).output().expect("python3");
+    assert!(probe.status.success(), "python3 cannot import confluent_kafka: run scripts/setup-test-deps.sh");
+    check_hook("python3", &[hook_py.to_str().expect("path")]);
+}
