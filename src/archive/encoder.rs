@@ -26,6 +26,8 @@ use super::ArchiveError;
 /// Batches queued to the worker at most (each up to `batch_rows` rows).
 const QUEUE: usize = 16;
 
+// `Open` is large (writer properties) but rare; boxing it buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Open { id: u64, file: File, tmp_path: PathBuf, schema: SchemaRef, props: WriterProperties, size: Arc<AtomicU64> },
     Write { id: u64, batch: RecordBatch },

@@ -377,7 +377,7 @@ impl ArchiveWriter {
                 self.events_props.clone(),
                 &unique,
             )?;
-            self.events.insert(key.clone(), f);
+            self.events.insert(key, f);
         }
         if let Some(f) = self.events.get_mut(&key) {
             f.rows.append(p, source)?;
@@ -405,7 +405,7 @@ impl ArchiveWriter {
                 self.signals_props.clone(),
                 &unique,
             )?;
-            self.signals.insert(key.clone(), f);
+            self.signals.insert(key, f);
         }
         if let Some(f) = self.signals.get_mut(&key) {
             f.rows.append(s, trigger);
@@ -458,12 +458,12 @@ impl ArchiveWriter {
         self.records_since_age_check = 0;
         let age = self.cfg.roll_age;
         let old_events: Vec<FileKey> =
-            self.events.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| k.clone()).collect();
+            self.events.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
         for k in old_events {
             self.close_one(Table::Events, &k)?;
         }
         let old_signals: Vec<FileKey> =
-            self.signals.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| k.clone()).collect();
+            self.signals.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
         for k in old_signals {
             self.close_one(Table::Signals, &k)?;
         }
@@ -476,8 +476,8 @@ impl ArchiveWriter {
         if self.events.len() + self.signals.len() < self.cfg.max_open_files.max(1) {
             return Ok(());
         }
-        let oldest_event = self.events.iter().min_by_key(|(_, f)| f.opened).map(|(k, f)| (f.opened, k.clone()));
-        let oldest_signal = self.signals.iter().min_by_key(|(_, f)| f.opened).map(|(k, f)| (f.opened, k.clone()));
+        let oldest_event = self.events.iter().min_by_key(|(_, f)| f.opened).map(|(k, f)| (f.opened, *k));
+        let oldest_signal = self.signals.iter().min_by_key(|(_, f)| f.opened).map(|(k, f)| (f.opened, *k));
         match (oldest_event, oldest_signal) {
             (Some((te, ke)), Some((ts, _))) if te <= ts => self.close_one(Table::Events, &ke),
             (_, Some((_, ks))) => self.close_one(Table::Signals, &ks),
@@ -488,11 +488,11 @@ impl ArchiveWriter {
 
     /// Closes every open file durably.
     pub fn close_all(&mut self) -> Result<(), ArchiveError> {
-        let keys: Vec<FileKey> = self.events.keys().cloned().collect();
+        let keys: Vec<FileKey> = self.events.keys().copied().collect();
         for k in keys {
             self.close_one(Table::Events, &k)?;
         }
-        let keys: Vec<FileKey> = self.signals.keys().cloned().collect();
+        let keys: Vec<FileKey> = self.signals.keys().copied().collect();
         for k in keys {
             self.close_one(Table::Signals, &k)?;
         }

@@ -202,9 +202,12 @@ fn date_of_day(day: i64) -> String {
     crate::event::format_rfc3339_ms(day * 86_400_000).get(..10).unwrap_or_default().to_string()
 }
 
+/// Group → (first day index, daily spend from that day on).
+pub type DailySeries = BTreeMap<Arc<str>, (i64, Vec<f64>)>;
+
 /// Daily spend per group, each from its first day to the last day seen
 /// in the whole archive range (days without spend count as zero).
-pub fn daily_series(events: &[read::EventRow]) -> (BTreeMap<Arc<str>, (i64, Vec<f64>)>, Option<i64>) {
+pub fn daily_series(events: &[read::EventRow]) -> (DailySeries, Option<i64>) {
     let mut per_day: BTreeMap<Arc<str>, BTreeMap<i64, f64>> = BTreeMap::new();
     let mut last_day: Option<i64> = None;
     for e in events {
