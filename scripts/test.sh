@@ -13,11 +13,14 @@ scripts/setup-test-deps.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# Unit tests, the one integration-test binary (decode, detect, pricing,
-# props, ops, sim, archive, offline, kafka); examples and benches are built
-# and the benches run once each in test mode.
+# Unit tests and the one integration-test binary (decode, detect, pricing,
+# props, ops, sim, archive, offline, kafka), with the examples built as the
+# hook test runs them; then each bench once in test mode.
 status=0
-cargo test --locked --all-targets -- "$@" 2>&1 | tee "$log" || status=$?
+cargo test --locked -- "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -eq 0 ]; then
+    cargo test --locked --benches -- "$@" 2>&1 | tee -a "$log" || status=$?
+fi
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s += $1} END {print s + 0}')
 echo
