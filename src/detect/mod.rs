@@ -12,6 +12,7 @@ pub mod window;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -25,10 +26,14 @@ use session::{recent_ones, Call, PingPong, Session};
 use window::{Quantiles, RollingHistogram, RollingSum};
 
 /// Thresholds resolved for one (agent, task type) with their rule ids.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Resolved {
     pub t: Thresholds,
     generation: u64,
+    /// Where this (agent, task type)'s baselines sit in the store, per
+    /// metric and level: a hint checked against the slot's key, so a lookup
+    /// is an index instead of a hash. Atomics only so `Resolved` is `Sync`.
+    slots: [AtomicU32; 6],
 }
 
 impl Resolved {
@@ -101,8 +106,85 @@ impl BaselineKey {
 }
 
 struct Baseline {
+    key: BaselineKey,
     hist: RollingHistogram,
     last_used: u64,
+}
+
+/// Baselines in slots, found by key through an index or directly by a slot
+/// hint; a slot freed by eviction is reused.
+#[derive(Default)]
+struct BaselineStore {
+    index: FxHashMap<BaselineKey, u32>,
+    slots: Vec<Option<Baseline>>,
+    free: Vec<u32>,
+}
+
+impl BaselineStore {
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The slot of `key`: the hint if it still holds that key, else the
+    /// index (refreshing the hint).
+    fn find(&self, key: BaselineKey, hint: &AtomicU32) -> Option<u32> {
+        let h = hint.load(Ordering::Relaxed);
+        if let Some(Some(b)) = self.slots.get(h as usize) {
+            if b.key == key {
+                return Some(h);
+            }
+        }
+        let i = *self.index.get(&key)?;
+        hint.store(i, Ordering::Relaxed);
+        Some(i)
+    }
+
+    fn insert(&mut self, b: Baseline, hint: &AtomicU32) -> u32 {
+        let key = b.key;
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(b);
+                i
+            }
+            None => {
+                self.slots.push(Some(b));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(key, i);
+        hint.store(i, Ordering::Relaxed);
+        i
+    }
+
+    fn get_mut(&mut self, i: u32) -> Option<&mut Baseline> {
+        self.slots.get_mut(i as usize).and_then(Option::as_mut)
+    }
+
+    /// Evicts the least recently used baseline that is not the fleet's
+    /// (ties broken by key, for determinism).
+    fn evict_lru(&mut self) -> bool {
+        let victim = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| b.as_ref().map(|b| (i, b)))
+            .filter(|(_, b)| !matches!(b.key, BaselineKey::Fleet(_)))
+            .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| a.1.key.cmp(&b.1.key)))
+            .map(|(i, b)| (i, b.key));
+        match victim {
+            Some((i, key)) => {
+                self.index.remove(&key);
+                self.slots[i] = None;
+                self.free.push(i as u32);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.iter().flatten().map(|b| b.hist.heap_bytes() + 64).sum()
+    }
 }
 
 /// Distributions of finished sessions: actions, spend (micro-USD) and,
@@ -208,7 +290,7 @@ pub struct Detector {
     expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
     /// Sessions killed and then evicted: a late event must not kill twice.
     killed_evicted: Dedupe,
-    baselines: FxHashMap<BaselineKey, Baseline>,
+    baselines: BaselineStore,
     /// What a finished session of each task type looks like, and of the fleet.
     normals: FxHashMap<Arc<str>, Normals>,
     fleet_normals: Normals,
@@ -242,7 +324,7 @@ impl Detector {
             rules: FxHashMap::default(),
             sessions: FxHashMap::default(),
             expiry: BinaryHeap::new(),
-            baselines: FxHashMap::default(),
+            baselines: BaselineStore::default(),
             normals: FxHashMap::default(),
             fleet_normals,
             tasks: FxHashMap::default(),
@@ -332,7 +414,11 @@ impl Detector {
         if let Some(r) = self.rules.get(&(agent.clone(), task_type.clone())) {
             return r.clone();
         }
-        let r = Arc::new(Resolved { t: self.policy.resolve(agent, task_type), generation: self.generation });
+        let r = Arc::new(Resolved {
+            t: self.policy.resolve(agent, task_type),
+            generation: self.generation,
+            slots: std::array::from_fn(|_| AtomicU32::new(u32::MAX)),
+        });
         if self.rules.len() > 100_000 {
             self.rules.clear();
         }
@@ -568,9 +654,9 @@ impl Detector {
             _ => None,
         };
         let ids = self.sessions.get(&e.session_id)?.ids;
-        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids) } else { None };
+        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids, rules) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
-        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids) } else { None };
+        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids, rules) } else { None };
         // Only sessions past the floor can be step runaways: look the normal up then.
         let past_floor = self.sessions.get(&e.session_id).is_some_and(|s| s.actions > rules.t.step_min_actions);
         let step_normal = if past_floor {
@@ -614,22 +700,28 @@ impl Detector {
             s.pending_call = call.map(|c| c.sig);
         }
         if let Some(mut c) = call.filter(|_| !executes_request) {
-            if !s.calls.iter_newest_first().any(|x| x.sig == c.sig) {
+            // One pass over the calls still in the window after this push:
+            // is the call new, and how often it recurred with nothing new in
+            // between. Repeats count only while nothing new happens: a
+            // coding agent re-running the same tests after each new edit is
+            // making progress; one re-running them with nothing new is not.
+            let window = t.repeat_window as usize;
+            let mut count = 1u32;
+            let mut seen = false;
+            let mut counting = true;
+            for x in s.calls.iter_newest_first().take(window.saturating_sub(1)) {
+                if x.sig == c.sig {
+                    seen = true;
+                    count += u32::from(counting);
+                } else if x.novel() {
+                    counting = false;
+                }
+            }
+            if !seen {
                 c.mark_novel();
             }
-            s.calls.push(c, t.repeat_window as usize);
+            s.calls.push(c, window);
             if on(Reason::LoopRepeat) {
-                // Repeats count only while nothing new happens in between: a
-                // coding agent re-running the same tests after each new edit
-                // is making progress; one re-running them with nothing new is not.
-                let mut count = 0u32;
-                for x in s.calls.iter_newest_first() {
-                    if x.sig == c.sig {
-                        count += 1;
-                    } else if x.novel() {
-                        break;
-                    }
-                }
                 if count >= t.repeat_kill {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     return Some(Decision {
@@ -826,51 +918,43 @@ impl Detector {
     /// The most specific mature baseline of `metric` for the event (young
     /// ones fall back to the next level). Creates missing ones so the event
     /// can be recorded into them afterwards.
-    fn baseline_for(&mut self, metric: Metric, ids: (u32, u32)) -> Option<(&'static str, Quantiles)> {
+    fn baseline_for(&mut self, metric: Metric, ids: (u32, u32), rules: &Resolved) -> Option<(&'static str, Quantiles)> {
         let g = &self.policy.global;
         let min = g.baseline_min_samples as u64;
         let window_ms = g.baseline_window_hours as i64 * 3_600_000;
         let buckets = g.baseline_buckets as usize;
         let max = g.max_baselines as usize;
         let mut found = None;
-        for k in Self::baseline_keys(metric, ids) {
-            match self.baselines.get_mut(&k) {
-                Some(b) => {
+        for (level, k) in Self::baseline_keys(metric, ids).into_iter().enumerate() {
+            let hint = &rules.slots[metric as usize * 3 + level];
+            match self.baselines.find(k, hint) {
+                Some(i) => {
+                    let Some(b) = self.baselines.get_mut(i) else { continue };
                     b.last_used = self.tick;
                     if found.is_none() && b.hist.len() >= min {
                         found = Some((k.scope_name(), b.hist.quantiles()));
                     }
                 }
                 None => {
-                    if self.baselines.len() >= max {
-                        self.evict_baseline();
+                    if self.baselines.len() >= max && self.baselines.evict_lru() {
+                        self.stats.baselines_evicted += 1;
                     }
-                    self.baselines.insert(k, Baseline { hist: RollingHistogram::new(window_ms, buckets), last_used: self.tick });
+                    let hist = RollingHistogram::new(window_ms, buckets);
+                    self.baselines.insert(Baseline { key: k, hist, last_used: self.tick }, hint);
                 }
             }
         }
         found
     }
 
-    fn record_baselines(&mut self, metric: Metric, ids: (u32, u32), e: &Event, value: u64) {
-        for k in Self::baseline_keys(metric, ids) {
-            if let Some(b) = self.baselines.get_mut(&k) {
-                b.hist.record(e.ts_ms, value);
+    fn record_baselines(&mut self, metric: Metric, ids: (u32, u32), rules: &Resolved, e: &Event, value: u64) {
+        for (level, k) in Self::baseline_keys(metric, ids).into_iter().enumerate() {
+            let hint = &rules.slots[metric as usize * 3 + level];
+            if let Some(i) = self.baselines.find(k, hint) {
+                if let Some(b) = self.baselines.get_mut(i) {
+                    b.hist.record(e.ts_ms, value);
+                }
             }
-        }
-    }
-
-    fn evict_baseline(&mut self) {
-        // Least recently used; ties broken by key order for determinism.
-        let victim = self
-            .baselines
-            .iter()
-            .filter(|(k, _)| !matches!(k, BaselineKey::Fleet(_)))
-            .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| a.0.cmp(b.0)))
-            .map(|(k, _)| *k);
-        if let Some(k) = victim {
-            self.baselines.remove(&k);
-            self.stats.baselines_evicted += 1;
         }
     }
 
@@ -1073,7 +1157,7 @@ impl Detector {
             .iter()
             .map(|(k, s)| std::mem::size_of::<(Arc<str>, Box<Session>)>() + std::mem::size_of::<Session>() + k.len() + 16 + s.heap_bytes())
             .sum();
-        let baselines: usize = self.baselines.values().map(|b| b.hist.heap_bytes() + 64).sum();
+        let baselines = self.baselines.heap_bytes();
         sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16
     }
 
@@ -1247,16 +1331,16 @@ impl Detector {
         if e.kind != EventKind::Llm {
             return;
         }
-        let (spiked, context_outlier, ids) = match self.sessions.get(&e.session_id) {
-            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids),
+        let (spiked, context_outlier, ids, rules) = match self.sessions.get(&e.session_id) {
+            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids, s.rules.clone()),
             _ => return,
         };
         if cost > 0.0 && !spiked {
-            self.record_baselines(Metric::Cost, ids, e, to_nano(cost));
+            self.record_baselines(Metric::Cost, ids, &rules, e, to_nano(cost));
         }
         let context = context_tokens(e);
         if context > 0 && !context_outlier {
-            self.record_baselines(Metric::Context, ids, e, context);
+            self.record_baselines(Metric::Context, ids, &rules, e, context);
         }
     }
 }
