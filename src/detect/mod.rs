@@ -300,6 +300,8 @@ pub struct Detector {
     dedupe: Dedupe,
     tools: FxHashMap<Arc<str>, u32>,
     tool_names: Vec<Arc<str>>,
+    /// Times each shard was dropped (only shards ever dropped are present).
+    shard_epochs: FxHashMap<u32, u32>,
     /// Interned agent and task type names (ids for baseline keys).
     names: FxHashMap<Arc<str>, u32>,
     name_of: Vec<Arc<str>>,
@@ -331,6 +333,7 @@ impl Detector {
             agents: FxHashMap::default(),
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
+            shard_epochs: FxHashMap::default(),
             names: FxHashMap::default(),
             name_of: Vec::new(),
             watermark: i64::MIN,
@@ -372,8 +375,23 @@ impl Detector {
 
     /// Forgets every session of a shard (a Kafka partition revoked from
     /// this instance); shared baselines and windows are kept.
+    ///
+    /// The shard's redelivery memory is forgotten with it: if the shard comes
+    /// back, its replayed events rebuild session state instead of being
+    /// skipped as duplicates of what was dropped.
     pub fn drop_shard(&mut self, shard: u32) {
         self.sessions.retain(|_, s| s.shard != shard);
+        *self.shard_epochs.entry(shard).or_insert(0) += 1;
+    }
+
+    /// The dedupe key of an event: its id's hash, salted with the epoch of
+    /// its shard once that shard has been dropped (never in file mode).
+    fn dedupe_key(&self, e: &Event, shard: u32) -> u64 {
+        let h = xxh3_64(e.event_id.as_bytes());
+        match self.shard_epochs.get(&shard) {
+            Some(&epoch) => h ^ xxh3_64(&[shard.to_le_bytes(), epoch.to_le_bytes()].concat()),
+            None => h,
+        }
     }
 
     /// Processes one priced event; signals it causes are appended to `out`.
@@ -383,7 +401,8 @@ impl Detector {
 
     /// As [`Detector::process`], tagging a new session with `shard`.
     pub fn process_in_shard(&mut self, e: &Event, cost_usd: f64, shard: u32, out: &mut Vec<Signal>) -> Outcome {
-        if self.dedupe.seen(xxh3_64(e.event_id.as_bytes())) {
+        let key = self.dedupe_key(e, shard);
+        if self.dedupe.seen(key) {
             self.stats.duplicates += 1;
             return Outcome::Duplicate;
         }

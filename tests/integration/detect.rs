@@ -154,3 +154,36 @@ fn redelivered_events_count_once_and_kill_once() {
     assert_eq!(strip(&first), strip(&signals));
     assert_eq!(engine.detector().stats().duplicates, engine.detector().stats().events);
 }
+
+#[test]
+fn a_dropped_shard_that_comes_back_rebuilds_its_state_from_a_replay() {
+    // Kafka mode drops a revoked partition's sessions; when the partition
+    // comes back, the shell replays its recent messages. Those must rebuild
+    // state, not be skipped as redeliveries of what was dropped: the kill
+    // comes exactly as in a run without the interruption.
+    let text = std::fs::read_to_string(data("runaway_loop_repeat.ndjson")).expect("fixture");
+    let lines: Vec<&str> = text.lines().take(40).collect();
+    let pos = |i: usize| SourcePos::Kafka { topic: "t".into(), partition: 3, offset: i as i64 };
+    let kills = |interrupt_after: Option<usize>| {
+        let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+        let mut signals = Vec::new();
+        if let Some(n) = interrupt_after {
+            for (i, l) in lines.iter().enumerate().take(n) {
+                engine.process_record(l.as_bytes(), pos(i), 3, &mut signals);
+            }
+            engine.detector_mut().drop_shard(3);
+        }
+        for (i, l) in lines.iter().enumerate() {
+            engine.process_record(l.as_bytes(), pos(i), 3, &mut signals);
+        }
+        signals
+            .iter()
+            .filter(|s| s.action == Action::Kill)
+            .map(|s| (s.reason.as_str().to_string(), s.session_actions, s.trigger_event_id.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let straight = kills(None);
+    assert_eq!(straight.len(), 1, "{straight:?}");
+    assert_eq!(straight[0].0, "loop_repeat");
+    assert_eq!(kills(Some(14)), straight);
+}
