@@ -342,21 +342,13 @@ fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveW
     Ok(writer)
 }
 
-/// Sets `flag` on SIGINT/SIGTERM, from a small signal-handling thread.
+/// Sets `flag` on SIGINT/SIGTERM (the same signals Kafka mode stops on),
+/// from a small signal-handling thread.
 fn ctrlc_flag(flag: Arc<AtomicBool>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     std::thread::spawn(move || {
-        rt.block_on(async {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => return,
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            flag.store(true, Ordering::Relaxed);
-        })
+        rt.block_on(shutdown_signal());
+        flag.store(true, Ordering::Relaxed);
     });
     Ok(())
 }
