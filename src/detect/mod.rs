@@ -539,20 +539,20 @@ impl Detector {
 
         // Tree-wide kills reach every session of the tree at its next event.
         if let Some(reason) = task_killed {
-            let ev = json!({"task_id": e.task_id.as_deref(), "propagated": true});
-            let msg = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
-            self.kill(e, reason, None, ev, msg, out);
+            let evidence = json!({"task_id": e.task_id.as_deref(), "propagated": true});
+            let message = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
+            self.decide(e, Decision { action: Action::Kill, reason, figures: None, evidence, message }, out);
             return Outcome::Processed;
         }
         if parent_killed_for_tree {
-            let ev = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
-            let msg = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
-            self.kill(e, Reason::SubagentFanout, None, ev, msg, out);
+            let evidence = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
+            let message = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
+            self.decide(e, Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures: None, evidence, message }, out);
             return Outcome::Processed;
         }
 
         if let Some(d) = self.check_session(e, cost, &rules) {
-            self.kill(e, d.reason, d.figures, d.evidence, d.message, out);
+            self.decide(e, d, out);
             return Outcome::Processed;
         }
         if let Some(d) = self.check_task(e, &rules) {
@@ -561,7 +561,7 @@ impl Detector {
                     task.killed = Some(d.reason);
                 }
             }
-            self.kill(e, d.reason, d.figures, d.evidence, d.message, out);
+            self.decide(e, d, out);
         }
         Outcome::Processed
     }
@@ -689,6 +689,7 @@ impl Detector {
         // --- session budget
         if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
             return Some(Decision {
+                action: Action::Kill,
                 reason: Reason::SessionBudget,
                 figures: Some((s.cost_usd, t.session_budget_usd)),
                 evidence: json!({"ceiling_usd": t.session_budget_usd, "session_cost_usd": round_usd(s.cost_usd)}),
@@ -702,6 +703,7 @@ impl Detector {
             let n = recent_ones(s.retry_bits, t.retry_window.min(64));
             if n >= t.retry_kill {
                 return Some(Decision {
+                    action: Action::Kill,
                     reason: Reason::RetryStorm,
                     figures: Some((n as f64, t.retry_kill as f64)),
                     evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "tool": e.tool.as_deref(), "status": e.status.as_str()}),
@@ -744,6 +746,7 @@ impl Detector {
                 if count >= t.repeat_kill {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     return Some(Decision {
+                        action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((count as f64, t.repeat_kill as f64)),
                         evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "window_calls": t.repeat_window}),
@@ -763,6 +766,7 @@ impl Detector {
                         .map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?"))
                         .collect();
                     return Some(Decision {
+                        action: Action::Kill,
                         reason: Reason::LoopCycle,
                         figures: Some((t.cycle_repeats as f64, period as f64)),
                         evidence: json!({"cycle": names, "period": period, "repeats": t.cycle_repeats}),
@@ -803,6 +807,7 @@ impl Detector {
                 let steep = grown_by as f64 >= q.p95;
                 if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && context as f64 >= limit && steep && q.p95 > 0.0 {
                     return Some(Decision {
+                        action: Action::Kill,
                         reason: Reason::ContextGrowth,
                         figures: Some((context as f64, q.p95)),
                         evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
@@ -835,14 +840,14 @@ impl Detector {
             let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
             let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
             let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level;
-            let spike = (token_spike && above_median) || (level_spike && above_range && !first_call_of(s.llm_calls, t.spike_session_reference));
+            let first = s.llm_calls <= t.spike_session_reference;
+            let spike = (token_spike && above_median) || (level_spike && above_range && !first);
             s.spike_bits = (s.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
             // The first calls define the session's cost level whatever they
             // cost (a session's context fills up in its first steps); the
             // cost per token is stable per model, so it excludes outliers at once.
-            let first = s.llm_calls <= t.spike_session_reference;
             if !level_spike || first {
                 s.level = follow(level, cost, first, s.llm_calls) as f32;
             }
@@ -856,6 +861,7 @@ impl Detector {
                 let against = base.unwrap_or(level).max(level);
                 if spiking >= t.spike_sustain && s.llm_calls > t.spike_session_reference {
                     return Some(Decision {
+                        action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
                         evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
@@ -869,6 +875,7 @@ impl Detector {
                 if s.alerted & Reason::CostSpike.bit() == 0 {
                     s.alerted |= Reason::CostSpike.bit();
                     return Some(Decision {
+                        action: Action::Alert,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
                         evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
@@ -893,6 +900,7 @@ impl Detector {
             if let Some((limit, cost_gate, basis, normal)) = limits {
                 if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
                     return Some(Decision {
+                        action: Action::Kill,
                         reason: Reason::StepRunaway,
                         figures: Some((s.actions as f64, limit as f64)),
                         evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_basis": basis, "normal_p95_actions": normal.map(|q| q.p95), "normal_sessions": normal.map(|q| q.count), "session_cost_usd": round_usd(s.cost_usd), "normal_p95_cost_usd": cost_gate.map(round_usd)}),
@@ -911,6 +919,7 @@ impl Detector {
         let task = self.tasks.get_mut(task_id)?;
         if rules.enabled(Reason::TaskBudget) && t.task_budget_usd > 0.0 && task.cost_usd > t.task_budget_usd {
             return Some(Decision {
+                action: Action::Kill,
                 reason: Reason::TaskBudget,
                 figures: Some((task.cost_usd, t.task_budget_usd)),
                 evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
@@ -977,16 +986,17 @@ impl Detector {
         }
     }
 
-    fn kill(&mut self, e: &Event, reason: Reason, figures: Option<(f64, f64)>, evidence: serde_json::Value, message: String, out: &mut Vec<Signal>) {
+    /// Emits a session-scope decision; a kill marks the session killed.
+    fn decide(&mut self, e: &Event, d: Decision, out: &mut Vec<Signal>) {
+        let Decision { action, reason, figures, evidence, message } = d;
         let Some(s) = self.sessions.get_mut(&e.session_id) else { return };
-        let alert_only = evidence.get("alert_only").and_then(|v| v.as_bool()).unwrap_or(false);
-        if !alert_only {
+        if action == Action::Kill {
             s.killed = true;
         }
         let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions, s.task_id.clone(), s.tenant.clone());
         let policy_id = self.policy.rule_id(reason, &e.agent_id, &e.task_type);
         out.push(self.signal(SignalParts {
-            action: if alert_only { Action::Alert } else { Action::Kill },
+            action,
             scope: Scope::Session,
             session_id: Some(e.session_id.clone()),
             agent_id: Some(e.agent_id.clone()),
@@ -1048,19 +1058,21 @@ impl Detector {
     }
 
     fn fleet_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
-        let g = self.policy.global.clone();
+        let g = &self.policy.global;
+        let (budget, window_minutes, throttle_at, pause_at) =
+            (g.fleet_budget_usd, g.fleet_window_minutes, g.fleet_throttle_at, g.fleet_pause_at);
         let spend = self.fleet.spend.add(e.ts_ms, cost);
-        if g.fleet_budget_usd <= 0.0 {
+        if budget <= 0.0 {
             return;
         }
-        let share = spend / g.fleet_budget_usd;
+        let share = spend / budget;
         // Hysteresis: an episode ends once spend falls well below throttle.
-        if share < g.fleet_throttle_at * 0.9 {
+        if share < throttle_at * 0.9 {
             self.fleet.level = 0;
         }
-        let (level, action) = if share >= g.fleet_pause_at {
+        let (level, action) = if share >= pause_at {
             (2, Action::Pause)
-        } else if share >= g.fleet_throttle_at {
+        } else if share >= throttle_at {
             (1, Action::Throttle)
         } else {
             return;
@@ -1069,7 +1081,7 @@ impl Detector {
             return;
         }
         self.fleet.level = level;
-        let at = if level == 2 { g.fleet_pause_at } else { g.fleet_throttle_at };
+        let at = if level == 2 { pause_at } else { throttle_at };
         let (sc, sa) = self.session_figures(&e.session_id);
         out.push(self.signal(SignalParts {
             action,
@@ -1083,14 +1095,14 @@ impl Detector {
             trigger: e,
             session_cost_usd: sc,
             session_actions: sa,
-            figures: Some((spend, g.fleet_budget_usd)),
-            evidence: json!({"level": at, "window_minutes": g.fleet_window_minutes, "spend_usd": round_usd(spend), "budget_usd": g.fleet_budget_usd, "trigger_session_id": &*e.session_id}),
+            figures: Some((spend, budget)),
+            evidence: json!({"level": at, "window_minutes": window_minutes, "spend_usd": round_usd(spend), "budget_usd": budget, "trigger_session_id": &*e.session_id}),
             policy_id: "global/fleet_budget".to_string(),
             message: format!(
                 "fleet spent ${spend:.2} in the last {} minutes, {:.0}% of its ${:.2} budget: {}",
-                g.fleet_window_minutes,
+                window_minutes,
                 share * 100.0,
-                g.fleet_budget_usd,
+                budget,
                 action.as_str()
             ),
         }));
@@ -1244,6 +1256,8 @@ struct SignalParts<'a> {
 }
 
 struct Decision {
+    /// Kill, or alert only (a single cost spike).
+    action: Action,
     reason: Reason,
     figures: Option<(f64, f64)>,
     evidence: serde_json::Value,
@@ -1252,6 +1266,7 @@ struct Decision {
 
 fn ping_pong_decision(e: &Event, target: &Arc<str>, n: u32, limit: u32) -> Decision {
     Decision {
+        action: Action::Kill,
         reason: Reason::PingPong,
         figures: Some((n as f64, limit as f64)),
         evidence: json!({"agents": [&*e.agent_id, &**target], "alternating_handoffs": n, "limit": limit, "task_id": e.task_id.as_deref()}),
@@ -1277,11 +1292,6 @@ fn looks_like_batch(calls: &session::CallRing) -> bool {
     }
     let Some(&(_, n, novel)) = tools.iter().max_by_key(|t| t.1) else { return false };
     total >= 8 && n * 10 >= total * 6 && novel * 10 >= n * 9
-}
-
-/// True while a session's calls still form its reference level.
-fn first_call_of(calls: u32, reference: u32) -> bool {
-    calls <= reference
 }
 
 /// Moves a session level toward a new value: the mean of the first calls,
