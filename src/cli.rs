@@ -100,9 +100,9 @@ pub struct EvalArgs {
     pub format: String,
 }
 
-/// Arguments of `runaway report`.
+/// What the offline commands read: which archive, grouped how, over when.
 #[derive(Debug, Args, Clone)]
-pub struct ReportArgs {
+pub struct ArchiveQuery {
     /// Archive directory written by `watch --archive`.
     #[arg(long, env = "RUNAWAY_ARCHIVE")]
     pub archive: PathBuf,
@@ -115,6 +115,13 @@ pub struct ReportArgs {
     /// Event time to (exclusive): YYYY-MM-DD or RFC 3339.
     #[arg(long)]
     pub to: Option<String>,
+}
+
+/// Arguments of `runaway report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub query: ArchiveQuery,
     /// Output format: table, csv or json.
     #[arg(long, default_value = "table")]
     pub format: String,
@@ -127,18 +134,8 @@ pub struct ReportArgs {
 /// Arguments of `runaway forecast`.
 #[derive(Debug, Args, Clone)]
 pub struct ForecastArgs {
-    /// Archive directory written by `watch --archive`.
-    #[arg(long, env = "RUNAWAY_ARCHIVE")]
-    pub archive: PathBuf,
-    /// Group by: team, agent, task_type, tenant, model or env.
-    #[arg(long, default_value = "team")]
-    pub by: String,
-    /// Event time from (inclusive): YYYY-MM-DD or RFC 3339.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Event time to (exclusive): YYYY-MM-DD or RFC 3339.
-    #[arg(long)]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub query: ArchiveQuery,
     /// Days to forecast after the last day of data, e.g. 30d.
     #[arg(long, default_value = "30d")]
     pub horizon: String,

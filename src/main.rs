@@ -297,10 +297,10 @@ fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
 fn report(args: ReportArgs) -> Result<(), Failure> {
     init_logging("warn", LogFormat::Human);
     let opts = runaway::offline::ReportOptions {
-        archive: args.archive,
-        by: args.by,
-        from: args.from,
-        to: args.to,
+        archive: args.query.archive,
+        by: args.query.by,
+        from: args.query.from,
+        to: args.query.to,
         format: args.format,
         stop_horizon_minutes: args.stop_horizon_minutes,
     };
@@ -312,10 +312,10 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
 fn forecast(args: ForecastArgs) -> Result<(), Failure> {
     init_logging("warn", LogFormat::Human);
     let opts = runaway::offline::ForecastOptions {
-        archive: args.archive,
-        by: args.by,
-        from: args.from,
-        to: args.to,
+        archive: args.query.archive,
+        by: args.query.by,
+        from: args.query.from,
+        to: args.query.to,
         horizon: args.horizon,
         budgets: args.budgets,
         format: args.format,

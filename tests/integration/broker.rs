@@ -223,24 +223,17 @@ impl Runaway {
 
     /// SIGTERM, then waits (bounded) for the exit.
     pub fn terminate(&mut self, timeout: Duration) -> (ExitStatus, String) {
-        let mut child = self.child.take().expect("running");
-        send_signal(child.id(), "TERM");
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(st) = child.try_wait().expect("wait") {
-                return (st, self.log_text());
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("runaway did not exit within {timeout:?} of SIGTERM; log:\n{}", self.log_text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let pid = self.child.as_ref().expect("running").id();
+        send_signal(pid, "TERM");
+        self.wait_bounded(timeout, "of SIGTERM")
     }
 
     /// Waits for the process to exit on its own (bounded).
     pub fn wait_exit(&mut self, timeout: Duration) -> (ExitStatus, String) {
+        self.wait_bounded(timeout, "")
+    }
+
+    fn wait_bounded(&mut self, timeout: Duration, after: &str) -> (ExitStatus, String) {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + timeout;
         loop {
@@ -250,7 +243,7 @@ impl Runaway {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("runaway did not exit within {timeout:?}; log:\n{}", self.log_text());
+                panic!("runaway did not exit within {timeout:?} {after}; log:\n{}", self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
