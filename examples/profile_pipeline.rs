@@ -1,7 +1,7 @@
 //! Runs the bench stream through one stage, once, for profilers that count
 //! instructions (`valgrind --tool=callgrind`), which stay exact on a busy
 //! machine where wall-clock benches do not.
-//! Usage: cargo run --release --example profile_pipeline -- decode|engine|detect
+//! Usage: cargo run --release --example profile_pipeline -- decode|engine|detect [rounds]
 
 #[path = "../benches/stream.rs"]
 mod stream;
@@ -40,9 +40,14 @@ fn main() {
                     (e, c)
                 })
                 .collect();
-            let mut det = Detector::new(policy);
-            for (e, c) in &events {
-                det.process(e, *c, &mut signals);
+            // Repeated (second argument, default 1) so a sampling profiler
+            // sees detection rather than the stream's generation and decoding.
+            let rounds: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(1);
+            for _ in 0..rounds {
+                let mut det = Detector::new(policy.clone());
+                for (e, c) in &events {
+                    det.process(e, *c, &mut signals);
+                }
             }
             println!("signals {}", signals.len());
         }

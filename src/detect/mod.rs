@@ -15,14 +15,14 @@ use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::json;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::event::{format_rfc3339_ms, Event, EventKind, Status};
 use crate::policy::{Policy, Thresholds};
 use crate::signal::{round_ratio, round_usd, signal_id, Action, Reason, Scope, Signal};
-use session::{recent_ones, Call, PingPong, Session};
+use session::{recent_ones, Call, PingPong, Session, SessionTable};
 use window::{Quantiles, RollingHistogram, RollingSum};
 
 /// Thresholds resolved for one (agent, task type) with their rule ids.
@@ -251,14 +251,13 @@ impl Dedupe {
 
     /// True when `h` was already seen; remembers it otherwise.
     fn seen(&mut self, h: u64) -> bool {
-        if self.young.contains(&h) || self.old.contains(&h) {
-            return true;
-        }
         if self.young.len() >= self.half {
             self.old = std::mem::take(&mut self.young);
         }
-        self.young.insert(h);
-        false
+        // One probe in the common case (a new id): inserting answers
+        // "already young?"; an id only in the old generation is found
+        // there and, now young again, kept for another generation.
+        !self.young.insert(h) || self.old.contains(&h)
     }
 
     fn len(&self) -> usize {
@@ -282,9 +281,7 @@ pub struct Detector {
     policy: Arc<Policy>,
     generation: u64,
     rules: FxHashMap<(Arc<str>, Arc<str>), Arc<Resolved>>,
-    /// Boxed: the table stays small (it doubles, and sits half empty,
-    /// at each growth step) while sessions keep a stable address.
-    sessions: FxHashMap<Arc<str>, Box<Session>>,
+    sessions: SessionTable,
     /// Eviction queue: (deadline, session). One entry per live session;
     /// a popped entry whose session moved on is pushed again.
     expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
@@ -292,14 +289,18 @@ pub struct Detector {
     killed_evicted: Dedupe,
     baselines: BaselineStore,
     /// What a finished session of each task type looks like, and of the fleet.
-    normals: FxHashMap<Arc<str>, Normals>,
+    /// Keyed by interned task type id.
+    normals: FxHashMap<u32, Normals>,
     fleet_normals: Normals,
-    tasks: FxHashMap<Arc<str>, TaskTree>,
+    /// hashbrown for `entry_ref`: one lookup per event, no key clone.
+    tasks: hashbrown::HashMap<Arc<str>, TaskTree, FxBuildHasher>,
     agents: FxHashMap<Arc<str>, AgentWindow>,
     fleet: Fleet,
     dedupe: Dedupe,
     tools: FxHashMap<Arc<str>, u32>,
     tool_names: Vec<Arc<str>>,
+    /// Hash of each interned tool's name: the seed of its calls' signatures.
+    tool_seeds: Vec<u64>,
     /// Times each shard was dropped (only shards ever dropped are present).
     shard_epochs: FxHashMap<u32, u32>,
     /// Interned agent and task type names (ids for baseline keys).
@@ -324,15 +325,16 @@ impl Detector {
             policy,
             generation: 1,
             rules: FxHashMap::default(),
-            sessions: FxHashMap::default(),
+            sessions: SessionTable::default(),
             expiry: BinaryHeap::new(),
             baselines: BaselineStore::default(),
             normals: FxHashMap::default(),
             fleet_normals,
-            tasks: FxHashMap::default(),
+            tasks: hashbrown::HashMap::default(),
             agents: FxHashMap::default(),
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
+            tool_seeds: vec![0],
             shard_epochs: FxHashMap::default(),
             names: FxHashMap::default(),
             name_of: Vec::new(),
@@ -380,7 +382,7 @@ impl Detector {
     /// back, its replayed events rebuild session state instead of being
     /// skipped as duplicates of what was dropped.
     pub fn drop_shard(&mut self, shard: u32) {
-        self.sessions.retain(|_, s| s.shard != shard);
+        self.sessions.retain(|s| s.shard != shard);
         *self.shard_epochs.entry(shard).or_insert(0) += 1;
     }
 
@@ -414,17 +416,17 @@ impl Detector {
             self.evict_idle();
         }
 
-        let outcome = self.session_scope(e, cost_usd, shard, out);
-        if outcome == Outcome::Processed {
-            self.learn(e, cost_usd);
+        let (outcome, slot) = self.session_scope(e, cost_usd, shard, out);
+        if let (Outcome::Processed, Some(slot)) = (outcome, slot) {
+            self.learn(e, cost_usd, slot);
         }
         if outcome == Outcome::AfterKill {
             self.stats.events_after_kill += 1;
             self.stats.spend_after_kill_usd += cost_usd;
         }
         if cost_usd > 0.0 {
-            self.agent_scope(e, cost_usd, out);
-            self.fleet_scope(e, cost_usd, out);
+            self.agent_scope(e, cost_usd, slot, out);
+            self.fleet_scope(e, cost_usd, slot, out);
         }
         outcome
     }
@@ -465,44 +467,50 @@ impl Detector {
         self.name_of.get(id as usize).cloned().unwrap_or_else(|| Arc::from("?"))
     }
 
-    fn intern_tool(&mut self, tool: &Arc<str>) -> u32 {
-        if let Some(id) = self.tools.get(tool) {
-            return *id;
+    /// Id and name hash of a tool; past `MAX_TOOLS` distinct names the
+    /// rest share id 0 (evidence shows no name) but keep their own hash.
+    fn intern_tool(&mut self, tool: &Arc<str>) -> (u32, u64) {
+        if let Some(&id) = self.tools.get(tool) {
+            if let Some(&seed) = self.tool_seeds.get(id as usize) {
+                return (id, seed);
+            }
         }
+        let seed = xxh3_64(tool.as_bytes());
         if self.tool_names.len() >= MAX_TOOLS {
-            return 0;
+            return (0, seed);
         }
         let id = self.tool_names.len() as u32;
         self.tool_names.push(tool.clone());
+        self.tool_seeds.push(seed);
         self.tools.insert(tool.clone(), id);
-        id
+        (id, seed)
     }
 
     // -----------------------------------------------------------------
     // Session scope
 
-    fn session_scope(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> Outcome {
-        let is_new = !self.sessions.contains_key(&e.session_id);
-        if is_new {
-            if self.killed_evicted.young.contains(&xxh3_64(e.session_id.as_bytes()))
-                || self.killed_evicted.old.contains(&xxh3_64(e.session_id.as_bytes()))
-            {
-                return Outcome::AfterKill;
+    /// Session and task-tree decisions; returns the outcome and the
+    /// session's slot (none when the event belongs to a killed session
+    /// already evicted).
+    fn session_scope(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> (Outcome, Option<u32>) {
+        let (slot, is_new) = match self.sessions.find(&e.session_id) {
+            Some(slot) => (slot, false),
+            None => {
+                let h = xxh3_64(e.session_id.as_bytes());
+                if self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h) {
+                    return (Outcome::AfterKill, None);
+                }
+                let slot = self.open_session(e, shard);
+                // Sub-agent tree: count the child, check its parent's fan-out.
+                if let Some(parent) = &e.parent_session_id {
+                    self.on_child_spawned(e, parent, out);
+                }
+                (slot, true)
             }
-            self.open_session(e, shard);
-        }
-        // Sub-agent tree: count the child, check its parent's fan-out.
-        if is_new {
-            if let Some(parent) = e.parent_session_id.clone() {
-                self.on_child_spawned(e, &parent, out);
-            }
-        }
+        };
         let task_killed = match &e.task_id {
             Some(t) => {
-                if !self.tasks.contains_key(t) {
-                    self.tasks.insert(t.clone(), TaskTree::default());
-                }
-                let Some(task) = self.tasks.get_mut(t) else { return Outcome::Processed };
+                let task = self.tasks.entry_ref(&**t).or_default();
                 task.cost_usd += cost;
                 task.last_ts = task.last_ts.max(e.ts_ms);
                 if is_new {
@@ -513,60 +521,60 @@ impl Detector {
             None => None,
         };
 
-        let stale = match self.sessions.get(&e.session_id) {
-            Some(s) => s.rules.generation != self.generation,
-            None => return Outcome::Processed,
-        };
-        if stale {
+        let generation = self.generation;
+        let Some(s) = self.sessions.get(slot) else { return (Outcome::Processed, None) };
+        let rules = if s.rules.generation != generation {
             let rules = self.resolve(&e.agent_id, &e.task_type);
-            if let Some(s) = self.sessions.get_mut(&e.session_id) {
-                s.rules = rules;
+            if let Some(s) = self.sessions.get_mut(slot) {
+                s.rules = rules.clone();
             }
-        }
-        let Some(s) = self.sessions.get_mut(&e.session_id) else { return Outcome::Processed };
-        let rules = s.rules.clone();
+            rules
+        } else {
+            s.rules.clone()
+        };
+        let Some(s) = self.sessions.get_mut(slot) else { return (Outcome::Processed, None) };
         s.cost_usd += cost;
         s.actions = s.actions.saturating_add(1);
         s.last_ts = s.last_ts.max(e.ts_ms);
         if s.killed {
-            return Outcome::AfterKill;
+            return (Outcome::AfterKill, Some(slot));
         }
         let parent_killed_for_tree = e
             .parent_session_id
             .as_ref()
-            .and_then(|p| self.sessions.get(p))
+            .and_then(|p| self.sessions.by_id(p))
             .is_some_and(|p| p.killed && p.children > 0 && p.alerted & Reason::SubagentFanout.bit() != 0);
 
         // Tree-wide kills reach every session of the tree at its next event.
         if let Some(reason) = task_killed {
             let evidence = json!({"task_id": e.task_id.as_deref(), "propagated": true});
             let message = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
-            self.decide(e, Decision { action: Action::Kill, reason, figures: None, evidence, message }, out);
-            return Outcome::Processed;
+            self.decide(e, slot, Decision { action: Action::Kill, reason, figures: None, evidence, message }, out);
+            return (Outcome::Processed, Some(slot));
         }
         if parent_killed_for_tree {
             let evidence = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
             let message = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
-            self.decide(e, Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures: None, evidence, message }, out);
-            return Outcome::Processed;
+            self.decide(e, slot, Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures: None, evidence, message }, out);
+            return (Outcome::Processed, Some(slot));
         }
 
-        if let Some(d) = self.check_session(e, cost, &rules) {
-            self.decide(e, d, out);
-            return Outcome::Processed;
+        if let Some(d) = self.check_session(e, cost, slot, &rules) {
+            self.decide(e, slot, d, out);
+            return (Outcome::Processed, Some(slot));
         }
         if let Some(d) = self.check_task(e, &rules) {
             if let Some(t) = &e.task_id {
-                if let Some(task) = self.tasks.get_mut(t) {
+                if let Some(task) = self.tasks.get_mut(&**t) {
                     task.killed = Some(d.reason);
                 }
             }
-            self.decide(e, d, out);
+            self.decide(e, slot, d, out);
         }
-        Outcome::Processed
+        (Outcome::Processed, Some(slot))
     }
 
-    fn open_session(&mut self, e: &Event, shard: u32) {
+    fn open_session(&mut self, e: &Event, shard: u32) -> u32 {
         let rules = self.resolve(&e.agent_id, &e.task_type);
         let ids = (self.intern_name(&e.agent_id), self.intern_name(&e.task_type));
         let mut s = Session::new(
@@ -576,13 +584,13 @@ impl Detector {
             shard,
         );
         s.ids = ids;
-        self.sessions.insert(e.session_id.clone(), Box::new(s));
         self.stats.sessions_seen += 1;
+        if self.sessions.len() >= self.policy.global.max_sessions as usize {
+            self.evict_oldest();
+        }
         let idle = self.idle_ms();
         self.expiry.push(Reverse((e.ts_ms.saturating_add(idle), e.session_id.clone())));
-        if self.sessions.len() > self.policy.global.max_sessions as usize {
-            self.evict_oldest(&e.session_id);
-        }
+        self.sessions.insert(&e.session_id, s)
     }
 
     fn idle_ms(&self) -> i64 {
@@ -590,7 +598,7 @@ impl Detector {
     }
 
     fn on_child_spawned(&mut self, e: &Event, parent: &Arc<str>, out: &mut Vec<Signal>) {
-        let Some(p) = self.sessions.get_mut(parent) else { return };
+        let Some(p) = self.sessions.by_id_mut(parent) else { return };
         p.children += 1;
         if p.killed {
             return;
@@ -601,7 +609,7 @@ impl Detector {
             return;
         }
         let t = &rules.t;
-        let own = self.normals.get_mut(&task_type).map(|n| n.children.quantiles());
+        let own = self.normals.get_mut(&ids.1).map(|n| n.children.quantiles());
         let fleet = self.fleet_normals.children.quantiles();
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
@@ -614,10 +622,7 @@ impl Detector {
             return;
         }
         let tree_cost = e.task_id.as_ref().and_then(|id| self.tasks.get(id)).map(|t| t.cost_usd);
-        let p = match self.sessions.get_mut(parent) {
-            Some(p) => p,
-            None => return,
-        };
+        let Some(p) = self.sessions.by_id_mut(parent) else { return };
         p.killed = true;
         p.alerted |= Reason::SubagentFanout.bit();
         let evidence = json!({
@@ -654,37 +659,32 @@ impl Detector {
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
-    fn check_session(&mut self, e: &Event, cost: f64, rules: &Resolved) -> Option<Decision> {
+    fn check_session(&mut self, e: &Event, cost: f64, slot: u32, rules: &Resolved) -> Option<Decision> {
         let t = &rules.t;
         let on = |r: Reason| rules.enabled(r);
 
         // Interned before borrowing the session mutably.
         let call = match (&e.tool, &e.args_hash) {
             (Some(tool), Some(args)) => {
-                let tool_id = self.intern_tool(tool);
+                let (tool_id, seed) = self.intern_tool(tool);
                 // An LLM call that requests tool(args) and the tool call that
                 // executes it are one call: same signature, counted once.
-                let mut h = xxhash_rust::xxh3::Xxh3::new();
-                h.update(tool.as_bytes());
-                h.update(&[0]);
-                h.update(args.as_bytes());
-                Some(Call::new(h.digest() as u32, tool_id))
+                Some(Call::new(xxh3_64_with_seed(args.as_bytes(), seed) as u32, tool_id))
             }
             _ => None,
         };
-        let ids = self.sessions.get(&e.session_id)?.ids;
+        let (ids, actions) = self.sessions.get(slot).map(|s| (s.ids, s.actions))?;
         let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids, rules) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
         let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids, rules) } else { None };
         // Only sessions past the floor can be step runaways: look the normal up then.
-        let past_floor = self.sessions.get(&e.session_id).is_some_and(|s| s.actions > rules.t.step_min_actions);
-        let step_normal = if past_floor {
-            self.normals.get_mut(&e.task_type).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
+        let step_normal = if actions > rules.t.step_min_actions {
+            self.normals.get_mut(&ids.1).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
         } else {
             None
         };
 
-        let s = self.sessions.get_mut(&e.session_id)?;
+        let s = self.sessions.get_mut(slot)?;
 
         // --- session budget
         if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
@@ -987,9 +987,9 @@ impl Detector {
     }
 
     /// Emits a session-scope decision; a kill marks the session killed.
-    fn decide(&mut self, e: &Event, d: Decision, out: &mut Vec<Signal>) {
+    fn decide(&mut self, e: &Event, slot: u32, d: Decision, out: &mut Vec<Signal>) {
         let Decision { action, reason, figures, evidence, message } = d;
-        let Some(s) = self.sessions.get_mut(&e.session_id) else { return };
+        let Some(s) = self.sessions.get_mut(slot) else { return };
         if action == Action::Kill {
             s.killed = true;
         }
@@ -1017,8 +1017,8 @@ impl Detector {
     // -----------------------------------------------------------------
     // Agent and fleet scope
 
-    fn agent_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
-        let rules = match self.sessions.get(&e.session_id) {
+    fn agent_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
+        let rules = match slot.and_then(|i| self.sessions.get(i)) {
             Some(s) if s.rules.generation == self.generation => s.rules.clone(),
             _ => self.resolve(&e.agent_id, &e.task_type),
         };
@@ -1036,7 +1036,7 @@ impl Detector {
         }
         a.paused_until = e.ts_ms + window_min * 60_000;
         let budget = rules.t.agent_budget_usd;
-        let (sc, sa) = self.session_figures(&e.session_id);
+        let (sc, sa) = self.session_figures(slot);
         let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
         out.push(self.signal(SignalParts {
             action: Action::Pause,
@@ -1057,7 +1057,7 @@ impl Detector {
         }));
     }
 
-    fn fleet_scope(&mut self, e: &Event, cost: f64, out: &mut Vec<Signal>) {
+    fn fleet_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
         let g = &self.policy.global;
         let (budget, window_minutes, throttle_at, pause_at) =
             (g.fleet_budget_usd, g.fleet_window_minutes, g.fleet_throttle_at, g.fleet_pause_at);
@@ -1082,7 +1082,7 @@ impl Detector {
         }
         self.fleet.level = level;
         let at = if level == 2 { pause_at } else { throttle_at };
-        let (sc, sa) = self.session_figures(&e.session_id);
+        let (sc, sa) = self.session_figures(slot);
         out.push(self.signal(SignalParts {
             action,
             scope: Scope::Fleet,
@@ -1108,8 +1108,8 @@ impl Detector {
         }));
     }
 
-    fn session_figures(&self, session_id: &str) -> (f64, u64) {
-        self.sessions.get(session_id).map(|s| (s.cost_usd, s.actions as u64)).unwrap_or((0.0, 0))
+    fn session_figures(&self, slot: Option<u32>) -> (f64, u64) {
+        slot.and_then(|i| self.sessions.get(i)).map(|s| (s.cost_usd, s.actions as u64)).unwrap_or((0.0, 0))
     }
 
     // -----------------------------------------------------------------
@@ -1122,7 +1122,7 @@ impl Detector {
                 break;
             }
             let Some(Reverse((_, id))) = self.expiry.pop() else { break };
-            let last = match self.sessions.get(&id) {
+            let last = match self.sessions.by_id(&id) {
                 Some(s) => s.last_ts,
                 None => continue,
             };
@@ -1141,17 +1141,13 @@ impl Detector {
     }
 
     /// Evicts the least recently active session (cap reached).
-    fn evict_oldest(&mut self, keep: &Arc<str>) {
+    fn evict_oldest(&mut self) {
         let idle = self.idle_ms();
         while let Some(Reverse((_, id))) = self.expiry.pop() {
-            let last = match self.sessions.get(&id) {
+            let last = match self.sessions.by_id(&id) {
                 Some(s) => s.last_ts,
                 None => continue,
             };
-            if &id == keep {
-                self.expiry.push(Reverse((last.saturating_add(idle), id)));
-                continue;
-            }
             // Stale heap entry: the session moved on since; requeue unless it is the oldest.
             if let Some(Reverse((next, _))) = self.expiry.peek() {
                 if last.saturating_add(idle) > *next {
@@ -1173,10 +1169,9 @@ impl Detector {
             return;
         }
         let max = self.policy.global.max_baselines as usize;
-        let task_type = self.name(s.ids.1);
-        if self.normals.len() < max || self.normals.contains_key(&task_type) {
-            let g = self.policy.global.clone();
-            self.normals.entry(task_type).or_insert_with(|| Normals::new(&g)).record(&s);
+        if self.normals.len() < max || self.normals.contains_key(&s.ids.1) {
+            let g = &self.policy.global;
+            self.normals.entry(s.ids.1).or_insert_with(|| Normals::new(g)).record(&s);
         }
         self.fleet_normals.record(&s);
     }
@@ -1186,7 +1181,8 @@ impl Detector {
         let sessions: usize = self
             .sessions
             .iter()
-            .map(|(k, s)| std::mem::size_of::<(Arc<str>, Box<Session>)>() + std::mem::size_of::<Session>() + k.len() + 16 + s.heap_bytes())
+            // Index entry, the session, its rings, and its id's text (held by the expiry queue).
+            .map(|s| std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<Session>() + s.heap_bytes() + 32)
             .sum();
         let baselines = self.baselines.heap_bytes();
         sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16
@@ -1356,11 +1352,11 @@ impl Detector {
     /// Feeds a processed LLM call into its baselines unless its session
     /// flagged it as an outlier, or the session is killed: baselines stay
     /// robust to what they flag.
-    fn learn(&mut self, e: &Event, cost: f64) {
+    fn learn(&mut self, e: &Event, cost: f64, slot: u32) {
         if e.kind != EventKind::Llm {
             return;
         }
-        let (spiked, context_outlier, ids, rules) = match self.sessions.get(&e.session_id) {
+        let (spiked, context_outlier, ids, rules) = match self.sessions.get(slot) {
             Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids, s.rules.clone()),
             _ => return,
         };

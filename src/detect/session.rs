@@ -4,8 +4,12 @@
 //! Owns: the session-local loop signatures (repeat, cycle), retry bits,
 //! cost level and spike history, context-growth run. Does not own:
 //! baselines or anything shared across sessions (see `detect`).
+//! Also owns the table the live sessions sit in.
 
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_128;
 
 use super::Resolved;
 
@@ -75,9 +79,12 @@ impl CallRing {
 
     /// Calls from the newest backwards.
     pub fn iter_newest_first(&self) -> impl Iterator<Item = Call> + '_ {
-        let n = self.calls.len();
-        let start = if n == 0 { 0 } else { (self.next as usize + n - 1) % n };
-        (0..n).map(move |i| self.calls[(start + n - i) % n])
+        // `next` is where the oldest call sits once the ring is full, and
+        // the length while it fills: newest-first is the part before it
+        // reversed, then the part after it reversed. No division per call:
+        // this runs over the whole window on every tool call.
+        let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
+        before.iter().rev().chain(after.iter().rev()).copied()
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -122,6 +129,8 @@ pub(crate) struct Session {
     pub last_ts: i64,
     /// Shard (e.g. Kafka partition) the session's events come from.
     pub shard: u32,
+    /// High half of the id's 128-bit hash (see [`SessionTable`]).
+    pub id_hi: u64,
     pub killed: bool,
     /// Reasons already alerted on (bit per `Reason`).
     pub alerted: u16,
@@ -165,6 +174,7 @@ impl Session {
             actions: 0,
             last_ts: i64::MIN,
             shard,
+            id_hi: 0,
             killed: false,
             alerted: 0,
             children: 0,
@@ -205,6 +215,154 @@ impl Session {
     }
 }
 
+/// Live sessions: found by id with one hash lookup per event, then
+/// addressed by slot for the rest of it. Slots sit in fixed-size chunks, so
+/// the table grows without doubling and a session never moves; a slot freed
+/// by eviction is reused.
+///
+/// Ids are looked up by a 128-bit hash, never by their text: the index holds
+/// its low half, the session its high half, so a lookup touches no string.
+/// Two live ids with the same low half (one in 2^64 per pair) go to a
+/// small side index on the full 128 bits.
+#[derive(Default)]
+pub(crate) struct SessionTable {
+    index: FxHashMap<u64, u32>,
+    collided: FxHashMap<u128, u32>,
+    chunks: Vec<Vec<Option<Session>>>,
+    free: Vec<u32>,
+}
+
+const CHUNK_BITS: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+fn id_hash(id: &str) -> (u64, u64) {
+    let h = xxh3_128(id.as_bytes());
+    (h as u64, (h >> 64) as u64)
+}
+
+impl SessionTable {
+    pub fn len(&self) -> usize {
+        self.index.len() + self.collided.len()
+    }
+
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.find_hashed(id_hash(id))
+    }
+
+    fn find_hashed(&self, (lo, hi): (u64, u64)) -> Option<u32> {
+        let slot = *self.index.get(&lo)?;
+        if self.get(slot)?.id_hi == hi {
+            return Some(slot);
+        }
+        self.collided.get(&((hi as u128) << 64 | lo as u128)).copied()
+    }
+
+    pub fn get(&self, slot: u32) -> Option<&Session> {
+        self.chunks.get((slot >> CHUNK_BITS) as usize)?.get(slot as usize & (CHUNK - 1))?.as_ref()
+    }
+
+    pub fn get_mut(&mut self, slot: u32) -> Option<&mut Session> {
+        self.chunks.get_mut((slot >> CHUNK_BITS) as usize)?.get_mut(slot as usize & (CHUNK - 1))?.as_mut()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Session> {
+        self.get(self.find(id)?)
+    }
+
+    pub fn by_id_mut(&mut self, id: &str) -> Option<&mut Session> {
+        let slot = self.find(id)?;
+        self.get_mut(slot)
+    }
+
+    fn place(&mut self, slot: u32) -> Option<&mut Option<Session>> {
+        self.chunks.get_mut((slot >> CHUNK_BITS) as usize)?.get_mut(slot as usize & (CHUNK - 1))
+    }
+
+    /// Adds a session under an id not in the table; returns its slot.
+    pub fn insert(&mut self, id: &str, s: Session) -> u32 {
+        self.insert_hashed(id_hash(id), s)
+    }
+
+    fn insert_hashed(&mut self, (lo, hi): (u64, u64), mut s: Session) -> u32 {
+        s.id_hi = hi;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(place) = self.place(slot) {
+                    *place = Some(s);
+                }
+                slot
+            }
+            None => {
+                if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
+                let n = self.chunks.len() - 1;
+                let chunk = &mut self.chunks[n];
+                chunk.push(Some(s));
+                ((n << CHUNK_BITS) + chunk.len() - 1) as u32
+            }
+        };
+        match self.index.entry(lo) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert((hi as u128) << 64 | lo as u128, slot);
+            }
+        }
+        slot
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Session> {
+        self.remove_hashed(id_hash(id))
+    }
+
+    fn remove_hashed(&mut self, (lo, hi): (u64, u64)) -> Option<Session> {
+        let slot = self.find_hashed((lo, hi))?;
+        if self.collided.remove(&((hi as u128) << 64 | lo as u128)).is_none() {
+            self.index.remove(&lo);
+            // A collided id now takes the index entry it could not have.
+            if let Some((&k, &other)) = self.collided.iter().find(|(k, _)| **k as u64 == lo) {
+                self.collided.remove(&k);
+                self.index.insert(lo, other);
+            }
+        }
+        self.free.push(slot);
+        self.place(slot)?.take()
+    }
+
+    /// Keeps the sessions `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Session) -> bool) {
+        let (chunks, free) = (&mut self.chunks, &mut self.free);
+        let mut keep_slot = |slot: u32| {
+            let Some(place) = chunks.get_mut((slot >> CHUNK_BITS) as usize).and_then(|c| c.get_mut(slot as usize & (CHUNK - 1))) else {
+                return false;
+            };
+            if place.as_ref().is_some_and(&mut keep) {
+                return true;
+            }
+            *place = None;
+            free.push(slot);
+            false
+        };
+        self.collided.retain(|_, slot| keep_slot(*slot));
+        self.index.retain(|_, slot| keep_slot(*slot));
+        // Promote collided ids whose index entry was freed.
+        let orphans: Vec<(u128, u32)> = self.collided.iter().filter(|(k, _)| !self.index.contains_key(&(**k as u64))).map(|(k, v)| (*k, *v)).collect();
+        for (k, slot) in orphans {
+            if let std::collections::hash_map::Entry::Vacant(v) = self.index.entry(k as u64) {
+                v.insert(slot);
+                self.collided.remove(&k);
+            }
+        }
+    }
+
+    /// Every live session, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Session> + '_ {
+        self.chunks.iter().flatten().flatten()
+    }
+}
+
 /// Ones among the lowest `n` bits.
 pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
     let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
@@ -218,5 +376,65 @@ mod tests {
         let size = std::mem::size_of::<super::Session>();
         println!("Session is {size} bytes");
         assert!(size <= 256, "Session grew to {size} bytes; the memory target is 512 B per tracked session in all");
+    }
+
+    fn session(cost: f64) -> super::Session {
+        let rules = std::sync::Arc::new(super::Resolved {
+            t: crate::policy::Policy::default().resolve("a", "t"),
+            generation: 0,
+            slots: Default::default(),
+        });
+        let mut s = super::Session::new(None, None, rules, 0);
+        s.cost_usd = cost;
+        s
+    }
+
+    #[test]
+    fn session_table_keeps_ids_apart_when_their_low_hash_halves_collide() {
+        let mut t = super::SessionTable::default();
+        let (a, b, c) = ((7, 1), (7, 2), (7, 3));
+        t.insert_hashed(a, session(1.0));
+        t.insert_hashed(b, session(2.0));
+        t.insert_hashed(c, session(3.0));
+        assert_eq!(t.len(), 3);
+        let cost = |t: &super::SessionTable, h| t.find_hashed(h).and_then(|i| t.get(i)).map(|s| s.cost_usd);
+        assert_eq!((cost(&t, a), cost(&t, b), cost(&t, c)), (Some(1.0), Some(2.0), Some(3.0)));
+        // Removing the one in the main index hands it to a collided one.
+        assert_eq!(t.remove_hashed(a).map(|s| s.cost_usd), Some(1.0));
+        assert_eq!((cost(&t, a), cost(&t, b), cost(&t, c)), (None, Some(2.0), Some(3.0)));
+        t.retain(|s| s.cost_usd != 2.0);
+        assert_eq!((cost(&t, b), cost(&t, c)), (None, Some(3.0)));
+        assert_eq!(t.len(), 1);
+        // Freed slots are reused.
+        let slot = t.insert_hashed((9, 9), session(4.0));
+        assert!(slot < 3, "slot {slot} not reused");
+        assert_eq!(t.iter().count(), 2);
+    }
+
+    fn sigs(r: &super::CallRing) -> Vec<u32> {
+        r.iter_newest_first().map(|c| c.sig).collect()
+    }
+
+    #[test]
+    fn call_ring_is_newest_first_while_filling_wrapping_and_resized() {
+        let mut r = super::CallRing::default();
+        assert!(sigs(&r).is_empty());
+        for i in 1..=3 {
+            r.push(super::Call::new(i, 0), 5);
+        }
+        assert_eq!(sigs(&r), [3, 2, 1]);
+        for i in 4..=12 {
+            r.push(super::Call::new(i, 0), 5);
+        }
+        assert_eq!(sigs(&r), [12, 11, 10, 9, 8]);
+        // A policy change shrinks the window: the newest calls stay.
+        r.push(super::Call::new(13, 0), 3);
+        assert_eq!(sigs(&r), [13, 12, 11]);
+        // And grows it: the ring fills up again from there.
+        r.push(super::Call::new(14, 0), 6);
+        r.push(super::Call::new(15, 0), 6);
+        r.push(super::Call::new(16, 0), 6);
+        r.push(super::Call::new(17, 0), 6);
+        assert_eq!(sigs(&r), [17, 16, 15, 14, 13, 12]);
     }
 }
