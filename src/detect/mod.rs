@@ -294,7 +294,9 @@ pub struct Detector {
     fleet_normals: Normals,
     /// hashbrown for `entry_ref`: one lookup per event, no key clone.
     tasks: hashbrown::HashMap<Arc<str>, TaskTree, FxBuildHasher>,
-    agents: FxHashMap<Arc<str>, AgentWindow>,
+    /// Keyed by interned agent id; agents past the interner's cap by name.
+    agents: FxHashMap<u32, AgentWindow>,
+    agents_overflow: FxHashMap<Arc<str>, AgentWindow>,
     fleet: Fleet,
     dedupe: Dedupe,
     tools: FxHashMap<Arc<str>, u32>,
@@ -313,6 +315,8 @@ pub struct Detector {
 
 const MAX_TOOLS: usize = 1 << 16;
 const MAX_NAMES: usize = 1 << 20;
+/// The id every name past `MAX_NAMES` shares.
+const OVERFLOW_NAME: u32 = u32::MAX - 1;
 
 impl Detector {
     pub fn new(policy: Arc<Policy>) -> Detector {
@@ -332,6 +336,7 @@ impl Detector {
             fleet_normals,
             tasks: hashbrown::HashMap::default(),
             agents: FxHashMap::default(),
+            agents_overflow: FxHashMap::default(),
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
             tool_seeds: vec![0],
@@ -365,7 +370,7 @@ impl Detector {
             sessions: self.sessions.len(),
             baselines: self.baselines.len() + self.normals.len(),
             tasks: self.tasks.len(),
-            agents: self.agents.len(),
+            agents: self.agents.len() + self.agents_overflow.len(),
             dedupe_ids: self.dedupe.len(),
         }
     }
@@ -416,16 +421,24 @@ impl Detector {
             self.evict_idle();
         }
 
-        let (outcome, slot) = self.session_scope(e, cost_usd, shard, out);
-        if let (Outcome::Processed, Some(slot)) = (outcome, slot) {
-            self.learn(e, cost_usd, slot);
+        let entered = self.enter_session(e, cost_usd, shard, out);
+        let outcome = match &entered {
+            Some(s) => self.session_scope(e, cost_usd, s, out),
+            None => Outcome::AfterKill,
+        };
+        if let (Outcome::Processed, Some(s)) = (outcome, &entered) {
+            self.learn(e, cost_usd, s.slot, &s.rules);
         }
         if outcome == Outcome::AfterKill {
             self.stats.events_after_kill += 1;
             self.stats.spend_after_kill_usd += cost_usd;
         }
         if cost_usd > 0.0 {
-            self.agent_scope(e, cost_usd, slot, out);
+            let (slot, rules) = match entered {
+                Some(s) => (Some(s.slot), s.rules),
+                None => (None, self.resolve(&e.agent_id, &e.task_type)),
+            };
+            self.agent_scope(e, cost_usd, slot, &rules, out);
             self.fleet_scope(e, cost_usd, slot, out);
         }
         outcome
@@ -454,7 +467,7 @@ impl Detector {
             return *id;
         }
         if self.names.len() >= MAX_NAMES {
-            return u32::MAX - 1;
+            return OVERFLOW_NAME;
         }
         let id = self.names.len() as u32;
         self.names.insert(name.clone(), id);
@@ -489,16 +502,15 @@ impl Detector {
     // -----------------------------------------------------------------
     // Session scope
 
-    /// Session and task-tree decisions; returns the outcome and the
-    /// session's slot (none when the event belongs to a killed session
-    /// already evicted).
-    fn session_scope(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> (Outcome, Option<u32>) {
+    /// Finds or opens the event's session and counts the event in it and in
+    /// its task tree. None when the session was killed and then evicted.
+    fn enter_session(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> Option<Entered> {
         let (slot, is_new) = match self.sessions.find(&e.session_id) {
             Some(slot) => (slot, false),
             None => {
                 let h = xxh3_64(e.session_id.as_bytes());
                 if self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h) {
-                    return (Outcome::AfterKill, None);
+                    return None;
                 }
                 let slot = self.open_session(e, shard);
                 // Sub-agent tree: count the child, check its parent's fan-out.
@@ -520,24 +532,24 @@ impl Detector {
             }
             None => None,
         };
-
         let generation = self.generation;
-        let Some(s) = self.sessions.get(slot) else { return (Outcome::Processed, None) };
-        let rules = if s.rules.generation != generation {
-            let rules = self.resolve(&e.agent_id, &e.task_type);
-            if let Some(s) = self.sessions.get_mut(slot) {
-                s.rules = rules.clone();
-            }
-            rules
-        } else {
-            s.rules.clone()
-        };
-        let Some(s) = self.sessions.get_mut(slot) else { return (Outcome::Processed, None) };
+        let stale = self.sessions.get(slot)?.rules.generation != generation;
+        let fresh = if stale { Some(self.resolve(&e.agent_id, &e.task_type)) } else { None };
+        let s = self.sessions.get_mut(slot)?;
+        if let Some(rules) = fresh {
+            s.rules = rules;
+        }
         s.cost_usd += cost;
         s.actions = s.actions.saturating_add(1);
         s.last_ts = s.last_ts.max(e.ts_ms);
-        if s.killed {
-            return (Outcome::AfterKill, Some(slot));
+        Some(Entered { slot, rules: s.rules.clone(), task_killed })
+    }
+
+    /// Session and task-tree decisions for an event already counted.
+    fn session_scope(&mut self, e: &Event, cost: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
+        let Entered { slot, ref rules, task_killed } = *entered;
+        if self.sessions.get(slot).is_none_or(|s| s.killed) {
+            return Outcome::AfterKill;
         }
         let parent_killed_for_tree = e
             .parent_session_id
@@ -550,20 +562,20 @@ impl Detector {
             let evidence = json!({"task_id": e.task_id.as_deref(), "propagated": true});
             let message = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
             self.decide(e, slot, Decision { action: Action::Kill, reason, figures: None, evidence, message }, out);
-            return (Outcome::Processed, Some(slot));
+            return Outcome::Processed;
         }
         if parent_killed_for_tree {
             let evidence = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
             let message = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
             self.decide(e, slot, Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures: None, evidence, message }, out);
-            return (Outcome::Processed, Some(slot));
+            return Outcome::Processed;
         }
 
-        if let Some(d) = self.check_session(e, cost, slot, &rules) {
+        if let Some(d) = self.check_session(e, cost, slot, rules) {
             self.decide(e, slot, d, out);
-            return (Outcome::Processed, Some(slot));
+            return Outcome::Processed;
         }
-        if let Some(d) = self.check_task(e, &rules) {
+        if let Some(d) = self.check_task(e, rules) {
             if let Some(t) = &e.task_id {
                 if let Some(task) = self.tasks.get_mut(&**t) {
                     task.killed = Some(d.reason);
@@ -571,7 +583,7 @@ impl Detector {
             }
             self.decide(e, slot, d, out);
         }
-        (Outcome::Processed, Some(slot))
+        Outcome::Processed
     }
 
     fn open_session(&mut self, e: &Event, shard: u32) -> u32 {
@@ -1017,19 +1029,24 @@ impl Detector {
     // -----------------------------------------------------------------
     // Agent and fleet scope
 
-    fn agent_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
-        let rules = match slot.and_then(|i| self.sessions.get(i)) {
-            Some(s) if s.rules.generation == self.generation => s.rules.clone(),
-            _ => self.resolve(&e.agent_id, &e.task_type),
-        };
+    fn agent_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, rules: &Resolved, out: &mut Vec<Signal>) {
         if !rules.enabled(Reason::AgentBudget) || rules.t.agent_budget_usd <= 0.0 {
             return;
         }
         let window_min = self.policy.global.agent_window_minutes as i64;
-        let a = self.agents.entry(e.agent_id.clone()).or_insert_with(|| AgentWindow {
-            spend: RollingSum::new(window_min * 60_000, 60),
-            paused_until: i64::MIN,
-        });
+        let new_window = || AgentWindow { spend: RollingSum::new(window_min * 60_000, 60), paused_until: i64::MIN };
+        // Usually the session's own agent, whose id it holds; a session
+        // shared by agents (handoffs) looks the others up by name.
+        let own = slot.and_then(|i| self.sessions.get(i)).map(|s| s.ids.0).filter(|&id| self.name_of.get(id as usize).is_some_and(|n| Arc::ptr_eq(n, &e.agent_id) || **n == *e.agent_id));
+        let agent = match own {
+            Some(id) => id,
+            None => self.intern_name(&e.agent_id),
+        };
+        let a = if agent == OVERFLOW_NAME {
+            self.agents_overflow.entry(e.agent_id.clone()).or_insert_with(new_window)
+        } else {
+            self.agents.entry(agent).or_insert_with(new_window)
+        };
         let spend = a.spend.add(e.ts_ms, cost);
         if spend <= rules.t.agent_budget_usd || e.ts_ms < a.paused_until {
             return;
@@ -1251,6 +1268,14 @@ struct SignalParts<'a> {
     message: String,
 }
 
+/// An event counted in its session: where the session sits and the
+/// thresholds in force for it.
+struct Entered {
+    slot: u32,
+    rules: Arc<Resolved>,
+    task_killed: Option<Reason>,
+}
+
 struct Decision {
     /// Kill, or alert only (a single cost spike).
     action: Action,
@@ -1352,20 +1377,20 @@ impl Detector {
     /// Feeds a processed LLM call into its baselines unless its session
     /// flagged it as an outlier, or the session is killed: baselines stay
     /// robust to what they flag.
-    fn learn(&mut self, e: &Event, cost: f64, slot: u32) {
+    fn learn(&mut self, e: &Event, cost: f64, slot: u32, rules: &Resolved) {
         if e.kind != EventKind::Llm {
             return;
         }
-        let (spiked, context_outlier, ids, rules) = match self.sessions.get(slot) {
-            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids, s.rules.clone()),
+        let (spiked, context_outlier, ids) = match self.sessions.get(slot) {
+            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids),
             _ => return,
         };
         if cost > 0.0 && !spiked {
-            self.record_baselines(Metric::Cost, ids, &rules, e, to_nano(cost));
+            self.record_baselines(Metric::Cost, ids, rules, e, to_nano(cost));
         }
         let context = context_tokens(e);
         if context > 0 && !context_outlier {
-            self.record_baselines(Metric::Context, ids, &rules, e, context);
+            self.record_baselines(Metric::Context, ids, rules, e, context);
         }
     }
 }

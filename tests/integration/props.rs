@@ -156,3 +156,49 @@ proptest! {
         prop_assert_eq!(kills(&a), kills(&b));
     }
 }
+
+/// A key of an event record: fields, their aliases, and strangers.
+fn record_key() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "v", "event_id", "ts", "timestamp", "session_id", "gen_ai.conversation.id", "agent_id", "gen_ai.agent.id",
+        "gen_ai.agent.name", "task_type", "task_id", "parent_session_id", "tenant", "team", "labels", "kind",
+        "gen_ai.operation.name", "model", "gen_ai.request.model", "provider", "gen_ai.system", "input_tokens",
+        "gen_ai.usage.input_tokens", "output_tokens", "cache_read_tokens", "cost_usd", "tool", "args_hash",
+        "target_agent_id", "status", "latency_ms", "extra", "e\\u0076", "",
+    ])
+}
+
+/// A JSON value text, valid or not, plain or unusual.
+fn record_value() -> impl Strategy<Value = String> {
+    let fixed = prop::sample::select(vec![
+        r#""a""#, r#""""#, r#""a\"b""#, r#""\u00e9t\u00e9""#, r#""é""#, "null", "true", "false", "0", "7", "-3", "-0", "1.5", "1e3",
+        "01", "1.", "-", "18446744073709551615", "18446744073709551616", "9223372036854775808", "-9223372036854775808",
+        "1e400", r#"{"x":1}"#, r#"{"k":"v","k":"w"}"#, r#"{"k":3}"#, "{}", "[1,2]", "[", r#""llm""#, r#""tool""#, r#""handoff""#,
+        r#""chat""#, r#""bogus""#, r#""ok""#, r#""retry""#, r#""2026-01-01T00:00:00Z""#, r#""2026-13-01""#, r#""1767225600000""#,
+        "1767225600000", "1767225600000.4", "0.000123", "2.5E-7", "nul", "tru",
+    ])
+    .prop_map(str::to_string);
+    prop_oneof![fixed, "[a-z0-9]{0,6}".prop_map(|s| format!("\"{s}\"")), (0u64..u64::MAX).prop_map(|n| n.to_string()), any::<f64>().prop_map(|f| f.to_string())]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// The fast path is an optimisation only: on any record, valid or not,
+    /// it gives exactly the event or the error the general decoder gives.
+    #[test]
+    fn fast_path_agrees_with_the_general_decoder(
+        base in any::<bool>(),
+        pairs in prop::collection::vec((record_key(), record_value()), 0..8),
+        ws in prop::sample::select(vec!["", " ", "\t", "\n "]),
+        tail in prop::sample::select(vec!["", " ", ",", "}", "x"]),
+    ) {
+        let mut fields: Vec<String> = Vec::new();
+        if base {
+            fields.extend([r#""event_id":"e1""#, r#""ts":1767225600000"#, r#""session_id":"s""#, r#""agent_id":"a""#, r#""model":"gpt-4o""#].map(String::from));
+        }
+        fields.extend(pairs.iter().map(|(k, v)| format!("{ws}\"{k}\"{ws}:{ws}{v}{ws}")));
+        let raw = format!("{{{}}}{tail}", fields.join(","));
+        prop_assert_eq!(runaway::decode(raw.as_bytes()), runaway::event::decode_general(raw.as_bytes()), "{}", raw);
+    }
+}

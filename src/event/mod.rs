@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod scan;
+
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -171,6 +173,17 @@ impl Decoder {
 }
 
 fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError> {
+    decode_via(raw, interner, true)
+}
+
+/// [`decode`] through the general decoder alone, skipping the fast path:
+/// for the tests that hold the two to the same answers.
+#[doc(hidden)]
+pub fn decode_general(raw: &[u8]) -> Result<Event, DecodeError> {
+    decode_via(raw, &mut Interner::default(), false)
+}
+
+fn decode_via(raw: &[u8], interner: &mut Interner, fast: bool) -> Result<Event, DecodeError> {
     let text = std::str::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
     let text = text.trim();
     if text.is_empty() {
@@ -183,9 +196,18 @@ fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError
             Err(e) => Err(DecodeError::NotJson(e.to_string())),
         };
     }
+    let wire = match scan::wire(text).filter(|_| fast) {
+        Some(wire) => wire,
+        None => serde_wire(text)?,
+    };
+    wire.into_event(interner)
+}
+
+/// The general decoder: any valid JSON, and the error for anything else.
+fn serde_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
     // sonic-rs: a SIMD JSON parser behind the same serde visitor, about
     // twice serde_json's speed on these records.
-    let wire: Wire<'_> = sonic_rs::from_str(text).map_err(|e| {
+    sonic_rs::from_str(text).map_err(|e| {
         // Field-level errors are raised through `de::Error::custom` with a
         // marker so they map back to typed variants.
         let msg = e.to_string();
@@ -193,8 +215,7 @@ fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError
             Some(f) => f.into_error(),
             None => DecodeError::NotJson(msg),
         }
-    })?;
-    wire.into_event(interner)
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -512,25 +533,15 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wire<'a>, A::Error> {
         let mut w = Wire::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match key.as_ref() {
-                "v" => w.v = count_field("v", map.next_value()?)?,
-                "event_id" => w.event_id = map.next_value::<OptStr>()?.0,
-                "ts" | "timestamp" => w.ts = ts_field(map.next_value()?)?,
-                "session_id" | "gen_ai.conversation.id" => w.session_id = map.next_value::<OptStr>()?.0,
-                "agent_id" | "gen_ai.agent.id" | "gen_ai.agent.name" => {
-                    let v = map.next_value::<OptStr>()?.0;
-                    if w.agent_id.is_none() || key.as_ref() != "gen_ai.agent.name" {
-                        w.agent_id = v.or(w.agent_id.take());
-                    }
+            let field = Field::of(&key);
+            match field {
+                Field::Count(name) => {
+                    let v = count_field(name, map.next_value()?)?;
+                    w.set_count(name, v);
                 }
-                "task_type" => w.task_type = map.next_value::<OptStr>()?.0,
-                "task_id" => w.task_id = map.next_value::<OptStr>()?.0,
-                "parent_session_id" => w.parent_session_id = map.next_value::<OptStr>()?.0,
-                "tenant" => w.tenant = map.next_value::<OptStr>()?.0,
-                "team" => w.team = map.next_value::<OptStr>()?.0,
-                "feature" => w.feature = map.next_value::<OptStr>()?.0,
-                "env" => w.env = map.next_value::<OptStr>()?.0,
-                "labels" => {
+                Field::Ts => w.ts = ts_field(map.next_value()?)?,
+                Field::Cost => w.cost_usd = cost_field(map.next_value()?)?,
+                Field::Labels => {
                     let labels: Option<BTreeMap<String, serde_json::Value>> = map
                         .next_value()
                         .map_err(|_| FieldFault::raise::<A::Error>("field", "labels", "expected an object of strings"))?;
@@ -546,63 +557,156 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
                             .collect()
                     });
                 }
-                "kind" | "gen_ai.operation.name" => {
-                    let raw = map.next_value::<OptStr>()?.0;
-                    w.kind = match raw.as_deref() {
-                        None => None,
-                        Some("llm") | Some("chat") | Some("text_completion") | Some("generate_content") => {
-                            Some(EventKind::Llm)
-                        }
-                        Some("tool") | Some("execute_tool") => Some(EventKind::Tool),
-                        Some("handoff") => Some(EventKind::Handoff),
-                        Some(other) => return Err(FieldFault::raise("kind", "kind", other)),
-                    }
-                }
-                "model" | "gen_ai.request.model" | "gen_ai.response.model" => {
+                Field::Text(_) => {
                     let v = map.next_value::<OptStr>()?.0;
-                    if w.model.is_none() || key.as_ref() == "model" {
-                        w.model = v.or(w.model.take());
-                    }
+                    w.set_text(field, v).map_err(|(tag, value)| FieldFault::raise::<A::Error>(tag, tag, value))?;
                 }
-                "provider" | "gen_ai.system" | "gen_ai.provider.name" => {
-                    w.provider = map.next_value::<OptStr>()?.0.or(w.provider.take())
-                }
-                "input_tokens" | "gen_ai.usage.input_tokens" => {
-                    w.input_tokens = count_field("input_tokens", map.next_value()?)?
-                }
-                "output_tokens" | "gen_ai.usage.output_tokens" => {
-                    w.output_tokens = count_field("output_tokens", map.next_value()?)?
-                }
-                "cache_read_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
-                    w.cache_read_tokens = count_field("cache_read_tokens", map.next_value()?)?
-                }
-                "cache_write_tokens" | "gen_ai.usage.cache_creation_input_tokens" => {
-                    w.cache_write_tokens = count_field("cache_write_tokens", map.next_value()?)?
-                }
-                "reasoning_tokens" | "gen_ai.usage.reasoning_tokens" => {
-                    w.reasoning_tokens = count_field("reasoning_tokens", map.next_value()?)?
-                }
-                "cost_usd" => w.cost_usd = cost_field(map.next_value()?)?,
-                "tool" | "gen_ai.tool.name" => w.tool = map.next_value::<OptStr>()?.0,
-                "args_hash" => w.args_hash = map.next_value::<OptStr>()?.0,
-                "target_agent_id" => w.target_agent_id = map.next_value::<OptStr>()?.0,
-                "status" => {
-                    let raw = map.next_value::<OptStr>()?.0;
-                    w.status = match raw.as_deref() {
-                        None => None,
-                        Some("ok") => Some(Status::Ok),
-                        Some("error") => Some(Status::Error),
-                        Some("retry") => Some(Status::Retry),
-                        Some(other) => return Err(FieldFault::raise("status", "status", other)),
-                    }
-                }
-                "latency_ms" => w.latency_ms = count_field("latency_ms", map.next_value()?)?,
-                _ => {
+                Field::Unknown => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(w)
+    }
+}
+
+/// What a key of the event object sets (aliases resolved). One table for
+/// both decoders, so they cannot disagree on a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// A count, by canonical name.
+    Count(&'static str),
+    Ts,
+    Cost,
+    Labels,
+    Text(Text),
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    EventId,
+    SessionId,
+    /// `agent_id` and `gen_ai.agent.id`; `weak` for `gen_ai.agent.name`,
+    /// which only fills in when no id was given.
+    AgentId { weak: bool },
+    TaskType,
+    TaskId,
+    ParentSessionId,
+    Tenant,
+    Team,
+    Feature,
+    Env,
+    Kind,
+    /// `model`; `weak` for the OpenTelemetry request/response model, which
+    /// `model` overrides.
+    Model { weak: bool },
+    Provider,
+    Tool,
+    ArgsHash,
+    TargetAgentId,
+    Status,
+}
+
+impl Field {
+    fn of(key: &str) -> Field {
+        use Text::*;
+        match key {
+            "v" => Field::Count("v"),
+            "event_id" => Field::Text(EventId),
+            "ts" | "timestamp" => Field::Ts,
+            "session_id" | "gen_ai.conversation.id" => Field::Text(SessionId),
+            "agent_id" | "gen_ai.agent.id" => Field::Text(AgentId { weak: false }),
+            "gen_ai.agent.name" => Field::Text(AgentId { weak: true }),
+            "task_type" => Field::Text(TaskType),
+            "task_id" => Field::Text(TaskId),
+            "parent_session_id" => Field::Text(ParentSessionId),
+            "tenant" => Field::Text(Tenant),
+            "team" => Field::Text(Team),
+            "feature" => Field::Text(Feature),
+            "env" => Field::Text(Env),
+            "labels" => Field::Labels,
+            "kind" | "gen_ai.operation.name" => Field::Text(Kind),
+            "model" => Field::Text(Model { weak: false }),
+            "gen_ai.request.model" | "gen_ai.response.model" => Field::Text(Model { weak: true }),
+            "provider" | "gen_ai.system" | "gen_ai.provider.name" => Field::Text(Provider),
+            "input_tokens" | "gen_ai.usage.input_tokens" => Field::Count("input_tokens"),
+            "output_tokens" | "gen_ai.usage.output_tokens" => Field::Count("output_tokens"),
+            "cache_read_tokens" | "gen_ai.usage.cache_read_input_tokens" => Field::Count("cache_read_tokens"),
+            "cache_write_tokens" | "gen_ai.usage.cache_creation_input_tokens" => Field::Count("cache_write_tokens"),
+            "reasoning_tokens" | "gen_ai.usage.reasoning_tokens" => Field::Count("reasoning_tokens"),
+            "cost_usd" => Field::Cost,
+            "tool" | "gen_ai.tool.name" => Field::Text(Tool),
+            "args_hash" => Field::Text(ArgsHash),
+            "target_agent_id" => Field::Text(TargetAgentId),
+            "status" => Field::Text(Status),
+            "latency_ms" => Field::Count("latency_ms"),
+            _ => Field::Unknown,
+        }
+    }
+}
+
+impl<'a> Wire<'a> {
+    fn set_count(&mut self, name: &'static str, v: Option<u64>) {
+        match name {
+            "v" => self.v = v,
+            "input_tokens" => self.input_tokens = v,
+            "output_tokens" => self.output_tokens = v,
+            "cache_read_tokens" => self.cache_read_tokens = v,
+            "cache_write_tokens" => self.cache_write_tokens = v,
+            "reasoning_tokens" => self.reasoning_tokens = v,
+            _ => self.latency_ms = v,
+        }
+    }
+
+    /// Sets a text field; an unknown `kind` or `status` is the error
+    /// (its tag and the value).
+    fn set_text(&mut self, field: Field, v: Option<Cow<'a, str>>) -> Result<(), (&'static str, String)> {
+        let Field::Text(t) = field else { return Ok(()) };
+        match t {
+            Text::EventId => self.event_id = v,
+            Text::SessionId => self.session_id = v,
+            Text::AgentId { weak } => {
+                if self.agent_id.is_none() || !weak {
+                    self.agent_id = v.or(self.agent_id.take());
+                }
+            }
+            Text::TaskType => self.task_type = v,
+            Text::TaskId => self.task_id = v,
+            Text::ParentSessionId => self.parent_session_id = v,
+            Text::Tenant => self.tenant = v,
+            Text::Team => self.team = v,
+            Text::Feature => self.feature = v,
+            Text::Env => self.env = v,
+            Text::Kind => {
+                self.kind = match v.as_deref() {
+                    None => None,
+                    Some("llm") | Some("chat") | Some("text_completion") | Some("generate_content") => Some(EventKind::Llm),
+                    Some("tool") | Some("execute_tool") => Some(EventKind::Tool),
+                    Some("handoff") => Some(EventKind::Handoff),
+                    Some(other) => return Err(("kind", other.to_string())),
+                }
+            }
+            Text::Model { weak } => {
+                if self.model.is_none() || !weak {
+                    self.model = v.or(self.model.take());
+                }
+            }
+            Text::Provider => self.provider = v.or(self.provider.take()),
+            Text::Tool => self.tool = v,
+            Text::ArgsHash => self.args_hash = v,
+            Text::TargetAgentId => self.target_agent_id = v,
+            Text::Status => {
+                self.status = match v.as_deref() {
+                    None => None,
+                    Some("ok") => Some(Status::Ok),
+                    Some("error") => Some(Status::Error),
+                    Some("retry") => Some(Status::Retry),
+                    Some(other) => return Err(("status", other.to_string())),
+                }
+            }
+        }
+        Ok(())
     }
 }
 
