@@ -10,8 +10,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-mod scan;
-
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -173,17 +171,6 @@ impl Decoder {
 }
 
 fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError> {
-    decode_via(raw, interner, true)
-}
-
-/// [`decode`] through the general decoder alone, skipping the fast path:
-/// for the tests that hold the two to the same answers.
-#[doc(hidden)]
-pub fn decode_general(raw: &[u8]) -> Result<Event, DecodeError> {
-    decode_via(raw, &mut Interner::default(), false)
-}
-
-fn decode_via(raw: &[u8], interner: &mut Interner, fast: bool) -> Result<Event, DecodeError> {
     let text = std::str::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
     let text = text.trim();
     if text.is_empty() {
@@ -196,18 +183,9 @@ fn decode_via(raw: &[u8], interner: &mut Interner, fast: bool) -> Result<Event, 
             Err(e) => Err(DecodeError::NotJson(e.to_string())),
         };
     }
-    let wire = match scan::wire(text).filter(|_| fast) {
-        Some(wire) => wire,
-        None => serde_wire(text)?,
-    };
-    wire.into_event(interner)
-}
-
-/// The general decoder: any valid JSON, and the error for anything else.
-fn serde_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
     // sonic-rs: a SIMD JSON parser behind the same serde visitor, about
     // twice serde_json's speed on these records.
-    sonic_rs::from_str(text).map_err(|e| {
+    let wire: Wire<'_> = sonic_rs::from_str(text).map_err(|e| {
         // Field-level errors are raised through `de::Error::custom` with a
         // marker so they map back to typed variants.
         let msg = e.to_string();
@@ -215,7 +193,8 @@ fn serde_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
             Some(f) => f.into_error(),
             None => DecodeError::NotJson(msg),
         }
-    })
+    })?;
+    wire.into_event(interner)
 }
 
 // ---------------------------------------------------------------------------
@@ -570,8 +549,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     }
 }
 
-/// What a key of the event object sets (aliases resolved). One table for
-/// both decoders, so they cannot disagree on a name.
+/// What a key of the event object sets, aliases resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     /// A count, by canonical name.
