@@ -739,17 +739,8 @@ impl Detector {
             // coding agent re-running the same tests after each new edit is
             // making progress; one re-running them with nothing new is not.
             let window = t.repeat_window as usize;
-            let mut count = 1u32;
-            let mut seen = false;
-            let mut counting = true;
-            for x in s.calls.iter_newest_first().take(window.saturating_sub(1)) {
-                if x.sig == c.sig {
-                    seen = true;
-                    count += u32::from(counting);
-                } else if x.novel() {
-                    counting = false;
-                }
-            }
+            let (seen, earlier) = s.calls.recurrence(c.sig, window.saturating_sub(1));
+            let count = 1 + earlier;
             if !seen {
                 c.mark_novel();
             }

@@ -90,6 +90,30 @@ impl CallRing {
     pub fn heap_bytes(&self) -> usize {
         self.calls.capacity() * std::mem::size_of::<Call>()
     }
+
+    /// How a call with signature `sig` recurs among the newest `limit`
+    /// calls: whether any of them had it, and how many did before the
+    /// first one that was new to the window and not `sig` (repeats count
+    /// only while nothing new happens in between).
+    pub fn recurrence(&self, sig: u32, limit: usize) -> (bool, u32) {
+        let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
+        // Oldest first is `after` then `before`; drop the oldest beyond `limit`.
+        let skip = self.calls.len().saturating_sub(limit);
+        let (after, before) = (after.get(skip.min(after.len())..).unwrap_or(&[]), before.get(skip.saturating_sub(after.len())..).unwrap_or(&[]));
+        // A fold without early exit: this scans the whole window on every
+        // call that is new (the common case), so it should vectorise.
+        let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
+        let seen = has(before) || has(after);
+        let mut count = 0;
+        for c in before.iter().rev().chain(after.iter().rev()) {
+            if c.sig == sig {
+                count += 1;
+            } else if c.novel() {
+                break;
+            }
+        }
+        (seen, count)
+    }
 }
 
 /// Alternation of handoffs between two agents in one conversation.
@@ -409,6 +433,39 @@ mod tests {
         let slot = t.insert_hashed((9, 9), session(4.0));
         assert!(slot < 3, "slot {slot} not reused");
         assert_eq!(t.iter().count(), 2);
+    }
+
+    /// The scan by hand, as it was written before `recurrence`.
+    fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> (bool, u32) {
+        let (mut seen, mut count, mut counting) = (false, 0, true);
+        for x in r.iter_newest_first().take(limit) {
+            if x.sig == sig {
+                seen = true;
+                count += u32::from(counting);
+            } else if x.novel() {
+                counting = false;
+            }
+        }
+        (seen, count)
+    }
+
+    #[test]
+    fn recurrence_matches_a_plain_scan_of_the_window() {
+        let mut r = super::CallRing::default();
+        let mut x: u32 = 12345;
+        for step in 0..400u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let mut c = super::Call::new(x % 7, 0);
+            if x % 3 == 0 {
+                c.mark_novel();
+            }
+            for limit in [0, 1, 5, 11, 12, 13, 40] {
+                assert_eq!(r.recurrence(x % 7, limit), recurrence_by_hand(&r, x % 7, limit), "step {step} limit {limit}");
+            }
+            r.push(c, 12);
+        }
     }
 
     fn sigs(r: &super::CallRing) -> Vec<u32> {

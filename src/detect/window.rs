@@ -77,7 +77,7 @@ pub struct Quantiles {
 }
 
 /// An HdrHistogram over a rolling event-time window, kept as one histogram
-/// per sub-window plus their running total, with quantiles cached between
+/// per sub-window plus the sum of all but the newest, with quantiles cached between
 /// refreshes so a lookup costs no scan. Values are scaled integers (the
 /// caller picks the unit); one significant digit (~6% relative error) is
 /// ample for ratio thresholds and keeps each histogram around a kilobyte.
@@ -86,7 +86,10 @@ pub struct RollingHistogram {
     bucket_ms: i64,
     max_buckets: usize,
     buckets: VecDeque<(i64, Histogram<u32>)>,
-    total: Histogram<u32>,
+    /// Every held sub-window but the newest, summed: a value is recorded
+    /// once (into the newest) instead of twice, and the newest is folded in
+    /// when the next one opens; quantiles merge the two at refresh.
+    closed: Histogram<u32>,
     cached: Quantiles,
     since_refresh: u32,
 }
@@ -106,7 +109,7 @@ impl RollingHistogram {
             bucket_ms: (window_ms / buckets as i64).max(1),
             max_buckets: buckets,
             buckets: VecDeque::with_capacity(buckets),
-            total: new_hist(),
+            closed: new_hist(),
             cached: Quantiles::default(),
             since_refresh: 0,
         }
@@ -131,13 +134,18 @@ impl RollingHistogram {
                 }
             }
             _ => {
+                if let Some((_, newest)) = self.buckets.back() {
+                    // `closed`'s range grows to cover it (auto-resize).
+                    let _ = self.closed.add(newest);
+                }
                 self.buckets.push_back((b, new_hist()));
                 self.expire(b);
                 Some(self.buckets.len() - 1)
             }
         };
         let Some(i) = idx else { return };
-        if self.buckets[i].1.record(value).is_ok() && self.total.record(value).is_ok() {
+        let newest = i + 1 == self.buckets.len();
+        if self.buckets[i].1.record(value).is_ok() && (newest || self.closed.record(value).is_ok()) {
             self.since_refresh += 1;
         }
     }
@@ -149,8 +157,9 @@ impl RollingHistogram {
                 break;
             }
             if let Some((_, h)) = self.buckets.pop_front() {
-                // `total` holds every value of `h`, so its range covers h's.
-                let _ = self.total.subtract(&h);
+                // Never the newest (one was just opened), so `closed` holds
+                // every value of `h` and its range covers h's.
+                let _ = self.closed.subtract(&h);
                 changed = true;
             }
         }
@@ -161,16 +170,30 @@ impl RollingHistogram {
 
     fn refresh(&mut self) {
         self.since_refresh = 0;
-        let count = self.total.len();
+        let newest = self.buckets.back().map(|(_, h)| h).filter(|h| !h.is_empty());
+        let merged;
+        let total = match newest {
+            None => &self.closed,
+            Some(h) if self.closed.is_empty() => h,
+            Some(h) => {
+                let mut m = self.closed.clone();
+                if m.add(h).is_err() {
+                    return;
+                }
+                merged = m;
+                &merged
+            }
+        };
+        let count = total.len();
         if count == 0 {
             self.cached = Quantiles::default();
             return;
         }
         self.cached = Quantiles {
             count,
-            p50: self.total.value_at_quantile(0.50) as f64,
-            p95: self.total.value_at_quantile(0.95) as f64,
-            p99: self.total.value_at_quantile(0.99) as f64,
+            p50: total.value_at_quantile(0.50) as f64,
+            p95: total.value_at_quantile(0.95) as f64,
+            p99: total.value_at_quantile(0.99) as f64,
         };
     }
 
@@ -179,8 +202,8 @@ impl RollingHistogram {
     /// and 64): a scan of the histogram per call would cost more than the
     /// rest of the detector, and a baseline nobody asks about costs nothing.
     pub fn quantiles(&mut self) -> Quantiles {
-        let due = (self.total.len() / 32).clamp(8, 64) as u32;
-        if self.since_refresh >= due || (self.cached.count == 0 && !self.total.is_empty()) {
+        let due = (self.len() / 32).clamp(8, 64) as u32;
+        if self.since_refresh >= due || (self.cached.count == 0 && !self.is_empty()) {
             self.refresh();
         }
         self.cached
@@ -188,17 +211,17 @@ impl RollingHistogram {
 
     /// Samples currently in the window (exact, not cached).
     pub fn len(&self) -> u64 {
-        self.total.len()
+        self.closed.len() + self.buckets.back().map_or(0, |(_, h)| h.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.total.is_empty()
+        self.len() == 0
     }
 
     /// Approximate heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         let per = |h: &Histogram<u32>| h.distinct_values() * 4 + 128;
-        per(&self.total) + self.buckets.iter().map(|(_, h)| per(h)).sum::<usize>()
+        per(&self.closed) + self.buckets.iter().map(|(_, h)| per(h)).sum::<usize>()
     }
 }
 
