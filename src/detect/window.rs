@@ -19,6 +19,14 @@ pub struct RollingSum {
     /// Running sum of `values`, recomputed whenever a bucket rotates out so
     /// float error cannot accumulate.
     sum: f64,
+    /// Index of the head bucket in `values`.
+    head_slot: usize,
+}
+
+/// Whether `ts_ms` falls in bucket number `bucket` of width `width`,
+/// without a division (overflow counts as no).
+fn in_bucket(ts_ms: i64, bucket: i64, width: i64) -> bool {
+    bucket.checked_mul(width).and_then(|start| ts_ms.checked_sub(start)).is_some_and(|d| (0..width).contains(&d))
 }
 
 impl RollingSum {
@@ -29,6 +37,7 @@ impl RollingSum {
             values: vec![0.0; buckets].into_boxed_slice(),
             head: i64::MIN,
             sum: 0.0,
+            head_slot: 0,
         }
     }
 
@@ -37,6 +46,7 @@ impl RollingSum {
         if self.head == i64::MIN || bucket - self.head >= n {
             self.values.iter_mut().for_each(|v| *v = 0.0);
             self.head = bucket;
+            self.head_slot = bucket.rem_euclid(n) as usize;
             self.sum = 0.0;
             return;
         }
@@ -44,12 +54,21 @@ impl RollingSum {
             self.head += 1;
             self.values[self.head.rem_euclid(n) as usize] = 0.0;
         }
+        self.head_slot = self.head.rem_euclid(n) as usize;
         self.sum = self.values.iter().sum();
     }
 
     /// Adds `x` at event time `ts_ms`; values older than the window are
     /// dropped. Returns the window's sum after the add.
     pub fn add(&mut self, ts_ms: i64, x: f64) -> f64 {
+        // Most adds land in the head bucket: no division for them.
+        if self.head != i64::MIN && in_bucket(ts_ms, self.head, self.bucket_ms) {
+            if let Some(v) = self.values.get_mut(self.head_slot) {
+                *v += x;
+                self.sum += x;
+            }
+            return self.sum;
+        }
         let b = ts_ms.div_euclid(self.bucket_ms);
         if self.head == i64::MIN || b > self.head {
             self.advance_to(b);
@@ -118,8 +137,12 @@ impl RollingHistogram {
     /// Records `value` (≥ 1 after clamping) at event time `ts_ms`.
     pub fn record(&mut self, ts_ms: i64, value: u64) {
         let value = value.max(1);
-        let b = ts_ms.div_euclid(self.bucket_ms);
         let newest = self.buckets.back().map(|(n, _)| *n);
+        // Most events fall in the newest sub-window: no division for them.
+        let b = match newest {
+            Some(n) if in_bucket(ts_ms, n, self.bucket_ms) => n,
+            _ => ts_ms.div_euclid(self.bucket_ms),
+        };
         let idx = match newest {
             Some(n) if b == n => Some(self.buckets.len() - 1),
             Some(n) if b < n => {
