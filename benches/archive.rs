@@ -3,7 +3,6 @@
 //!
 //!     cargo bench --bench archive -- --warm-up-time 1 --measurement-time 3
 
-use std::io::Write;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -12,21 +11,9 @@ use runaway::engine::Processed;
 use runaway::file_mode::{self, FileOutputs};
 use runaway::{Catalog, Engine, Policy, PricedEvent, SourcePos};
 
-const N: usize = 200_000;
-
-fn line(i: usize) -> String {
-    let ts = 1_795_000_000_000_i64 + i as i64 * 10;
-    format!(
-        r#"{{"event_id":"ev-{i}","ts":{ts},"session_id":"s-{s}","agent_id":"agent-{a}","task_type":"t{t}","team":"team-{a}","tenant":"ten-{t}","env":"prod","kind":"llm","model":"gpt-4o-mini","provider":"openai","input_tokens":{it},"output_tokens":{ot},"tool":"search","args_hash":"h{h}","latency_ms":{l},"labels":{{"region":"eu"}}}}"#,
-        s = i / 25,
-        a = i % 13,
-        t = i % 5,
-        it = 100 + i % 1000,
-        ot = 10 + i % 100,
-        h = i % 50,
-        l = 200 + i % 300
-    )
-}
+#[path = "archive_input.rs"]
+mod archive_input;
+use archive_input::{line, N};
 
 fn priced_events() -> Vec<(PricedEvent, SourcePos)> {
     let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
@@ -66,13 +53,7 @@ fn writer(c: &mut Criterion) {
 
 fn file_mode_share(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.ndjson");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
-    for i in 0..N {
-        writeln!(f, "{}", line(i)).unwrap();
-    }
-    drop(f);
-    let input = input.to_str().unwrap().to_string();
+    let input = archive_input::write_input(dir.path());
     let outputs = FileOutputs { signals: dir.path().join("s.ndjson"), dlq: dir.path().join("d.ndjson") };
     let mut g = c.benchmark_group("file_mode");
     g.sample_size(10);

@@ -1,12 +1,15 @@
-//! The archive's background encoder: one worker thread that turns record
-//! batches into Parquet (dictionary, statistics, zstd), and closes files
-//! (footer, fsync, rename, directory fsync), so the shell's thread only
-//! fills Arrow builders.
+//! The archive's background pipeline: a builder thread that turns buffered
+//! rows into Arrow record batches, and an encoder thread that turns those
+//! into Parquet (dictionary, statistics, zstd) and closes files (footer,
+//! fsync, rename, directory fsync). The shell's thread only copies rows into
+//! batch buffers; building and encoding overlap with it and with each other.
 //!
-//! Owns: the worker, its job queue (bounded: a slow disk back-pressures the
-//! shell instead of growing memory) and its error reporting. Jobs run in
-//! order; a [`Encoder::barrier`] returns once every earlier job is done,
-//! which is what makes `checkpoint` durable.
+//! Owns: both threads, their job queues (bounded: a slow disk back-pressures
+//! the shell instead of growing memory) and their error reporting. Jobs run
+//! in order through both stages; a [`Encoder::barrier`] returns once every
+//! earlier job is done, which is what makes `checkpoint` durable. A file
+//! whose batch could not be built or written is never published: its close
+//! removes it instead.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -17,20 +20,37 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
+use super::schema::{EventBatch, Pending};
 use super::ArchiveError;
 
-/// Batches queued to the worker at most (each up to `batch_rows` rows).
-const QUEUE: usize = 16;
+/// Batches queued to each stage at most (each up to `batch_rows` rows):
+/// the builder's queue, then the encoder's.
+const QUEUE: usize = 8;
+/// Emptied event buffers kept for reuse at most.
+const SPARES: usize = 4;
 
+/// What the shell asks for; the builder thread turns each into a [`Step`].
 // `Open` is large (writer properties) but rare; boxing it buys nothing.
 #[allow(clippy::large_enum_variant)]
 enum Job {
+    Open { id: u64, file: File, tmp_path: PathBuf, schema: SchemaRef, props: WriterProperties, stream: String, size: Arc<AtomicU64> },
+    Write { id: u64, rows: Pending },
+    Close { id: u64, final_path: PathBuf, final_dir: PathBuf },
+    Abort { id: u64 },
+    Barrier { done: SyncSender<()> },
+}
+
+/// What the encoder thread does, in the order the shell asked.
+#[allow(clippy::large_enum_variant)]
+enum Step {
     Open { id: u64, file: File, tmp_path: PathBuf, schema: SchemaRef, props: WriterProperties, size: Arc<AtomicU64> },
-    Write { id: u64, batch: RecordBatch },
+    /// A built batch, or why it could not be built.
+    Write { id: u64, batch: Result<RecordBatch, ArrowError> },
     Close { id: u64, final_path: PathBuf, final_dir: PathBuf },
     Abort { id: u64 },
     Barrier { done: SyncSender<()> },
@@ -40,13 +60,18 @@ struct Writing {
     writer: ArrowWriter<File>,
     tmp_path: PathBuf,
     size: Arc<AtomicU64>,
+    /// A batch was lost: the file must not be published.
+    failed: bool,
 }
 
-/// Handle to the worker thread.
+/// Handle to the two threads.
 pub struct Encoder {
     jobs: Option<SyncSender<Job>>,
-    worker: Option<JoinHandle<()>>,
-    /// First error the worker met; sticky, reported at the next call.
+    /// Event buffers the builder is done with, for the shell to refill.
+    spares: Receiver<EventBatch>,
+    builder: Option<JoinHandle<()>>,
+    encoder: Option<JoinHandle<()>>,
+    /// First error either thread met; sticky, reported at the next call.
     error: Arc<Mutex<Option<String>>>,
     next_id: u64,
 }
@@ -58,40 +83,86 @@ fn record(error: &Mutex<Option<String>>, e: ArchiveError) {
     }
 }
 
-fn work(jobs: Receiver<Job>, error: Arc<Mutex<Option<String>>>) {
-    let mut open: HashMap<u64, Writing> = HashMap::new();
+/// The builder thread: record batches from buffered rows (whose emptied
+/// buffers go back to the shell), everything else passed on as is. It ends
+/// when the shell's queue closes, which closes the encoder's.
+fn build(jobs: Receiver<Job>, steps: SyncSender<Step>, spares: SyncSender<EventBatch>) {
+    // Schema and source stream of each open file.
+    let mut files: HashMap<u64, (SchemaRef, String)> = HashMap::new();
     for job in jobs {
-        match job {
-            Job::Open { id, file, tmp_path, schema, props, size } => match ArrowWriter::try_new(file, schema, Some(props)) {
+        let step = match job {
+            Job::Open { id, file, tmp_path, schema, props, stream, size } => {
+                files.insert(id, (schema.clone(), stream));
+                Step::Open { id, file, tmp_path, schema, props, size }
+            }
+            Job::Write { id, rows } => {
+                let Some((schema, stream)) = files.get(&id) else { continue };
+                let batch = rows.to_record_batch(schema, stream);
+                if let Pending::Events(mut buf) = rows {
+                    buf.clear();
+                    let _ = spares.try_send(buf); // enough spares: dropped
+                }
+                Step::Write { id, batch }
+            }
+            Job::Close { id, final_path, final_dir } => {
+                files.remove(&id);
+                Step::Close { id, final_path, final_dir }
+            }
+            Job::Abort { id } => {
+                files.remove(&id);
+                Step::Abort { id }
+            }
+            Job::Barrier { done } => Step::Barrier { done },
+        };
+        if steps.send(step).is_err() {
+            return; // the encoder thread is gone; the shell sees it at its next send
+        }
+    }
+}
+
+/// The encoder thread.
+fn encode(steps: Receiver<Step>, error: Arc<Mutex<Option<String>>>) {
+    let mut open: HashMap<u64, Writing> = HashMap::new();
+    for step in steps {
+        match step {
+            Step::Open { id, file, tmp_path, schema, props, size } => match ArrowWriter::try_new(file, schema, Some(props)) {
                 Ok(writer) => {
-                    open.insert(id, Writing { writer, tmp_path, size });
+                    open.insert(id, Writing { writer, tmp_path, size, failed: false });
                 }
                 Err(source) => record(&error, ArchiveError::Parquet { path: tmp_path.display().to_string(), source }),
             },
-            Job::Write { id, batch } => {
+            Step::Write { id, batch } => {
                 if let Some(w) = open.get_mut(&id) {
-                    if let Err(source) = w.writer.write(&batch) {
-                        record(&error, ArchiveError::Parquet { path: w.tmp_path.display().to_string(), source });
+                    let written = match batch {
+                        Ok(batch) => w
+                            .writer
+                            .write(&batch)
+                            .map_err(|source| ArchiveError::Parquet { path: w.tmp_path.display().to_string(), source }),
+                        Err(e) => Err(ArchiveError::Arrow(e)),
+                    };
+                    if let Err(e) = written {
+                        w.failed = true;
+                        record(&error, e);
                     }
                     w.size.store((w.writer.bytes_written() + w.writer.in_progress_size()) as u64, Ordering::Relaxed);
                 }
             }
-            Job::Close { id, final_path, final_dir } => {
+            Step::Close { id, final_path, final_dir } => {
                 if let Some(w) = open.remove(&id) {
-                    if let Err(e) = close(w, &final_path, &final_dir) {
+                    if w.failed {
+                        tracing::warn!(file = %final_path.display(), "archive file lost a batch; removed instead of published");
+                        abort(w);
+                    } else if let Err(e) = close(w, &final_path, &final_dir) {
                         record(&error, e);
                     }
                 }
             }
-            Job::Abort { id } => {
+            Step::Abort { id } => {
                 if let Some(w) = open.remove(&id) {
-                    drop(w.writer);
-                    if let Err(e) = std::fs::remove_file(&w.tmp_path) {
-                        tracing::warn!(file = %w.tmp_path.display(), error = %e, "cannot remove aborted archive temp file");
-                    }
+                    abort(w);
                 }
             }
-            Job::Barrier { done } => {
+            Step::Barrier { done } => {
                 let _ = done.send(());
             }
         }
@@ -101,6 +172,13 @@ fn work(jobs: Receiver<Job>, error: Arc<Mutex<Option<String>>>) {
     for (_, w) in open.drain() {
         drop(w.writer);
         let _ = std::fs::remove_file(&w.tmp_path);
+    }
+}
+
+fn abort(w: Writing) {
+    drop(w.writer);
+    if let Err(e) = std::fs::remove_file(&w.tmp_path) {
+        tracing::warn!(file = %w.tmp_path.display(), error = %e, "cannot remove aborted archive temp file");
     }
 }
 
@@ -119,16 +197,24 @@ fn close(w: Writing, final_path: &std::path::Path, final_dir: &std::path::Path) 
 impl Encoder {
     pub fn start() -> Result<Encoder, ArchiveError> {
         let (tx, rx) = sync_channel(QUEUE);
+        let (step_tx, step_rx) = sync_channel(QUEUE);
+        let (spare_tx, spare_rx) = sync_channel(SPARES);
         let error = Arc::new(Mutex::new(None));
         let e2 = error.clone();
-        let worker = std::thread::Builder::new()
+        let spawn_err = |source| ArchiveError::Io { path: "archive encoder thread".into(), source };
+        let encoder = std::thread::Builder::new()
             .name("archive-encoder".into())
-            .spawn(move || work(rx, e2))
-            .map_err(|source| ArchiveError::Io { path: "archive encoder thread".into(), source })?;
-        Ok(Encoder { jobs: Some(tx), worker: Some(worker), error, next_id: 0 })
+            .spawn(move || encode(step_rx, e2))
+            .map_err(spawn_err)?;
+        // If this spawn fails, `step_tx` is dropped with the closure, so the
+        // encoder thread ends by itself.
+        let builder =
+            std::thread::Builder::new().name("archive-builder".into()).spawn(move || build(rx, step_tx, spare_tx))
+            .map_err(spawn_err)?;
+        Ok(Encoder { jobs: Some(tx), spares: spare_rx, builder: Some(builder), encoder: Some(encoder), error, next_id: 0 })
     }
 
-    /// The worker's first error, if any.
+    /// The first error of either thread, if any.
     pub fn check(&self) -> Result<(), ArchiveError> {
         match self.error.lock() {
             Ok(slot) => match slot.as_ref() {
@@ -145,19 +231,33 @@ impl Encoder {
         Ok(())
     }
 
-    /// Starts a file; returns its id and the size the worker keeps updated.
-    pub fn open(&mut self, file: File, tmp_path: PathBuf, schema: SchemaRef, props: WriterProperties) -> Result<(u64, Arc<AtomicU64>), ArchiveError> {
+    /// Starts a file whose rows all come from source stream `stream`;
+    /// returns its id and the size the encoder keeps updated.
+    pub fn open(
+        &mut self,
+        file: File,
+        tmp_path: PathBuf,
+        schema: SchemaRef,
+        props: WriterProperties,
+        stream: String,
+    ) -> Result<(u64, Arc<AtomicU64>), ArchiveError> {
         self.check()?;
         self.next_id += 1;
         let id = self.next_id;
         let size = Arc::new(AtomicU64::new(0));
-        self.send(Job::Open { id, file, tmp_path, schema, props, size: size.clone() })?;
+        self.send(Job::Open { id, file, tmp_path, schema, props, stream, size: size.clone() })?;
         Ok((id, size))
     }
 
-    pub fn write(&self, id: u64, batch: RecordBatch) -> Result<(), ArchiveError> {
+    /// An emptied event buffer to refill, if the builder has one spare.
+    pub fn spare_events(&self) -> Option<EventBatch> {
+        self.spares.try_recv().ok()
+    }
+
+    /// Queues buffered rows of file `id` to be built and encoded.
+    pub fn write(&self, id: u64, rows: Pending) -> Result<(), ArchiveError> {
         self.check()?;
-        self.send(Job::Write { id, batch })
+        self.send(Job::Write { id, rows })
     }
 
     pub fn close(&self, id: u64, final_path: PathBuf, final_dir: PathBuf) -> Result<(), ArchiveError> {
@@ -179,9 +279,11 @@ impl Encoder {
 
 impl Drop for Encoder {
     fn drop(&mut self) {
+        // Closing the shell's queue ends the builder, whose exit closes the
+        // encoder's queue.
         drop(self.jobs.take());
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
+        for t in [self.builder.take(), self.encoder.take()].into_iter().flatten() {
+            let _ = t.join();
         }
     }
 }

@@ -30,7 +30,7 @@ use crate::sink::{RecordSink, SinkError};
 
 use encoder::Encoder;
 use naming::ArchiveFile;
-use schema::{EventRows, Rows, SignalRows};
+use schema::{EventBatch, RowSource, Rows, SignalBatch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -72,7 +72,8 @@ pub struct ArchiveConfig {
     /// A file is closed once it has been open this long (wall clock), so
     /// a quiet stream still lands in the archive.
     pub roll_age: Duration,
-    /// Rows buffered in Arrow builders before they go to the Parquet writer.
+    /// Rows buffered on the caller's thread before they go, as one job, to
+    /// the background threads (which build the Arrow batch and encode it).
     pub batch_rows: usize,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
@@ -125,8 +126,12 @@ impl ArchiveConfig {
     }
 }
 
+/// Bytes of string data that also end a batch early (huge rows), which
+/// bounds a batch's memory and keeps its row buffer's offsets small.
+const BATCH_TEXT_BYTES: usize = 32 << 20;
+
 /// One Parquet file being written under its temporary name. Rows gather
-/// in Arrow builders here; full batches go to the encoder thread.
+/// in a batch buffer here; full batches go to the encoder thread.
 struct OpenFile<R: Rows> {
     id: u64,
     final_dir: PathBuf,
@@ -149,6 +154,7 @@ impl<R: Rows> OpenFile<R> {
         enc: &mut Encoder,
         final_dir: PathBuf,
         stream: String,
+        source_stream: String,
         first: i64,
         rows: R,
         schema: SchemaRef,
@@ -158,7 +164,7 @@ impl<R: Rows> OpenFile<R> {
         create_dir_durable(&final_dir)?;
         let tmp_path = final_dir.join(naming::tmp_name(&stream, first, unique));
         let f = File::create(&tmp_path).map_err(io_err(&tmp_path))?;
-        let (id, size) = enc.open(f, tmp_path, schema, props)?;
+        let (id, size) = enc.open(f, tmp_path, schema, props, source_stream)?;
         Ok(OpenFile { id, final_dir, stream, first, last: first, rows, size, opened: Instant::now(), total_rows: 0, roll_due: false })
     }
 
@@ -168,9 +174,16 @@ impl<R: Rows> OpenFile<R> {
         self.total_rows += 1;
     }
 
+    /// Whether the next record would go in after a due roll: rolls happen
+    /// only before a record with a later offset (several signals share
+    /// their trigger's offset; splitting them would give two files one name).
+    fn roll_before(&self, offset: i64) -> bool {
+        self.roll_due && offset > self.last
+    }
+
     /// Hands buffered rows to the encoder when a batch is full.
     fn maybe_flush_batch(&mut self, enc: &Encoder, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
-        if self.rows.len() >= cfg.batch_rows {
+        if self.rows.len() >= cfg.batch_rows || self.rows.text_bytes() >= BATCH_TEXT_BYTES {
             self.flush_batch(enc)?;
             // The size lags by the batches still queued; files overshoot
             // the roll size by at most that much.
@@ -183,8 +196,7 @@ impl<R: Rows> OpenFile<R> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let batch = self.rows.finish()?;
-        enc.write(self.id, batch)
+        enc.write(self.id, self.rows.take(enc))
     }
 
     /// Queues the footer, fsync and rename; durable after the next barrier.
@@ -198,6 +210,22 @@ impl<R: Rows> OpenFile<R> {
     /// Drops the file without making it visible.
     fn abort(self, enc: &Encoder) {
         enc.abort(self.id);
+    }
+}
+
+impl OpenFile<EventBatch> {
+    fn add(&mut self, p: &PricedEvent, row: RowSource, enc: &Encoder, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
+        self.rows.push(p, row)?;
+        self.note(row.offset);
+        self.maybe_flush_batch(enc, cfg)
+    }
+}
+
+impl OpenFile<SignalBatch> {
+    fn add(&mut self, s: &Signal, row: RowSource, enc: &Encoder, cfg: &ArchiveConfig) -> Result<(), ArchiveError> {
+        self.rows.push(s, row);
+        self.note(row.offset);
+        self.maybe_flush_batch(enc, cfg)
     }
 }
 
@@ -249,14 +277,17 @@ pub struct ArchiveWriter {
     signals_schema: SchemaRef,
     events_props: WriterProperties,
     signals_props: WriterProperties,
-    events: FxHashMap<FileKey, OpenFile<EventRows>>,
-    signals: FxHashMap<FileKey, OpenFile<SignalRows>>,
-    /// Sanitized stream names, indexed by stream id.
+    events: FxHashMap<FileKey, OpenFile<EventBatch>>,
+    signals: FxHashMap<FileKey, OpenFile<SignalBatch>>,
+    /// Sanitized stream names (for file names), indexed by stream id.
     streams: Vec<String>,
+    /// Raw stream names (the `source_stream` column), indexed by stream id.
+    raw_streams: Vec<String>,
     /// Raw stream name → stream id.
     stream_ids: FxHashMap<String, u32>,
-    /// The last stream looked up (records mostly come from one stream).
-    last_stream: Option<(String, u32)>,
+    /// The last source looked up and its stream id (records mostly come
+    /// from one stream; compared without building the raw name).
+    last_source: Option<(SourcePos, u32)>,
     /// Makes temp names unique across writers (pid) and files (counter).
     pid: u32,
     seq: u64,
@@ -304,8 +335,9 @@ impl ArchiveWriter {
             events: FxHashMap::default(),
             signals: FxHashMap::default(),
             streams: Vec::new(),
+            raw_streams: Vec::new(),
             stream_ids: FxHashMap::default(),
-            last_stream: None,
+            last_source: None,
             pid: std::process::id(),
             seq: 0,
             records_since_age_check: 0,
@@ -329,29 +361,37 @@ impl ArchiveWriter {
         self.stats
     }
 
-    /// Stream id and offset of a source position, without allocating on
-    /// the common path (same file or partition as the previous record).
-    fn stream_of(&mut self, source: &SourcePos) -> (u32, i64) {
-        let (raw, offset): (std::borrow::Cow<'_, str>, i64) = match source {
-            SourcePos::File { file, line } => (file.as_str().into(), *line as i64),
-            SourcePos::Kafka { topic, partition, offset } => (format!("{topic}-{partition}").into(), *offset),
+    /// Stream id and row source of a source position, without allocating
+    /// on the common path (same stream as the previous record).
+    fn stream_of(&mut self, source: &SourcePos) -> (u32, RowSource) {
+        let (row, same) = match (source, &self.last_source) {
+            (SourcePos::File { file, line }, Some((SourcePos::File { file: last, .. }, _))) => {
+                (RowSource { offset: *line as i64, kafka_partition: None }, file == last)
+            }
+            (SourcePos::Kafka { topic, partition, offset }, Some((SourcePos::Kafka { topic: t, partition: p, .. }, _))) => {
+                (RowSource { offset: *offset, kafka_partition: Some(*partition) }, topic == t && partition == p)
+            }
+            (SourcePos::File { line, .. }, _) => (RowSource { offset: *line as i64, kafka_partition: None }, false),
+            (SourcePos::Kafka { partition, offset, .. }, _) => (RowSource { offset: *offset, kafka_partition: Some(*partition) }, false),
         };
-        if let Some((last, id)) = &self.last_stream {
-            if *last == raw {
-                return (*id, offset);
+        if same {
+            if let Some((_, id)) = &self.last_source {
+                return (*id, row);
             }
         }
-        let id = match self.stream_ids.get(raw.as_ref()) {
+        let (raw, _) = source.stream();
+        let id = match self.stream_ids.get(&raw) {
             Some(id) => *id,
             None => {
                 let id = self.streams.len() as u32;
                 self.streams.push(naming::sanitize_stream(&raw));
-                self.stream_ids.insert(raw.to_string(), id);
+                self.raw_streams.push(raw.clone());
+                self.stream_ids.insert(raw, id);
                 id
             }
         };
-        self.last_stream = Some((raw.into_owned(), id));
-        (id, offset)
+        self.last_source = Some((source.clone(), id));
+        (id, row)
     }
 
     fn unique(&mut self) -> String {
@@ -361,72 +401,67 @@ impl ArchiveWriter {
 
     pub fn write_event(&mut self, p: &PricedEvent, source: &SourcePos) -> Result<(), ArchiveError> {
         self.age_check()?;
-        let (stream, offset) = self.stream_of(source);
+        let (stream, row) = self.stream_of(source);
         let key = (naming::hour_index(p.event.ts_ms), stream);
-        self.roll_if_due(Table::Events, &key, offset)?;
-        if !self.events.contains_key(&key) {
-            self.make_room()?;
-            let unique = self.unique();
-            let f = OpenFile::create(
-                &mut self.encoder,
-                naming::events_dir(&self.cfg.dir, key.0),
-                self.streams[key.1 as usize].clone(),
-                offset,
-                EventRows::new(self.events_schema.clone()),
-                self.events_schema.clone(),
-                self.events_props.clone(),
-                &unique,
-            )?;
-            self.events.insert(key, f);
+        match self.events.get_mut(&key) {
+            // The common path, one lookup: the file is open and not due to roll.
+            Some(f) if !f.roll_before(row.offset) => {
+                f.add(p, row, &self.encoder, &self.cfg)?;
+                self.stats.event_rows += 1;
+                return Ok(());
+            }
+            Some(_) => self.close_one(Table::Events, &key)?,
+            None => {}
         }
-        if let Some(f) = self.events.get_mut(&key) {
-            f.rows.append(p, source)?;
-            f.note(offset);
-            f.maybe_flush_batch(&self.encoder, &self.cfg)?;
-        }
+        self.make_room()?;
+        let unique = self.unique();
+        let rows = self.encoder.spare_events().unwrap_or_default();
+        let f = OpenFile::create(
+            &mut self.encoder,
+            naming::events_dir(&self.cfg.dir, key.0),
+            self.streams[key.1 as usize].clone(),
+            self.raw_streams[key.1 as usize].clone(),
+            row.offset,
+            rows,
+            self.events_schema.clone(),
+            self.events_props.clone(),
+            &unique,
+        )?;
+        // In the map before the first row, so an error leaves it to be closed or aborted.
+        let f = self.events.entry(key).or_insert(f);
+        f.add(p, row, &self.encoder, &self.cfg)?;
         self.stats.event_rows += 1;
         Ok(())
     }
 
     pub fn write_signal(&mut self, s: &Signal, trigger: &SourcePos) -> Result<(), ArchiveError> {
-        let (stream, offset) = self.stream_of(trigger);
+        let (stream, row) = self.stream_of(trigger);
         let key = (naming::day_index(s.event_ts_ms), stream);
-        self.roll_if_due(Table::Signals, &key, offset)?;
-        if !self.signals.contains_key(&key) {
-            self.make_room()?;
-            let unique = self.unique();
-            let f = OpenFile::create(
-                &mut self.encoder,
-                naming::signals_dir(&self.cfg.dir, key.0),
-                self.streams[key.1 as usize].clone(),
-                offset,
-                SignalRows::new(self.signals_schema.clone()),
-                self.signals_schema.clone(),
-                self.signals_props.clone(),
-                &unique,
-            )?;
-            self.signals.insert(key, f);
+        match self.signals.get_mut(&key) {
+            Some(f) if !f.roll_before(row.offset) => {
+                f.add(s, row, &self.encoder, &self.cfg)?;
+                self.stats.signal_rows += 1;
+                return Ok(());
+            }
+            Some(_) => self.close_one(Table::Signals, &key)?,
+            None => {}
         }
-        if let Some(f) = self.signals.get_mut(&key) {
-            f.rows.append(s, trigger);
-            f.note(offset);
-            f.maybe_flush_batch(&self.encoder, &self.cfg)?;
-        }
+        self.make_room()?;
+        let unique = self.unique();
+        let f = OpenFile::create(
+            &mut self.encoder,
+            naming::signals_dir(&self.cfg.dir, key.0),
+            self.streams[key.1 as usize].clone(),
+            self.raw_streams[key.1 as usize].clone(),
+            row.offset,
+            SignalBatch::default(),
+            self.signals_schema.clone(),
+            self.signals_props.clone(),
+            &unique,
+        )?;
+        let f = self.signals.entry(key).or_insert(f);
+        f.add(s, row, &self.encoder, &self.cfg)?;
         self.stats.signal_rows += 1;
-        Ok(())
-    }
-
-    /// Closes the file under `key` if it is due, but only before a record
-    /// with a later offset: several signals share their trigger's offset,
-    /// and splitting them would give two files the same name.
-    fn roll_if_due(&mut self, table: Table, key: &FileKey, offset: i64) -> Result<(), ArchiveError> {
-        let due = match table {
-            Table::Events => self.events.get(key).is_some_and(|f| f.roll_due && offset > f.last),
-            Table::Signals => self.signals.get(key).is_some_and(|f| f.roll_due && offset > f.last),
-        };
-        if due {
-            self.close_one(table, key)?;
-        }
         Ok(())
     }
 

@@ -1,8 +1,11 @@
-//! The Arrow schemas of the archive's two tables and the column builders
-//! that turn events and signals into record batches.
+//! The Arrow schemas of the archive's two tables, the row buffers that hold
+//! events and signals until the background threads take them, and the
+//! column builders that turn those buffers into record batches.
 //!
 //! Owns: column names, types and order (the archive's read contract, see
-//! `docs/archive.md`). Closed enumerations (kind, status, cost_source,
+//! `docs/archive.md`), and the buffered row layout: the caller's thread only
+//! copies an event's fields into a batch buffer ([`EventBatch::push`]); the
+//! Arrow columns are built on the builder thread. Closed enumerations (kind, status, cost_source,
 //! outcome, action, scope, reason) are Arrow dictionaries built from fixed
 //! value lists, which costs no hashing. Open low-cardinality strings (agent,
 //! team, model, …) are plain Arrow strings stored with Parquet dictionary
@@ -13,17 +16,21 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, DictionaryArray, Float64Builder, Int32Builder, Int64Builder, MapBuilder, MapFieldNames,
-    StringArray, StringBuilder, TimestampMillisecondBuilder, UInt32Builder, UInt64Builder,
+    ArrayRef, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder, Int32Builder, Int64Builder, MapBuilder,
+    MapFieldNames, StringArray, StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder, UInt32Array,
+    UInt32Builder, UInt64Array, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
 use crate::detect::Outcome;
-use crate::engine::{PricedEvent, SourcePos};
-use crate::event::parse_rfc3339_ms;
+use crate::engine::PricedEvent;
+use crate::event::{parse_rfc3339_ms, EventKind, Status};
+use crate::pricing::CostSource;
 use crate::signal::Signal;
+
+use super::encoder::Encoder;
 
 fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
@@ -128,12 +135,6 @@ pub const NO_STATS: &[&str] =
     &["event_id", "session_id", "task_id", "parent_session_id", "args_hash", "signal_id", "trigger_event_id", "message", "evidence"];
 pub const SIGNALS_NO_DICT: &[&str] = &["signal_id", "trigger_event_id", "message", "evidence"];
 
-type Dict = StringBuilder;
-
-fn opt_dict(b: &mut Dict, v: Option<&str>) {
-    b.append_option(v);
-}
-
 /// A dictionary column over a closed set of values: rows append the value's
 /// index, the dictionary is the fixed list.
 struct FixedDict {
@@ -142,8 +143,8 @@ struct FixedDict {
 }
 
 impl FixedDict {
-    fn new(values: &'static [&'static str]) -> FixedDict {
-        FixedDict { keys: Int32Builder::new(), values }
+    fn with_capacity(values: &'static [&'static str], rows: usize) -> FixedDict {
+        FixedDict { keys: Int32Builder::with_capacity(rows), values }
     }
 
     fn append(&mut self, index: usize) {
@@ -183,7 +184,8 @@ fn index_of(list: &[&str], value: &str) -> usize {
     list.iter().position(|v| *v == value).unwrap_or(0)
 }
 
-#[derive(Default)]
+/// The source columns. Every row of a file comes from the same source
+/// stream (files are keyed by it), so the stream name is the file's.
 struct SourceCols {
     stream: StringBuilder,
     offset: Int64Builder,
@@ -192,21 +194,20 @@ struct SourceCols {
 }
 
 impl SourceCols {
-    fn append(&mut self, source: &SourcePos) {
-        match source {
-            SourcePos::File { file, line } => {
-                self.stream.append_value(file);
-                self.offset.append_value(*line as i64);
-                self.kafka_partition.append_null();
-                self.kafka_offset.append_null();
-            }
-            SourcePos::Kafka { topic, partition, offset } => {
-                self.stream.append_value(format!("{topic}-{partition}"));
-                self.offset.append_value(*offset);
-                self.kafka_partition.append_value(*partition);
-                self.kafka_offset.append_value(*offset);
-            }
+    fn with_capacity(rows: usize, stream: &str) -> SourceCols {
+        SourceCols {
+            stream: StringBuilder::with_capacity(rows, rows * stream.len()),
+            offset: Int64Builder::with_capacity(rows),
+            kafka_partition: Int32Builder::with_capacity(rows),
+            kafka_offset: Int64Builder::with_capacity(rows),
         }
+    }
+
+    fn append(&mut self, stream: &str, pos: &RowSource) {
+        self.stream.append_value(stream);
+        self.offset.append_value(pos.offset);
+        self.kafka_partition.append_option(pos.kafka_partition);
+        self.kafka_offset.append_option(pos.kafka_partition.map(|_| pos.offset));
     }
 
     fn finish(&mut self, cols: &mut Vec<ArrayRef>) {
@@ -217,310 +218,452 @@ impl SourceCols {
     }
 }
 
-/// What a batch builder must offer the rolling file writer.
+/// Where a row came from within its file's source stream: the offset (file
+/// line or Kafka offset) and, for Kafka, the partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSource {
+    pub offset: i64,
+    pub kafka_partition: Option<i32>,
+}
+
+/// Rows of one file not yet handed to the background threads. They are
+/// filled on the caller's thread with plain copies (no Arrow builders,
+/// hashing or allocation per row once the buffers have grown) and become a
+/// record batch on the builder thread ([`Pending::to_record_batch`]).
 pub trait Rows: Send {
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Takes the buffered rows as a batch and starts empty again.
-    fn finish(&mut self) -> Result<RecordBatch, ArrowError>;
+    /// Bytes of string data buffered, so a batch of huge rows is cut early.
+    fn text_bytes(&self) -> usize;
+    /// Takes the buffered rows and starts empty again, in a buffer the
+    /// builder is done with if it has one spare (no fresh pages to fault in),
+    /// else in a new one sized like the batch taken.
+    fn take(&mut self, enc: &Encoder) -> Pending;
 }
 
-/// Column builders for `events/`.
-pub struct EventRows {
-    schema: SchemaRef,
-    len: usize,
-    v: UInt32Builder,
-    event_id: StringBuilder,
-    ts: TimestampMillisecondBuilder,
-    session_id: StringBuilder,
-    agent_id: Dict,
-    task_type: Dict,
-    task_id: StringBuilder,
-    parent_session_id: StringBuilder,
-    tenant: Dict,
-    team: Dict,
-    feature: Dict,
-    env: Dict,
-    labels: MapBuilder<StringBuilder, StringBuilder>,
-    kind: FixedDict,
-    model: Dict,
-    provider: Dict,
-    input_tokens: UInt64Builder,
-    output_tokens: UInt64Builder,
-    cache_read_tokens: UInt64Builder,
-    cache_write_tokens: UInt64Builder,
-    reasoning_tokens: UInt64Builder,
-    cost_usd: Float64Builder,
-    cost_source: FixedDict,
-    tool: Dict,
-    args_hash: StringBuilder,
-    target_agent_id: Dict,
-    status: FixedDict,
-    latency_ms: UInt64Builder,
-    outcome: FixedDict,
-    killed_session: BooleanBuilder,
-    source: SourceCols,
+/// Rows on their way to the background threads.
+pub enum Pending {
+    Events(EventBatch),
+    Signals(SignalBatch),
 }
 
-impl EventRows {
-    pub fn new(schema: SchemaRef) -> EventRows {
-        let names = MapFieldNames { entry: "entries".into(), key: "keys".into(), value: "values".into() };
-        EventRows {
-            schema,
-            len: 0,
-            v: Default::default(),
-            event_id: StringBuilder::new(),
-            ts: TimestampMillisecondBuilder::new().with_timezone("UTC"),
-            session_id: StringBuilder::new(),
-            agent_id: StringBuilder::new(),
-            task_type: StringBuilder::new(),
-            task_id: StringBuilder::new(),
-            parent_session_id: StringBuilder::new(),
-            tenant: StringBuilder::new(),
-            team: StringBuilder::new(),
-            feature: StringBuilder::new(),
-            env: StringBuilder::new(),
-            labels: MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new()),
-            kind: FixedDict::new(KINDS),
-            model: StringBuilder::new(),
-            provider: StringBuilder::new(),
-            input_tokens: Default::default(),
-            output_tokens: Default::default(),
-            cache_read_tokens: Default::default(),
-            cache_write_tokens: Default::default(),
-            reasoning_tokens: Default::default(),
-            cost_usd: Default::default(),
-            cost_source: FixedDict::new(COST_SOURCES),
-            tool: StringBuilder::new(),
-            args_hash: StringBuilder::new(),
-            target_agent_id: StringBuilder::new(),
-            status: FixedDict::new(STATUSES),
-            latency_ms: Default::default(),
-            outcome: FixedDict::new(OUTCOMES),
-            killed_session: Default::default(),
-            source: Default::default(),
+impl Pending {
+    /// Builds the Arrow record batch (on the builder thread); `stream` is
+    /// the `source_stream` of every row of the file.
+    pub fn to_record_batch(&self, schema: &SchemaRef, stream: &str) -> Result<RecordBatch, ArrowError> {
+        match self {
+            Pending::Events(b) => b.to_record_batch(schema, stream),
+            Pending::Signals(b) => b.to_record_batch(schema, stream),
         }
     }
+}
 
-    pub fn append(&mut self, p: &PricedEvent, source: &SourcePos) -> Result<(), ArrowError> {
+/// The string fields of an event row, in this order in [`EventBatch::text`].
+const EV_EVENT_ID: usize = 0;
+const EV_SESSION_ID: usize = 1;
+const EV_AGENT_ID: usize = 2;
+const EV_TASK_TYPE: usize = 3;
+const EV_TASK_ID: usize = 4;
+const EV_PARENT_SESSION_ID: usize = 5;
+const EV_TENANT: usize = 6;
+const EV_TEAM: usize = 7;
+const EV_FEATURE: usize = 8;
+const EV_ENV: usize = 9;
+const EV_MODEL: usize = 10;
+const EV_PROVIDER: usize = 11;
+const EV_TOOL: usize = 12;
+const EV_ARGS_HASH: usize = 13;
+const EV_TARGET_AGENT_ID: usize = 14;
+const EV_STRS: usize = 15;
+
+/// One event as buffered: its fixed-size fields, and where its strings lie
+/// in the batch's text.
+#[derive(Debug, Clone, Copy)]
+struct EventRow {
+    v: u32,
+    kind: EventKind,
+    status: Status,
+    cost_source: CostSource,
+    outcome: Outcome,
+    /// Bit `i` set: string `i` is null.
+    nulls: u16,
+    ts_ms: i64,
+    /// input, output, cache read, cache write, reasoning.
+    tokens: [u64; 5],
+    cost_usd: f64,
+    latency_ms: Option<u64>,
+    source: RowSource,
+    /// String `i` is `text[ends[i - 1]..ends[i]]`; the first starts at `start`.
+    start: u32,
+    ends: [u32; EV_STRS],
+    /// The row's labels are `label_ends[labels.0..labels.1]`.
+    labels: (u32, u32),
+}
+
+/// Buffered events of one file: fixed-size rows plus all their strings
+/// back to back in one `String`.
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    rows: Vec<EventRow>,
+    text: String,
+    /// For each label: where its key and its value end in `text` (the key
+    /// starts where the previous label's value, or the row's last string,
+    /// ends).
+    label_ends: Vec<(u32, u32)>,
+}
+
+fn batch_corrupt() -> ArrowError {
+    ArrowError::InvalidArgumentError("archive row buffer inconsistent".into())
+}
+
+impl EventBatch {
+    /// Empties the buffer, keeping its capacity for reuse.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.text.clear();
+        self.label_ends.clear();
+    }
+
+    /// Buffers one event (caller's thread).
+    pub fn push(&mut self, p: &PricedEvent, source: RowSource) -> Result<(), ArrowError> {
         let e = &p.event;
-        self.v.append_value(e.v);
-        self.event_id.append_value(&e.event_id);
-        self.ts.append_value(e.ts_ms);
-        self.session_id.append_value(&e.session_id);
-        self.agent_id.append_value(&e.agent_id);
-        self.task_type.append_value(&e.task_type);
-        self.task_id.append_option(e.task_id.as_deref());
-        self.parent_session_id.append_option(e.parent_session_id.as_deref());
-        opt_dict(&mut self.tenant, e.tenant.as_deref());
-        opt_dict(&mut self.team, e.team.as_deref());
-        opt_dict(&mut self.feature, e.feature.as_deref());
-        opt_dict(&mut self.env, e.env.as_deref());
-        for (k, v) in &e.labels {
-            self.labels.keys().append_value(k);
-            self.labels.values().append_value(v);
+        let strs: [Option<&str>; EV_STRS] = [
+            Some(&e.event_id),
+            Some(&e.session_id),
+            Some(&e.agent_id),
+            Some(&e.task_type),
+            e.task_id.as_deref(),
+            e.parent_session_id.as_deref(),
+            e.tenant.as_deref(),
+            e.team.as_deref(),
+            e.feature.as_deref(),
+            e.env.as_deref(),
+            e.model.as_deref(),
+            e.provider.as_deref(),
+            e.tool.as_deref(),
+            e.args_hash.as_deref(),
+            e.target_agent_id.as_deref(),
+        ];
+        let start_len = self.text.len();
+        let labels_from = self.label_ends.len();
+        let mut ends = [0u32; EV_STRS];
+        let mut nulls = 0u16;
+        for (i, s) in strs.into_iter().enumerate() {
+            match s {
+                Some(s) => self.text.push_str(s),
+                None => nulls |= 1 << i,
+            }
+            ends[i] = self.text.len() as u32;
         }
-        self.labels.append(true)?;
-        self.kind.append(index_of(KINDS, e.kind.as_str()));
-        opt_dict(&mut self.model, e.model.as_deref());
-        opt_dict(&mut self.provider, e.provider.as_deref());
-        self.input_tokens.append_value(e.input_tokens);
-        self.output_tokens.append_value(e.output_tokens);
-        self.cache_read_tokens.append_value(e.cache_read_tokens);
-        self.cache_write_tokens.append_value(e.cache_write_tokens);
-        self.reasoning_tokens.append_value(e.reasoning_tokens);
-        self.cost_usd.append_value(p.cost_usd);
-        self.cost_source.append(index_of(COST_SOURCES, p.cost_source.as_str()));
-        opt_dict(&mut self.tool, e.tool.as_deref());
-        self.args_hash.append_option(e.args_hash.as_deref());
-        opt_dict(&mut self.target_agent_id, e.target_agent_id.as_deref());
-        self.status.append(index_of(STATUSES, e.status.as_str()));
-        self.latency_ms.append_option(e.latency_ms);
-        let after_kill = p.outcome == Outcome::AfterKill;
-        self.outcome.append(usize::from(after_kill));
-        self.killed_session.append_value(after_kill);
-        self.source.append(source);
-        self.len += 1;
+        for (k, v) in &e.labels {
+            self.text.push_str(k);
+            let key_end = self.text.len() as u32;
+            self.text.push_str(v);
+            self.label_ends.push((key_end, self.text.len() as u32));
+        }
+        // Offsets are u32: a batch is cut long before 4 GiB of text, so only
+        // a single absurd row gets here; it is refused, the buffer unchanged.
+        if self.text.len() > u32::MAX as usize {
+            self.text.truncate(start_len);
+            self.label_ends.truncate(labels_from);
+            return Err(ArrowError::InvalidArgumentError("archive row text exceeds 4 GiB".into()));
+        }
+        self.rows.push(EventRow {
+            v: e.v,
+            kind: e.kind,
+            status: e.status,
+            cost_source: p.cost_source,
+            outcome: p.outcome,
+            nulls,
+            ts_ms: e.ts_ms,
+            tokens: [e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.reasoning_tokens],
+            cost_usd: p.cost_usd,
+            latency_ms: e.latency_ms,
+            source,
+            start: start_len as u32,
+            ends,
+            labels: (labels_from as u32, self.label_ends.len() as u32),
+        });
         Ok(())
     }
-}
 
-impl Rows for EventRows {
-    fn len(&self) -> usize {
-        self.len
+    fn str_range(r: &EventRow, i: usize) -> (usize, usize) {
+        let from = if i == 0 { r.start } else { r.ends[i - 1] };
+        (from as usize, r.ends[i] as usize)
     }
 
-    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(self.v.finish()),
-            Arc::new(self.event_id.finish()),
-            Arc::new(self.ts.finish()),
-            Arc::new(self.session_id.finish()),
-            Arc::new(self.agent_id.finish()),
-            Arc::new(self.task_type.finish()),
-            Arc::new(self.task_id.finish()),
-            Arc::new(self.parent_session_id.finish()),
-            Arc::new(self.tenant.finish()),
-            Arc::new(self.team.finish()),
-            Arc::new(self.feature.finish()),
-            Arc::new(self.env.finish()),
-            Arc::new(self.labels.finish()),
-            self.kind.finish()?,
-            Arc::new(self.model.finish()),
-            Arc::new(self.provider.finish()),
-            Arc::new(self.input_tokens.finish()),
-            Arc::new(self.output_tokens.finish()),
-            Arc::new(self.cache_read_tokens.finish()),
-            Arc::new(self.cache_write_tokens.finish()),
-            Arc::new(self.reasoning_tokens.finish()),
-            Arc::new(self.cost_usd.finish()),
-            self.cost_source.finish()?,
-            Arc::new(self.tool.finish()),
-            Arc::new(self.args_hash.finish()),
-            Arc::new(self.target_agent_id.finish()),
-            self.status.finish()?,
-            Arc::new(self.latency_ms.finish()),
-            self.outcome.finish()?,
-            Arc::new(self.killed_session.finish()),
-        ];
-        self.source.finish(&mut cols);
-        self.len = 0;
-        RecordBatch::try_new(self.schema.clone(), cols)
-    }
-}
-
-/// Column builders for `signals/`.
-pub struct SignalRows {
-    schema: SchemaRef,
-    len: usize,
-    v: UInt32Builder,
-    signal_id: StringBuilder,
-    action: FixedDict,
-    scope: FixedDict,
-    session_id: StringBuilder,
-    agent_id: Dict,
-    task_type: Dict,
-    task_id: StringBuilder,
-    tenant: Dict,
-    reason: FixedDict,
-    trigger_event_id: StringBuilder,
-    event_ts: TimestampMillisecondBuilder,
-    emitted_at: TimestampMillisecondBuilder,
-    session_cost_usd: Float64Builder,
-    session_actions: UInt64Builder,
-    observed: Float64Builder,
-    baseline: Float64Builder,
-    ratio: Float64Builder,
-    evidence: StringBuilder,
-    policy_id: Dict,
-    policy_version: Dict,
-    message: StringBuilder,
-    source: SourceCols,
-}
-
-impl SignalRows {
-    pub fn new(schema: SchemaRef) -> SignalRows {
-        SignalRows {
-            schema,
-            len: 0,
-            v: Default::default(),
-            signal_id: StringBuilder::new(),
-            action: FixedDict::new(ACTIONS),
-            scope: FixedDict::new(SCOPES),
-            session_id: StringBuilder::new(),
-            agent_id: StringBuilder::new(),
-            task_type: StringBuilder::new(),
-            task_id: StringBuilder::new(),
-            tenant: StringBuilder::new(),
-            reason: FixedDict::new(REASONS),
-            trigger_event_id: StringBuilder::new(),
-            event_ts: TimestampMillisecondBuilder::new().with_timezone("UTC"),
-            emitted_at: TimestampMillisecondBuilder::new().with_timezone("UTC"),
-            session_cost_usd: Default::default(),
-            session_actions: Default::default(),
-            observed: Default::default(),
-            baseline: Default::default(),
-            ratio: Default::default(),
-            evidence: StringBuilder::new(),
-            policy_id: StringBuilder::new(),
-            policy_version: StringBuilder::new(),
-            message: StringBuilder::new(),
-            source: Default::default(),
+    fn str_col(&self, i: usize) -> Result<ArrayRef, ArrowError> {
+        let bytes = self.rows.iter().map(|r| {
+            let (a, b) = Self::str_range(r, i);
+            b.saturating_sub(a)
+        });
+        let mut col = StringBuilder::with_capacity(self.rows.len(), bytes.sum());
+        for r in &self.rows {
+            if r.nulls & (1 << i) != 0 {
+                col.append_null();
+            } else {
+                let (a, b) = Self::str_range(r, i);
+                col.append_value(self.text.get(a..b).ok_or_else(batch_corrupt)?);
+            }
         }
+        Ok(Arc::new(col.finish()))
     }
 
-    pub fn append(&mut self, s: &Signal, trigger: &SourcePos) {
-        self.v.append_value(s.v);
-        self.signal_id.append_value(&s.signal_id);
-        self.action.append(index_of(ACTIONS, s.action.as_str()));
-        self.scope.append(index_of(SCOPES, s.scope.as_str()));
-        self.session_id.append_option(s.session_id.as_deref());
-        opt_dict(&mut self.agent_id, s.agent_id.as_deref());
-        opt_dict(&mut self.task_type, s.task_type.as_deref());
-        self.task_id.append_option(s.task_id.as_deref());
-        opt_dict(&mut self.tenant, s.tenant.as_deref());
-        self.reason.append(index_of(REASONS, s.reason.as_str()));
-        self.trigger_event_id.append_value(&s.trigger_event_id);
-        self.event_ts.append_value(s.event_ts_ms);
-        self.emitted_at.append_option(s.emitted_at.as_deref().and_then(parse_rfc3339_ms));
-        self.session_cost_usd.append_value(s.session_cost_usd);
-        self.session_actions.append_value(s.session_actions);
-        self.observed.append_option(s.observed);
-        self.baseline.append_option(s.baseline);
-        self.ratio.append_option(s.ratio);
-        self.evidence.append_value(s.evidence.to_string());
-        self.policy_id.append_value(&s.policy_id);
-        self.policy_version.append_value(&s.policy_version);
-        self.message.append_value(&s.message);
-        self.source.append(trigger);
-        self.len += 1;
+    fn labels_col(&self) -> Result<ArrayRef, ArrowError> {
+        let names = MapFieldNames { entry: "entries".into(), key: "keys".into(), value: "values".into() };
+        let mut col = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
+        for r in &self.rows {
+            let pairs = self.label_ends.get(r.labels.0 as usize..r.labels.1 as usize).ok_or_else(batch_corrupt)?;
+            let mut from = r.ends[EV_STRS - 1] as usize;
+            for &(key_end, value_end) in pairs {
+                let (key_end, value_end) = (key_end as usize, value_end as usize);
+                col.keys().append_value(self.text.get(from..key_end).ok_or_else(batch_corrupt)?);
+                col.values().append_value(self.text.get(key_end..value_end).ok_or_else(batch_corrupt)?);
+                from = value_end;
+            }
+            col.append(true)?;
+        }
+        Ok(Arc::new(col.finish()))
+    }
+
+    fn to_record_batch(&self, schema: &SchemaRef, stream: &str) -> Result<RecordBatch, ArrowError> {
+        let rows = &self.rows;
+        let n = rows.len();
+        let u64s = |f: fn(&EventRow) -> u64| -> ArrayRef { Arc::new(UInt64Array::from_iter_values(rows.iter().map(f))) };
+        let mut kind = FixedDict::with_capacity(KINDS, n);
+        let mut cost_source = FixedDict::with_capacity(COST_SOURCES, n);
+        let mut status = FixedDict::with_capacity(STATUSES, n);
+        let mut outcome = FixedDict::with_capacity(OUTCOMES, n);
+        let mut killed_session = BooleanBuilder::with_capacity(n);
+        let mut latency_ms = UInt64Builder::with_capacity(n);
+        let mut source = SourceCols::with_capacity(n, stream);
+        for r in rows {
+            kind.append(index_of(KINDS, r.kind.as_str()));
+            cost_source.append(index_of(COST_SOURCES, r.cost_source.as_str()));
+            status.append(index_of(STATUSES, r.status.as_str()));
+            let after_kill = r.outcome == Outcome::AfterKill;
+            outcome.append(usize::from(after_kill));
+            killed_session.append_value(after_kill);
+            latency_ms.append_option(r.latency_ms);
+            source.append(stream, &r.source);
+        }
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.v))),
+            self.str_col(EV_EVENT_ID)?,
+            Arc::new(TimestampMillisecondArray::from_iter_values(rows.iter().map(|r| r.ts_ms)).with_timezone("UTC")),
+            self.str_col(EV_SESSION_ID)?,
+            self.str_col(EV_AGENT_ID)?,
+            self.str_col(EV_TASK_TYPE)?,
+            self.str_col(EV_TASK_ID)?,
+            self.str_col(EV_PARENT_SESSION_ID)?,
+            self.str_col(EV_TENANT)?,
+            self.str_col(EV_TEAM)?,
+            self.str_col(EV_FEATURE)?,
+            self.str_col(EV_ENV)?,
+            self.labels_col()?,
+            kind.finish()?,
+            self.str_col(EV_MODEL)?,
+            self.str_col(EV_PROVIDER)?,
+            u64s(|r| r.tokens[0]),
+            u64s(|r| r.tokens[1]),
+            u64s(|r| r.tokens[2]),
+            u64s(|r| r.tokens[3]),
+            u64s(|r| r.tokens[4]),
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.cost_usd))),
+            cost_source.finish()?,
+            self.str_col(EV_TOOL)?,
+            self.str_col(EV_ARGS_HASH)?,
+            self.str_col(EV_TARGET_AGENT_ID)?,
+            status.finish()?,
+            Arc::new(latency_ms.finish()),
+            outcome.finish()?,
+            Arc::new(killed_session.finish()),
+        ];
+        source.finish(&mut cols);
+        RecordBatch::try_new(schema.clone(), cols)
     }
 }
 
-impl Rows for SignalRows {
+impl Rows for EventBatch {
     fn len(&self) -> usize {
-        self.len
+        self.rows.len()
     }
 
-    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+    fn text_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    fn take(&mut self, enc: &Encoder) -> Pending {
+        let next = enc.spare_events().unwrap_or_else(|| EventBatch {
+            rows: Vec::with_capacity(self.rows.len()),
+            text: String::with_capacity(self.text.len()),
+            label_ends: Vec::with_capacity(self.label_ends.len()),
+        });
+        Pending::Events(std::mem::replace(self, next))
+    }
+}
+
+/// Buffered signals of one file: owned copies (signals are few).
+#[derive(Debug, Default)]
+pub struct SignalBatch {
+    rows: Vec<(Signal, RowSource)>,
+}
+
+impl SignalBatch {
+    /// Buffers one signal (caller's thread).
+    pub fn push(&mut self, s: &Signal, source: RowSource) {
+        self.rows.push((s.clone(), source));
+    }
+
+    fn to_record_batch(&self, schema: &SchemaRef, stream: &str) -> Result<RecordBatch, ArrowError> {
+        let n = self.rows.len();
+        let mut v = UInt32Builder::with_capacity(n);
+        let mut signal_id = StringBuilder::new();
+        let mut action = FixedDict::with_capacity(ACTIONS, n);
+        let mut scope = FixedDict::with_capacity(SCOPES, n);
+        let mut session_id = StringBuilder::new();
+        let mut agent_id = StringBuilder::new();
+        let mut task_type = StringBuilder::new();
+        let mut task_id = StringBuilder::new();
+        let mut tenant = StringBuilder::new();
+        let mut reason = FixedDict::with_capacity(REASONS, n);
+        let mut trigger_event_id = StringBuilder::new();
+        let mut event_ts = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+        let mut emitted_at = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+        let mut session_cost_usd = Float64Builder::with_capacity(n);
+        let mut session_actions = UInt64Builder::with_capacity(n);
+        let mut observed = Float64Builder::with_capacity(n);
+        let mut baseline = Float64Builder::with_capacity(n);
+        let mut ratio = Float64Builder::with_capacity(n);
+        let mut evidence = StringBuilder::new();
+        let mut policy_id = StringBuilder::new();
+        let mut policy_version = StringBuilder::new();
+        let mut message = StringBuilder::new();
+        let mut source = SourceCols::with_capacity(n, stream);
+        for (s, pos) in &self.rows {
+            v.append_value(s.v);
+            signal_id.append_value(&s.signal_id);
+            action.append(index_of(ACTIONS, s.action.as_str()));
+            scope.append(index_of(SCOPES, s.scope.as_str()));
+            session_id.append_option(s.session_id.as_deref());
+            agent_id.append_option(s.agent_id.as_deref());
+            task_type.append_option(s.task_type.as_deref());
+            task_id.append_option(s.task_id.as_deref());
+            tenant.append_option(s.tenant.as_deref());
+            reason.append(index_of(REASONS, s.reason.as_str()));
+            trigger_event_id.append_value(&s.trigger_event_id);
+            event_ts.append_value(s.event_ts_ms);
+            emitted_at.append_option(s.emitted_at.as_deref().and_then(parse_rfc3339_ms));
+            session_cost_usd.append_value(s.session_cost_usd);
+            session_actions.append_value(s.session_actions);
+            observed.append_option(s.observed);
+            baseline.append_option(s.baseline);
+            ratio.append_option(s.ratio);
+            evidence.append_value(s.evidence.to_string());
+            policy_id.append_value(&s.policy_id);
+            policy_version.append_value(&s.policy_version);
+            message.append_value(&s.message);
+            source.append(stream, pos);
+        }
         let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(self.v.finish()),
-            Arc::new(self.signal_id.finish()),
-            self.action.finish()?,
-            self.scope.finish()?,
-            Arc::new(self.session_id.finish()),
-            Arc::new(self.agent_id.finish()),
-            Arc::new(self.task_type.finish()),
-            Arc::new(self.task_id.finish()),
-            Arc::new(self.tenant.finish()),
-            self.reason.finish()?,
-            Arc::new(self.trigger_event_id.finish()),
-            Arc::new(self.event_ts.finish()),
-            Arc::new(self.emitted_at.finish()),
-            Arc::new(self.session_cost_usd.finish()),
-            Arc::new(self.session_actions.finish()),
-            Arc::new(self.observed.finish()),
-            Arc::new(self.baseline.finish()),
-            Arc::new(self.ratio.finish()),
-            Arc::new(self.evidence.finish()),
-            Arc::new(self.policy_id.finish()),
-            Arc::new(self.policy_version.finish()),
-            Arc::new(self.message.finish()),
+            Arc::new(v.finish()),
+            Arc::new(signal_id.finish()),
+            action.finish()?,
+            scope.finish()?,
+            Arc::new(session_id.finish()),
+            Arc::new(agent_id.finish()),
+            Arc::new(task_type.finish()),
+            Arc::new(task_id.finish()),
+            Arc::new(tenant.finish()),
+            reason.finish()?,
+            Arc::new(trigger_event_id.finish()),
+            Arc::new(event_ts.finish()),
+            Arc::new(emitted_at.finish()),
+            Arc::new(session_cost_usd.finish()),
+            Arc::new(session_actions.finish()),
+            Arc::new(observed.finish()),
+            Arc::new(baseline.finish()),
+            Arc::new(ratio.finish()),
+            Arc::new(evidence.finish()),
+            Arc::new(policy_id.finish()),
+            Arc::new(policy_version.finish()),
+            Arc::new(message.finish()),
         ];
-        self.source.finish(&mut cols);
-        self.len = 0;
-        RecordBatch::try_new(self.schema.clone(), cols)
+        source.finish(&mut cols);
+        RecordBatch::try_new(schema.clone(), cols)
+    }
+}
+
+impl Rows for SignalBatch {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn text_bytes(&self) -> usize {
+        0 // signals are few and small; the row count alone cuts their batches
+    }
+
+    fn take(&mut self, _enc: &Encoder) -> Pending {
+        Pending::Signals(std::mem::take(self))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventKind, Status};
-    use crate::pricing::CostSource;
     use crate::signal::{Action, Reason, Scope};
+    use arrow::array::{Array, AsArray, Int32Array, Int64Array, MapArray};
+
+    fn priced(line: &str, outcome: Outcome) -> PricedEvent {
+        let event = crate::event::decode(line.as_bytes()).expect("test event decodes");
+        PricedEvent { event, cost_usd: 0.25, cost_source: CostSource::Catalog, outcome }
+    }
+
+    /// Strings, nulls and labels come back from the row buffer in their
+    /// columns, row by row, across refills of a recycled buffer.
+    #[test]
+    fn event_batch_builds_the_rows_it_was_given() {
+        let full = r#"{"event_id":"e1","ts":1795000000000,"session_id":"s1","agent_id":"a1","task_type":"t","task_id":"k1","parent_session_id":"p1","tenant":"ten","team":"tm","feature":"f","env":"prod","kind":"handoff","model":"m","provider":"pv","tool":"tl","args_hash":"h","target_agent_id":"a2","status":"retry","latency_ms":7,"labels":{"z":"1","a":""}}"#;
+        let bare = r#"{"event_id":"e2","ts":1795000000001,"session_id":"s2","agent_id":"a1","kind":"tool"}"#;
+        let schema = events_schema();
+        let mut buf = EventBatch::default();
+        for round in 0..2 {
+            buf.push(&priced(full, Outcome::AfterKill), RowSource { offset: 40, kafka_partition: Some(3) }).unwrap();
+            buf.push(&priced(bare, Outcome::Processed), RowSource { offset: 41, kafka_partition: None }).unwrap();
+            let b = buf.to_record_batch(&schema, "topic-3").unwrap();
+            buf.clear();
+            assert_eq!(b.num_rows(), 2, "round {round}");
+            let col = |name: &str| b.column_by_name(name).unwrap().clone();
+            let strs = |name: &str| -> Vec<Option<String>> {
+                col(name).as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+            };
+            let some = |v: &str| Some(v.to_string());
+            assert_eq!(strs("event_id"), [some("e1"), some("e2")]);
+            assert_eq!(strs("session_id"), [some("s1"), some("s2")]);
+            assert_eq!(strs("task_id"), [some("k1"), None]);
+            assert_eq!(strs("parent_session_id"), [some("p1"), None]);
+            assert_eq!(strs("target_agent_id"), [some("a2"), None]);
+            assert_eq!(strs("args_hash"), [some("h"), None]);
+            assert_eq!(strs("source_stream"), [some("topic-3"), some("topic-3")]);
+            let labels = col("labels");
+            let labels = labels.as_any().downcast_ref::<MapArray>().unwrap();
+            let row0 = labels.value(0);
+            let keys: Vec<&str> = row0.column(0).as_string::<i32>().iter().flatten().collect();
+            let values: Vec<&str> = row0.column(1).as_string::<i32>().iter().flatten().collect();
+            assert_eq!((keys, values), (vec!["a", "z"], vec!["", "1"]));
+            assert_eq!(labels.value(1).len(), 0);
+            let kp = col("kafka_partition");
+            let kp = kp.as_any().downcast_ref::<Int32Array>().unwrap();
+            assert_eq!((kp.value(0), kp.is_null(1)), (3, true));
+            let ko = col("kafka_offset");
+            let ko = ko.as_any().downcast_ref::<Int64Array>().unwrap();
+            assert_eq!((ko.value(0), ko.is_null(1)), (40, true));
+            let killed = col("killed_session");
+            assert_eq!(killed.as_boolean().iter().collect::<Vec<_>>(), [Some(true), Some(false)]);
+        }
+    }
 
     #[test]
     fn fixed_dictionaries_cover_every_enum_value() {
