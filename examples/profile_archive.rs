@@ -1,8 +1,9 @@
 //! Runs the archive bench's file-mode input with and without the archive
 //! and prints wall time and the calling thread's CPU time, which stays
 //! meaningful on a busy machine where wall-clock benches do not (the
-//! encoder thread's CPU is not counted: it is the caller's cost that
-//! archiving adds to a run). Also a target for `perf record`.
+//! archive threads' CPU is listed apart: it is the caller's cost that
+//! archiving adds to a run), the final checkpoint's wait and how often the
+//! caller was preempted. Also a target for `perf record`.
 //! `writer` runs the archive writer alone on pre-decoded events.
 //! Usage: cargo run --release --example profile_archive -- [with|without|both|writer] [runs]
 
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use runaway::archive::{ArchiveConfig, ArchiveWriter};
 use runaway::engine::Processed;
 use runaway::file_mode::{self, FileOutputs};
+use runaway::sink::{RecordSink, SinkError};
 use runaway::{Catalog, Engine, Policy, SourcePos};
 
 fn thread_cpu() -> Duration {
@@ -43,20 +45,66 @@ fn archive_threads_cpu() -> Vec<(String, Duration)> {
     out
 }
 
-fn run_once(input: &str, outputs: &FileOutputs, archive: bool) -> (Duration, Duration, Vec<(String, Duration)>) {
-    let out = tempfile::tempdir().expect("tempdir");
-    let mut w = archive.then(|| ArchiveWriter::open(ArchiveConfig::new(out.path())).expect("archive"));
-    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
-    let (t0, c0) = (Instant::now(), thread_cpu());
-    let sink = w.as_mut().map(|w| w as &mut dyn runaway::sink::RecordSink);
-    file_mode::run(&mut engine, input, outputs, sink, &|| false).expect("run");
-    (t0.elapsed(), thread_cpu() - c0, archive_threads_cpu())
+/// Times during which the calling thread was taken off its CPU while it
+/// could run (another thread or process wanted it).
+fn preemptions() -> i64 {
+    // SAFETY: an all-zero rusage is valid, and `ru` is a valid out-pointer.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    ru.ru_nivcsw
 }
 
-fn print(what: &str, wall: Duration, cpu: Duration, threads: &[(String, Duration)]) {
+/// The archive, timing its final checkpoint (the wait for the background
+/// threads to drain, close and fsync).
+struct Timed {
+    w: ArchiveWriter,
+    finish: Duration,
+}
+
+impl RecordSink for Timed {
+    fn event(&mut self, p: &runaway::PricedEvent, source: &SourcePos) -> Result<(), SinkError> {
+        self.w.event(p, source)
+    }
+    fn signal(&mut self, s: &runaway::Signal, trigger: &SourcePos) -> Result<(), SinkError> {
+        self.w.signal(s, trigger)
+    }
+    fn checkpoint(&mut self) -> Result<(), SinkError> {
+        self.w.checkpoint()
+    }
+    fn discard_from(&mut self, stream: &str, offset: i64) -> Result<(), SinkError> {
+        self.w.discard_from(stream, offset)
+    }
+    fn finish(&mut self) -> Result<(), SinkError> {
+        let t = Instant::now();
+        let r = self.w.finish();
+        self.finish = t.elapsed();
+        r
+    }
+}
+
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    threads: Vec<(String, Duration)>,
+    finish: Duration,
+    preempted: i64,
+}
+
+fn run_once(input: &str, outputs: &FileOutputs, archive: bool) -> Run {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut w = archive.then(|| Timed { w: ArchiveWriter::open(ArchiveConfig::new(out.path())).expect("archive"), finish: Duration::ZERO });
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    let (t0, c0, p0) = (Instant::now(), thread_cpu(), preemptions());
+    let sink = w.as_mut().map(|w| w as &mut dyn RecordSink);
+    file_mode::run(&mut engine, input, outputs, sink, &|| false).expect("run");
+    let (wall, cpu, preempted) = (t0.elapsed(), thread_cpu() - c0, preemptions() - p0);
+    Run { wall, cpu, threads: archive_threads_cpu(), finish: w.map_or(Duration::ZERO, |w| w.finish), preempted }
+}
+
+fn print(what: &str, wall: Duration, cpu: Duration, threads: &[(String, Duration)], extra: &str) {
     let threads: Vec<String> = threads.iter().map(|(name, t)| format!("{name} {:.0} ms", t.as_secs_f64() * 1e3)).collect();
     println!(
-        "{what:<16} wall {:>7.1} ms  caller cpu {:>7.1} ms  {}",
+        "{what:<16} wall {:>7.1} ms  caller cpu {:>7.1} ms  {}  {extra}",
         wall.as_secs_f64() * 1e3,
         cpu.as_secs_f64() * 1e3,
         threads.join("  ")
@@ -83,7 +131,7 @@ fn writer_only(runs: usize) {
             w.write_event(p, pos).expect("write");
         }
         w.close_all().expect("close");
-        print("writer", t0.elapsed(), thread_cpu() - c0, &archive_threads_cpu());
+        print("writer", t0.elapsed(), thread_cpu() - c0, &archive_threads_cpu(), "");
     }
 }
 
@@ -103,8 +151,9 @@ fn main() {
     };
     for _ in 0..runs {
         for &archive in modes {
-            let (wall, cpu, threads) = run_once(&input, &outputs, archive);
-            print(if archive { "with_archive" } else { "without_archive" }, wall, cpu, &threads);
+            let r = run_once(&input, &outputs, archive);
+            let extra = format!("final checkpoint {:.1} ms  preempted {}", r.finish.as_secs_f64() * 1e3, r.preempted);
+            print(if archive { "with_archive" } else { "without_archive" }, r.wall, r.cpu, &r.threads, &extra);
         }
     }
 }

@@ -329,44 +329,46 @@ impl EventBatch {
     /// Buffers one event (caller's thread).
     pub fn push(&mut self, p: &PricedEvent, source: RowSource) -> Result<(), ArrowError> {
         let e = &p.event;
-        let strs: [Option<&str>; EV_STRS] = [
-            Some(&e.event_id),
-            Some(&e.session_id),
-            Some(&e.agent_id),
-            Some(&e.task_type),
-            e.task_id.as_deref(),
-            e.parent_session_id.as_deref(),
-            e.tenant.as_deref(),
-            e.team.as_deref(),
-            e.feature.as_deref(),
-            e.env.as_deref(),
-            e.model.as_deref(),
-            e.provider.as_deref(),
-            e.tool.as_deref(),
-            e.args_hash.as_deref(),
-            e.target_agent_id.as_deref(),
-        ];
-        let start_len = self.text.len();
+        let text = &mut self.text;
+        let start = text.len();
         let labels_from = self.label_ends.len();
         let mut ends = [0u32; EV_STRS];
         let mut nulls = 0u16;
-        for (i, s) in strs.into_iter().enumerate() {
-            match s {
-                Some(s) => self.text.push_str(s),
-                None => nulls |= 1 << i,
-            }
-            ends[i] = self.text.len() as u32;
+        // Unrolled: no array of options built and walked per row.
+        macro_rules! put {
+            ($i:expr, $s:expr) => {
+                match $s {
+                    Some(s) => text.push_str(s),
+                    None => nulls |= 1 << $i,
+                }
+                ends[$i] = text.len() as u32;
+            };
         }
+        put!(EV_EVENT_ID, Some(&*e.event_id));
+        put!(EV_SESSION_ID, Some(&*e.session_id));
+        put!(EV_AGENT_ID, Some(&*e.agent_id));
+        put!(EV_TASK_TYPE, Some(&*e.task_type));
+        put!(EV_TASK_ID, e.task_id.as_deref());
+        put!(EV_PARENT_SESSION_ID, e.parent_session_id.as_deref());
+        put!(EV_TENANT, e.tenant.as_deref());
+        put!(EV_TEAM, e.team.as_deref());
+        put!(EV_FEATURE, e.feature.as_deref());
+        put!(EV_ENV, e.env.as_deref());
+        put!(EV_MODEL, e.model.as_deref());
+        put!(EV_PROVIDER, e.provider.as_deref());
+        put!(EV_TOOL, e.tool.as_deref());
+        put!(EV_ARGS_HASH, e.args_hash.as_deref());
+        put!(EV_TARGET_AGENT_ID, e.target_agent_id.as_deref());
         for (k, v) in &e.labels {
-            self.text.push_str(k);
-            let key_end = self.text.len() as u32;
-            self.text.push_str(v);
-            self.label_ends.push((key_end, self.text.len() as u32));
+            text.push_str(k);
+            let key_end = text.len() as u32;
+            text.push_str(v);
+            self.label_ends.push((key_end, text.len() as u32));
         }
         // Offsets are u32: a batch is cut long before 4 GiB of text, so only
         // a single absurd row gets here; it is refused, the buffer unchanged.
-        if self.text.len() > u32::MAX as usize {
-            self.text.truncate(start_len);
+        if text.len() > u32::MAX as usize {
+            text.truncate(start);
             self.label_ends.truncate(labels_from);
             return Err(ArrowError::InvalidArgumentError("archive row text exceeds 4 GiB".into()));
         }
@@ -382,7 +384,7 @@ impl EventBatch {
             cost_usd: p.cost_usd,
             latency_ms: e.latency_ms,
             source,
-            start: start_len as u32,
+            start: start as u32,
             ends,
             labels: (labels_from as u32, self.label_ends.len() as u32),
         });
