@@ -23,6 +23,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use parquet::schema::types::ColumnPath;
 
 use crate::detect::Outcome;
 use crate::engine::PricedEvent;
@@ -130,9 +131,28 @@ pub fn signals_schema() -> SchemaRef {
 
 /// Columns whose Parquet dictionary would not pay (unique or near-unique).
 pub const EVENTS_NO_DICT: &[&str] = &["event_id", "args_hash"];
-/// Columns whose min/max statistics would not prune anything (random ids).
-pub const NO_STATS: &[&str] =
-    &["event_id", "session_id", "task_id", "parent_session_id", "args_hash", "signal_id", "trigger_event_id", "message", "evidence"];
+
+/// Parquet paths of every string leaf column (plain, dictionary, and the
+/// keys and values inside maps and structs).
+pub fn string_leaves(schema: &Schema) -> Vec<ColumnPath> {
+    fn walk(field: &Field, path: &mut Vec<String>, out: &mut Vec<ColumnPath>) {
+        path.push(field.name().clone());
+        match field.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+                out.push(ColumnPath::new(path.clone()))
+            }
+            DataType::Map(entries, _) => walk(entries, path, out),
+            DataType::Struct(children) => children.iter().for_each(|c| walk(c, path, out)),
+            _ => {}
+        }
+        path.pop();
+    }
+    let mut out = Vec::new();
+    for f in schema.fields() {
+        walk(f, &mut Vec::new(), &mut out);
+    }
+    out
+}
 pub const SIGNALS_NO_DICT: &[&str] = &["signal_id", "trigger_event_id", "message", "evidence"];
 
 /// A dictionary column over a closed set of values: rows append the value's

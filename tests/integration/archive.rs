@@ -184,14 +184,19 @@ fn check(input: &Path, expected: Expected) {
     let a = archive.display();
     let out = python(&format!(
         r#"
-import duckdb, pyarrow.dataset as ds
+import duckdb, pyarrow.dataset as ds, pyarrow.parquet as pq
 con = duckdb.connect()
 n, ids, cost, parts = con.sql("""
   select count(*), count(distinct event_id), sum(cost_usd), count(distinct (dt, hour))
   from read_parquet('{a}/events/**/*.parquet', hive_partitioning=1)""").fetchall()[0]
 sig = con.sql("select count(*), count(distinct signal_id) from read_parquet('{a}/signals/**/*.parquet', hive_partitioning=1)").fetchall()[0]
 t = ds.dataset('{a}/events', format='parquet', partitioning='hive').to_table()
-print(n, ids, repr(cost), parts, sig[0], sig[1], t.num_rows, repr(sum(t.column('cost_usd').to_pylist())), t.schema.field('ts').type)
+# Time pruning relies on ts min/max in every row group.
+ts_stats = all(
+    f.metadata.row_group(g).column(f.schema_arrow.get_field_index('ts')).statistics.has_min_max
+    for f in map(pq.ParquetFile, ds.dataset('{a}/events', format='parquet').files)
+    for g in range(f.metadata.num_row_groups))
+print(n, ids, repr(cost), parts, sig[0], sig[1], t.num_rows, repr(sum(t.column('cost_usd').to_pylist())), ts_stats, t.schema.field('ts').type)
 "#
     ));
     let f: Vec<&str> = out.split_whitespace().collect();
@@ -204,7 +209,8 @@ print(n, ids, repr(cost), parts, sig[0], sig[1], t.num_rows, repr(sum(t.column('
     assert_eq!(f[5], f[4], "signal ids unique: {out}");
     assert_eq!(f[6].parse::<usize>().unwrap(), want.len(), "pyarrow rows: {out}");
     assert!((f[7].parse::<f64>().unwrap() - want_cost).abs() < 1e-9, "pyarrow cost: {out}");
-    assert_eq!(f[8..].join(" "), "timestamp[ms, tz=UTC]", "ts type: {out}");
+    assert_eq!(f[8], "True", "ts statistics in every row group: {out}");
+    assert_eq!(f[9..].join(" "), "timestamp[ms, tz=UTC]", "ts type: {out}");
 }
 
 #[test]
