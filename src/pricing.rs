@@ -240,8 +240,20 @@ fn candidates(model: &str, provider: Option<&str>) -> Vec<String> {
             out.push(format!("{}/{}", p.to_ascii_lowercase(), stripped));
         }
     }
+    // LiteLLM keys some providers' models only under a prefix
+    // (`mistral/mistral-large-latest`); a bare name given without a
+    // provider is tried under those prefixes last.
+    let unprefixed: Vec<String> = out.iter().filter(|c| !c.contains('/')).cloned().collect();
+    for c in unprefixed {
+        for prefix in PREFIXED_PROVIDERS {
+            out.push(format!("{prefix}/{c}"));
+        }
+    }
     out
 }
+
+/// Providers whose models LiteLLM's catalog lists under a `provider/` key.
+const PREFIXED_PROVIDERS: &[&str] = &["mistral", "gemini", "deepseek", "xai", "groq"];
 
 fn strip_snapshot(m: &str) -> Option<String> {
     if let Some((head, tail)) = m.rsplit_once('@') {
@@ -275,7 +287,18 @@ mod tests {
     #[test]
     fn embedded_catalog_covers_the_main_families() {
         let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
-        for m in ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro", "mistral/mistral-large-latest"] {
+        for m in [
+            "gpt-4o",
+            "gpt-4o-mini",
+            "claude-sonnet-4-5",
+            "claude-opus-4-1",
+            "claude-3-5-haiku-20241022",
+            "gemini-2.5-pro",
+            "mistral/mistral-large-latest",
+            // Bare names of models LiteLLM lists only under a provider prefix.
+            "mistral-large-latest",
+            "Mistral-Large-Latest",
+        ] {
             assert!(c.lookup(m, None).is_some(), "{m} missing");
         }
         assert!(c.lookup("gpt-4o-2024-08-06", None).is_some());
