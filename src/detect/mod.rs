@@ -187,12 +187,13 @@ impl BaselineStore {
     }
 }
 
-/// Distributions of finished sessions: actions, spend (micro-USD) and,
-/// for sessions that spawned any, sub-sessions.
+/// Distributions of finished sessions: actions, spend (micro-USD),
+/// handoffs and, for sessions that spawned any, sub-sessions.
 struct Normals {
     actions: RollingHistogram,
     cost_micros: RollingHistogram,
     children: RollingHistogram,
+    handoffs: RollingHistogram,
 }
 
 impl Normals {
@@ -203,6 +204,7 @@ impl Normals {
             actions: RollingHistogram::new(window_ms, buckets),
             cost_micros: RollingHistogram::new(window_ms, buckets),
             children: RollingHistogram::new(window_ms, buckets),
+            handoffs: RollingHistogram::new(window_ms, buckets),
         }
     }
 
@@ -212,6 +214,7 @@ impl Normals {
         if s.children > 0 {
             self.children.record(s.last_ts, s.children as u64);
         }
+        self.handoffs.record(s.last_ts, s.handoffs as u64);
     }
 }
 
@@ -475,6 +478,18 @@ impl Detector {
         id
     }
 
+    /// The (agent, task type) ids of the agent acting in `e`, given its
+    /// session's: usually the session's own agent, whose id it holds; a
+    /// session shared by agents (handoffs) looks the others up by name.
+    fn acting_ids(&mut self, e: &Event, session_ids: (u32, u32)) -> (u32, u32) {
+        let own = self.name_of.get(session_ids.0 as usize).is_some_and(|n| Arc::ptr_eq(n, &e.agent_id) || **n == *e.agent_id);
+        if own {
+            session_ids
+        } else {
+            (self.intern_name(&e.agent_id), session_ids.1)
+        }
+    }
+
     /// The name behind an interned id (`?` past the interner's cap).
     fn name(&self, id: u32) -> Arc<str> {
         self.name_of.get(id as usize).cloned().unwrap_or_else(|| Arc::from("?"))
@@ -575,7 +590,8 @@ impl Detector {
             self.decide(e, slot, d, out);
             return Outcome::Processed;
         }
-        if let Some(d) = self.check_task(e, rules) {
+        let task_type_id = self.sessions.get(slot).map_or(0, |s| s.ids.1);
+        if let Some(d) = self.check_task(e, task_type_id, rules) {
             if let Some(t) = &e.task_id {
                 if let Some(task) = self.tasks.get_mut(&**t) {
                     task.killed = Some(d.reason);
@@ -596,6 +612,7 @@ impl Detector {
             shard,
         );
         s.ids = ids;
+        s.cost.agent = ids.0;
         self.stats.sessions_seen += 1;
         if self.sessions.len() >= self.policy.global.max_sessions as usize {
             self.evict_oldest();
@@ -686,15 +703,20 @@ impl Detector {
             _ => None,
         };
         let (ids, actions) = self.sessions.get(slot).map(|s| (s.ids, s.actions))?;
-        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, ids, rules) } else { None };
+        // LLM calls are judged against the acting agent's normal (in a
+        // session shared by agents, not always the one that opened it).
+        let acting = if e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
+        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, acting, rules) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
-        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, ids, rules) } else { None };
+        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, acting, rules) } else { None };
         // Only sessions past the floor can be step runaways: look the normal up then.
         let step_normal = if actions > rules.t.step_min_actions {
             self.normals.get_mut(&ids.1).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
         } else {
             None
         };
+
+        let ping_pong_limit = if e.kind == EventKind::Handoff { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
 
@@ -743,6 +765,11 @@ impl Detector {
             let count = 1 + earlier;
             if !seen {
                 c.mark_novel();
+                // Something new happened: the current handoff leg is busy.
+                s.ping_pong.note_progress();
+                if let Some(task) = e.task_id.as_ref().and_then(|id| self.tasks.get_mut(&**id)) {
+                    task.ping_pong.note_progress();
+                }
             }
             s.calls.push(c, window);
             if on(Reason::LoopRepeat) {
@@ -780,11 +807,12 @@ impl Detector {
         }
 
         // --- ping-pong (per session when the event has no task)
-        if e.kind == EventKind::Handoff && e.task_id.is_none() && on(Reason::PingPong) {
-            if let Some(target) = &e.target_agent_id {
-                let n = s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
-                if n >= t.ping_pong_handoffs {
-                    return Some(ping_pong_decision(e, target, n, t.ping_pong_handoffs));
+        if e.kind == EventKind::Handoff {
+            s.handoffs = s.handoffs.saturating_add(1);
+            if let (Some(target), None, Some(limit)) = (&e.target_agent_id, &e.task_id, ping_pong_limit) {
+                s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                if on(Reason::PingPong) && s.ping_pong.stuck(limit.0) {
+                    return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
             }
         }
@@ -825,10 +853,14 @@ impl Detector {
         }
 
         // --- cost per call: spikes (LLM calls)
+        if e.kind == EventKind::Llm {
+            s.switch_cost_level(acting.0);
+        }
         if e.kind == EventKind::Llm && cost > 0.0 {
-            s.llm_calls += 1;
-            let level = s.level as f64;
-            let token_level = s.token_level as f64;
+            let s_cost = &mut s.cost;
+            s_cost.llm_calls += 1;
+            let level = s_cost.level as f64;
+            let token_level = s_cost.token_level as f64;
             let reference = baseline.as_ref().map(|b| b.1);
             // A pricier model (cost per token up) is judged against the
             // baseline's median; a jump in cost per call alone (a much bigger
@@ -843,26 +875,26 @@ impl Detector {
             let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
             let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
             let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level;
-            let first = s.llm_calls <= t.spike_session_reference;
+            let first = s_cost.llm_calls <= t.spike_session_reference;
             let spike = (token_spike && above_median) || (level_spike && above_range && !first);
-            s.spike_bits = (s.spike_bits << 1) | u64::from(spike);
+            s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
             // The first calls define the session's cost level whatever they
             // cost (a session's context fills up in its first steps); the
             // cost per token is stable per model, so it excludes outliers at once.
             if !level_spike || first {
-                s.level = follow(level, cost, first, s.llm_calls) as f32;
+                s_cost.level = follow(level, cost, first, s_cost.llm_calls) as f32;
             }
             if !token_spike && per_token > 0.0 {
-                s.token_level = follow(token_level, per_token, first, s.llm_calls) as f32;
+                s_cost.token_level = follow(token_level, per_token, first, s_cost.llm_calls) as f32;
             }
 
             if on(Reason::CostSpike) && spike {
-                let spiking = recent_ones(s.spike_bits, t.spike_window);
+                let spiking = recent_ones(s_cost.spike_bits, t.spike_window);
                 let base = reference.map(|q| q.p50 / NANO).filter(|b| *b > 0.0);
                 let against = base.unwrap_or(level).max(level);
-                if spiking >= t.spike_sustain && s.llm_calls > t.spike_session_reference {
+                if spiking >= t.spike_sustain && s_cost.llm_calls > t.spike_session_reference {
                     return Some(Decision {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
@@ -916,7 +948,7 @@ impl Detector {
     }
 
     /// Decisions about the whole sub-agent tree (one task id).
-    fn check_task(&mut self, e: &Event, rules: &Resolved) -> Option<Decision> {
+    fn check_task(&mut self, e: &Event, task_type_id: u32, rules: &Resolved) -> Option<Decision> {
         let t = &rules.t;
         let task_id = e.task_id.as_ref()?;
         let task = self.tasks.get_mut(task_id)?;
@@ -929,15 +961,25 @@ impl Detector {
                 message: format!("task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}", task.cost_usd, task.sessions, t.task_budget_usd),
             });
         }
-        if e.kind == EventKind::Handoff && rules.enabled(Reason::PingPong) {
+        if e.kind == EventKind::Handoff {
             if let Some(target) = &e.target_agent_id {
-                let n = task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
-                if n >= t.ping_pong_handoffs {
-                    return Some(ping_pong_decision(e, target, n, t.ping_pong_handoffs));
+                task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                let pp = task.ping_pong;
+                let limit = self.ping_pong_limit(task_type_id, t);
+                if rules.enabled(Reason::PingPong) && pp.stuck(limit.0) {
+                    return Some(ping_pong_decision(e, target, &pp, limit));
                 }
             }
         }
         None
+    }
+
+    /// Alternating handoffs that make a ping-pong: the policy's count, or
+    /// the task type's normal handoffs per session (p95) when more.
+    fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> (u32, Option<Quantiles>) {
+        let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
+        let limit = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs));
+        (limit.min(u32::MAX as u64) as u32, normal)
     }
 
     /// The hierarchy of baselines an event is judged against, most
@@ -1028,9 +1070,8 @@ impl Detector {
         let new_window = || AgentWindow { spend: RollingSum::new(window_min * 60_000, 60), paused_until: i64::MIN };
         // Usually the session's own agent, whose id it holds; a session
         // shared by agents (handoffs) looks the others up by name.
-        let own = slot.and_then(|i| self.sessions.get(i)).map(|s| s.ids.0).filter(|&id| self.name_of.get(id as usize).is_some_and(|n| Arc::ptr_eq(n, &e.agent_id) || **n == *e.agent_id));
-        let agent = match own {
-            Some(id) => id,
+        let agent = match slot.and_then(|i| self.sessions.get(i)) {
+            Some(s) => self.acting_ids(e, s.ids).0,
             None => self.intern_name(&e.agent_id),
         };
         let a = if agent == OVERFLOW_NAME {
@@ -1276,13 +1317,26 @@ struct Decision {
     message: String,
 }
 
-fn ping_pong_decision(e: &Event, target: &Arc<str>, n: u32, limit: u32) -> Decision {
+fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, (limit, normal): (u32, Option<Quantiles>)) -> Decision {
+    let n = pp.alternations;
     Decision {
         action: Action::Kill,
         reason: Reason::PingPong,
         figures: Some((n as f64, limit as f64)),
-        evidence: json!({"agents": [&*e.agent_id, &**target], "alternating_handoffs": n, "limit": limit, "task_id": e.task_id.as_deref()}),
-        message: format!("work was handed back and forth between {} and {target} {n} times in a row", e.agent_id),
+        evidence: json!({
+            "agents": [&*e.agent_id, &**target],
+            "alternating_handoffs": n,
+            "legs_without_new_calls": pp.idle_legs,
+            "legs_with_new_calls": pp.busy_legs,
+            "limit": limit,
+            "normal_basis": if normal.is_some() { "task_type" } else { "static" },
+            "normal_p95_handoffs": normal.map(|q| q.p95),
+            "task_id": e.task_id.as_deref(),
+        }),
+        message: format!(
+            "work was handed back and forth between {} and {target} {n} times in a row, {} of the legs with nothing new",
+            e.agent_id, pp.idle_legs
+        ),
     }
 }
 
@@ -1373,7 +1427,7 @@ impl Detector {
             return;
         }
         let (spiked, context_outlier, ids) = match self.sessions.get(slot) {
-            Some(s) if !s.killed => (s.spike_bits & 1 == 1, s.context_outlier, s.ids),
+            Some(s) if !s.killed => (s.cost.spike_bits & 1 == 1, s.context_outlier, (s.cost.agent, s.ids.1)),
             _ => return,
         };
         if cost > 0.0 && !spiked {

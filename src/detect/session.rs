@@ -116,27 +116,57 @@ impl CallRing {
     }
 }
 
-/// Alternation of handoffs between two agents in one conversation.
+/// Alternation of handoffs between two agents in one conversation, and
+/// whether the work between the handoffs brought anything new.
+///
+/// A planner and an executor legitimately alternate for as long as the task
+/// takes, but each round brings new calls (the executor edits, queries,
+/// fetches); two agents passing a ticket back and forth do not. So a leg
+/// (the span between two handoffs) counts as busy when a call new to the
+/// conversation's window happened in it, idle otherwise.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PingPong {
     /// Hashes of the last handoff's source and target agents.
-    pub last_from: u64,
-    pub last_to: u64,
+    last_from: u64,
+    last_to: u64,
+    /// Consecutive alternating handoffs between the same two agents.
     pub alternations: u32,
+    /// Legs of the current run without and with a new call.
+    pub idle_legs: u32,
+    pub busy_legs: u32,
+    /// A new call happened since the last handoff.
+    progress: bool,
 }
 
 impl PingPong {
-    /// Records a handoff and returns how many consecutive alternating
-    /// handoffs between the same two agents have now been seen.
-    pub fn record(&mut self, from: u64, to: u64) -> u32 {
+    /// A call new to the conversation happened.
+    pub fn note_progress(&mut self) {
+        self.progress = true;
+    }
+
+    /// Records a handoff; the leg it closes counts as busy or idle when the
+    /// handoff continues the alternation.
+    pub fn record(&mut self, from: u64, to: u64) {
         if self.alternations > 0 && from == self.last_to && to == self.last_from {
             self.alternations += 1;
+            if self.progress {
+                self.busy_legs += 1;
+            } else {
+                self.idle_legs += 1;
+            }
         } else {
-            self.alternations = 1;
+            *self = PingPong { alternations: 1, ..PingPong::default() };
         }
+        self.progress = false;
         self.last_from = from;
         self.last_to = to;
-        self.alternations
+    }
+
+    /// The run is a ping-pong: at least `limit` alternating handoffs, and
+    /// at least two idle legs for each busy one (a planner/executor pair
+    /// has about one of each per round).
+    pub fn stuck(&self, limit: u32) -> bool {
+        self.alternations >= limit && self.idle_legs >= 2 * self.busy_legs
     }
 }
 
@@ -161,13 +191,12 @@ pub(crate) struct Session {
     pub children: u32,
     /// Status bits of recent actions, newest in bit 0: 1 = error/retry.
     pub retry_bits: u64,
-    /// Spike flags of recent LLM calls, newest in bit 0.
-    pub spike_bits: u64,
-    /// Slow moving level of this session's LLM call cost (USD); 0 = none yet.
-    pub level: f32,
-    /// The same for cost per token (USD).
-    pub token_level: f32,
-    pub llm_calls: u32,
+    /// Cost level of the agent acting now (the session's own at first).
+    pub cost: CostLevel,
+    /// Cost levels of the other agents that acted in this session: a
+    /// planner on a cheap model hands to an executor on a pricier one and
+    /// back, and each is judged against its own level, not the other's.
+    pub parked: Option<Box<Vec<CostLevel>>>,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,
     /// Context tokens of the last 8 LLM calls (ring), newest at `ctx_next - 1`.
@@ -180,6 +209,8 @@ pub(crate) struct Session {
     pub pending_call: Option<u32>,
     pub calls: CallRing,
     pub ping_pong: PingPong,
+    /// Handoffs made in this session (learned into the task type's normal).
+    pub handoffs: u32,
 }
 
 impl Session {
@@ -203,10 +234,8 @@ impl Session {
             alerted: 0,
             children: 0,
             retry_bits: 0,
-            spike_bits: 0,
-            level: 0.0,
-            token_level: 0.0,
-            llm_calls: 0,
+            cost: CostLevel::default(),
+            parked: None,
             last_context: 0,
             ctx: [0; 8],
             ctx_next: 0,
@@ -215,6 +244,7 @@ impl Session {
             pending_call: None,
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
+            handoffs: 0,
         }
     }
 
@@ -233,10 +263,44 @@ impl Session {
         }
     }
 
+    /// Makes `agent`'s cost level the current one, parking the previous
+    /// agent's. At most `MAX_PARKED` others are kept (the least recent go).
+    pub fn switch_cost_level(&mut self, agent: u32) {
+        if self.cost.agent == agent {
+            return;
+        }
+        const MAX_PARKED: usize = 8;
+        let parked = self.parked.get_or_insert_with(Default::default);
+        let next = match parked.iter().position(|l| l.agent == agent) {
+            Some(i) => parked.remove(i),
+            None => CostLevel { agent, ..CostLevel::default() },
+        };
+        if parked.len() >= MAX_PARKED {
+            parked.remove(0);
+        }
+        parked.push(std::mem::replace(&mut self.cost, next));
+    }
+
     /// Heap bytes owned by this session alone (shared strings excluded).
     pub fn heap_bytes(&self) -> usize {
-        self.calls.heap_bytes()
+        let parked = self.parked.as_ref().map_or(0, |p| std::mem::size_of::<Vec<CostLevel>>() + p.capacity() * std::mem::size_of::<CostLevel>());
+        self.calls.heap_bytes() + parked
     }
+}
+
+/// One agent's LLM call cost within a session, for spikes against its own
+/// normal.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CostLevel {
+    /// Interned agent id.
+    pub agent: u32,
+    pub llm_calls: u32,
+    /// Slow moving level of the agent's LLM call cost (USD); 0 = none yet.
+    pub level: f32,
+    /// The same for cost per token (USD).
+    pub token_level: f32,
+    /// Spike flags of its recent LLM calls, newest in bit 0.
+    pub spike_bits: u64,
 }
 
 /// Live sessions: found by id with one hash lookup per event, then
