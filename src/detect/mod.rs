@@ -810,7 +810,7 @@ impl Detector {
         if e.kind == EventKind::Handoff {
             s.handoffs = s.handoffs.saturating_add(1);
             if let (Some(target), None, Some(limit)) = (&e.target_agent_id, &e.task_id, ping_pong_limit) {
-                s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 if on(Reason::PingPong) && s.ping_pong.stuck(limit.0) {
                     return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
@@ -874,9 +874,20 @@ impl Detector {
             let tokens = context + e.output_tokens + e.reasoning_tokens;
             let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
             let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
-            let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level;
+            // A jump in cost per call needs a bigger context (at least
+            // twice the agent's usual tokens per call): one on the same
+            // tokens is a prompt-cache miss, or a pricier model (below).
+            let tokens_level = s_cost.tokens_level as f64;
+            let more_tokens = tokens == 0 || tokens_level == 0.0 || tokens as f64 >= 2.0 * tokens_level;
+            // The same model costs more per token on a prompt-cache miss
+            // (an agent's first call after a handoff or a pause): only a
+            // call on another model than its level's, or on unnamed models,
+            // is a jump in price.
+            let model = e.model.as_ref().map_or(0, |m| (xxh3_64(m.as_bytes()) as u32).max(1));
+            let other_model = model == 0 || s_cost.model == 0 || model != s_cost.model;
+            let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level && other_model;
             let first = s_cost.llm_calls <= t.spike_session_reference;
-            let spike = (token_spike && above_median) || (level_spike && above_range && !first);
+            let spike = (token_spike && above_median) || (level_spike && more_tokens && above_range && !first);
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
@@ -885,9 +896,11 @@ impl Detector {
             // cost per token is stable per model, so it excludes outliers at once.
             if !level_spike || first {
                 s_cost.level = follow(level, cost, first, s_cost.llm_calls) as f32;
+                s_cost.tokens_level = follow(tokens_level, tokens as f64, first, s_cost.llm_calls) as f32;
             }
             if !token_spike && per_token > 0.0 {
                 s_cost.token_level = follow(token_level, per_token, first, s_cost.llm_calls) as f32;
+                s_cost.model = model;
             }
 
             if on(Reason::CostSpike) && spike {
@@ -963,7 +976,7 @@ impl Detector {
         }
         if e.kind == EventKind::Handoff {
             if let Some(target) = &e.target_agent_id {
-                task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()), xxh3_64(target.as_bytes()));
+                task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 let pp = task.ping_pong;
                 let limit = self.ping_pong_limit(task_type_id, t);
                 if rules.enabled(Reason::PingPong) && pp.stuck(limit.0) {

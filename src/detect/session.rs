@@ -127,8 +127,8 @@ impl CallRing {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PingPong {
     /// Hashes of the last handoff's source and target agents.
-    last_from: u64,
-    last_to: u64,
+    last_from: u32,
+    last_to: u32,
     /// Consecutive alternating handoffs between the same two agents.
     pub alternations: u32,
     /// Legs of the current run without and with a new call.
@@ -146,7 +146,7 @@ impl PingPong {
 
     /// Records a handoff; the leg it closes counts as busy or idle when the
     /// handoff continues the alternation.
-    pub fn record(&mut self, from: u64, to: u64) {
+    pub fn record(&mut self, from: u32, to: u32) {
         if self.alternations > 0 && from == self.last_to && to == self.last_from {
             self.alternations += 1;
             if self.progress {
@@ -299,6 +299,10 @@ pub(crate) struct CostLevel {
     pub level: f32,
     /// The same for cost per token (USD).
     pub token_level: f32,
+    /// Hash of the model the token level follows (0: calls name none).
+    pub model: u32,
+    /// Slow moving level of the agent's tokens per LLM call.
+    pub tokens_level: f32,
     /// Spike flags of its recent LLM calls, newest in bit 0.
     pub spike_bits: u64,
 }

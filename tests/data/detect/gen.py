@@ -248,6 +248,52 @@ def subagent_fanout(st, ts):
     return ["kill run-fanout subagent_fanout 5"]
 
 
+def planner_executor(st, ts):
+    """A planner on a cheap model hands each step to an executor on a
+    pricier one and back, for many rounds, each round with new work; the
+    executor's first call after each handoff misses its prompt cache. Once
+    in one session, once split over two sessions of one task."""
+    def rounds(ts, sp, se, task):
+        ctx = 3000
+        for r in range(14):
+            st.llm(ts, sp, "planner", "feature", model="gpt-4o-mini", inp=ctx, out=400, task_id=task)
+            ts += 2000
+            st.ev(ts, sp, "planner", "feature", kind="handoff", target_agent_id="executor", task_id=task)
+            ts += 1000
+            for i in range(3):
+                t = ["read_file", "edit_file", "run_tests"][i]
+                args = f"{t}-{se}-{r}-{i}"
+                cached = 0 if i == 0 else ctx
+                st.llm(ts, se, "executor", "feature", model="gpt-4o", inp=ctx - cached + 500, out=300,
+                       cache_read_tokens=cached, tool=t, args_hash=args, task_id=task)
+                ts += 3000
+                st.tool(ts, se, "executor", "feature", t, args, task_id=task)
+                ts += 1000
+                ctx += 700
+            st.ev(ts, se, "executor", "feature", kind="handoff", target_agent_id="planner", task_id=task)
+            ts += 1000
+        return ts
+    ts = rounds(ts, "run-pe-one", "run-pe-one", None)
+    rounds(ts, "run-pe-planner", "run-pe-executor", "task-pe")
+    return ["nokill run-pe-one", "nokill run-pe-planner", "nokill run-pe-executor"]
+
+
+def ping_pong_session(st, ts):
+    """A router and a specialist in one session each insist the ticket is
+    the other's: handoff after handoff, nothing new in between (a transfer
+    call that repeats would be a loop_cycle; here the calls name no tool)."""
+    s = "run-pp-router"
+    st.normal_session(ts, s, "router", "triage", 2)
+    ts += 30_000
+    for k in range(40):
+        a, b = ("router", "billing") if k % 2 == 0 else ("billing", "router")
+        st.llm(ts, s, a, "triage", inp=3000)
+        ts += 2000
+        st.ev(ts, s, a, "triage", kind="handoff", target_agent_id=b)
+        ts += 1000
+    return ["kill run-pp-router ping_pong 30"]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -255,9 +301,11 @@ FIXTURES = {
     "trap_long_task_type": long_task_type,
     "trap_legit_retries": legit_retries,
     "trap_deployment_shift": deployment_shift,
+    "trap_planner_executor": planner_executor,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
+    "runaway_ping_pong_session": ping_pong_session,
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
     "runaway_context_growth": context_growth,
