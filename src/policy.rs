@@ -76,11 +76,18 @@ thresholds! {
     repeat_kill: u32 = 5,
     /// Calls (with a tool) remembered for repeat detection.
     repeat_window: u32 = 48,
+    /// A repeat made after the session waited this long (seconds) is a poll
+    /// (waiting for CI, a job, a human), not a spin (0 = never).
+    repeat_poll_gap_seconds: u32 = 20,
+    /// Occurrences of the same call that kill when some were polls.
+    repeat_poll_kill: u32 = 15,
     /// Full repetitions of a call sequence that make a cycle.
     cycle_repeats: u32 = 3,
     /// Longest call sequence considered a cycle.
     cycle_max_period: u32 = 8,
-    /// Consecutive alternating handoffs between two agents that kill.
+    /// Consecutive alternating handoffs between two agents that kill when most
+    /// legs between them bring no new call (raised to the task type's p95
+    /// handoffs per session once that normal is trusted).
     ping_pong_handoffs: u32 = 8,
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.
@@ -303,6 +310,7 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     range_u32(&k("spike_session_reference"), t.spike_session_reference, 1, 64)?;
     range_u32(&k("repeat_window"), t.repeat_window, 2, 256)?;
     range_u32(&k("repeat_kill"), t.repeat_kill, 2, t.repeat_window)?;
+    range_u32(&k("repeat_poll_kill"), t.repeat_poll_kill, t.repeat_kill, t.repeat_window)?;
     range_u32(&k("cycle_repeats"), t.cycle_repeats, 2, 16)?;
     range_u32(&k("cycle_max_period"), t.cycle_max_period, 2, 16)?;
     range_u32(&k("ping_pong_handoffs"), t.ping_pong_handoffs, 2, 10_000)?;

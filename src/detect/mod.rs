@@ -556,6 +556,10 @@ impl Detector {
         }
         s.cost_usd += cost;
         s.actions = s.actions.saturating_add(1);
+        let gap = s.rules.t.repeat_poll_gap_seconds as i64 * 1000;
+        if gap > 0 && s.last_ts != i64::MIN && e.ts_ms.saturating_sub(s.last_ts) >= gap {
+            s.waited = true;
+        }
         s.last_ts = s.last_ts.max(e.ts_ms);
         Some(Entered { slot, rules: s.rules.clone(), task_killed })
     }
@@ -761,8 +765,14 @@ impl Detector {
             // coding agent re-running the same tests after each new edit is
             // making progress; one re-running them with nothing new is not.
             let window = t.repeat_window as usize;
-            let (seen, earlier) = s.calls.recurrence(c.sig, window.saturating_sub(1));
+            // A call after a wait is a poll: an agent checking on CI every
+            // half minute repeats itself by design, so polls kill later.
+            if std::mem::take(&mut s.waited) {
+                c.mark_polled();
+            }
+            let (seen, earlier, earlier_spins) = s.calls.recurrence(c.sig, window.saturating_sub(1));
             let count = 1 + earlier;
+            let spins = u32::from(!c.polled()) + earlier_spins;
             if !seen {
                 c.mark_novel();
                 // Something new happened: the current handoff leg is busy.
@@ -773,13 +783,16 @@ impl Detector {
             }
             s.calls.push(c, window);
             if on(Reason::LoopRepeat) {
-                if count >= t.repeat_kill {
+                // Spins (repeats with no wait before them) kill at
+                // `repeat_kill`; with polls among them, at `repeat_poll_kill`.
+                let (hit, limit) = if spins >= t.repeat_kill { (spins, t.repeat_kill) } else { (count, t.repeat_poll_kill) };
+                if hit >= limit {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     return Some(Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
-                        figures: Some((count as f64, t.repeat_kill as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "window_calls": t.repeat_window}),
+                        figures: Some((hit as f64, limit as f64)),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": count - spins, "limit": limit, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),

@@ -23,14 +23,25 @@ pub(crate) struct Call {
 }
 
 const NOVEL: u32 = 1 << 31;
+const POLLED: u32 = 1 << 30;
+const FLAGS: u32 = NOVEL | POLLED;
 
 impl Call {
     pub fn new(sig: u32, tool_id: u32) -> Call {
-        Call { sig, tool: tool_id & !NOVEL }
+        Call { sig, tool: tool_id & !FLAGS }
     }
 
     pub fn tool_id(self) -> u32 {
-        self.tool & !NOVEL
+        self.tool & !FLAGS
+    }
+
+    /// True when the session had waited before this call (a poll).
+    pub fn polled(self) -> bool {
+        self.tool & POLLED != 0
+    }
+
+    pub fn mark_polled(&mut self) {
+        self.tool |= POLLED;
     }
 
     /// True when no earlier call in the window had this signature.
@@ -94,8 +105,9 @@ impl CallRing {
     /// How a call with signature `sig` recurs among the newest `limit`
     /// calls: whether any of them had it, and how many did before the
     /// first one that was new to the window and not `sig` (repeats count
-    /// only while nothing new happens in between).
-    pub fn recurrence(&self, sig: u32, limit: usize) -> (bool, u32) {
+    /// only while nothing new happens in between), and how many of those
+    /// were not polls.
+    pub fn recurrence(&self, sig: u32, limit: usize) -> (bool, u32, u32) {
         let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
         // Oldest first is `after` then `before`; drop the oldest beyond `limit`.
         let skip = self.calls.len().saturating_sub(limit);
@@ -104,15 +116,16 @@ impl CallRing {
         // call that is new (the common case), so it should vectorise.
         let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
         let seen = has(before) || has(after);
-        let mut count = 0;
+        let (mut count, mut spins) = (0, 0);
         for c in before.iter().rev().chain(after.iter().rev()) {
             if c.sig == sig {
                 count += 1;
+                spins += u32::from(!c.polled());
             } else if c.novel() {
                 break;
             }
         }
-        (seen, count)
+        (seen, count, spins)
     }
 }
 
@@ -186,6 +199,9 @@ pub(crate) struct Session {
     /// High half of the id's 128-bit hash (see [`SessionTable`]).
     pub id_hi: u64,
     pub killed: bool,
+    /// The session waited (no event for `repeat_poll_gap_seconds`) since
+    /// its last call with a tool.
+    pub waited: bool,
     /// Reasons already alerted on (bit per `Reason`).
     pub alerted: u16,
     pub children: u32,
@@ -231,6 +247,7 @@ impl Session {
             shard,
             id_hi: 0,
             killed: false,
+            waited: false,
             alerted: 0,
             children: 0,
             retry_bits: 0,

@@ -294,6 +294,33 @@ def ping_pong_session(st, ts):
     return ["kill run-pp-router ping_pong 30"]
 
 
+def ci_polling(st, ts):
+    """Waiting for CI: the same status check every half minute or so, a
+    short LLM call between, eight times; then the work goes on."""
+    s = "run-ci-wait"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(8):
+        st.llm(ts, s, "coder", "code_edit", inp=6000, out=40)
+        ts += 1500
+        st.tool(ts, s, "coder", "code_edit", "gh_pr_checks", "pr-42")
+        ts += st.rng.randint(25_000, 60_000)
+    st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill run-ci-wait"]
+
+
+def poll_forever(st, ts):
+    """The same status check after every wait, and nothing ever changes:
+    polls kill too, only later than spins."""
+    s = "run-poll-forever"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(40):
+        st.llm(ts, s, "coder", "code_edit", inp=6000, out=40)
+        ts += 1500
+        st.tool(ts, s, "coder", "code_edit", "gh_pr_checks", "pr-43")
+        ts += 30_000
+    return ["kill run-poll-forever loop_repeat 40"]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -302,10 +329,12 @@ FIXTURES = {
     "trap_legit_retries": legit_retries,
     "trap_deployment_shift": deployment_shift,
     "trap_planner_executor": planner_executor,
+    "trap_ci_polling": ci_polling,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
+    "runaway_poll_forever": poll_forever,
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
     "runaway_context_growth": context_growth,
