@@ -662,51 +662,49 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
 /// test checks both agree wherever this accepts.
 fn rfc3339_common_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    let digit = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| i64::from(c - b'0'));
-    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+    // A fixed-size head: indexing it needs no bounds checks.
+    let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if DIGITS.iter().any(|&k| !h[k].is_ascii_digit())
+        || h[4] != b'-'
+        || h[7] != b'-'
+        || h[10] != b'T'
+        || h[13] != b':'
+        || h[16] != b':'
+    {
         return None;
     }
-    let year = two(0)? * 100 + two(2)?;
-    let (month, day, hour, minute, second) = (two(5)?, two(8)?, two(11)?, two(14)?, two(17)?);
+    let two = |k: usize| i64::from(h[k] - b'0') * 10 + i64::from(h[k + 1] - b'0');
+    let year = two(0) * 100 + two(2);
+    let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let mut i = 19;
+    let mut rest = &b[19..];
     let mut millis = 0;
-    if at(i, b'.') {
-        i += 1;
-        let start = i;
-        while digit(i).is_some() {
-            i += 1;
-        }
+    if let [b'.', frac @ ..] = rest {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
         // chrono keeps nanoseconds; longer fractions are left to it.
-        if i == start || i - start > 9 {
+        if n == 0 || n > 9 {
             return None;
         }
         for k in 0..3 {
-            millis = millis * 10 + if start + k < i { digit(start + k)? } else { 0 };
+            millis = millis * 10 + frac.get(k).filter(|_| k < n).map_or(0, |c| i64::from(c - b'0'));
         }
+        rest = &frac[n..];
     }
-    let offset_s = match *b.get(i)? {
-        b'Z' => {
-            i += 1;
-            0
-        }
-        sign @ (b'+' | b'-') => {
-            let (h, m) = (two(i + 1)?, two(i + 4)?);
-            if !at(i + 3, b':') || h > 23 || m > 59 {
+    let offset_s = match rest {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {
+            let h = i64::from(h1 - b'0') * 10 + i64::from(h2 - b'0');
+            let m = i64::from(m1 - b'0') * 10 + i64::from(m2 - b'0');
+            if h > 23 || m > 59 {
                 return None;
             }
-            i += 6;
-            if sign == b'+' { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
+            if *sign == b'+' { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
         }
         _ => return None,
     };
-    if i != b.len() {
-        return None;
-    }
     let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
     Some(secs * 1000 + millis)
 }
