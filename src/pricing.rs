@@ -261,18 +261,16 @@ fn strip_snapshot(m: &str) -> Option<String> {
             return Some(head.to_string());
         }
     }
-    // -YYYY-MM-DD
-    let b = m.as_bytes();
-    if b.len() > 11 {
-        let tail = &m[m.len() - 11..];
+    // -YYYY-MM-DD. `get`, not indexing: in a non-ASCII name the cut may fall
+    // inside a character (and then there is no ASCII date suffix anyway).
+    if let Some(tail) = m.len().checked_sub(11).filter(|&n| n > 0).and_then(|n| m.get(n..)) {
         let tb = tail.as_bytes();
         if tb[0] == b'-' && tb[5] == b'-' && tb[8] == b'-' && tail[1..].bytes().filter(|c| c.is_ascii_digit()).count() == 8 {
             return Some(m[..m.len() - 11].to_string());
         }
     }
     // -YYYYMMDD
-    if b.len() > 9 {
-        let tail = &m[m.len() - 9..];
+    if let Some(tail) = m.len().checked_sub(9).filter(|&n| n > 0).and_then(|n| m.get(n..)) {
         if tail.starts_with('-') && tail[1..].bytes().all(|c| c.is_ascii_digit()) {
             return Some(m[..m.len() - 9].to_string());
         }
@@ -307,5 +305,17 @@ mod tests {
         assert!(c.lookup("anthropic/claude-sonnet-4-5@20991231", None).is_some());
         assert!(c.lookup("mistral-large-latest", Some("mistral")).is_some());
         assert!(c.models.keys().any(|k| k.contains("llama")), "no Meta Llama model");
+    }
+
+    #[test]
+    fn non_ascii_model_names_do_not_panic() {
+        let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        for m in ["gpt-4o-mini-2024-07-1é", "claude-é-2025092", "é-20250929", "ééééééé", "a-2024-08-0é"] {
+            let _ = c.lookup(m, Some("openai"));
+            let _ = strip_snapshot(m);
+        }
+        assert_eq!(strip_snapshot("gpt-4o-2024-08-06").as_deref(), Some("gpt-4o"));
+        assert_eq!(strip_snapshot("é-20241022").as_deref(), Some("é"));
+        assert_eq!(strip_snapshot("-20241022"), None);
     }
 }
