@@ -521,17 +521,18 @@ mod tests {
     }
 
     /// The scan by hand, as it was written before `recurrence`.
-    fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> (bool, u32) {
-        let (mut seen, mut count, mut counting) = (false, 0, true);
+    fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> (bool, u32, u32) {
+        let (mut seen, mut count, mut spins, mut counting) = (false, 0, 0, true);
         for x in r.iter_newest_first().take(limit) {
             if x.sig == sig {
                 seen = true;
                 count += u32::from(counting);
+                spins += u32::from(counting && !x.polled());
             } else if x.novel() {
                 counting = false;
             }
         }
-        (seen, count)
+        (seen, count, spins)
     }
 
     #[test]
@@ -545,6 +546,9 @@ mod tests {
             let mut c = super::Call::new(x % 7, 0);
             if x % 3 == 0 {
                 c.mark_novel();
+            }
+            if x % 5 == 0 {
+                c.mark_polled();
             }
             for limit in [0, 1, 5, 11, 12, 13, 40] {
                 assert_eq!(r.recurrence(x % 7, limit), recurrence_by_hand(&r, x % 7, limit), "step {step} limit {limit}");
