@@ -837,9 +837,14 @@ impl Detector {
             let prev = s.last_context as u64;
             // A step is an increase of at most 2x; a bigger jump is one large
             // input (a document), not growth, and restarts the run.
-            s.growth_run = if prev > 0 && context > prev && context <= prev.saturating_mul(2) { s.growth_run + 1 } else { 0 };
             s.last_context = context.min(u32::MAX as u64) as u32;
-            let grown_by = s.push_context(s.last_context, t.growth_steps as usize);
+            if prev > 0 && context > prev && context <= prev.saturating_mul(2) {
+                s.growth_run += 1;
+            } else {
+                s.growth_run = 0;
+                s.run_start = s.last_context;
+            }
+            let grown_by = s.last_context.saturating_sub(s.run_start) as u64;
             s.context_outlier = false;
             if let Some((scope, q)) = &context_baseline {
                 let limit = t.growth_ratio * q.p95;
@@ -847,7 +852,8 @@ impl Detector {
                 // the baseline it is judged against up behind it.
                 s.context_outlier = context as f64 >= 2.0 * q.p95;
                 // The run itself must add at least a normal context's worth:
-                // a big document read once, then small steps, is not growth.
+                // a big document read once (a jump that starts a new run),
+                // then small steps, is not growth.
                 let steep = grown_by as f64 >= q.p95;
                 if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && context as f64 >= limit && steep && q.p95 > 0.0 {
                     return Some(Decision {

@@ -215,9 +215,8 @@ pub(crate) struct Session {
     pub parked: Option<Box<Vec<CostLevel>>>,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,
-    /// Context tokens of the last 8 LLM calls (ring), newest at `ctx_next - 1`.
-    pub ctx: [u32; 8],
-    pub ctx_next: u8,
+    /// Context tokens of the call the current run of increases started at.
+    pub run_start: u32,
     pub growth_run: u32,
     /// The latest context was an outlier against its baseline (not learned).
     pub context_outlier: bool,
@@ -254,8 +253,7 @@ impl Session {
             cost: CostLevel::default(),
             parked: None,
             last_context: 0,
-            ctx: [0; 8],
-            ctx_next: 0,
+            run_start: 0,
             growth_run: 0,
             context_outlier: false,
             pending_call: None,
@@ -265,20 +263,6 @@ impl Session {
         }
     }
 
-    /// Remembers an LLM call's context and returns how much it grew over the
-    /// last `steps` calls (0 when fewer were seen).
-    pub fn push_context(&mut self, context: u32, steps: usize) -> u64 {
-        let steps = steps.clamp(2, 8);
-        let i = self.ctx_next as usize % 8;
-        self.ctx[i] = context;
-        self.ctx_next = ((i + 1) % 8) as u8;
-        let back = self.ctx[(i + 8 - (steps - 1)) % 8];
-        if back == 0 {
-            0
-        } else {
-            (context as u64).saturating_sub(back as u64)
-        }
-    }
 
     /// Makes `agent`'s cost level the current one, parking the previous
     /// agent's. At most `MAX_PARKED` others are kept (the least recent go).
