@@ -91,7 +91,7 @@ thresholds! {
     ping_pong_handoffs: u32 = 8,
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.
-    step_ratio: f64 = 3.0,
+    step_ratio: f64 = 2.5,
     /// Never call step runaway below this many actions.
     step_min_actions: u32 = 40,
     /// Completed sessions a task type needs before its normal is trusted.
@@ -195,7 +195,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-1";
+pub const BUILTIN_VERSION: &str = "builtin-2";
 
 impl Default for Policy {
     fn default() -> Self {
