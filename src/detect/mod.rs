@@ -720,7 +720,8 @@ impl Detector {
             None
         };
 
-        let ping_pong_limit = if e.kind == EventKind::Handoff { Some(self.ping_pong_limit(ids.1, t)) } else { None };
+        // A handoff within a task is judged on the task's tree (`check_task`).
+        let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
 
@@ -822,7 +823,7 @@ impl Detector {
         // --- ping-pong (per session when the event has no task)
         if e.kind == EventKind::Handoff {
             s.handoffs = s.handoffs.saturating_add(1);
-            if let (Some(target), None, Some(limit)) = (&e.target_agent_id, &e.task_id, ping_pong_limit) {
+            if let (Some(target), Some(limit)) = (&e.target_agent_id, ping_pong_limit) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 if on(Reason::PingPong) && s.ping_pong.stuck(limit.0) {
                     return Some(ping_pong_decision(e, target, &s.ping_pong, limit));

@@ -263,7 +263,6 @@ impl Session {
         }
     }
 
-
     /// Makes `agent`'s cost level the current one, parking the previous
     /// agent's. At most `MAX_PARKED` others are kept (the least recent go).
     pub fn switch_cost_level(&mut self, agent: u32) {

@@ -35,6 +35,16 @@ class Stream:
     def tool(self, ts, s, a, tt, tool, args, status="ok", **kw):
         return self.ev(ts, s, a, tt, kind="tool", tool=tool, args_hash=args, status=status, **kw)
 
+    def poll_ci(self, ts, s, a, tt, pr, times, wait):
+        """The same CI status check `times` times, a short LLM call before
+        each, `wait()` ms of quiet after each."""
+        for _ in range(times):
+            self.llm(ts, s, a, tt, inp=6000, out=40)
+            ts += 1500
+            self.tool(ts, s, a, tt, "gh_pr_checks", pr)
+            ts += wait()
+        return ts
+
     def normal_session(self, start, s, a, tt, steps, model="gpt-4o", base_inp=2000, tools=("read_file", "search", "edit_file", "run_tests")):
         """A healthy ReAct session: context grows a little each step, varied tool calls."""
         ts = start
@@ -299,11 +309,7 @@ def ci_polling(st, ts):
     short LLM call between, eight times; then the work goes on."""
     s = "run-ci-wait"
     ts = st.normal_session(ts, s, "coder", "code_edit", 4)
-    for i in range(8):
-        st.llm(ts, s, "coder", "code_edit", inp=6000, out=40)
-        ts += 1500
-        st.tool(ts, s, "coder", "code_edit", "gh_pr_checks", "pr-42")
-        ts += st.rng.randint(25_000, 60_000)
+    ts = st.poll_ci(ts, s, "coder", "code_edit", "pr-42", 8, lambda: st.rng.randint(25_000, 60_000))
     st.normal_session(ts, s, "coder", "code_edit", 3)
     return ["nokill run-ci-wait"]
 
@@ -313,11 +319,7 @@ def poll_forever(st, ts):
     polls kill too, only later than spins."""
     s = "run-poll-forever"
     ts = st.normal_session(ts, s, "coder", "code_edit", 4)
-    for i in range(40):
-        st.llm(ts, s, "coder", "code_edit", inp=6000, out=40)
-        ts += 1500
-        st.tool(ts, s, "coder", "code_edit", "gh_pr_checks", "pr-43")
-        ts += 30_000
+    st.poll_ci(ts, s, "coder", "code_edit", "pr-43", 40, lambda: 30_000)
     return ["kill run-poll-forever loop_repeat 40"]
 
 
