@@ -3,8 +3,11 @@
 //!
 //! Owns: the tallies of one run. Fed by the shells; reads no state itself.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
+
+use rustc_hash::FxHashSet;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::detect::{DetectorStats, Outcome};
 use crate::engine::PricedEvent;
@@ -16,7 +19,7 @@ pub struct Summary {
     pub events: u64,
     pub duplicates: u64,
     pub dead_letters: u64,
-    pub sessions: BTreeSet<String>,
+    pub sessions: DistinctSessions,
     pub spend_usd: f64,
     pub signals: BTreeMap<(String, String), u64>,
     pub sessions_killed: u64,
@@ -34,9 +37,7 @@ impl Summary {
             Outcome::Processed | Outcome::AfterKill => {
                 self.events += 1;
                 self.spend_usd += p.cost_usd;
-                if !self.sessions.contains(&*p.event.session_id) {
-                    self.sessions.insert(p.event.session_id.to_string());
-                }
+                self.sessions.add(&p.event.session_id);
             }
         }
     }
@@ -68,7 +69,7 @@ impl fmt::Display for Summary {
             "  records {}  events {}  duplicates {}  dead letters {}",
             self.records, self.events, self.duplicates, self.dead_letters
         )?;
-        writeln!(f, "  sessions {}  spend ${:.2}", self.sessions.len(), self.spend_usd)?;
+        writeln!(f, "  sessions {}  spend ${:.2}", self.sessions, self.spend_usd)?;
         let total: u64 = self.signals.values().sum();
         writeln!(f, "  signals {total}")?;
         for ((action, reason), n) in &self.signals {
@@ -83,5 +84,73 @@ impl fmt::Display for Summary {
             writeln!(f, "  models not in the catalog, priced at the fallback rate: {}", self.unknown_models.join(", "))?;
         }
         Ok(())
+    }
+}
+
+/// Distinct session ids of a run, counted exactly up to [`DistinctSessions::CAP`]
+/// and then shown as "at least" that many: a service that runs for weeks
+/// must not keep every id it ever saw (this held them all as strings).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DistinctSessions {
+    /// 64-bit hashes of the ids: two ids sharing one is a 1 in 2^64 event
+    /// per pair, an error a summary count can carry.
+    seen: FxHashSet<u64>,
+    saturated: bool,
+}
+
+impl DistinctSessions {
+    /// Distinct ids counted exactly (about 16 MB of hashes at most).
+    pub const CAP: usize = 1_000_000;
+
+    pub fn add(&mut self, id: &str) {
+        if self.saturated {
+            return;
+        }
+        self.seen.insert(xxh3_64(id.as_bytes()));
+        self.saturated = self.seen.len() >= Self::CAP;
+    }
+
+    /// The count, exact unless [`DistinctSessions::saturated`].
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// True once the cap was reached: the true count is at least `len()`.
+    pub fn saturated(&self) -> bool {
+        self.saturated
+    }
+}
+
+impl fmt::Display for DistinctSessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.saturated {
+            write!(f, "{}+", self.len())
+        } else {
+            write!(f, "{}", self.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DistinctSessions;
+
+    #[test]
+    fn distinct_sessions_count_exactly_then_stop_at_the_cap() {
+        let mut d = DistinctSessions::default();
+        for i in 0..10 {
+            d.add(&format!("s{}", i % 4));
+        }
+        assert_eq!((d.len(), d.to_string()), (4, "4".to_string()));
+        for i in 0..DistinctSessions::CAP + 10 {
+            d.add(&format!("t{i}"));
+        }
+        assert!(d.saturated());
+        assert_eq!(d.len(), DistinctSessions::CAP);
+        assert_eq!(d.to_string(), format!("{}+", DistinctSessions::CAP));
     }
 }
