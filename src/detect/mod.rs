@@ -255,7 +255,11 @@ impl Dedupe {
     /// True when `h` was already seen; remembers it otherwise.
     fn seen(&mut self, h: u64) -> bool {
         if self.young.len() >= self.half {
-            self.old = std::mem::take(&mut self.young);
+            // The old generation's table, emptied, becomes the young one:
+            // its allocation is reused instead of regrown (a regrowth
+            // rehashes up to `cap / 2` ids, a pause mid-stream).
+            std::mem::swap(&mut self.old, &mut self.young);
+            self.young.clear();
         }
         // One probe in the common case (a new id): inserting answers
         // "already young?"; an id only in the old generation is found
