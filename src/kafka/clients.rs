@@ -58,7 +58,14 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("allow.auto.create.topics", "false"),
     // Low broker wait keeps event→kill latency small at low rates.
     ("fetch.wait.max.ms", "10"),
+    // A partition whose prefetch queue filled up is fetched again after
+    // this long (librdkafka's default, 1000 ms, stalled a partition for up
+    // to a second once we had drained its queue during a backlog).
+    ("fetch.queue.backoff.ms", "10"),
     ("auto.commit.interval.ms", "1000"),
+    // Consumer lag (`runaway_consumer_lag`, `/readyz`) comes from these
+    // statistics; 0 turns them, and the lag figures, off.
+    ("statistics.interval.ms", "5000"),
 ];
 
 const PRODUCER_DEFAULTS: &[(&str, &str)] = &[("linger.ms", "1")];

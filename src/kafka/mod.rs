@@ -78,7 +78,7 @@ pub async fn run(
     let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, sink, producer.clone(), topics, shell.clone())));
     let consumer: StreamConsumer<RebalanceContext> = clients
         .consumer
-        .create_with_context(RebalanceContext { pipeline: pipeline.clone() })
+        .create_with_context(RebalanceContext { pipeline: pipeline.clone(), topic: config.topic.clone() })
         .map_err(|e| KafkaError::Config(format!("consumer: {e}")))?;
 
     check_topics(&consumer, config, shell.broker_timeout)?;
@@ -86,7 +86,7 @@ pub async fn run(
     tracing::info!(brokers = %config.brokers, group = %config.group, topic = %config.topic,
         kill_topic = %config.kill_topic, dlq_topic = %config.dlq_topic, "Kafka mode started");
 
-    let result = run_loop(&consumer, &pipeline, &shell, &config.topic, policy_updates, shutdown).await;
+    let result = run_loop(&consumer, &pipeline, &shell, policy_updates, shutdown).await;
     let result = match result {
         Ok(()) => drain(&consumer, &pipeline, &producer, &shell).await,
         Err(e) => Err(e),
@@ -135,7 +135,6 @@ async fn run_loop(
     consumer: &StreamConsumer<RebalanceContext>,
     pipeline: &Arc<Mutex<Pipeline>>,
     shell: &ShellOptions,
-    topic: &str,
     policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), KafkaError> {
@@ -165,7 +164,7 @@ async fn run_loop(
                 }
                 if last_housekeeping.elapsed() >= HOUSEKEEPING {
                     last_housekeeping = std::time::Instant::now();
-                    report_lag(consumer, pipeline, topic);
+                    report_state(pipeline);
                 }
             }
             m = messages.next() => {
@@ -200,28 +199,11 @@ async fn run_loop(
 /// How often consumer lag and state gauges are refreshed.
 const HOUSEKEEPING: Duration = Duration::from_secs(5);
 
-/// Consumer lag per assigned partition (high watermark minus position), for
-/// metrics and `/readyz`. The watermark query is bounded; a partition whose
-/// figures cannot be had this round keeps its last lag.
-fn report_lag(consumer: &StreamConsumer<RebalanceContext>, pipeline: &Arc<Mutex<Pipeline>>, topic: &str) {
-    let assigned = {
-        let p = lock(pipeline);
-        p.sync_metrics();
-        p.assigned()
-    };
-    let positions = match consumer.position() {
-        Ok(tpl) => tpl,
-        Err(e) => {
-            tracing::debug!(error = %e, "cannot read consumer positions");
-            return;
-        }
-    };
-    for partition in assigned {
-        let Some(rdkafka::Offset::Offset(pos)) = positions.find_partition(topic, partition).map(|e| e.offset()) else { continue };
-        if let Ok((_, high)) = consumer.fetch_watermarks(topic, partition, Duration::from_millis(500)) {
-            crate::metrics::set_consumer_lag(partition, (high - pos).max(0));
-        }
-    }
+/// Refreshes the detector's state-size gauges. Consumer lag comes from
+/// librdkafka's statistics (`RebalanceContext::stats`), never from a
+/// broker query here: this runs on the loop that consumes.
+fn report_state(pipeline: &Arc<Mutex<Pipeline>>) {
+    lock(pipeline).sync_metrics();
 }
 
 /// Most messages handled per wake-up before shutdown and timers are looked at.

@@ -115,6 +115,8 @@ pub struct Pipeline {
     replayed: u64,
     /// A failure inside the rebalance callback, for the run loop to return.
     failure: Option<KafkaError>,
+    /// The events topic's name, shared by every record's source position.
+    topic_name: Arc<str>,
 }
 
 impl Pipeline {
@@ -125,6 +127,7 @@ impl Pipeline {
         topics: Topics,
         shell: ShellOptions,
     ) -> Pipeline {
+        let topic_name = topics.events.as_str().into();
         Pipeline {
             engine,
             sink,
@@ -141,6 +144,7 @@ impl Pipeline {
             unacked_since: None,
             replayed: 0,
             failure: None,
+            topic_name,
         }
     }
 
@@ -168,11 +172,6 @@ impl Pipeline {
         crate::metrics::sync_detector(self.engine.detector());
     }
 
-    /// Partitions this instance currently consumes.
-    pub fn assigned(&self) -> Vec<i32> {
-        self.partitions.keys().copied().collect()
-    }
-
     /// Processes one consumed message: detection, signals and dead letters
     /// produced, archive rows handed to the sink.
     pub fn handle(&mut self, msg: &BorrowedMessage<'_>) -> Result<(), KafkaError> {
@@ -191,7 +190,8 @@ impl Pipeline {
             state.durable_from.get_or_insert(offset);
         }
         let raw = msg.payload().unwrap_or(&[]);
-        let source = SourcePos::Kafka { topic: topic.to_string(), partition, offset };
+        let topic_name = if *self.topic_name == *topic { self.topic_name.clone() } else { Arc::from(topic) };
+        let source = SourcePos::Kafka { topic: topic_name, partition, offset };
         let shard = partition.max(0) as u32;
         let timer = crate::metrics::timer();
         let processed = self.engine.process_record(raw, source.clone(), shard, &mut self.signals);
@@ -554,6 +554,10 @@ impl ClientContext for LogContext {
         log_to_tracing(level, fac, message);
     }
 
+    /// Producer statistics (a pass-through `statistics.interval.ms` reaches
+    /// both clients) are not used; rdkafka's default would log them all.
+    fn stats_raw(&self, _statistics: &[u8]) {}
+
     fn error(&self, error: RdError, reason: &str) {
         tracing::warn!(error = %error, reason, "kafka client");
     }
@@ -577,9 +581,12 @@ fn log_to_tracing(level: RDKafkaLogLevel, fac: &str, message: &str) {
     }
 }
 
-/// Consumer context: rebalance hand-over on the shared pipeline.
+/// Consumer context: rebalance hand-over on the shared pipeline, and
+/// consumer lag from librdkafka's statistics.
 pub struct RebalanceContext {
     pub pipeline: Arc<Mutex<Pipeline>>,
+    /// The events topic, whose partitions' lag is reported.
+    pub topic: String,
 }
 
 pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
@@ -595,6 +602,21 @@ impl ClientContext for RebalanceContext {
 
     fn error(&self, error: RdError, reason: &str) {
         tracing::warn!(error = %error, reason, "kafka consumer");
+    }
+
+    /// Consumer lag per assigned partition from the statistics librdkafka
+    /// emits every `statistics.interval.ms`: the high watermark it saw in
+    /// its last fetch minus the next offset handed to us. No broker round
+    /// trip: a blocking watermark query on the run loop stalled consumption
+    /// (up to a second per query on a slow broker).
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let Some(topic) = statistics.topics.get(&self.topic) else { return };
+        for (&partition, p) in &topic.partitions {
+            if partition < 0 || !p.desired || p.hi_offset < 0 || p.app_offset < 0 {
+                continue;
+            }
+            crate::metrics::set_consumer_lag(partition, (p.hi_offset - p.app_offset).max(0));
+        }
     }
 }
 
