@@ -36,7 +36,7 @@ fn benches(c: &mut Criterion) {
             |mut engine| {
                 let mut signals = Vec::new();
                 for (i, l) in lines.iter().enumerate() {
-                    let _ = engine.process_record(l.as_bytes(), SourcePos::File { file: String::new(), line: i as u64 }, 0, &mut signals);
+                    let _ = engine.process_record(l.as_bytes(), SourcePos::File { file: "".into(), line: i as u64 }, 0, &mut signals);
                     signals.clear();
                 }
                 engine

@@ -68,8 +68,33 @@ fn main() {
     // 3. runaway watch on the same topic; time between the first start
     //    kill and the last end kill, observed on the kill topic.
     let kills = KillWatcher::start(&brokers, KILL, None);
+    kills.wait_ready(&brokers);
     let group = format!("load-{}", std::process::id());
-    let mut child = spawn_runaway(&bin, &brokers, &group);
+    let metrics_addr = free_addr();
+    let mut child = spawn_runaway(&bin, &brokers, &group, &metrics_addr);
+    // runaway's own count of records read, scraped every 10 ms: when it read
+    // its first and its last backlog record.
+    let progress = std::thread::spawn({
+        let addr = metrics_addr.clone();
+        move || {
+            let deadline = Instant::now() + Duration::from_secs(300);
+            let mut first = None;
+            while Instant::now() < deadline {
+                let n = scrape_records(&addr);
+                if std::env::var_os("LOAD_TRACE").is_some() && n > 0 {
+                    eprintln!("trace {:?} {n}", first.map(|f: Instant| f.elapsed()));
+                }
+                if n > 0 {
+                    first.get_or_insert_with(Instant::now);
+                }
+                if n >= backlog as u64 {
+                    return first.map(|f| (f, Instant::now()));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            None
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(300);
     let (first, last) = loop {
         let seen = kills.seen.lock().expect("lock").clone();
@@ -79,13 +104,26 @@ fn main() {
             break (starts.into_iter().min().expect("start"), ends.into_iter().max().expect("end"));
         }
         assert!(Instant::now() < deadline, "runaway did not finish the backlog");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("runaway exited early ({status}); its stderr is above");
+        }
         std::thread::sleep(Duration::from_millis(5));
     };
     let cpu = cpu_seconds(child.id());
-    let took = last.duration_since(first);
-    let watch_rate = backlog as f64 / took.as_secs_f64();
     let bare_rate = backlog as f64 / bare.as_secs_f64();
-    eprintln!("runaway watch: {backlog} messages in {:.3} s = {watch_rate:.0} msg/s", took.as_secs_f64());
+    // Records read by runaway (its metrics): what the bare loop measures.
+    let (read_first, read_last) = progress.join().expect("scraper").expect("runaway's metrics never showed the whole backlog read");
+    let read = read_last.duration_since(read_first);
+    let watch_rate = backlog as f64 / read.as_secs_f64();
+    // First to last kill seen on the kill topic: includes the kill
+    // producer's start-up (its idempotent-producer id) when it ends later
+    // than the reading does, so it is a lower bound on the rate.
+    let took = last.duration_since(first);
+    eprintln!(
+        "runaway watch: {backlog} records read in {:.3} s; first to last sentinel kill seen {:.3} s",
+        read.as_secs_f64(),
+        took.as_secs_f64()
+    );
     println!("throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)", watch_rate / bare_rate);
     println!(
         "CPU per event: runaway {:.2} us (whole process incl. start-up and group join), bare loop {:.2} us (harness process)",
@@ -98,6 +136,7 @@ fn main() {
     // The same trigger events read straight off the events topic: the
     // broker's own produce→consume latency, for comparison.
     let transit = KillWatcher::start(&brokers, EVENTS, Some(per_partition));
+    transit.wait_ready(&brokers);
     // Telemetry producers batch a little; LOAD_LINGER_MS=0 sends each event alone.
     let linger = std::env::var("LOAD_LINGER_MS").unwrap_or_else(|_| "2".to_string());
     let producer = make_producer(&brokers, &linger);
@@ -250,9 +289,16 @@ fn bare_loop(brokers: &str, expect: usize) -> Duration {
         .set("group.id", format!("bare-{}", std::process::id()))
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "10")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "500")
         .create()
         .expect("consumer");
-    assign_all(&consumer, EVENTS, Offset::Beginning);
+    if std::env::var_os("LOAD_BARE_GROUP").is_some() {
+        consumer.subscribe(&[EVENTS]).expect("subscribe");
+    } else {
+        assign_all(&consumer, EVENTS, Offset::Beginning);
+    }
     let mut n = 0usize;
     let mut bytes = 0usize;
     let mut first = None;
@@ -269,9 +315,33 @@ fn bare_loop(brokers: &str, expect: usize) -> Duration {
     first.map_or(Duration::ZERO, |f| f.elapsed())
 }
 
-fn spawn_runaway(bin: &str, brokers: &str, group: &str) -> Child {
+/// A free 127.0.0.1 port, as HOST:PORT.
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local addr").to_string()
+}
+
+/// Records runaway has read (sum of `runaway_events_total` over outcomes);
+/// 0 while its metrics endpoint is not up yet.
+fn scrape_records(addr: &str) -> u64 {
+    use std::io::{Read, Write};
+    let Ok(mut c) = std::net::TcpStream::connect(addr) else { return 0 };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(2)));
+    if c.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n").is_err() {
+        return 0;
+    }
+    let mut body = String::new();
+    let _ = c.read_to_string(&mut body);
+    body.lines()
+        .filter(|l| l.starts_with("runaway_events_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+fn spawn_runaway(bin: &str, brokers: &str, group: &str, metrics_addr: &str) -> Child {
     Command::new(bin)
         .args(["watch", "--brokers", brokers, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ])
+        .args(["--metrics-addr", metrics_addr])
         .args(["--log-level", "warn", "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=500"])
         // LOAD_RUNAWAY_ARGS="--kafka fetch.wait.max.ms=2 …": extra flags for tuning runs.
         .args(std::env::var("LOAD_RUNAWAY_ARGS").unwrap_or_default().split_whitespace())
@@ -287,9 +357,37 @@ struct KillWatcher {
     by_trigger: Arc<Mutex<HashMap<String, Instant>>>,
     by_event: Arc<Mutex<HashMap<String, Instant>>>,
     stop: Arc<AtomicBool>,
+    topic: &'static str,
 }
 
 impl KillWatcher {
+    /// Returns once the watcher sees a probe record produced now: kills
+    /// seen later are timed by a watcher that was already reading (a
+    /// watcher still joining would see the first and last kill together).
+    fn wait_ready(&self, brokers: &str) {
+        let probe = format!("probe-{}", now_ms());
+        let producer = make_producer(brokers, "0");
+        // A valid event of a session of its own: on the events topic,
+        // runaway processes it like any other (no kill, no dead letter).
+        let line = format!(
+            r#"{{"event_id":"{probe}","ts":{},"session_id":"{probe}","agent_id":"probe","kind":"tool","tool":"probe","args_hash":"{probe}"}}"#,
+            now_ms()
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut next_send = Instant::now();
+        while !self.seen.lock().expect("lock").contains_key(&probe) && !self.by_event.lock().expect("lock").contains_key(&probe) {
+            assert!(Instant::now() < deadline, "watcher never saw its probe record on {}", self.topic);
+            if Instant::now() >= next_send {
+                // Partition 0 of the watched topic; sent again while unseen.
+                let rec = BaseRecord::to(self.topic).partition(0).key(&probe).payload(&line);
+                let _ = producer.send(rec);
+                next_send = Instant::now() + Duration::from_millis(500);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = producer.flush(Duration::from_secs(10));
+    }
+
     /// Reads `topic` from its start, or from `from` (offset per partition).
     fn start(brokers: &str, topic: &'static str, from: Option<[i64; PARTITIONS as usize]>) -> KillWatcher {
         let consumer: BaseConsumer = ClientConfig::new()
@@ -311,7 +409,7 @@ impl KillWatcher {
                 consumer.assign(&tpl).expect("assign");
             }
         }
-        let w = KillWatcher { seen: Arc::default(), by_trigger: Arc::default(), by_event: Arc::default(), stop: Arc::default() };
+        let w = KillWatcher { seen: Arc::default(), by_trigger: Arc::default(), by_event: Arc::default(), stop: Arc::default(), topic };
         let (seen, by_trigger, by_event, stop) = (w.seen.clone(), w.by_trigger.clone(), w.by_event.clone(), w.stop.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {

@@ -25,7 +25,7 @@ fn main() {
         "engine" => {
             let mut engine = Engine::new(Catalog::embedded(), policy);
             for (i, l) in lines.iter().enumerate() {
-                engine.process_record(l.as_bytes(), SourcePos::File { file: String::new(), line: i as u64 }, 0, &mut signals);
+                engine.process_record(l.as_bytes(), SourcePos::File { file: "".into(), line: i as u64 }, 0, &mut signals);
             }
             println!("signals {}", signals.len());
         }

@@ -18,8 +18,10 @@ use crate::signal::Signal;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum SourcePos {
-    File { file: String, line: u64 },
-    Kafka { topic: String, partition: i32, offset: i64 },
+    // Shared names: a position is made for every record and cloned into
+    // the archive, so its name is a reference count, not a copy.
+    File { file: Arc<str>, line: u64 },
+    Kafka { topic: Arc<str>, partition: i32, offset: i64 },
 }
 
 /// A record that could not be processed: kept whole, never dropped.

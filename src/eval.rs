@@ -209,6 +209,7 @@ fn replay(path: &Path, policy: Policy) -> Result<Replay, EvalError> {
     let mut buf = Vec::new();
     let mut line: u64 = 0;
     let file = path.display().to_string();
+    let shared_file: std::sync::Arc<str> = file.as_str().into();
     loop {
         buf.clear();
         let n = reader
@@ -222,7 +223,7 @@ fn replay(path: &Path, policy: Policy) -> Result<Replay, EvalError> {
         if rec.is_empty() {
             continue;
         }
-        match engine.process_record(rec, SourcePos::File { file: file.clone(), line }, 0, &mut signals) {
+        match engine.process_record(rec, SourcePos::File { file: shared_file.clone(), line }, 0, &mut signals) {
             Processed::Dead(_) => r.dead_letters += 1,
             Processed::Event(p) if p.outcome == Outcome::Duplicate => r.duplicates += 1,
             Processed::Event(p) => {

@@ -107,6 +107,7 @@ pub fn run_live(
     let mut signals: Vec<Signal> = Vec::new();
     let mut buf = Vec::with_capacity(4096);
     let mut line_no: u64 = 0;
+    let shared_name: std::sync::Arc<str> = name.as_str().into();
     loop {
         if stop() {
             tracing::info!(line = line_no, "stop requested; finishing at a record boundary");
@@ -140,7 +141,7 @@ pub fn run_live(
         if line_no % 4096 == 0 {
             crate::metrics::sync_detector(engine.detector()); // bulk input never waits; keep gauges fresh anyway
         }
-        let source = SourcePos::File { file: name.clone(), line: line_no };
+        let source = SourcePos::File { file: shared_name.clone(), line: line_no };
         let timer = crate::metrics::timer();
         let processed = engine.process_record(rec, source.clone(), 0, &mut signals);
         timer.done();

@@ -34,7 +34,7 @@ impl SourcePos {
     /// line, or `topic-partition` and offset.
     pub fn stream(&self) -> (String, i64) {
         match self {
-            SourcePos::File { file, line } => (file.clone(), *line as i64),
+            SourcePos::File { file, line } => (file.to_string(), *line as i64),
             SourcePos::Kafka { topic, partition, offset } => (format!("{topic}-{partition}"), *offset),
         }
     }

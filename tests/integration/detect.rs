@@ -18,7 +18,7 @@ fn replay(fixture: &str) -> (Vec<Signal>, usize) {
     for file in ["warmup.ndjson", &format!("{fixture}.ndjson")] {
         let text = std::fs::read_to_string(data(file)).unwrap_or_else(|e| panic!("fixture {file}: {e}"));
         for (i, line) in text.lines().enumerate() {
-            let pos = SourcePos::File { file: file.to_string(), line: i as u64 + 1 };
+            let pos = SourcePos::File { file: file.into(), line: i as u64 + 1 };
             if let Processed::Dead(_) = engine.process_record(line.as_bytes(), pos, 0, &mut signals) {
                 dead += 1;
             }
