@@ -162,8 +162,24 @@ fn check(fixture_name: &str, scenario: Scenario) {
     let processed: u64 = match scenario {
         Scenario::Plain => {
             broker.produce_lines(&producer, EVENTS, &lines);
+            // Metrics on, with librdkafka statistics (the lag's source) often.
+            let metrics = format!("127.0.0.1:{}", crate::broker::free_port());
+            let mut args = args.clone();
+            args.extend(["--metrics-addr".into(), metrics.clone(), "--kafka".into(), "statistics.interval.ms=200".into()]);
             let mut r = Runaway::start(&args, dir.path().join("r.log"));
             read_kills(&broker, expected.kills.len());
+            // Caught up: every partition reports a lag of 0 and /readyz says so.
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let m = crate::ops::parse_metrics(&crate::ops::http_get(&metrics, "/metrics").map(|r| r.1).unwrap_or_default());
+                let lags: Vec<f64> = (0..PARTITIONS).filter_map(|p| m.get(&format!("runaway_consumer_lag{{partition=\"{p}\"}}")).copied()).collect();
+                let ready = crate::ops::http_get(&metrics, "/readyz").map(|r| r.0).unwrap_or(0);
+                if lags.len() == PARTITIONS as usize && lags.iter().all(|l| *l == 0.0) && ready == 200 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "lags {lags:?}, /readyz {ready}; log:\n{}", r.log_text());
+                std::thread::sleep(Duration::from_millis(100));
+            }
             let (st, log) = r.terminate(Duration::from_secs(30));
             assert!(st.success(), "exit {st:?}; log:\n{log}");
             let records = summary_figure(&log, "records");

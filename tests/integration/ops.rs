@@ -237,7 +237,7 @@ impl LiveWatch {
     }
 }
 
-fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+pub(crate) fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
@@ -249,7 +249,7 @@ fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
 }
 
 /// `name{labels} value` lines of a Prometheus text scrape.
-fn parse_metrics(body: &str) -> BTreeMap<String, f64> {
+pub(crate) fn parse_metrics(body: &str) -> BTreeMap<String, f64> {
     body.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| {
