@@ -1420,8 +1420,8 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> O
     // Policy validation bounds both to 16, so 256 calls at most; copied to
     // the stack because this runs on every tool call.
     // Cheap pre-check: a cycle needs the newest call to recur `period` back.
-    let newest = calls.iter_newest_first().next()?;
-    if !calls.iter_newest_first().skip(2).take(max_period - 1).any(|c| c.sig == newest.sig) {
+    let newest = calls.nth_newest(0)?;
+    if !(2..=max_period).any(|i| calls.nth_newest(i).is_some_and(|c| c.sig == newest.sig)) {
         return None;
     }
     let mut recent = [Call::new(0, 0); 256];

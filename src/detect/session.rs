@@ -102,6 +102,20 @@ impl CallRing {
         self.calls.capacity() * std::mem::size_of::<Call>()
     }
 
+    /// The `i`-th newest call (0 = the newest), by index arithmetic: this
+    /// is asked on every tool call.
+    pub fn nth_newest(&self, i: usize) -> Option<Call> {
+        let len = self.calls.len();
+        if i >= len {
+            return None;
+        }
+        // `next` is the length while the ring fills and the oldest slot
+        // once it is full; either way the newest sits just before it.
+        let next = (self.next as usize).min(len);
+        let idx = if next > i { next - 1 - i } else { next + len - 1 - i };
+        self.calls.get(idx).copied()
+    }
+
     /// How a call with signature `sig` recurs among the newest `limit`
     /// calls: whether any of them had it, and how many did before the
     /// first one that was new to the window and not `sig` (repeats count
@@ -542,6 +556,17 @@ mod tests {
 
     fn sigs(r: &super::CallRing) -> Vec<u32> {
         r.iter_newest_first().map(|c| c.sig).collect()
+    }
+
+    #[test]
+    fn nth_newest_agrees_with_the_newest_first_iterator() {
+        let mut r = super::CallRing::default();
+        for n in 0..30u32 {
+            r.push(super::Call::new(n, 1), 7);
+            let all: Vec<u32> = r.iter_newest_first().map(|c| c.sig).collect();
+            let nth: Vec<u32> = (0..10).map_while(|i| r.nth_newest(i)).map(|c| c.sig).collect();
+            assert_eq!(nth, all, "after {} pushes", n + 1);
+        }
     }
 
     #[test]
