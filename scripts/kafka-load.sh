@@ -7,10 +7,15 @@
 #   - event->kill latency p50/p99 at a fixed event rate (target p99 <= 20 ms).
 # Usage: scripts/kafka-load.sh [EVENTS=200000] [RATE=5000] [SECONDS=10]
 # RUNAWAY_BIN=path runs another runaway binary (or a wrapper, e.g. under perf).
+# LOAD_RUNAWAY_ARGS adds flags to runaway (e.g. "--kafka fetch.wait.max.ms=2");
+# LOAD_LINGER_MS sets the event producer's linger (default 2);
+# LOAD_WATCH_WAIT_MS the kill watcher's fetch.wait.max.ms (default 5).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tansu="$(scripts/tansu.sh)"
+# A Tansu built from source unless TANSU_BIN names another broker: the
+# prebuilt one's own transit times (seconds at p99) would swamp the figures.
+tansu="$(TANSU_FROM_SOURCE="${TANSU_FROM_SOURCE:-1}" scripts/tansu.sh)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="tcp://127.0.0.1:$port"
 
