@@ -9,7 +9,10 @@
 # RUNAWAY_BIN=path runs another runaway binary (or a wrapper, e.g. under perf).
 # LOAD_RUNAWAY_ARGS adds flags to runaway (e.g. "--kafka fetch.wait.max.ms=2");
 # LOAD_LINGER_MS sets the event producer's linger (default 2);
-# LOAD_WATCH_WAIT_MS the kill watcher's fetch.wait.max.ms (default 5).
+# LOAD_WATCH_WAIT_MS the kill watcher's fetch.wait.max.ms (default 5);
+# LOAD_BARE_GROUP=1 makes the bare loop a group member (subscribe) instead of
+# assigning partitions; LOAD_TRACE=1 prints runaway's records-read count at
+# every scrape (to see stalls).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
