@@ -67,9 +67,9 @@ thresholds! {
     /// Cost per action at or above this multiple of the baseline is a spike.
     spike_ratio: f64 = 3.0,
     /// Recent priced actions looked at to call a spike sustained.
-    spike_window: u32 = 5,
+    spike_window: u32 = 7,
     /// Spiking actions among the recent window that make a spike sustained (kill).
-    spike_sustain: u32 = 3,
+    spike_sustain: u32 = 5,
     /// Priced actions of a session that form its own reference level.
     spike_session_reference: u32 = 3,
     /// Occurrences of the same tool call (tool + args_hash) within `repeat_window` that kill.
@@ -195,7 +195,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-2";
+pub const BUILTIN_VERSION: &str = "builtin-3";
 
 impl Default for Policy {
     fn default() -> Self {

@@ -68,6 +68,7 @@ fixtures! {
     trap_batch_edit,
     trap_one_expensive_action,
     trap_new_agent_pricier,
+    trap_escalation_burst,
     trap_long_task_type,
     trap_legit_retries,
     trap_deployment_shift,

@@ -110,6 +110,20 @@ def one_expensive(st, ts):
     return ["nokill trap-bigdoc"]
 
 
+def escalation_burst(st, ts):
+    # A router sends a few hard steps to a ~6x pricier model, then returns
+    # to the agent's usual one: an escalation, not a model switch.
+    s = "trap-escalation"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 6)
+    for i in range(4):
+        st.llm(ts, s, "coder", "code_edit", model="o1", inp=8000 + 200 * i, tool="search", args_hash=f"hard-{i}")
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", "search", f"hard-{i}")
+        ts += 1000
+    ts = st.normal_session(ts, s, "coder", "code_edit", 8)
+    return ["nokill trap-escalation"]
+
+
 def new_agent_pricier(st, ts):
     out = []
     for i in range(4):
@@ -236,7 +250,8 @@ def cost_spike(st, ts):
         ts += 3000
         st.tool(ts, s, "coder", "code_edit", t, args)
         ts += 1000
-    return ["kill run-spike cost_spike 20"]
+    # killed at its 5th call on the pricier model (`spike_sustain` 5 of 7)
+    return ["kill run-spike cost_spike 22"]
 
 
 def session_budget(st, ts):
@@ -327,6 +342,7 @@ FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
     "trap_new_agent_pricier": new_agent_pricier,
+    "trap_escalation_burst": escalation_burst,
     "trap_long_task_type": long_task_type,
     "trap_legit_retries": legit_retries,
     "trap_deployment_shift": deployment_shift,
