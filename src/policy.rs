@@ -147,6 +147,16 @@ pub struct Global {
     pub max_baselines: u32,
     /// Event ids remembered for redelivery dedupe.
     pub dedupe_capacity: u32,
+    /// A provider (or, for calls that name none, a model) is in an outage
+    /// when, within this window of event time, at least
+    /// `outage_min_sessions` sessions had failed calls to it and failures
+    /// are at least `outage_error_share` of its calls. A retry storm on it
+    /// then alerts instead of killing: the sessions are not the cause.
+    pub outage_window_minutes: u32,
+    /// Distinct sessions with failed calls that make an outage (0 = never).
+    pub outage_min_sessions: u32,
+    /// Share of a provider's calls that failed that makes an outage.
+    pub outage_error_share: f64,
 }
 
 impl Default for Global {
@@ -164,6 +174,9 @@ impl Default for Global {
             max_sessions: 2_000_000,
             max_baselines: 50_000,
             dedupe_capacity: 2_000_000,
+            outage_window_minutes: 5,
+            outage_min_sessions: 5,
+            outage_error_share: 0.1,
         }
     }
 }
@@ -195,7 +208,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-3";
+pub const BUILTIN_VERSION: &str = "builtin-4";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -283,6 +296,9 @@ impl Policy {
         positive_u32("global.max_sessions", g.max_sessions)?;
         positive_u32("global.max_baselines", g.max_baselines)?;
         positive_u32("global.dedupe_capacity", g.dedupe_capacity)?;
+        positive_u32("global.outage_window_minutes", g.outage_window_minutes)?;
+        range_u32("global.outage_min_sessions", g.outage_min_sessions, 0, 64)?;
+        share("global.outage_error_share", g.outage_error_share)?;
         check_patch("defaults", defaults_patch)?;
         for (name, p) in &self.task_type {
             check_patch(&format!("task_type.{name}"), p)?;
@@ -405,6 +421,21 @@ session_budget_usd = 2.0
         let e = Policy::parse("[defaults]\nspike_ratio = 0.5\n", "p.toml").unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("defaults.spike_ratio") && msg.contains(">= 1"), "{msg}");
+    }
+
+    #[test]
+    fn outage_keys_are_validated() {
+        for (text, key) in [
+            ("[global]\noutage_error_share = 0.0\n", "global.outage_error_share"),
+            ("[global]\noutage_error_share = 1.5\n", "global.outage_error_share"),
+            ("[global]\noutage_window_minutes = 0\n", "global.outage_window_minutes"),
+            ("[global]\noutage_min_sessions = 65\n", "global.outage_min_sessions"),
+        ] {
+            let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains(key), "{text:?}: {e}");
+        }
+        let off = Policy::parse("[global]\noutage_min_sessions = 0\n", "p.toml").expect("0 turns the gate off");
+        assert_eq!(off.global.outage_min_sessions, 0);
     }
 
     #[test]

@@ -232,6 +232,60 @@ struct AgentWindow {
     paused_until: i64,
 }
 
+/// Failures of one provider (or model) across the fleet: is it in an
+/// outage, so that sessions retrying it are its victims, not runaways?
+struct ProviderHealth {
+    calls: RollingSum,
+    failures: RollingSum,
+    /// Sessions (id hash) with a failed call, and when the latest was; the
+    /// most recent `MAX_ERRING` only, which is all a threshold needs.
+    erring: Vec<(u64, i64)>,
+}
+
+const MAX_ERRING: usize = 64;
+/// Providers and models tracked for outages; later ones are not judged.
+const MAX_PROVIDERS: usize = 4096;
+
+/// What makes a provider's failures an outage, as evidence.
+#[derive(Debug, Clone, Copy)]
+struct Outage {
+    sessions: u32,
+    failure_share: f64,
+}
+
+impl ProviderHealth {
+    fn new(window_ms: i64) -> ProviderHealth {
+        ProviderHealth { calls: RollingSum::new(window_ms, 10), failures: RollingSum::new(window_ms, 10), erring: Vec::new() }
+    }
+
+    /// Counts one call; returns the outage it is part of, if any.
+    fn note(&mut self, ts: i64, session: u64, failed: bool, window_ms: i64, g: &crate::policy::Global) -> Option<Outage> {
+        let calls = self.calls.add(ts, 1.0);
+        let failures = self.failures.add(ts, if failed { 1.0 } else { 0.0 });
+        if failed {
+            match self.erring.iter_mut().find(|(h, _)| *h == session) {
+                Some(e) => e.1 = e.1.max(ts),
+                None => {
+                    if self.erring.len() >= MAX_ERRING {
+                        // The least recent goes (ties: the first found).
+                        if let Some(i) = self.erring.iter().enumerate().min_by_key(|(_, e)| e.1).map(|(i, _)| i) {
+                            self.erring.swap_remove(i);
+                        }
+                    }
+                    self.erring.push((session, ts));
+                }
+            }
+        }
+        if !failed || g.outage_min_sessions == 0 || calls <= 0.0 {
+            return None;
+        }
+        let since = ts.saturating_sub(window_ms);
+        let sessions = self.erring.iter().filter(|(_, t)| *t > since).count() as u32;
+        let failure_share = failures / calls;
+        (sessions >= g.outage_min_sessions && failure_share >= g.outage_error_share).then_some(Outage { sessions, failure_share })
+    }
+}
+
 struct Fleet {
     spend: RollingSum,
     /// Highest level signalled in the current episode: 0 none, 1 throttle, 2 pause.
@@ -305,6 +359,8 @@ pub struct Detector {
     agents: FxHashMap<u32, AgentWindow>,
     agents_overflow: FxHashMap<Arc<str>, AgentWindow>,
     fleet: Fleet,
+    /// Keyed by the hash of a provider name or, for calls naming none, of a model.
+    providers: FxHashMap<u64, ProviderHealth>,
     dedupe: Dedupe,
     tools: FxHashMap<Arc<str>, u32>,
     tool_names: Vec<Arc<str>>,
@@ -331,6 +387,7 @@ impl Detector {
         let fleet_normals = Normals::new(g);
         Detector {
             fleet: Fleet { spend: RollingSum::new(g.fleet_window_minutes as i64 * 60_000, 60), level: 0 },
+            providers: FxHashMap::default(),
             dedupe: Dedupe::new(g.dedupe_capacity as usize),
             killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
             policy,
@@ -724,6 +781,9 @@ impl Detector {
             None
         };
 
+        // Fleet-wide health of the provider and the model this LLM call used.
+        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, slot) } else { None };
+
         // A handoff within a task is judged on the task's tree (`check_task`).
         let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
@@ -744,7 +804,20 @@ impl Detector {
         s.retry_bits = (s.retry_bits << 1) | u64::from(e.status != Status::Ok);
         if on(Reason::RetryStorm) && e.status != Status::Ok {
             let n = recent_ones(s.retry_bits, t.retry_window.min(64));
-            if n >= t.retry_kill {
+            if let (true, Some((key, o))) = (n >= t.retry_kill, &outage) {
+                // Many sessions failing on one provider at once: an outage.
+                // Its victims retrying are not runaways; say so once.
+                if s.alerted & Reason::RetryStorm.bit() == 0 {
+                    s.alerted |= Reason::RetryStorm.bit();
+                    return Some(Decision {
+                        action: Action::Alert,
+                        reason: Reason::RetryStorm,
+                        figures: Some((n as f64, t.retry_kill as f64)),
+                        evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "provider_outage_suspected": true, "outage_of": key, "outage_sessions": o.sessions, "outage_failure_share": round_ratio(o.failure_share), "status": e.status.as_str(), "alert_only": true}),
+                        message: format!("{n} of the last {} actions failed, during a suspected outage of {key} ({} sessions failing): not killed", t.retry_window, o.sessions),
+                    });
+                }
+            } else if n >= t.retry_kill {
                 return Some(Decision {
                     action: Action::Kill,
                     reason: Reason::RetryStorm,
@@ -1009,6 +1082,30 @@ impl Detector {
             }
         }
         None
+    }
+
+    /// Counts an LLM call in the health of its provider and of its model;
+    /// returns the outage (and which name it is of) when the call failed
+    /// during one.
+    fn note_provider_health(&mut self, e: &Event, slot: u32) -> Option<(String, Outage)> {
+        let session = self.sessions.get(slot).map_or(0, |s| s.id_hi);
+        let failed = e.status != Status::Ok;
+        let g = &self.policy.global;
+        let window_ms = g.outage_window_minutes as i64 * 60_000;
+        let mut found = None;
+        // Seeds keep a provider and a model of the same name apart.
+        for (name, seed) in [(e.provider.as_deref(), 1), (e.model.as_deref(), 2)] {
+            let Some(name) = name else { continue };
+            let key = xxh3_64_with_seed(name.as_bytes(), seed);
+            if !self.providers.contains_key(&key) && self.providers.len() >= MAX_PROVIDERS {
+                continue;
+            }
+            let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(window_ms));
+            if let Some(o) = h.note(e.ts_ms, session, failed, window_ms, g) {
+                found.get_or_insert((name.to_string(), o));
+            }
+        }
+        found
     }
 
     /// Alternating handoffs that make a ping-pong: the policy's count, or

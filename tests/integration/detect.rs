@@ -69,6 +69,7 @@ fixtures! {
     trap_one_expensive_action,
     trap_new_agent_pricier,
     trap_escalation_burst,
+    trap_provider_outage,
     trap_long_task_type,
     trap_legit_retries,
     trap_deployment_shift,

@@ -224,6 +224,22 @@ def retry_storm(st, ts):
     return ["kill run-retry retry_storm 24"]
 
 
+def provider_outage(st, ts):
+    # Six sessions call one provider while it fails two calls in three; each
+    # retries with backoff and gets through. Ten failures in twenty actions
+    # is a retry storm for one session alone; for six at once it is the
+    # provider's outage, and its victims are not killed.
+    sessions = [f"trap-outage-{j}" for j in range(6)]
+    for i in range(12):
+        for j, s in enumerate(sessions):
+            t = ts + i * 8000 + j * 700
+            st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
+            st.llm(t + 1000, s, "coder", "code_edit", inp=3000, out=0, status="retry")
+            st.llm(t + 3000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
+            st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}")
+    return [f"nokill {s}" for s in sessions]
+
+
 def context_growth(st, ts):
     s = "run-growth"
     ts = st.normal_session(ts, s, "coder", "code_edit", 3)
@@ -343,6 +359,7 @@ FIXTURES = {
     "trap_one_expensive_action": one_expensive,
     "trap_new_agent_pricier": new_agent_pricier,
     "trap_escalation_burst": escalation_burst,
+    "trap_provider_outage": provider_outage,
     "trap_long_task_type": long_task_type,
     "trap_legit_retries": legit_retries,
     "trap_deployment_shift": deployment_shift,
