@@ -1084,28 +1084,26 @@ impl Detector {
         None
     }
 
-    /// Counts an LLM call in the health of its provider and of its model;
-    /// returns the outage (and which name it is of) when the call failed
-    /// during one.
+    /// Counts an LLM call in the health of its provider (or, when the call
+    /// names none, of its model); returns the outage and whose it is when
+    /// the call failed during one.
     fn note_provider_health(&mut self, e: &Event, slot: u32) -> Option<(String, Outage)> {
+        // Seeds keep a provider and a model of the same name apart.
+        let (name, seed) = match (e.provider.as_deref(), e.model.as_deref()) {
+            (Some(p), _) => (p, 1),
+            (None, Some(m)) => (m, 2),
+            (None, None) => return None,
+        };
+        let key = xxh3_64_with_seed(name.as_bytes(), seed);
         let session = self.sessions.get(slot).map_or(0, |s| s.id_hi);
-        let failed = e.status != Status::Ok;
         let g = &self.policy.global;
         let window_ms = g.outage_window_minutes as i64 * 60_000;
-        let mut found = None;
-        // Seeds keep a provider and a model of the same name apart.
-        for (name, seed) in [(e.provider.as_deref(), 1), (e.model.as_deref(), 2)] {
-            let Some(name) = name else { continue };
-            let key = xxh3_64_with_seed(name.as_bytes(), seed);
-            if !self.providers.contains_key(&key) && self.providers.len() >= MAX_PROVIDERS {
-                continue;
-            }
-            let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(window_ms));
-            if let Some(o) = h.note(e.ts_ms, session, failed, window_ms, g) {
-                found.get_or_insert((name.to_string(), o));
-            }
+        if self.providers.len() >= MAX_PROVIDERS && !self.providers.contains_key(&key) {
+            return None;
         }
-        found
+        let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(window_ms));
+        let outage = h.note(e.ts_ms, session, e.status != Status::Ok, window_ms, g)?;
+        Some((name.to_string(), outage))
     }
 
     /// Alternating handoffs that make a ping-pong: the policy's count, or
