@@ -420,6 +420,10 @@ impl Detector {
     /// Swaps in a new policy without losing state: sessions pick up their
     /// new thresholds at their next event; windows keep their contents.
     pub fn set_policy(&mut self, policy: Arc<Policy>) {
+        if policy.global.outage_window_minutes != self.policy.global.outage_window_minutes {
+            // Provider health windows are sized at creation: start them over.
+            self.providers.clear();
+        }
         self.policy = policy;
         self.generation += 1;
         self.rules.clear();
@@ -781,7 +785,7 @@ impl Detector {
             None
         };
 
-        // Fleet-wide health of the provider and the model this LLM call used.
+        // Fleet-wide health of the provider (or model) this LLM call used.
         let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, slot) } else { None };
 
         // A handoff within a task is judged on the task's tree (`check_task`).

@@ -65,12 +65,15 @@ fn session_lines(sid: usize, steps: &[Step], t0: u64) -> Vec<String> {
 
 /// A policy whose session-scope decisions depend only on the session's own
 /// events: baseline-relative detectors are off, since baselines are shared
-/// across sessions and so depend on interleaving by design (contract §4).
+/// across sessions and so depend on interleaving by design (contract §4);
+/// so is the provider-outage gate of retry storms (fleet-wide failures).
 fn session_local_policy() -> Arc<Policy> {
     Arc::new(
         Policy::parse(
             r#"
 version = "props"
+[global]
+outage_min_sessions = 0
 [defaults]
 disabled = ["cost_spike", "context_growth", "step_runaway", "subagent_fanout"]
 session_budget_usd = 20.0
