@@ -137,6 +137,15 @@ impl RollingHistogram {
     /// Records `value` (≥ 1 after clamping) at event time `ts_ms`.
     pub fn record(&mut self, ts_ms: i64, value: u64) {
         let value = value.max(1);
+        // Most values land in the newest sub-window: record there directly.
+        if let Some((n, h)) = self.buckets.back_mut() {
+            if in_bucket(ts_ms, *n, self.bucket_ms) {
+                if h.record(value).is_ok() {
+                    self.since_refresh += 1;
+                }
+                return;
+            }
+        }
         let newest = self.buckets.back().map(|(n, _)| *n);
         // Most events fall in the newest sub-window: no division for them.
         let b = match newest {
