@@ -64,7 +64,8 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("fetch.queue.backoff.ms", "10"),
     ("auto.commit.interval.ms", "1000"),
     // Consumer lag (`runaway_consumer_lag`, `/readyz`) comes from these
-    // statistics; 0 turns them, and the lag figures, off.
+    // statistics; 0 turns them off, and with them the lag figures and the
+    // caught-up check of `/readyz`.
     ("statistics.interval.ms", "5000"),
 ];
 

@@ -612,10 +612,14 @@ impl ClientContext for RebalanceContext {
     fn stats(&self, statistics: rdkafka::Statistics) {
         let Some(topic) = statistics.topics.get(&self.topic) else { return };
         for (&partition, p) in &topic.partitions {
-            if partition < 0 || !p.desired || p.hi_offset < 0 || p.app_offset < 0 {
+            if partition < 0 || !p.desired || p.hi_offset < 0 {
                 continue;
             }
-            crate::metrics::set_consumer_lag(partition, (p.hi_offset - p.app_offset).max(0));
+            // Before a first message is handed over (an idle partition after
+            // a restart), where consumption stands is the committed offset,
+            // or else where fetching starts.
+            let Some(position) = [p.app_offset, p.committed_offset, p.next_offset].into_iter().find(|o| *o >= 0) else { continue };
+            crate::metrics::set_consumer_lag(partition, (p.hi_offset - position).max(0));
         }
     }
 }
