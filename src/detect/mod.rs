@@ -254,12 +254,13 @@ struct Outage {
 }
 
 impl ProviderHealth {
-    fn new(window_ms: i64) -> ProviderHealth {
+    fn new(g: &crate::policy::Global) -> ProviderHealth {
+        let window_ms = outage_window_ms(g);
         ProviderHealth { calls: RollingSum::new(window_ms, 10), failures: RollingSum::new(window_ms, 10), erring: Vec::new() }
     }
 
     /// Counts one call; returns the outage it is part of, if any.
-    fn note(&mut self, ts: i64, session: u64, failed: bool, window_ms: i64, g: &crate::policy::Global) -> Option<Outage> {
+    fn note(&mut self, ts: i64, session: u64, failed: bool, g: &crate::policy::Global) -> Option<Outage> {
         let calls = self.calls.add(ts, 1.0);
         let failures = self.failures.add(ts, if failed { 1.0 } else { 0.0 });
         if failed {
@@ -279,11 +280,15 @@ impl ProviderHealth {
         if !failed || g.outage_min_sessions == 0 || calls <= 0.0 {
             return None;
         }
-        let since = ts.saturating_sub(window_ms);
+        let since = ts.saturating_sub(outage_window_ms(g));
         let sessions = self.erring.iter().filter(|(_, t)| *t > since).count() as u32;
         let failure_share = failures / calls;
         (sessions >= g.outage_min_sessions && failure_share >= g.outage_error_share).then_some(Outage { sessions, failure_share })
     }
+}
+
+fn outage_window_ms(g: &crate::policy::Global) -> i64 {
+    g.outage_window_minutes as i64 * 60_000
 }
 
 struct Fleet {
@@ -771,7 +776,7 @@ impl Detector {
             }
             _ => None,
         };
-        let (ids, actions) = self.sessions.get(slot).map(|s| (s.ids, s.actions))?;
+        let (ids, actions, id_hi) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi))?;
         // LLM calls are judged against the acting agent's normal (in a
         // session shared by agents, not always the one that opened it).
         let acting = if e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
@@ -786,7 +791,7 @@ impl Detector {
         };
 
         // Fleet-wide health of the provider (or model) this LLM call used.
-        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, slot) } else { None };
+        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, id_hi) } else { None };
 
         // A handoff within a task is judged on the task's tree (`check_task`).
         let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
@@ -1091,7 +1096,7 @@ impl Detector {
     /// Counts an LLM call in the health of its provider (or, when the call
     /// names none, of its model); returns the outage and whose it is when
     /// the call failed during one.
-    fn note_provider_health(&mut self, e: &Event, slot: u32) -> Option<(String, Outage)> {
+    fn note_provider_health(&mut self, e: &Event, session: u64) -> Option<(String, Outage)> {
         // Seeds keep a provider and a model of the same name apart.
         let (name, seed) = match (e.provider.as_deref(), e.model.as_deref()) {
             (Some(p), _) => (p, 1),
@@ -1099,14 +1104,12 @@ impl Detector {
             (None, None) => return None,
         };
         let key = xxh3_64_with_seed(name.as_bytes(), seed);
-        let session = self.sessions.get(slot).map_or(0, |s| s.id_hi);
         let g = &self.policy.global;
-        let window_ms = g.outage_window_minutes as i64 * 60_000;
         if self.providers.len() >= MAX_PROVIDERS && !self.providers.contains_key(&key) {
             return None;
         }
-        let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(window_ms));
-        let outage = h.note(e.ts_ms, session, e.status != Status::Ok, window_ms, g)?;
+        let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(g));
+        let outage = h.note(e.ts_ms, session, e.status != Status::Ok, g)?;
         Some((name.to_string(), outage))
     }
 

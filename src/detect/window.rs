@@ -147,11 +147,7 @@ impl RollingHistogram {
             }
         }
         let newest = self.buckets.back().map(|(n, _)| *n);
-        // Most events fall in the newest sub-window: no division for them.
-        let b = match newest {
-            Some(n) if in_bucket(ts_ms, n, self.bucket_ms) => n,
-            _ => ts_ms.div_euclid(self.bucket_ms),
-        };
+        let b = ts_ms.div_euclid(self.bucket_ms);
         let idx = match newest {
             Some(n) if b == n => Some(self.buckets.len() - 1),
             Some(n) if b < n => {
