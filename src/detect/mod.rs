@@ -7,6 +7,7 @@
 //! Kafka or file types, no randomness, no iteration over hash maps where
 //! order could reach an output. Same events in, same signals out.
 
+mod names;
 mod session;
 pub mod window;
 
@@ -22,6 +23,7 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 use crate::event::{format_rfc3339_ms, Event, EventKind, Status};
 use crate::policy::{Policy, Thresholds};
 use crate::signal::{round_ratio, round_usd, signal_id, Action, Reason, Scope, Signal};
+use names::PtrCache;
 use session::{recent_ones, Call, PingPong, Session, SessionTable};
 use window::{Quantiles, RollingHistogram, RollingSum};
 
@@ -31,9 +33,9 @@ pub struct Resolved {
     pub t: Thresholds,
     generation: u64,
     /// Where this (agent, task type)'s baselines sit in the store, per
-    /// metric and level: a hint checked against the slot's key, so a lookup
-    /// is an index instead of a hash. Atomics only so `Resolved` is `Sync`.
-    slots: [AtomicU32; 6],
+    /// level: a hint checked against the slot's key, so a lookup is an
+    /// index instead of a hash. Atomics only so `Resolved` is `Sync`.
+    slots: [AtomicU32; 3],
 }
 
 impl Resolved {
@@ -78,7 +80,7 @@ pub struct StateSizes {
 }
 
 /// What a baseline measures per LLM call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Metric {
     /// Cost in nano-USD.
     Cost,
@@ -86,29 +88,53 @@ enum Metric {
     Context,
 }
 
-/// A baseline: a metric over one level of the hierarchy. Agents and task
-/// types are interned ids so a lookup hashes three integers.
+/// Which baseline: one level of the hierarchy, packed into one integer
+/// (agent id high, task type id low; `ANY` for a level above) so a key
+/// compares and hashes as a `u64`. Its order is the hierarchy's: every
+/// (agent, task type) before every task type, the fleet last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum BaselineKey {
-    AgentTask(Metric, u32, u32),
-    TaskType(Metric, u32),
-    Fleet(Metric),
-}
+struct BaselineKey(u64);
 
 impl BaselineKey {
+    /// Interned ids never reach it (`OVERFLOW_NAME` is below).
+    const ANY: u32 = u32::MAX;
+    const FLEET: BaselineKey = BaselineKey(u64::MAX);
+
+    fn agent_task(agent: u32, task_type: u32) -> BaselineKey {
+        BaselineKey((u64::from(agent.min(OVERFLOW_NAME)) << 32) | u64::from(task_type.min(OVERFLOW_NAME)))
+    }
+
+    fn task_type(task_type: u32) -> BaselineKey {
+        BaselineKey((u64::from(Self::ANY) << 32) | u64::from(task_type.min(OVERFLOW_NAME)))
+    }
+
     fn scope_name(&self) -> &'static str {
-        match self {
-            BaselineKey::AgentTask(..) => "agent_task_type",
-            BaselineKey::TaskType(..) => "task_type",
-            BaselineKey::Fleet(_) => "fleet",
+        if *self == Self::FLEET {
+            "fleet"
+        } else if (self.0 >> 32) as u32 == Self::ANY {
+            "task_type"
+        } else {
+            "agent_task_type"
         }
     }
 }
 
+/// One level's baselines: both metrics live in one entry, so an LLM call
+/// finds its three levels once for both.
 struct Baseline {
     key: BaselineKey,
-    hist: RollingHistogram,
+    cost: RollingHistogram,
+    context: RollingHistogram,
     last_used: u64,
+}
+
+impl Baseline {
+    fn hist(&mut self, metric: Metric) -> &mut RollingHistogram {
+        match metric {
+            Metric::Cost => &mut self.cost,
+            Metric::Context => &mut self.context,
+        }
+    }
 }
 
 /// Baselines in slots, found by key through an index or directly by a slot
@@ -168,7 +194,7 @@ impl BaselineStore {
             .iter()
             .enumerate()
             .filter_map(|(i, b)| b.as_ref().map(|b| (i, b)))
-            .filter(|(_, b)| !matches!(b.key, BaselineKey::Fleet(_)))
+            .filter(|(_, b)| b.key != BaselineKey::FLEET)
             .min_by(|a, b| a.1.last_used.cmp(&b.1.last_used).then_with(|| a.1.key.cmp(&b.1.key)))
             .map(|(i, b)| (i, b.key));
         match victim {
@@ -183,7 +209,7 @@ impl BaselineStore {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.slots.iter().flatten().map(|b| b.hist.heap_bytes() + 64).sum()
+        self.slots.iter().flatten().map(|b| b.cost.heap_bytes() + b.context.heap_bytes() + 64).sum()
     }
 }
 
@@ -333,6 +359,17 @@ impl Dedupe {
 
 const NANO: f64 = 1e9;
 
+// Seeds keep a provider and a model of the same name apart in provider health.
+fn provider_key(name: &str) -> u64 {
+    xxh3_64_with_seed(name.as_bytes(), 1)
+}
+
+/// A model's provider-health key, and its id in a session's cost level
+/// (never 0, which means "no model").
+fn model_keys(name: &str) -> (u64, u32) {
+    (xxh3_64_with_seed(name.as_bytes(), 2), (xxh3_64(name.as_bytes()) as u32).max(1))
+}
+
 /// Tokens an LLM call read as context.
 fn context_tokens(e: &Event) -> u64 {
     e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
@@ -371,6 +408,12 @@ pub struct Detector {
     tool_names: Vec<Arc<str>>,
     /// Hash of each interned tool's name: the seed of its calls' signatures.
     tool_seeds: Vec<u64>,
+    /// What is derived from a name's text, by the name's allocation: a
+    /// tool's (id, seed), a provider's health key, a model's (health key,
+    /// id within a session's cost level).
+    tool_cache: PtrCache<(u32, u64)>,
+    provider_keys: PtrCache<u64>,
+    model_keys: PtrCache<(u64, u32)>,
     /// Times each shard was dropped (only shards ever dropped are present).
     shard_epochs: FxHashMap<u32, u32>,
     /// Interned agent and task type names (ids for baseline keys).
@@ -382,6 +425,9 @@ pub struct Detector {
 }
 
 const MAX_TOOLS: usize = 1 << 16;
+/// Names remembered by allocation per cache (tools, providers, models):
+/// fleets use tens to hundreds of each.
+const NAME_CACHE_SLOTS: usize = 512;
 const MAX_NAMES: usize = 1 << 20;
 /// The id every name past `MAX_NAMES` shares.
 const OVERFLOW_NAME: u32 = u32::MAX - 1;
@@ -409,6 +455,9 @@ impl Detector {
             tools: FxHashMap::default(),
             tool_names: vec![Arc::from("")],
             tool_seeds: vec![0],
+            tool_cache: PtrCache::new(NAME_CACHE_SLOTS),
+            provider_keys: PtrCache::new(NAME_CACHE_SLOTS),
+            model_keys: PtrCache::new(NAME_CACHE_SLOTS),
             shard_epochs: FxHashMap::default(),
             names: FxHashMap::default(),
             name_of: Vec::new(),
@@ -568,6 +617,15 @@ impl Detector {
     /// Id and name hash of a tool; past `MAX_TOOLS` distinct names the
     /// rest share id 0 (evidence shows no name) but keep their own hash.
     fn intern_tool(&mut self, tool: &Arc<str>) -> (u32, u64) {
+        if let Some(v) = self.tool_cache.get(tool) {
+            return v;
+        }
+        let v = self.intern_tool_text(tool);
+        self.tool_cache.put(tool, v);
+        v
+    }
+
+    fn intern_tool_text(&mut self, tool: &Arc<str>) -> (u32, u64) {
         if let Some(&id) = self.tools.get(tool) {
             if let Some(&seed) = self.tool_seeds.get(id as usize) {
                 return (id, seed);
@@ -780,9 +838,8 @@ impl Detector {
         // LLM calls are judged against the acting agent's normal (in a
         // session shared by agents, not always the one that opened it).
         let acting = if e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
-        let baseline = if e.kind == EventKind::Llm && cost > 0.0 { self.baseline_for(Metric::Cost, acting, rules) } else { None };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
-        let context_baseline = if context > 0 { self.baseline_for(Metric::Context, acting, rules) } else { None };
+        let (baseline, context_baseline) = self.baselines_for(acting, rules, e.kind == EventKind::Llm && cost > 0.0, context > 0);
         // Only sessions past the floor can be step runaways: look the normal up then.
         let step_normal = if actions > rules.t.step_min_actions {
             self.normals.get_mut(&ids.1).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
@@ -790,8 +847,10 @@ impl Detector {
             None
         };
 
+        // The model's ids: its health key, and its id within a cost level.
+        let model = if e.kind == EventKind::Llm { e.model.as_ref().map(|m| self.model_keys.get_or(m, model_keys)) } else { None };
         // Fleet-wide health of the provider (or model) this LLM call used.
-        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, id_hi) } else { None };
+        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, model.map(|m| m.0), id_hi) } else { None };
 
         // A handoff within a task is judged on the task's tree (`check_task`).
         let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
@@ -989,7 +1048,7 @@ impl Detector {
             // (an agent's first call after a handoff or a pause): only a
             // call on another model than its level's, or on unnamed models,
             // is a jump in price.
-            let model = e.model.as_ref().map_or(0, |m| (xxh3_64(m.as_bytes()) as u32).max(1));
+            let model = model.map_or(0, |m| m.1);
             let other_model = model == 0 || s_cost.model == 0 || model != s_cost.model;
             let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level && other_model;
             let first = s_cost.llm_calls <= t.spike_session_reference;
@@ -1096,14 +1155,12 @@ impl Detector {
     /// Counts an LLM call in the health of its provider (or, when the call
     /// names none, of its model); returns the outage and whose it is when
     /// the call failed during one.
-    fn note_provider_health(&mut self, e: &Event, session: u64) -> Option<(String, Outage)> {
-        // Seeds keep a provider and a model of the same name apart.
-        let (name, seed) = match (e.provider.as_deref(), e.model.as_deref()) {
-            (Some(p), _) => (p, 1),
-            (None, Some(m)) => (m, 2),
-            (None, None) => return None,
+    fn note_provider_health(&mut self, e: &Event, model_key: Option<u64>, session: u64) -> Option<(String, Outage)> {
+        let (name, key) = match (&e.provider, &e.model, model_key) {
+            (Some(p), _, _) => (p, self.provider_keys.get_or(p, provider_key)),
+            (None, Some(m), Some(key)) => (m, key),
+            _ => return None,
         };
-        let key = xxh3_64_with_seed(name.as_bytes(), seed);
         let g = &self.policy.global;
         if self.providers.len() >= MAX_PROVIDERS && !self.providers.contains_key(&key) {
             return None;
@@ -1123,48 +1180,58 @@ impl Detector {
 
     /// The hierarchy of baselines an event is judged against, most
     /// specific first: its agent on its task type, its task type, the fleet.
-    fn baseline_keys(metric: Metric, ids: (u32, u32)) -> [BaselineKey; 3] {
-        [BaselineKey::AgentTask(metric, ids.0, ids.1), BaselineKey::TaskType(metric, ids.1), BaselineKey::Fleet(metric)]
+    fn baseline_keys(ids: (u32, u32)) -> [BaselineKey; 3] {
+        [BaselineKey::agent_task(ids.0, ids.1), BaselineKey::task_type(ids.1), BaselineKey::FLEET]
     }
 
-    /// The most specific mature baseline of `metric` for the event (young
-    /// ones fall back to the next level). Creates missing ones so the event
-    /// can be recorded into them afterwards.
-    fn baseline_for(&mut self, metric: Metric, ids: (u32, u32), rules: &Resolved) -> Option<(&'static str, Quantiles)> {
+    /// The most specific mature cost and context baselines for the event,
+    /// each when wanted (young ones fall back to the next level). Creates
+    /// missing levels so the event can be recorded into them afterwards.
+    fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, cost: bool, context: bool) -> (Option<(&'static str, Quantiles)>, Option<(&'static str, Quantiles)>) {
+        if !cost && !context {
+            return (None, None);
+        }
         let g = &self.policy.global;
         let min = g.baseline_min_samples as u64;
         let window_ms = g.baseline_window_hours as i64 * 3_600_000;
         let buckets = g.baseline_buckets as usize;
         let max = g.max_baselines as usize;
-        let mut found = None;
-        for (level, k) in Self::baseline_keys(metric, ids).into_iter().enumerate() {
-            let hint = &rules.slots[metric as usize * 3 + level];
+        let (mut found_cost, mut found_context) = (None, None);
+        for (level, k) in Self::baseline_keys(ids).into_iter().enumerate() {
+            let hint = &rules.slots[level];
             match self.baselines.find(k, hint) {
                 Some(i) => {
                     let Some(b) = self.baselines.get_mut(i) else { continue };
                     b.last_used = self.tick;
-                    if found.is_none() && b.hist.len() >= min {
-                        found = Some((k.scope_name(), b.hist.quantiles()));
+                    if cost && found_cost.is_none() && b.cost.len() >= min {
+                        found_cost = Some((k.scope_name(), b.cost.quantiles()));
+                    }
+                    if context && found_context.is_none() && b.context.len() >= min {
+                        found_context = Some((k.scope_name(), b.context.quantiles()));
                     }
                 }
                 None => {
                     if self.baselines.len() >= max && self.baselines.evict_lru() {
                         self.stats.baselines_evicted += 1;
                     }
-                    let hist = RollingHistogram::new(window_ms, buckets);
-                    self.baselines.insert(Baseline { key: k, hist, last_used: self.tick }, hint);
+                    let (cost, context) = (RollingHistogram::new(window_ms, buckets), RollingHistogram::new(window_ms, buckets));
+                    self.baselines.insert(Baseline { key: k, cost, context, last_used: self.tick }, hint);
                 }
             }
         }
-        found
+        (found_cost, found_context)
     }
 
-    fn record_baselines(&mut self, metric: Metric, ids: (u32, u32), rules: &Resolved, e: &Event, value: u64) {
-        for (level, k) in Self::baseline_keys(metric, ids).into_iter().enumerate() {
-            let hint = &rules.slots[metric as usize * 3 + level];
-            if let Some(i) = self.baselines.find(k, hint) {
-                if let Some(b) = self.baselines.get_mut(i) {
-                    b.hist.record(e.ts_ms, value);
+    /// Records an LLM call's cost and context (each when given) into its
+    /// three levels.
+    fn record_baselines(&mut self, ids: (u32, u32), rules: &Resolved, ts_ms: i64, values: [(Metric, Option<u64>); 2]) {
+        for (level, k) in Self::baseline_keys(ids).into_iter().enumerate() {
+            let hint = &rules.slots[level];
+            if let Some(b) = self.baselines.find(k, hint).and_then(|i| self.baselines.get_mut(i)) {
+                for (metric, value) in values {
+                    if let Some(v) = value {
+                        b.hist(metric).record(ts_ms, v);
+                    }
                 }
             }
         }
@@ -1569,12 +1636,10 @@ impl Detector {
             Some(s) if !s.killed => (s.cost.spike_bits & 1 == 1, s.context_outlier, (s.cost.agent, s.ids.1)),
             _ => return,
         };
-        if cost > 0.0 && !spiked {
-            self.record_baselines(Metric::Cost, ids, rules, e, to_nano(cost));
-        }
-        let context = context_tokens(e);
-        if context > 0 && !context_outlier {
-            self.record_baselines(Metric::Context, ids, rules, e, context);
+        let cost = (cost > 0.0 && !spiked).then(|| to_nano(cost));
+        let context = Some(context_tokens(e)).filter(|c| *c > 0 && !context_outlier);
+        if cost.is_some() || context.is_some() {
+            self.record_baselines(ids, rules, e.ts_ms, [(Metric::Cost, cost), (Metric::Context, context)]);
         }
     }
 }
