@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::json;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
@@ -370,6 +370,12 @@ fn model_keys(name: &str) -> (u64, u32) {
     (xxh3_64_with_seed(name.as_bytes(), 2), (xxh3_64(name.as_bytes()) as u32).max(1))
 }
 
+/// The key of a sub-agent tree: its task id's 128-bit hash (a collision
+/// between two live task ids, one in 2^128 per pair, would merge them).
+fn task_key(task_id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(task_id.as_bytes())
+}
+
 /// Tokens an LLM call read as context.
 fn context_tokens(e: &Event) -> u64 {
     e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
@@ -395,8 +401,9 @@ pub struct Detector {
     /// Keyed by interned task type id.
     normals: FxHashMap<u32, Normals>,
     fleet_normals: Normals,
-    /// hashbrown for `entry_ref`: one lookup per event, no key clone.
-    tasks: hashbrown::HashMap<Arc<str>, TaskTree, FxBuildHasher>,
+    /// Keyed by the 128-bit hash of the task id ([`task_key`]), computed
+    /// once per event: the tree is looked up up to three times per event.
+    tasks: FxHashMap<u128, TaskTree>,
     /// Keyed by interned agent id; agents past the interner's cap by name.
     agents: FxHashMap<u32, AgentWindow>,
     agents_overflow: FxHashMap<Arc<str>, AgentWindow>,
@@ -449,7 +456,7 @@ impl Detector {
             baselines: BaselineStore::default(),
             normals: FxHashMap::default(),
             fleet_normals,
-            tasks: hashbrown::HashMap::default(),
+            tasks: FxHashMap::default(),
             agents: FxHashMap::default(),
             agents_overflow: FxHashMap::default(),
             tools: FxHashMap::default(),
@@ -663,9 +670,10 @@ impl Detector {
                 (slot, true)
             }
         };
-        let task_killed = match &e.task_id {
+        let task_key = e.task_id.as_deref().map(task_key);
+        let task_killed = match task_key {
             Some(t) => {
-                let task = self.tasks.entry_ref(&**t).or_default();
+                let task = self.tasks.entry(t).or_default();
                 task.cost_usd += cost;
                 task.last_ts = task.last_ts.max(e.ts_ms);
                 if is_new {
@@ -689,12 +697,12 @@ impl Detector {
             s.waited = true;
         }
         s.last_ts = s.last_ts.max(e.ts_ms);
-        Some(Entered { slot, rules: s.rules.clone(), task_killed })
+        Some(Entered { slot, rules: s.rules.clone(), task_key, task_killed })
     }
 
     /// Session and task-tree decisions for an event already counted.
     fn session_scope(&mut self, e: &Event, cost: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
-        let Entered { slot, ref rules, task_killed } = *entered;
+        let Entered { slot, ref rules, task_key, task_killed } = *entered;
         if self.sessions.get(slot).is_none_or(|s| s.killed) {
             return Outcome::AfterKill;
         }
@@ -718,16 +726,14 @@ impl Detector {
             return Outcome::Processed;
         }
 
-        if let Some(d) = self.check_session(e, cost, slot, rules) {
+        if let Some(d) = self.check_session(e, cost, slot, task_key, rules) {
             self.decide(e, slot, d, out);
             return Outcome::Processed;
         }
         let task_type_id = self.sessions.get(slot).map_or(0, |s| s.ids.1);
-        if let Some(d) = self.check_task(e, task_type_id, rules) {
-            if let Some(t) = &e.task_id {
-                if let Some(task) = self.tasks.get_mut(&**t) {
-                    task.killed = Some(d.reason);
-                }
+        if let Some(d) = self.check_task(e, task_key, task_type_id, rules) {
+            if let Some(task) = task_key.and_then(|t| self.tasks.get_mut(&t)) {
+                task.killed = Some(d.reason);
             }
             self.decide(e, slot, d, out);
         }
@@ -782,7 +788,7 @@ impl Detector {
         if (children as u64) <= limit {
             return;
         }
-        let tree_cost = e.task_id.as_ref().and_then(|id| self.tasks.get(id)).map(|t| t.cost_usd);
+        let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
         let Some(p) = self.sessions.by_id_mut(parent) else { return };
         p.killed = true;
         p.alerted |= Reason::SubagentFanout.bit();
@@ -820,7 +826,7 @@ impl Detector {
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
-    fn check_session(&mut self, e: &Event, cost: f64, slot: u32, rules: &Resolved) -> Option<Decision> {
+    fn check_session(&mut self, e: &Event, cost: f64, slot: u32, task_key: Option<u128>, rules: &Resolved) -> Option<Decision> {
         let t = &rules.t;
         let on = |r: Reason| rules.enabled(r);
 
@@ -923,7 +929,7 @@ impl Detector {
                 c.mark_novel();
                 // Something new happened: the current handoff leg is busy.
                 s.ping_pong.note_progress();
-                if let Some(task) = e.task_id.as_ref().and_then(|id| self.tasks.get_mut(&**id)) {
+                if let Some(task) = task_key.and_then(|t| self.tasks.get_mut(&t)) {
                     task.ping_pong.note_progress();
                 }
             }
@@ -1126,10 +1132,10 @@ impl Detector {
     }
 
     /// Decisions about the whole sub-agent tree (one task id).
-    fn check_task(&mut self, e: &Event, task_type_id: u32, rules: &Resolved) -> Option<Decision> {
+    fn check_task(&mut self, e: &Event, task_key: Option<u128>, task_type_id: u32, rules: &Resolved) -> Option<Decision> {
         let t = &rules.t;
         let task_id = e.task_id.as_ref()?;
-        let task = self.tasks.get_mut(task_id)?;
+        let task = self.tasks.get_mut(&task_key?)?;
         if rules.enabled(Reason::TaskBudget) && t.task_budget_usd > 0.0 && task.cost_usd > t.task_budget_usd {
             return Some(Decision {
                 action: Action::Kill,
@@ -1511,6 +1517,8 @@ struct SignalParts<'a> {
 struct Entered {
     slot: u32,
     rules: Arc<Resolved>,
+    /// The event's task id, hashed ([`task_key`]).
+    task_key: Option<u128>,
     task_killed: Option<Reason>,
 }
 
