@@ -485,11 +485,7 @@ mod tests {
     }
 
     fn session(cost: f64) -> super::Session {
-        let rules = std::sync::Arc::new(super::Resolved {
-            t: crate::policy::Policy::default().resolve("a", "t"),
-            generation: 0,
-            slots: Default::default(),
-        });
+        let rules = std::sync::Arc::new(super::Resolved::new(crate::policy::Policy::default().resolve("a", "t"), 0));
         let mut s = super::Session::new(None, None, rules, 0);
         s.cost_usd = cost;
         s
