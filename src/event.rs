@@ -172,16 +172,18 @@ impl Decoder {
 
 fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError> {
     let text = object_text(raw)?;
-    let wire = match fast_wire(text) {
-        Some(w) => w,
-        None => general_wire(text)?,
-    };
-    wire.into_event(interner)
+    // The wire form stays in place: it is large, and moving it in and out
+    // of functions copied it three times per record.
+    let mut wire = Wire::default();
+    if fast_wire(text, &mut wire).is_none() {
+        wire = general_wire(text)?;
+    }
+    wire.take_event(interner)
 }
 
 /// The record as text, trimmed, if it can be an object at all.
 fn object_text(raw: &[u8]) -> Result<&str, DecodeError> {
-    let text = std::str::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
+    let text = simdutf8::basic::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
     let text = text.trim();
     if text.is_empty() {
         return Err(DecodeError::Empty);
@@ -223,16 +225,15 @@ fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
 /// Reads `text` (trimmed, starting with `{`) if it is a flat object whose
 /// keys and strings have no escapes or control characters, whose values are
 /// strings, numbers or `null`, and whose fields all pass the visitor's
-/// checks; `None` otherwise.
-fn fast_wire(text: &str) -> Option<Wire<'_>> {
+/// checks, into `w` (fresh); `None` otherwise, leaving `w` partly filled.
+fn fast_wire<'a>(text: &'a str, w: &mut Wire<'a>) -> Option<()> {
     use sonic_number::ParserNumber;
     type Bail = de::value::Error;
 
     let b = text.as_bytes();
-    let mut w = Wire::default();
     let mut i = skip_ws(b, 1);
     if *b.get(i)? == b'}' {
-        return (i + 1 == b.len()).then_some(w);
+        return (i + 1 == b.len()).then_some(());
     }
     loop {
         if *b.get(i)? != b'"' {
@@ -293,7 +294,7 @@ fn fast_wire(text: &str) -> Option<Wire<'_>> {
         i = skip_ws(b, i);
         match *b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b'}' => return (i + 1 == b.len()).then_some(w),
+            b'}' => return (i + 1 == b.len()).then_some(()),
             _ => return None,
         }
     }
@@ -945,27 +946,28 @@ fn opt_in(s: Option<Cow<'_, str>>, i: &mut Interner) -> Option<Arc<str>> {
 }
 
 impl<'a> Wire<'a> {
-    fn into_event(self, i: &mut Interner) -> Result<Event, DecodeError> {
+    /// Moves the fields out into an event (what is left is spent).
+    fn take_event(&mut self, i: &mut Interner) -> Result<Event, DecodeError> {
         let v = self.v.unwrap_or(1);
         if v != 1 {
             return Err(DecodeError::UnsupportedVersion(v));
         }
-        let event_id = required(self.event_id, "event_id")?;
+        let event_id = required(self.event_id.take(), "event_id")?;
         let ts_ms = self.ts.ok_or(DecodeError::MissingField("ts"))?;
-        let session_id = required(self.session_id, "session_id")?;
-        let agent_id = required(self.agent_id, "agent_id")?;
+        let session_id = required(self.session_id.take(), "session_id")?;
+        let agent_id = required(self.agent_id.take(), "agent_id")?;
         let kind = self.kind.unwrap_or(EventKind::Llm);
-        let model = opt_in(self.model, i);
+        let model = opt_in(self.model.take(), i);
         if kind == EventKind::Llm && model.is_none() && self.cost_usd.is_none() {
             // Without a model an LLM call cannot be priced; with a reported
             // cost it still can be counted, so only this combination is bad.
             return Err(DecodeError::MissingField("model"));
         }
-        let target_agent_id = opt_in(self.target_agent_id, i);
+        let target_agent_id = opt_in(self.target_agent_id.take(), i);
         if kind == EventKind::Handoff && target_agent_id.is_none() {
             return Err(DecodeError::MissingField("target_agent_id"));
         }
-        let task_type = match self.task_type {
+        let task_type = match self.task_type.take() {
             Some(t) if !t.is_empty() => i.get(&t),
             _ => i.get("unknown"),
         };
@@ -976,24 +978,24 @@ impl<'a> Wire<'a> {
             session_id: i.get(&session_id),
             agent_id: i.get(&agent_id),
             task_type,
-            task_id: opt_in(self.task_id, i),
-            parent_session_id: opt_in(self.parent_session_id, i),
-            tenant: opt_in(self.tenant, i),
-            team: opt_in(self.team, i),
-            feature: opt_in(self.feature, i),
-            env: opt_in(self.env, i),
-            labels: self.labels.unwrap_or_default(),
+            task_id: opt_in(self.task_id.take(), i),
+            parent_session_id: opt_in(self.parent_session_id.take(), i),
+            tenant: opt_in(self.tenant.take(), i),
+            team: opt_in(self.team.take(), i),
+            feature: opt_in(self.feature.take(), i),
+            env: opt_in(self.env.take(), i),
+            labels: self.labels.take().unwrap_or_default(),
             kind,
             model,
-            provider: opt_in(self.provider, i),
+            provider: opt_in(self.provider.take(), i),
             input_tokens: self.input_tokens.unwrap_or(0),
             output_tokens: self.output_tokens.unwrap_or(0),
             cache_read_tokens: self.cache_read_tokens.unwrap_or(0),
             cache_write_tokens: self.cache_write_tokens.unwrap_or(0),
             reasoning_tokens: self.reasoning_tokens.unwrap_or(0),
             cost_usd: self.cost_usd,
-            tool: opt_in(self.tool, i),
-            args_hash: opt(self.args_hash),
+            tool: opt_in(self.tool.take(), i),
+            args_hash: opt(self.args_hash.take()),
             target_agent_id,
             status: self.status.unwrap_or(Status::Ok),
             latency_ms: self.latency_ms,
@@ -1057,10 +1059,13 @@ mod tests {
         let mut check = |line: &str| {
             total += 1;
             let Ok(text) = object_text(line.as_bytes()) else { return };
-            let Some(w) = fast_wire(text) else { return };
+            let mut w = Wire::default();
+            if fast_wire(text, &mut w).is_none() {
+                return;
+            }
             fast += 1;
-            let got = w.into_event(&mut Interner::default());
-            let want = general_wire(text).and_then(|w| w.into_event(&mut Interner::default()));
+            let got = w.take_event(&mut Interner::default());
+            let want = general_wire(text).and_then(|mut w| w.take_event(&mut Interner::default()));
             assert_eq!(got, want, "fast and general paths differ on {line}");
         };
         for seed in &seeds {
