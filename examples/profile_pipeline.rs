@@ -2,6 +2,10 @@
 //! instructions (`valgrind --tool=callgrind`), which stay exact on a busy
 //! machine where wall-clock benches do not.
 //! Usage: cargo run --release --example profile_pipeline -- decode|engine|detect [rounds]
+//!
+//! `time [rounds]` instead times the three stages as the criterion bench
+//! does, interleaved round by round so a busy neighbour slows all three
+//! alike, and prints each stage's best and median round.
 
 #[path = "../benches/stream.rs"]
 mod stream;
@@ -24,8 +28,9 @@ fn main() {
         }
         "engine" => {
             let mut engine = Engine::new(Catalog::embedded(), policy);
+            let file: Arc<str> = Arc::from("bench.ndjson");
             for (i, l) in lines.iter().enumerate() {
-                engine.process_record(l.as_bytes(), SourcePos::File { file: "".into(), line: i as u64 }, 0, &mut signals);
+                engine.process_record(l.as_bytes(), SourcePos::File { file: file.clone(), line: i as u64 }, 0, &mut signals);
             }
             println!("signals {}", signals.len());
         }
@@ -52,6 +57,53 @@ fn main() {
             println!("signals {}", signals.len());
         }
         "gen" => println!("lines {}", lines.len()),
-        other => eprintln!("unknown stage {other}: gen|decode|engine|detect"),
+        "time" => time_stages(&lines, policy, std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(15)),
+        other => eprintln!("unknown stage {other}: gen|decode|engine|detect|time"),
+    }
+}
+
+fn time_stages(lines: &[String], policy: Arc<Policy>, rounds: usize) {
+    use std::time::Instant;
+    let mut d = Decoder::default();
+    let mut catalog = Catalog::embedded();
+    let events: Vec<_> = lines
+        .iter()
+        .filter_map(|l| d.decode(l.as_bytes()).ok())
+        .map(|e| {
+            let c = catalog.price(&e).0.cost_usd;
+            (e, c)
+        })
+        .collect();
+    let file: Arc<str> = Arc::from("bench.ndjson");
+    let mut secs: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let mut decoder = Decoder::default();
+        let ok = lines.iter().filter(|l| decoder.decode(l.as_bytes()).is_ok()).count();
+        secs[0].push(t.elapsed().as_secs_f64());
+        assert_eq!(ok, lines.len());
+
+        let mut engine = Engine::new(Catalog::embedded(), policy.clone());
+        let mut signals = Vec::new();
+        let t = Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            let _ = engine.process_record(l.as_bytes(), SourcePos::File { file: file.clone(), line: i as u64 }, 0, &mut signals);
+            signals.clear();
+        }
+        secs[1].push(t.elapsed().as_secs_f64());
+        drop(engine);
+
+        let mut det = Detector::new(policy.clone());
+        let t = Instant::now();
+        for (e, c) in &events {
+            det.process(e, *c, &mut signals);
+            signals.clear();
+        }
+        secs[2].push(t.elapsed().as_secs_f64());
+    }
+    for (name, s) in ["decode", "decode_price_detect", "detect"].iter().zip(secs.iter_mut()) {
+        s.sort_by(f64::total_cmp);
+        let rate = |x: f64| lines.len() as f64 / x / 1e6;
+        println!("{name:<20} best {:.2} M/s  median {:.2} M/s  ({} rounds)", rate(s[0]), rate(s[s.len() / 2]), s.len());
     }
 }

@@ -388,6 +388,15 @@ fn context_tokens(e: &Event) -> u64 {
     e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
 }
 
+/// Runs `f` out of line. Decisions are rare; building their evidence
+/// inline spread the per-event path over more instruction cache than a
+/// core has, and decoding and detection then evicted each other's code.
+#[cold]
+#[inline(never)]
+fn cold<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
 fn to_nano(usd: f64) -> u64 {
     (usd * NANO).round().max(1.0) as u64
 }
@@ -743,6 +752,7 @@ impl Detector {
         Outcome::Processed
     }
 
+    #[inline(never)]
     fn open_session(&mut self, e: &Event, shard: u32) -> u32 {
         let rules = self.resolve(&e.agent_id, &e.task_type);
         let ids = (self.intern_name(&e.agent_id), self.intern_name(&e.task_type));
@@ -767,6 +777,8 @@ impl Detector {
         self.policy.global.session_idle_minutes as i64 * 60_000
     }
 
+    #[cold]
+    #[inline(never)]
     fn on_child_spawned(&mut self, e: &Event, parent: &Arc<str>, out: &mut Vec<Signal>) {
         let Some(p) = self.sessions.by_id_mut(parent) else { return };
         p.children += 1;
@@ -809,7 +821,7 @@ impl Detector {
             "session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}"
         );
         let policy_id = self.policy.rule_id(Reason::SubagentFanout, &agent, &tt);
-        out.push(self.signal(SignalParts {
+        out.push(cold(|| self.signal(SignalParts {
             action: Action::Kill,
             scope: Scope::Session,
             session_id: Some(parent.clone()),
@@ -825,7 +837,7 @@ impl Detector {
             evidence,
             policy_id,
             message,
-        }));
+        })));
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
@@ -868,13 +880,13 @@ impl Detector {
 
         // --- session budget
         if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
-            return Some(Decision {
+            return Some(cold(|| Decision {
                 action: Action::Kill,
                 reason: Reason::SessionBudget,
                 figures: Some((s.cost_usd, t.session_budget_usd)),
                 evidence: json!({"ceiling_usd": t.session_budget_usd, "session_cost_usd": round_usd(s.cost_usd)}),
                 message: format!("session spend ${:.2} crossed its ceiling of ${:.2}", s.cost_usd, t.session_budget_usd),
-            });
+            }));
         }
 
         // --- retry storm
@@ -886,22 +898,22 @@ impl Detector {
                 // Its victims retrying are not runaways; say so once.
                 if s.alerted & Reason::RetryStorm.bit() == 0 {
                     s.alerted |= Reason::RetryStorm.bit();
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Alert,
                         reason: Reason::RetryStorm,
                         figures: Some((n as f64, t.retry_kill as f64)),
                         evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "provider_outage_suspected": true, "outage_of": key, "outage_sessions": o.sessions, "outage_failure_share": round_ratio(o.failure_share), "status": e.status.as_str(), "alert_only": true}),
                         message: format!("{n} of the last {} actions failed, during a suspected outage of {key} ({} sessions failing): not killed", t.retry_window, o.sessions),
-                    });
+                    }));
                 }
             } else if n >= t.retry_kill {
-                return Some(Decision {
+                return Some(cold(|| Decision {
                     action: Action::Kill,
                     reason: Reason::RetryStorm,
                     figures: Some((n as f64, t.retry_kill as f64)),
                     evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "tool": e.tool.as_deref(), "status": e.status.as_str()}),
                     message: format!("{n} of the last {} actions were retries or errors", t.retry_window),
-                });
+                }));
             }
         }
 
@@ -943,7 +955,7 @@ impl Detector {
                 let (hit, limit) = if spins >= t.repeat_kill { (spins, t.repeat_kill) } else { (count, t.repeat_poll_kill) };
                 if hit >= limit {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
@@ -954,7 +966,7 @@ impl Detector {
                             e.args_hash.as_deref().unwrap_or(""),
                             t.repeat_window
                         ),
-                    });
+                    }));
                 }
             }
             if on(Reason::LoopCycle) {
@@ -963,13 +975,13 @@ impl Detector {
                         .iter()
                         .map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?"))
                         .collect();
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
                         figures: Some((t.cycle_repeats as f64, period as f64)),
                         evidence: json!({"cycle": names, "period": period, "repeats": t.cycle_repeats}),
                         message: format!("the call sequence {} repeated {} times", names.join(" → "), t.cycle_repeats),
-                    });
+                    }));
                 }
             }
         }
@@ -1011,7 +1023,7 @@ impl Detector {
                 // then small steps, is not growth.
                 let steep = grown_by as f64 >= q.p95;
                 if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && context as f64 >= limit && steep && q.p95 > 0.0 {
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::ContextGrowth,
                         figures: Some((context as f64, q.p95)),
@@ -1021,7 +1033,7 @@ impl Detector {
                             s.growth_run + 1,
                             context as f64 / q.p95
                         ),
-                    });
+                    }));
                 }
             }
         }
@@ -1082,7 +1094,7 @@ impl Detector {
                 let base = reference.map(|q| q.p50 / NANO).filter(|b| *b > 0.0);
                 let against = base.unwrap_or(level).max(level);
                 if spiking >= t.spike_sustain && s_cost.llm_calls > t.spike_session_reference {
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
@@ -1092,17 +1104,17 @@ impl Detector {
                             cost / against,
                             t.spike_window
                         ),
-                    });
+                    }));
                 }
                 if s.alerted & Reason::CostSpike.bit() == 0 {
                     s.alerted |= Reason::CostSpike.bit();
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Alert,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
                         evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
                         message: format!("one call cost ${cost:.4}, {:.1}x its normal", cost / against),
-                    });
+                    }));
                 }
             }
         }
@@ -1121,13 +1133,13 @@ impl Detector {
             };
             if let Some((limit, cost_gate, basis, normal)) = limits {
                 if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
-                    return Some(Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::StepRunaway,
                         figures: Some((s.actions as f64, limit as f64)),
                         evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_basis": basis, "normal_p95_actions": normal.map(|q| q.p95), "normal_sessions": normal.map(|q| q.count), "session_cost_usd": round_usd(s.cost_usd), "normal_p95_cost_usd": cost_gate.map(round_usd)}),
                         message: format!("session took {} actions, above the limit of {limit} for task type {} ({basis} normal)", s.actions, e.task_type),
-                    });
+                    }));
                 }
             }
         }
@@ -1140,13 +1152,13 @@ impl Detector {
         let task_id = e.task_id.as_ref()?;
         let task = self.tasks.get_mut(&task_key?)?;
         if rules.enabled(Reason::TaskBudget) && t.task_budget_usd > 0.0 && task.cost_usd > t.task_budget_usd {
-            return Some(Decision {
+            return Some(cold(|| Decision {
                 action: Action::Kill,
                 reason: Reason::TaskBudget,
                 figures: Some((task.cost_usd, t.task_budget_usd)),
                 evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
                 message: format!("task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}", task.cost_usd, task.sessions, t.task_budget_usd),
-            });
+            }));
         }
         if e.kind == EventKind::Handoff {
             if let Some(target) = &e.target_agent_id {
@@ -1247,6 +1259,8 @@ impl Detector {
     }
 
     /// Emits a session-scope decision; a kill marks the session killed.
+    #[cold]
+    #[inline(never)]
     fn decide(&mut self, e: &Event, slot: u32, d: Decision, out: &mut Vec<Signal>) {
         let Decision { action, reason, figures, evidence, message } = d;
         let Some(s) = self.sessions.get_mut(slot) else { return };
@@ -1255,7 +1269,7 @@ impl Detector {
         }
         let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions, s.task_id.clone(), s.tenant.clone());
         let policy_id = self.policy.rule_id(reason, &e.agent_id, &e.task_type);
-        out.push(self.signal(SignalParts {
+        out.push(cold(|| self.signal(SignalParts {
             action,
             scope: Scope::Session,
             session_id: Some(e.session_id.clone()),
@@ -1271,7 +1285,7 @@ impl Detector {
             evidence,
             policy_id,
             message,
-        }));
+        })));
     }
 
     // -----------------------------------------------------------------
@@ -1302,7 +1316,7 @@ impl Detector {
         let budget = rules.t.agent_budget_usd;
         let (sc, sa) = self.session_figures(slot);
         let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
-        out.push(self.signal(SignalParts {
+        out.push(cold(|| self.signal(SignalParts {
             action: Action::Pause,
             scope: Scope::Agent,
             session_id: Some(e.session_id.clone()),
@@ -1318,7 +1332,7 @@ impl Detector {
             evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget}),
             policy_id,
             message: format!("agent {} spent ${spend:.2} in the last {window_min} minutes, above its budget of ${budget:.2}", e.agent_id),
-        }));
+        })));
     }
 
     fn fleet_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
@@ -1347,7 +1361,7 @@ impl Detector {
         self.fleet.level = level;
         let at = if level == 2 { pause_at } else { throttle_at };
         let (sc, sa) = self.session_figures(slot);
-        out.push(self.signal(SignalParts {
+        out.push(cold(|| self.signal(SignalParts {
             action,
             scope: Scope::Fleet,
             session_id: None,
@@ -1369,7 +1383,7 @@ impl Detector {
                 budget,
                 action.as_str()
             ),
-        }));
+        })));
     }
 
     fn session_figures(&self, slot: Option<u32>) -> (f64, u64) {
@@ -1405,6 +1419,8 @@ impl Detector {
     }
 
     /// Evicts the least recently active session (cap reached).
+    #[cold]
+    #[inline(never)]
     fn evict_oldest(&mut self) {
         let idle = self.idle_ms();
         while let Some(Reverse((_, id))) = self.expiry.pop() {
@@ -1426,6 +1442,7 @@ impl Detector {
     }
 
     /// A session ended: learn its length and fan-out, then forget it.
+    #[inline(never)]
     fn finish_session(&mut self, id: &Arc<str>) {
         let Some(s) = self.sessions.remove(id) else { return };
         if s.killed {
