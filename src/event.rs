@@ -198,6 +198,10 @@ fn object_text(raw: &[u8]) -> Result<&str, DecodeError> {
     Ok(text)
 }
 
+// Out of line: the rare path, and a large one (the serde visitor), kept
+// away from the fast path's instruction cache.
+#[cold]
+#[inline(never)]
 fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
     // sonic-rs: a SIMD JSON parser behind the same serde visitor, about
     // twice serde_json's speed on these records.
