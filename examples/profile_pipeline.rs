@@ -13,7 +13,7 @@ mod stream;
 use std::sync::Arc;
 
 use runaway::event::Decoder;
-use runaway::{Catalog, Detector, Engine, Policy, SourcePos};
+use runaway::{Catalog, Detector, Engine, Event, Policy, SourcePos};
 
 fn main() {
     let stage = std::env::args().nth(1).unwrap_or_else(|| "engine".into());
@@ -35,16 +35,7 @@ fn main() {
             println!("signals {}", signals.len());
         }
         "detect" => {
-            let mut catalog = Catalog::embedded();
-            let mut d = Decoder::default();
-            let events: Vec<_> = lines
-                .iter()
-                .filter_map(|l| d.decode(l.as_bytes()).ok())
-                .map(|e| {
-                    let c = catalog.price(&e).0.cost_usd;
-                    (e, c)
-                })
-                .collect();
+            let events = predecode(&lines);
             // Repeated (second argument, default 1) so a sampling profiler
             // sees detection rather than the stream's generation and decoding.
             let rounds: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(1);
@@ -62,18 +53,24 @@ fn main() {
     }
 }
 
-fn time_stages(lines: &[String], policy: Arc<Policy>, rounds: usize) {
-    use std::time::Instant;
+/// The stream decoded and priced as `Engine` does (one decoder, so
+/// repeated names share an allocation): the input of the detect stage.
+fn predecode(lines: &[String]) -> Vec<(Event, f64)> {
     let mut d = Decoder::default();
     let mut catalog = Catalog::embedded();
-    let events: Vec<_> = lines
+    lines
         .iter()
         .filter_map(|l| d.decode(l.as_bytes()).ok())
         .map(|e| {
             let c = catalog.price(&e).0.cost_usd;
             (e, c)
         })
-        .collect();
+        .collect()
+}
+
+fn time_stages(lines: &[String], policy: Arc<Policy>, rounds: usize) {
+    use std::time::Instant;
+    let events = predecode(lines);
     let file: Arc<str> = Arc::from("bench.ndjson");
     let mut secs: [Vec<f64>; 3] = Default::default();
     for _ in 0..rounds {
