@@ -107,6 +107,12 @@ thresholds! {
     /// Context (tokens) at this multiple of its baseline's p95, reached by
     /// `growth_steps` growing calls, is a context-growth runaway.
     growth_ratio: f64 = 4.0,
+    /// Context that grew (`growth_steps` growing calls) to this multiple of
+    /// its baseline's p95 and then stays there ...
+    growth_hold_ratio: f64 = 1.5,
+    /// ... for this many LLM calls in a row is context growth too: an agent
+    /// pinned at its context window, never compacting (0: off).
+    growth_hold_calls: u32 = 8,
     /// Kill when a parent has spawned this multiple of its task type's p95 children.
     fanout_ratio: f64 = 2.0,
     /// Never call fan-out below this many child sessions.
@@ -208,7 +214,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-4";
+pub const BUILTIN_VERSION: &str = "builtin-5";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -320,6 +326,8 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
     at_least(&k("step_ratio"), t.step_ratio, 1.0)?;
     at_least(&k("growth_ratio"), t.growth_ratio, 1.0)?;
+    at_least(&k("growth_hold_ratio"), t.growth_hold_ratio, 1.0)?;
+    range_u32(&k("growth_hold_calls"), t.growth_hold_calls, 0, 1_000)?;
     at_least(&k("fanout_ratio"), t.fanout_ratio, 1.0)?;
     range_u32(&k("spike_window"), t.spike_window, 1, 64)?;
     range_u32(&k("spike_sustain"), t.spike_sustain, 1, t.spike_window)?;

@@ -1035,6 +1035,42 @@ impl Detector {
                         ),
                     }));
                 }
+                // Held: grown (not jumped) to well above its normal, then
+                // level there, call after call: pinned at its context window
+                // and never compacting. It climbs no further, so the rule
+                // above never sees it. A normal session compacts (drops),
+                // keeps growing (a long one), or came there in one jump (a
+                // document read once, which latches nothing).
+                let high = q.p95 > 0.0 && context as f64 >= t.growth_hold_ratio * q.p95;
+                if !high {
+                    s.high_run = 0;
+                    s.grew_high &= context as f64 >= q.p95;
+                } else {
+                    s.grew_high |= s.growth_run + 1 >= t.growth_steps && steep;
+                    let anchor = s.high_anchor as f64;
+                    let level = s.high_run > 0 && (context as f64 - anchor).abs() <= 0.05 * anchor;
+                    if !s.grew_high {
+                        s.high_run = 0;
+                    } else if level {
+                        s.high_run = s.high_run.saturating_add(1);
+                    } else {
+                        s.high_run = 1;
+                        s.high_anchor = s.last_context;
+                    }
+                }
+                if on(Reason::ContextGrowth) && t.growth_hold_calls > 0 && u32::from(s.high_run) >= t.growth_hold_calls {
+                    return Some(cold(|| Decision {
+                        action: Action::Kill,
+                        reason: Reason::ContextGrowth,
+                        figures: Some((context as f64, q.p95)),
+                        evidence: json!({"held_calls": s.high_run, "hold_ratio": t.growth_hold_ratio, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
+                        message: format!(
+                            "context grew to {context} tokens, {:.1}x the p95 of its baseline, and stayed there {} calls in a row",
+                            context as f64 / q.p95,
+                            s.high_run
+                        ),
+                    }));
+                }
             }
         }
 

@@ -232,6 +232,12 @@ pub(crate) struct Session {
     /// Context tokens of the call the current run of increases started at.
     pub run_start: u32,
     pub growth_run: u32,
+    /// LLM calls in a row with the context held level (within 5 % of
+    /// `high_anchor`) at `growth_hold_ratio` × its baseline's p95, once it
+    /// grew there (`grew_high`).
+    pub high_run: u16,
+    pub grew_high: bool,
+    pub high_anchor: u32,
     /// The latest context was an outlier against its baseline (not learned).
     pub context_outlier: bool,
     /// Signature of the call the latest LLM call requested, until executed.
@@ -269,6 +275,9 @@ impl Session {
             last_context: 0,
             run_start: 0,
             growth_run: 0,
+            high_run: 0,
+            grew_high: false,
+            high_anchor: 0,
             context_outlier: false,
             pending_call: None,
             calls: CallRing::default(),

@@ -12,7 +12,11 @@ fn data(name: &str) -> PathBuf {
 
 /// Replays warm-up + fixture through the engine with the default policy.
 fn replay(fixture: &str) -> (Vec<Signal>, usize) {
-    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    replay_with(fixture, Policy::default())
+}
+
+fn replay_with(fixture: &str, policy: Policy) -> (Vec<Signal>, usize) {
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(policy));
     let mut signals = Vec::new();
     let mut dead = 0;
     for file in ["warmup.ndjson", &format!("{fixture}.ndjson")] {
@@ -75,6 +79,7 @@ fixtures! {
     trap_deployment_shift,
     trap_planner_executor,
     trap_ci_polling,
+    trap_long_growing_context,
     runaway_loop_repeat,
     runaway_loop_cycle,
     runaway_ping_pong,
@@ -83,9 +88,24 @@ fixtures! {
     runaway_step_runaway,
     runaway_retry_storm,
     runaway_context_growth,
+    runaway_context_pinned,
     runaway_cost_spike,
     runaway_session_budget,
     runaway_subagent_fanout,
+}
+
+#[test]
+fn a_pinned_context_is_killed_by_the_hold_rule_alone() {
+    let (signals, _) = replay("runaway_context_pinned");
+    let k = signals.iter().find(|s| s.action == Action::Kill).expect("kill");
+    assert_eq!(k.evidence["held_calls"], 8, "{k:#?}");
+    // Without the hold rule the climb rule (4x p95) never fires on it;
+    // only step runaway stops it, twice as late.
+    let off = Policy::parse("version = \"no-hold\"\n[defaults]\ngrowth_hold_calls = 0\n", "test").expect("policy");
+    let (late, _) = replay_with("runaway_context_pinned", off);
+    let kills: Vec<_> = late.iter().filter(|s| s.action == Action::Kill).collect();
+    assert!(kills.iter().all(|s| s.reason.as_str() != "context_growth"), "{kills:#?}");
+    assert!(kills.iter().all(|s| s.session_actions >= 2 * k.session_actions), "{kills:#?}");
 }
 
 #[test]

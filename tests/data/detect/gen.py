@@ -255,6 +255,41 @@ def context_growth(st, ts):
     return ["kill run-growth context_growth 30"]
 
 
+def context_pinned(st, ts):
+    # Context climbs call after call to about 2.5x its baseline's p95 (a
+    # level the climb rule, at 4x, never reaches), then stays pinned there,
+    # as an agent at its context window that never compacts.
+    s = "run-pinned"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
+    inp = 6000
+    for i in range(60):
+        t = ["read_file", "search", "fetch"][i % 3]
+        args = f"{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+        inp = min(inp + 3000, 36_000)
+    return ["kill run-pinned context_growth 50"]
+
+
+def long_growing(st, ts):
+    # A long session whose context keeps growing slowly (1.5 % per call)
+    # well above its baseline's p95, never pinned: work, not a runaway.
+    s = "trap-long-growing"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
+    inp = 6000
+    for i in range(35):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+        inp = inp + 3000 if inp < 24_000 else inp * 1.015
+    return ["nokill trap-long-growing"]
+
+
 def cost_spike(st, ts):
     s = "run-spike"
     ts = st.normal_session(ts, s, "coder", "code_edit", 6)
@@ -365,6 +400,7 @@ FIXTURES = {
     "trap_deployment_shift": deployment_shift,
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
+    "trap_long_growing_context": long_growing,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
@@ -373,6 +409,7 @@ FIXTURES = {
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
     "runaway_context_growth": context_growth,
+    "runaway_context_pinned": context_pinned,
     "runaway_cost_spike": cost_spike,
     "runaway_session_budget": session_budget,
     "runaway_subagent_fanout": subagent_fanout,
