@@ -447,6 +447,19 @@ session_budget_usd = 2.0
     }
 
     #[test]
+    fn hold_keys_are_validated() {
+        for (text, key) in [
+            ("[defaults]\ngrowth_hold_ratio = 0.9\n", "defaults.growth_hold_ratio"),
+            ("[task_type.x]\ngrowth_hold_calls = 5000\n", "growth_hold_calls"),
+        ] {
+            let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains(key), "{text:?}: {e}");
+        }
+        let off = Policy::parse("[defaults]\ngrowth_hold_calls = 0\n", "p.toml").expect("0 turns the rule off");
+        assert_eq!(off.resolve("a", "t").growth_hold_calls, 0);
+    }
+
+    #[test]
     fn unknown_key_is_rejected() {
         let e = Policy::parse("[defaults]\nspike_ratoi = 3.0\n", "p.toml").unwrap_err();
         assert!(e.to_string().contains("spike_ratoi"), "{e}");
