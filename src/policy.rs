@@ -92,6 +92,9 @@ thresholds! {
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.
     step_ratio: f64 = 2.5,
+    /// ... or, for a task type whose lengths end abruptly, this multiple of
+    /// its p99 (the tail extrapolated at its own slope when steeper).
+    step_p99_ratio: f64 = 1.5,
     /// Never call step runaway below this many actions.
     step_min_actions: u32 = 40,
     /// Completed sessions a task type needs before its normal is trusted.
@@ -325,6 +328,7 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     non_negative(&k("agent_budget_usd"), t.agent_budget_usd)?;
     at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
     at_least(&k("step_ratio"), t.step_ratio, 1.0)?;
+    at_least(&k("step_p99_ratio"), t.step_p99_ratio, 1.0)?;
     at_least(&k("growth_ratio"), t.growth_ratio, 1.0)?;
     at_least(&k("growth_hold_ratio"), t.growth_hold_ratio, 1.0)?;
     range_u32(&k("growth_hold_calls"), t.growth_hold_calls, 0, 1_000)?;
@@ -451,6 +455,7 @@ session_budget_usd = 2.0
         for (text, key) in [
             ("[defaults]\ngrowth_hold_ratio = 0.9\n", "defaults.growth_hold_ratio"),
             ("[task_type.x]\ngrowth_hold_calls = 5000\n", "growth_hold_calls"),
+            ("[defaults]\nstep_p99_ratio = 0.5\n", "defaults.step_p99_ratio"),
         ] {
             let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
             assert!(e.contains(key), "{text:?}: {e}");

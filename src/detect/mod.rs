@@ -1163,7 +1163,7 @@ impl Detector {
         if on(Reason::StepRunaway) && s.actions > t.step_min_actions {
             let min = t.step_min_sessions as u64;
             let limits = match step_normal {
-                Some((q, c)) if q.count >= min => Some((ceil_limit(t.step_ratio * q.p95, t.step_min_actions), Some(c.p95 / 1e6), "task_type", Some(q))),
+                Some((q, c)) if q.count >= min => Some((step_limit(&q, t), Some(c.p95 / 1e6), "task_type", Some(q))),
                 _ if t.step_cap_without_baseline > 0 => Some(((t.step_cap_without_baseline.max(t.step_min_actions)) as u64, None, "static", None)),
                 _ => None,
             };
@@ -1643,6 +1643,26 @@ fn follow(level: f64, x: f64, first: bool, calls: u32) -> f64 {
 }
 
 /// A count limit from a multiple of a normal, never below `floor`.
+/// Actions past which a session of a task type is a step runaway:
+/// `step_ratio` × the type's p95, or less when its normal lengths end
+/// abruptly. The tail is extrapolated at its own slope: p99 × (p99/p95)^3,
+/// at least `step_p99_ratio` × p99. A type whose lengths are bounded
+/// (p99 close to p95) gets a limit near its p99; a long-tailed one (p99
+/// well above p95) keeps `step_ratio` × p95, which is then the lower.
+/// The tail is judged only once the type has `TAIL_MIN_SESSIONS` finished
+/// sessions: a p99 of fewer is little more than their maximum.
+fn step_limit(q: &Quantiles, t: &Thresholds) -> u64 {
+    let by_p95 = t.step_ratio * q.p95;
+    if q.count < TAIL_MIN_SESSIONS || q.p95 <= 0.0 {
+        return ceil_limit(by_p95, t.step_min_actions);
+    }
+    let slope = (q.p99 / q.p95).max(1.0);
+    let by_tail = q.p99 * slope.powi(3).max(t.step_p99_ratio);
+    ceil_limit(by_p95.min(by_tail), t.step_min_actions)
+}
+
+const TAIL_MIN_SESSIONS: u64 = 200;
+
 fn ceil_limit(x: f64, floor: u32) -> u64 {
     (x.ceil() as u64).max(floor as u64)
 }
@@ -1705,5 +1725,27 @@ impl Detector {
         if cost.is_some() || context.is_some() {
             self.record_baselines(ids, rules, e.ts_ms, [(Metric::Cost, cost), (Metric::Context, context)]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normal(count: u64, p95: f64, p99: f64) -> Quantiles {
+        Quantiles { count, p50: p95 / 2.0, p95, p99 }
+    }
+
+    #[test]
+    fn step_limit_follows_the_tail_of_the_normal_lengths() {
+        let t = Policy::default().resolve("a", "t");
+        // Bounded lengths (p99 near p95): 1.5 x p99, well under 2.5 x p95.
+        assert_eq!(step_limit(&normal(300, 100.0, 104.0), &t), 156);
+        // A long tail (p99 1.5 x p95) extrapolates past 2.5 x p95: that stays.
+        assert_eq!(step_limit(&normal(300, 100.0, 150.0), &t), 250);
+        // Too few sessions for a p99: 2.5 x p95 only.
+        assert_eq!(step_limit(&normal(199, 100.0, 104.0), &t), 250);
+        // Never below the floor.
+        assert_eq!(step_limit(&normal(300, 10.0, 10.0), &t), u64::from(t.step_min_actions));
     }
 }
