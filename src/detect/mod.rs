@@ -273,6 +273,8 @@ struct ProviderHealth {
     /// Sessions (id hash) with a failed call, and when the latest was; the
     /// most recent `MAX_ERRING` only, which is all a threshold needs.
     erring: Vec<(u64, i64)>,
+    /// The provider's (or model's) name, for evidence.
+    name: Arc<str>,
 }
 
 const MAX_ERRING: usize = 64;
@@ -287,9 +289,9 @@ struct Outage {
 }
 
 impl ProviderHealth {
-    fn new(g: &crate::policy::Global) -> ProviderHealth {
+    fn new(g: &crate::policy::Global, name: Arc<str>) -> ProviderHealth {
         let window_ms = outage_window_ms(g);
-        ProviderHealth { calls: RollingSum::new(window_ms, 10), failures: RollingSum::new(window_ms, 10), erring: Vec::new() }
+        ProviderHealth { calls: RollingSum::new(window_ms, 10), failures: RollingSum::new(window_ms, 10), erring: Vec::new(), name }
     }
 
     /// Counts one call; returns the outage it is part of, if any.
@@ -310,7 +312,20 @@ impl ProviderHealth {
                 }
             }
         }
-        if !failed || g.outage_min_sessions == 0 || calls <= 0.0 {
+        if !failed {
+            return None;
+        }
+        self.judge(ts, calls, failures, g)
+    }
+
+    /// The outage under way at `ts`, if any, without counting a call: for
+    /// a session's failing tool calls, judged by its LLM calls' provider.
+    fn current(&self, ts: i64, g: &crate::policy::Global) -> Option<Outage> {
+        self.judge(ts, self.calls.sum(), self.failures.sum(), g)
+    }
+
+    fn judge(&self, ts: i64, calls: f64, failures: f64, g: &crate::policy::Global) -> Option<Outage> {
+        if g.outage_min_sessions == 0 || calls <= 0.0 {
             return None;
         }
         let since = ts.saturating_sub(outage_window_ms(g));
@@ -871,7 +886,21 @@ impl Detector {
         // The model's ids: its health key, and its id within a cost level.
         let model = if e.kind == EventKind::Llm { e.model.as_ref().map(|m| self.model_keys.get_or(m, model_keys)) } else { None };
         // Fleet-wide health of the provider (or model) this LLM call used.
-        let outage = if e.kind == EventKind::Llm { self.note_provider_health(e, model.map(|m| m.0), id_hi) } else { None };
+        let outage = match e.kind {
+            EventKind::Llm => self.note_provider_health(e, model.map(|m| m.0), id_hi),
+            _ if e.status != Status::Ok => self.sessions.get(slot).and_then(|s| self.provider_outage_of(e, s.provider)),
+            _ => None,
+        };
+        if e.kind == EventKind::Llm {
+            let key = match (&e.provider, model) {
+                (Some(p), _) => self.provider_keys.get_or(p, provider_key),
+                (None, Some(m)) => m.0,
+                (None, None) => 0,
+            };
+            if let Some(s) = self.sessions.get_mut(slot) {
+                s.provider = key;
+            }
+        }
 
         // A handoff within a task is judged on the task's tree (`check_task`).
         let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
@@ -1222,9 +1251,18 @@ impl Detector {
         if self.providers.len() >= MAX_PROVIDERS && !self.providers.contains_key(&key) {
             return None;
         }
-        let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(g));
+        let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(g, name.clone()));
         let outage = h.note(e.ts_ms, session, e.status != Status::Ok, g)?;
         Some((name.to_string(), outage))
+    }
+
+    /// For a failing call that is not an LLM call: the outage of the
+    /// provider the session's latest LLM call used, if one is under way.
+    /// Its retries are that outage's victims as much as its LLM calls are.
+    fn provider_outage_of(&self, e: &Event, provider: u64) -> Option<(String, Outage)> {
+        let h = self.providers.get(&provider)?;
+        let outage = h.current(e.ts_ms, &self.policy.global)?;
+        Some((h.name.to_string(), outage))
     }
 
     /// Alternating handoffs that make a ping-pong: the policy's count, or

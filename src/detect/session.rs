@@ -238,6 +238,9 @@ pub(crate) struct Session {
     pub high_run: u16,
     pub grew_high: bool,
     pub high_anchor: u32,
+    /// Health key of the provider (or model) of the latest LLM call: a
+    /// failing tool call is judged against that provider's outage.
+    pub provider: u64,
     /// The latest context was an outlier against its baseline (not learned).
     pub context_outlier: bool,
     /// Signature of the call the latest LLM call requested, until executed.
@@ -278,6 +281,7 @@ impl Session {
             high_run: 0,
             grew_high: false,
             high_anchor: 0,
+            provider: 0,
             context_outlier: false,
             pending_call: None,
             calls: CallRing::default(),

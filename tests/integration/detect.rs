@@ -74,6 +74,7 @@ fixtures! {
     trap_new_agent_pricier,
     trap_escalation_burst,
     trap_provider_outage,
+    trap_provider_outage_tools,
     trap_long_task_type,
     trap_legit_retries,
     trap_deployment_shift,

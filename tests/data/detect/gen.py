@@ -240,6 +240,23 @@ def provider_outage(st, ts):
     return [f"nokill {s}" for s in sessions]
 
 
+def provider_outage_tools(st, ts):
+    # As above, but after the first failed LLM calls each session's tool
+    # steps fail and retry too (they wait on the same provider). Judged by
+    # the provider of the session's LLM calls, those retries are the
+    # outage's as well: alerted, not killed.
+    sessions = [f"trap-outage-tools-{j}" for j in range(6)]
+    for i in range(12):
+        for j, s in enumerate(sessions):
+            t = ts + i * 8000 + j * 700
+            st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
+            st.llm(t + 1000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
+            st.tool(t + 2000, s, "coder", "code_edit", "search", f"{s}-{i}", status="error")
+            st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}", status="retry")
+            st.tool(t + 6000, s, "coder", "code_edit", "search", f"{s}-{i}")
+    return [f"nokill {s}" for s in sessions]
+
+
 def context_growth(st, ts):
     s = "run-growth"
     ts = st.normal_session(ts, s, "coder", "code_edit", 3)
@@ -395,6 +412,7 @@ FIXTURES = {
     "trap_new_agent_pricier": new_agent_pricier,
     "trap_escalation_burst": escalation_burst,
     "trap_provider_outage": provider_outage,
+    "trap_provider_outage_tools": provider_outage_tools,
     "trap_long_task_type": long_task_type,
     "trap_legit_retries": legit_retries,
     "trap_deployment_shift": deployment_shift,
