@@ -885,27 +885,26 @@ impl Detector {
 
         // The model's ids: its health key, and its id within a cost level.
         let model = if e.kind == EventKind::Llm { e.model.as_ref().map(|m| self.model_keys.get_or(m, model_keys)) } else { None };
-        // Fleet-wide health of the provider (or model) this LLM call used.
+        // Whose fleet-wide health this LLM call counts in: its provider, or
+        // its model when it names none (name and health key).
+        let health = match (e.kind, &e.provider, &e.model, model) {
+            (EventKind::Llm, Some(p), _, _) => Some((p, self.provider_keys.get_or(p, provider_key))),
+            (EventKind::Llm, None, Some(m), Some(keys)) => Some((m, keys.0)),
+            _ => None,
+        };
         let outage = match e.kind {
-            EventKind::Llm => self.note_provider_health(e, model.map(|m| m.0), id_hi),
+            EventKind::Llm => health.and_then(|(name, key)| self.note_provider_health(e, name, key, id_hi)),
             _ if e.status != Status::Ok => self.sessions.get(slot).and_then(|s| self.provider_outage_of(e, s.provider)),
             _ => None,
         };
-        if e.kind == EventKind::Llm {
-            let key = match (&e.provider, model) {
-                (Some(p), _) => self.provider_keys.get_or(p, provider_key),
-                (None, Some(m)) => m.0,
-                (None, None) => 0,
-            };
-            if let Some(s) = self.sessions.get_mut(slot) {
-                s.provider = key;
-            }
-        }
 
         // A handoff within a task is judged on the task's tree (`check_task`).
         let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
+        if e.kind == EventKind::Llm {
+            s.provider = health.map_or(0, |(_, key)| key);
+        }
 
         // --- session budget
         if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
@@ -1241,12 +1240,7 @@ impl Detector {
     /// Counts an LLM call in the health of its provider (or, when the call
     /// names none, of its model); returns the outage and whose it is when
     /// the call failed during one.
-    fn note_provider_health(&mut self, e: &Event, model_key: Option<u64>, session: u64) -> Option<(String, Outage)> {
-        let (name, key) = match (&e.provider, &e.model, model_key) {
-            (Some(p), _, _) => (p, self.provider_keys.get_or(p, provider_key)),
-            (None, Some(m), Some(key)) => (m, key),
-            _ => return None,
-        };
+    fn note_provider_health(&mut self, e: &Event, name: &Arc<str>, key: u64, session: u64) -> Option<(String, Outage)> {
         let g = &self.policy.global;
         if self.providers.len() >= MAX_PROVIDERS && !self.providers.contains_key(&key) {
             return None;
