@@ -59,6 +59,22 @@ class Stream:
             inp += self.rng.randint(300, 1200)
         return ts
 
+    def context_steps(self, ts, s, steps, next_inp, tools=("read_file", "search", "fetch")):
+        """After three normal steps, `steps` LLM calls (each with its tool
+        call) whose context starts at 6,000 tokens and then follows
+        `next_inp(previous)`."""
+        ts = self.normal_session(ts, s, "coder", "code_edit", 3)
+        inp = 6000
+        for i in range(steps):
+            t = tools[i % len(tools)]
+            args = f"{t}-{i}"
+            self.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
+            ts += 3000
+            self.tool(ts, s, "coder", "code_edit", t, args)
+            ts += 1000
+            inp = next_inp(inp)
+        return ts
+
     def warmup(self, agents=("coder", "helper"), tt="code_edit", sessions=40):
         ts = T0
         for i in range(sessions):
@@ -258,17 +274,7 @@ def provider_outage_tools(st, ts):
 
 
 def context_growth(st, ts):
-    s = "run-growth"
-    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
-    inp = 6000
-    for i in range(60):
-        t = ["read_file", "search", "fetch"][i % 3]
-        args = f"{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
-        ts += 3000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
-        inp *= 1.35
+    st.context_steps(ts, "run-growth", 60, lambda inp: inp * 1.35)
     return ["kill run-growth context_growth 30"]
 
 
@@ -276,34 +282,15 @@ def context_pinned(st, ts):
     # Context climbs call after call to about 2.5x its baseline's p95 (a
     # level the climb rule, at 4x, never reaches), then stays pinned there,
     # as an agent at its context window that never compacts.
-    s = "run-pinned"
-    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
-    inp = 6000
-    for i in range(60):
-        t = ["read_file", "search", "fetch"][i % 3]
-        args = f"{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
-        ts += 3000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
-        inp = min(inp + 3000, 36_000)
+    st.context_steps(ts, "run-pinned", 60, lambda inp: min(inp + 3000, 36_000))
     return ["kill run-pinned context_growth 50"]
 
 
 def long_growing(st, ts):
     # A long session whose context keeps growing slowly (1.5 % per call)
     # well above its baseline's p95, never pinned: work, not a runaway.
-    s = "trap-long-growing"
-    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
-    inp = 6000
-    for i in range(35):
-        t = ["read_file", "search", "edit_file"][i % 3]
-        args = f"{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", inp=int(inp), tool=t, args_hash=args)
-        ts += 3000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
-        inp = inp + 3000 if inp < 24_000 else inp * 1.015
+    st.context_steps(ts, "trap-long-growing", 35, lambda inp: inp + 3000 if inp < 24_000 else inp * 1.015,
+                     tools=("read_file", "search", "edit_file"))
     return ["nokill trap-long-growing"]
 
 
