@@ -435,31 +435,33 @@ session_budget_usd = 2.0
         assert!(msg.contains("defaults.spike_ratio") && msg.contains(">= 1"), "{msg}");
     }
 
+    /// Each policy text is rejected with an error naming its key.
+    fn assert_rejected(cases: &[(&str, &str)]) {
+        for (text, key) in cases {
+            let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains(key), "{text:?}: {e}");
+        }
+    }
+
     #[test]
     fn outage_keys_are_validated() {
-        for (text, key) in [
+        assert_rejected(&[
             ("[global]\noutage_error_share = 0.0\n", "global.outage_error_share"),
             ("[global]\noutage_error_share = 1.5\n", "global.outage_error_share"),
             ("[global]\noutage_window_minutes = 0\n", "global.outage_window_minutes"),
             ("[global]\noutage_min_sessions = 65\n", "global.outage_min_sessions"),
-        ] {
-            let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
-            assert!(e.contains(key), "{text:?}: {e}");
-        }
+        ]);
         let off = Policy::parse("[global]\noutage_min_sessions = 0\n", "p.toml").expect("0 turns the gate off");
         assert_eq!(off.global.outage_min_sessions, 0);
     }
 
     #[test]
     fn hold_keys_are_validated() {
-        for (text, key) in [
+        assert_rejected(&[
             ("[defaults]\ngrowth_hold_ratio = 0.9\n", "defaults.growth_hold_ratio"),
             ("[task_type.x]\ngrowth_hold_calls = 5000\n", "growth_hold_calls"),
             ("[defaults]\nstep_p99_ratio = 0.5\n", "defaults.step_p99_ratio"),
-        ] {
-            let e = Policy::parse(text, "p.toml").unwrap_err().to_string();
-            assert!(e.contains(key), "{text:?}: {e}");
-        }
+        ]);
         let off = Policy::parse("[defaults]\ngrowth_hold_calls = 0\n", "p.toml").expect("0 turns the rule off");
         assert_eq!(off.resolve("a", "t").growth_hold_calls, 0);
     }
