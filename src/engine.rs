@@ -94,7 +94,23 @@ impl Engine {
     /// Decodes, prices and checks one raw record. Signals are appended to
     /// `signals`.
     pub fn process_record(&mut self, raw: &[u8], source: SourcePos, shard: u32, signals: &mut Vec<Signal>) -> Processed {
-        match self.decoder.decode(raw) {
+        let decoded = self.decoder.decode(raw);
+        self.process_decoded(decoded, raw, source, shard, signals)
+    }
+
+    /// The rest of [`Engine::process_record`] for a record decoded
+    /// elsewhere (the Kafka shell decodes on a thread of its own, ahead of
+    /// detection, with its own [`Decoder`]). `raw` is the record the
+    /// decoder was given, kept for the dead letter.
+    pub fn process_decoded(
+        &mut self,
+        decoded: Result<Event, DecodeError>,
+        raw: &[u8],
+        source: SourcePos,
+        shard: u32,
+        signals: &mut Vec<Signal>,
+    ) -> Processed {
+        match decoded {
             Ok(event) => Processed::Event(self.process_event(event, shard, signals)),
             Err(err) => Processed::Dead(DeadLetter::new(raw, &err, source)),
         }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, Counter, Gauge, Histogram, Unit};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -227,16 +227,22 @@ pub fn record_processing(elapsed: Duration) {
 }
 
 /// Times one record's processing: `let t = metrics::timer(); …; t.done();`.
-pub struct Timer(Option<Instant>);
+pub struct Timer(Option<quanta::Instant>);
 
 pub fn timer() -> Timer {
-    Timer(HANDLES.get().map(|_| Instant::now()))
+    Timer(HANDLES.get().map(|_| quanta::Instant::now()))
 }
 
 impl Timer {
     pub fn done(self) {
+        self.done_plus(Duration::ZERO);
+    }
+
+    /// Records the time since the timer started plus `earlier`: work done
+    /// for the same record elsewhere (Kafka mode decodes on its own thread).
+    pub fn done_plus(self, earlier: Duration) {
         if let Some(start) = self.0 {
-            record_processing(start.elapsed());
+            record_processing(start.elapsed() + earlier);
         }
     }
 }

@@ -13,6 +13,7 @@
 //! before the committed offset without emitting anything for them.
 
 mod clients;
+mod decode_stage;
 mod pipeline;
 
 use std::future::Future;
@@ -24,6 +25,7 @@ use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::producer::{FutureProducer, Producer};
 use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::Message;
 
 use crate::config::KafkaConfig;
 use crate::engine::Engine;
@@ -50,6 +52,10 @@ pub enum KafkaError {
     DrainTimeout(Duration),
     #[error("archive: {0}")]
     Sink(#[from] SinkError),
+    #[error("cannot start the decoder thread: {0}")]
+    DecoderStart(std::io::Error),
+    #[error("the decoder thread stopped unexpectedly; records it held are re-read by the next run (their offsets were not stored)")]
+    DecoderGone,
 }
 
 impl KafkaError {
@@ -75,7 +81,8 @@ pub async fn run(
     let producer: FutureProducer<LogContext> =
         clients.producer.create_with_context(LogContext).map_err(|e| KafkaError::Config(format!("producer: {e}")))?;
     let topics = Topics { events: config.topic.clone(), kill: config.kill_topic.clone(), dlq: config.dlq_topic.clone() };
-    let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, sink, producer.clone(), topics, shell.clone())));
+    let decode = decode_stage::DecodeStage::start().map_err(KafkaError::DecoderStart)?;
+    let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, decode, sink, producer.clone(), topics, shell.clone())));
     let consumer: StreamConsumer<RebalanceContext> = clients
         .consumer
         .create_with_context(RebalanceContext { pipeline: pipeline.clone(), topic: config.topic.clone() })
@@ -147,8 +154,13 @@ async fn run_loop(
     // One stream for the whole run: `recv()` per message would register
     // and drop a waker slot each time.
     let mut messages = consumer.stream();
+    let decoded = lock(pipeline).decoded_ready();
     loop {
-        if let Some(e) = lock(pipeline).take_failure() {
+        let (failure, full) = {
+            let mut p = lock(pipeline);
+            (p.take_failure(), p.decode_full())
+        };
+        if let Some(e) = failure {
             return Err(e);
         }
         tokio::select! {
@@ -156,6 +168,12 @@ async fn run_loop(
             _ = &mut shutdown => {
                 tracing::info!("shutdown requested; draining");
                 return Ok(());
+            }
+            // Decoded records first: handling them frees the decoder's slots.
+            _ = decoded.notified() => {
+                let mut p = lock(pipeline);
+                p.handle_decoded()?;
+                p.advance_checkpoint(consumer)?;
             }
             _ = tick.tick() => {
                 lock(pipeline).advance_checkpoint(consumer)?;
@@ -167,30 +185,40 @@ async fn run_loop(
                     report_state(pipeline);
                 }
             }
-            m = messages.next() => {
+            m = messages.next(), if !full => {
+                // Copy out what is already fetched, without going back
+                // through the scheduler, and send it to be decoded. The
+                // lock is never held while polling (the rebalance callback
+                // runs inside the poll and takes it).
+                let mut batch = lock(pipeline).raw_batch();
                 let mut item = m;
-                let mut handled = 0;
-                // Handle what is already fetched without going back through
-                // the scheduler; the lock is never held while polling (the
-                // rebalance callback runs inside the poll and takes it).
+                let mut ended = false;
                 loop {
                     match item {
-                        Some(Ok(msg)) => lock(pipeline).handle(&msg)?,
+                        Some(Ok(msg)) => batch.push(msg.partition(), msg.offset(), msg.key(), msg.payload().unwrap_or(&[])),
                         Some(Err(e)) if is_fatal(&e) => return Err(KafkaError::Client(e)),
                         Some(Err(e)) => tracing::warn!(error = %e, "consumer error; continuing"),
-                        None => return Ok(()),
+                        None => {
+                            ended = true;
+                            break;
+                        }
                     }
-                    handled += 1;
-                    if handled >= BURST {
+                    if batch.len() >= BURST {
                         break;
                     }
-                    // Poll for the next one only when it will be handled.
+                    // Poll for the next one only when it will be taken.
                     match messages.next().now_or_never() {
                         Some(next) => item = next,
                         None => break,
                     }
                 }
-                lock(pipeline).advance_checkpoint(consumer)?;
+                let mut p = lock(pipeline);
+                p.submit(batch)?;
+                if ended {
+                    return Ok(());
+                }
+                p.handle_decoded()?;
+                p.advance_checkpoint(consumer)?;
             }
         }
     }
@@ -206,7 +234,8 @@ fn report_state(pipeline: &Arc<Mutex<Pipeline>>) {
     lock(pipeline).sync_metrics();
 }
 
-/// Most messages handled per wake-up before shutdown and timers are looked at.
+/// Most messages copied into one decoder batch per wake-up, before
+/// shutdown and timers are looked at.
 const BURST: usize = 256;
 
 /// How often outstanding deliveries are looked at.
@@ -224,6 +253,9 @@ async fn drain(
     producer: &FutureProducer<LogContext>,
     shell: &ShellOptions,
 ) -> Result<(), KafkaError> {
+    // Records consumed before the stop are handled, not dropped: their
+    // offsets can then be committed with the rest.
+    lock(pipeline).drain_decoder()?;
     let deadline = tokio::time::Instant::now() + shell.drain_timeout;
     while lock(pipeline).settle_all()? {
         if tokio::time::Instant::now() >= deadline {

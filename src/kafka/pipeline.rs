@@ -11,25 +11,27 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaError as RdError;
-use rdkafka::message::{BorrowedMessage, Header, OwnedHeaders};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaRespErr;
-use rdkafka::{Message, Offset, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
 
 use crate::engine::{DeadLetter, Engine, Processed, SourcePos};
+use crate::event::{DecodeError, Event};
 use crate::file_mode::stamp;
 use crate::signal::Signal;
 use crate::sink::RecordSink;
 use crate::summary::Summary;
 
 use super::clients::ShellOptions;
+use super::decode_stage::{DecodeStage, DecodedBatch, RawBatch, RawMeta};
 use super::KafkaError;
 
 /// Topic names of one run.
@@ -96,6 +98,8 @@ impl Snapshot {
 
 pub struct Pipeline {
     engine: Engine,
+    /// Records consumed and not yet handled, being decoded.
+    decode: DecodeStage,
     sink: Option<Box<dyn RecordSink>>,
     producer: FutureProducer<LogContext>,
     topics: Topics,
@@ -122,6 +126,7 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(
         engine: Engine,
+        decode: DecodeStage,
         sink: Option<Box<dyn RecordSink>>,
         producer: FutureProducer<LogContext>,
         topics: Topics,
@@ -130,6 +135,7 @@ impl Pipeline {
         let topic_name = topics.events.as_str().into();
         Pipeline {
             engine,
+            decode,
             sink,
             producer,
             topics,
@@ -172,30 +178,83 @@ impl Pipeline {
         crate::metrics::sync_detector(self.engine.detector());
     }
 
-    /// Processes one consumed message: detection, signals and dead letters
-    /// produced, archive rows handed to the sink.
-    pub fn handle(&mut self, msg: &BorrowedMessage<'_>) -> Result<(), KafkaError> {
-        let partition = msg.partition();
-        let offset = msg.offset();
-        let topic = msg.topic();
+    /// An empty batch for the run loop to copy consumed records into.
+    pub fn raw_batch(&mut self) -> RawBatch {
+        self.decode.batch()
+    }
+
+    /// Sends consumed records to the decoder thread.
+    pub fn submit(&mut self, batch: RawBatch) -> Result<(), KafkaError> {
+        if self.decode.submit(batch) {
+            Ok(())
+        } else {
+            Err(KafkaError::DecoderGone)
+        }
+    }
+
+    /// True when the decoder has as much work as it may hold.
+    pub fn decode_full(&self) -> bool {
+        self.decode.full()
+    }
+
+    /// Woken when a decoded batch is ready.
+    pub fn decoded_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.decode.ready()
+    }
+
+    /// Handles every decoded batch that is ready, without waiting.
+    pub fn handle_decoded(&mut self) -> Result<(), KafkaError> {
+        while let Some(batch) = self.decode.try_take() {
+            self.handle_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    /// Handles everything consumed so far, waiting for the decoder: before
+    /// a rebalance hands partitions over, and at shutdown.
+    pub fn drain_decoder(&mut self) -> Result<(), KafkaError> {
+        while self.decode.in_flight() > 0 {
+            match self.decode.take_blocking() {
+                Some(batch) => self.handle_batch(batch)?,
+                None => return Err(KafkaError::DecoderGone),
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_batch(&mut self, mut batch: DecodedBatch) -> Result<(), KafkaError> {
+        let per_record = batch.decode_time / batch.raw.len().max(1) as u32;
+        let mut results = std::mem::take(&mut batch.results);
+        for (meta, decoded) in batch.raw.records().iter().zip(results.drain(..)) {
+            self.handle(meta, &batch.raw, decoded, per_record)?;
+        }
+        batch.results = results;
+        self.decode.recycle(batch);
+        Ok(())
+    }
+
+    /// Processes one consumed record, decoded: detection, signals and dead
+    /// letters produced, archive rows handed to the sink.
+    fn handle(&mut self, meta: &RawMeta, raw: &RawBatch, decoded: Result<Event, DecodeError>, decode_time: Duration) -> Result<(), KafkaError> {
+        let partition = meta.partition;
+        let offset = meta.offset;
         let state = self.partitions.entry(partition).or_default();
         let replay = offset < state.resume_at;
         if !replay && !state.discarded {
             // Nothing was committed for this partition when it was
             // assigned: whatever the sink holds from here on is re-read now.
             if let Some(sink) = self.sink.as_deref_mut() {
-                sink.discard_from(&format!("{topic}-{partition}"), offset)?;
+                sink.discard_from(&format!("{}-{partition}", self.topics.events), offset)?;
             }
             state.discarded = true;
             state.durable_from.get_or_insert(offset);
         }
-        let raw = msg.payload().unwrap_or(&[]);
-        let topic_name = if *self.topic_name == *topic { self.topic_name.clone() } else { Arc::from(topic) };
-        let source = SourcePos::Kafka { topic: topic_name, partition, offset };
+        let payload = raw.payload(meta);
+        let source = SourcePos::Kafka { topic: self.topic_name.clone(), partition, offset };
         let shard = partition.max(0) as u32;
         let timer = crate::metrics::timer();
-        let processed = self.engine.process_record(raw, source.clone(), shard, &mut self.signals);
-        timer.done();
+        let processed = self.engine.process_decoded(decoded, payload, source.clone(), shard, &mut self.signals);
+        timer.done_plus(decode_time);
         if !replay {
             crate::metrics::record_processed(&processed);
         }
@@ -218,7 +277,7 @@ impl Pipeline {
                 } else {
                     tracing::debug!(partition, offset, reason = d.reason, error = %d.error, "dead letter");
                     self.summary.add_dead_letter();
-                    self.produce_dead_letter(msg, &d)?;
+                    self.produce_dead_letter(meta, raw, &d)?;
                 }
             }
         }
@@ -264,18 +323,18 @@ impl Pipeline {
         Ok(())
     }
 
-    fn produce_dead_letter(&mut self, msg: &BorrowedMessage<'_>, d: &DeadLetter) -> Result<(), KafkaError> {
-        let partition = msg.partition().to_string();
-        let offset = msg.offset().to_string();
+    fn produce_dead_letter(&mut self, meta: &RawMeta, raw: &RawBatch, d: &DeadLetter) -> Result<(), KafkaError> {
+        let partition = meta.partition.to_string();
+        let offset = meta.offset.to_string();
         let headers = OwnedHeaders::new()
             .insert(Header { key: "runaway.reason", value: Some(d.reason) })
             .insert(Header { key: "runaway.error", value: Some(&d.error) })
-            .insert(Header { key: "runaway.source.topic", value: Some(msg.topic()) })
+            .insert(Header { key: "runaway.source.topic", value: Some(self.topics.events.as_str()) })
             .insert(Header { key: "runaway.source.partition", value: Some(&partition) })
             .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
         let mut record: FutureRecord<'_, [u8], [u8]> =
-            FutureRecord::to(&self.topics.dlq).payload(msg.payload().unwrap_or(&[])).headers(headers);
-        if let Some(k) = msg.key() {
+            FutureRecord::to(&self.topics.dlq).payload(raw.payload(meta)).headers(headers);
+        if let Some(k) = raw.key(meta) {
             record = record.key(k);
         }
         let fut = send(&self.producer, record)?;
@@ -389,6 +448,7 @@ impl Pipeline {
     /// gives the same partitions back; the detector's redelivery dedupe
     /// would then stop a replay from rebuilding dropped state).
     fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList, cooperative: bool) {
+        self.drain_before_rebalance();
         let durable = self.checkpoint_blocking(consumer);
         if durable {
             if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
@@ -413,6 +473,15 @@ impl Pipeline {
         tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
     }
 
+    /// Records consumed before a rebalance are handled while their
+    /// partitions are still ours, so their offsets can be committed now
+    /// and none is handled after a hand-over.
+    fn drain_before_rebalance(&mut self) {
+        if let Err(e) = self.drain_decoder() {
+            self.failure.get_or_insert(e);
+        }
+    }
+
     /// Drops the detector state and undurable archive rows of partitions
     /// revoked and not given back.
     fn forget_revoked(&mut self) {
@@ -434,6 +503,7 @@ impl Pipeline {
     /// position. For new ones, find where committed work ends and rewind to
     /// rebuild detector state from the messages before it.
     fn on_assign<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &mut TopicPartitionList) {
+        self.drain_before_rebalance();
         let mut kept = Vec::new();
         let mut fresh = TopicPartitionList::new();
         for el in tpl.elements() {
@@ -647,6 +717,7 @@ impl ConsumerContext for RebalanceContext {
             other => {
                 tracing::error!(error = ?other, "rebalance error; dropping the assignment");
                 let mut p = lock(&self.pipeline);
+                p.drain_before_rebalance();
                 let parts = std::mem::take(&mut p.partitions);
                 for (part, st) in parts {
                     p.revoked.insert(part, (st, false));
