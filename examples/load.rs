@@ -60,9 +60,15 @@ fn main() {
     eprintln!("backlog: {backlog} messages on {EVENTS}");
 
     // 2. Bare loop: assign all partitions from the beginning, count.
+    // LOAD_BROKER_PID (set by scripts/kafka-load.sh): the broker's CPU in
+    // each phase, to see whether the host's 2 cores were already full.
+    let broker_pid: Option<u32> = std::env::var("LOAD_BROKER_PID").ok().and_then(|p| p.parse().ok());
+    let broker_cpu = move || broker_pid.map_or(f64::NAN, cpu_seconds);
     let cpu_before = cpu_seconds(std::process::id());
+    let broker_before = broker_cpu();
     let bare = bare_loop(&brokers, backlog);
     let bare_cpu = cpu_seconds(std::process::id()) - cpu_before;
+    let bare_broker = broker_cpu() - broker_before;
     eprintln!("bare rdkafka loop: {backlog} messages in {:.3} s = {:.0} msg/s", bare.as_secs_f64(), backlog as f64 / bare.as_secs_f64());
 
     // 3. runaway watch on the same topic; time between the first start
@@ -74,21 +80,26 @@ fn main() {
     let mut child = spawn_runaway(&bin, &brokers, &group, &metrics_addr);
     // runaway's own count of records read, scraped every 10 ms: when it read
     // its first and its last backlog record.
+    let child_pid = child.id();
     let progress = std::thread::spawn({
         let addr = metrics_addr.clone();
         move || {
             let deadline = Instant::now() + Duration::from_secs(300);
             let mut first = None;
+            // (runaway, broker) CPU seconds when the first record was seen.
+            let mut cpu_at_first = (0.0, 0.0);
             while Instant::now() < deadline {
                 let n = scrape_records(&addr);
                 if std::env::var_os("LOAD_TRACE").is_some() && n > 0 {
                     eprintln!("trace {:?} {n}", first.map(|f: Instant| f.elapsed()));
                 }
-                if n > 0 {
-                    first.get_or_insert_with(Instant::now);
+                if n > 0 && first.is_none() {
+                    first = Some(Instant::now());
+                    cpu_at_first = (cpu_seconds(child_pid), broker_cpu());
                 }
                 if n >= backlog as u64 {
-                    return first.map(|f| (f, Instant::now()));
+                    let cpu = (cpu_seconds(child_pid) - cpu_at_first.0, broker_cpu() - cpu_at_first.1);
+                    return first.map(|f| (f, Instant::now(), cpu));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -112,7 +123,8 @@ fn main() {
     let cpu = cpu_seconds(child.id());
     let bare_rate = backlog as f64 / bare.as_secs_f64();
     // Records read by runaway (its metrics): what the bare loop measures.
-    let (read_first, read_last) = progress.join().expect("scraper").expect("runaway's metrics never showed the whole backlog read");
+    let (read_first, read_last, (read_cpu, read_broker)) =
+        progress.join().expect("scraper").expect("runaway's metrics never showed the whole backlog read");
     let read = read_last.duration_since(read_first);
     let watch_rate = backlog as f64 / read.as_secs_f64();
     // First to last kill seen on the kill topic: includes the kill
@@ -125,6 +137,16 @@ fn main() {
         took.as_secs_f64()
     );
     println!("throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)", watch_rate / bare_rate);
+    if broker_pid.is_some() {
+        println!(
+            "cores busy while reading (of {}): bare loop {:.2} + broker {:.2}; runaway {:.2} + broker {:.2} (10 ms scrape resolution)",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            bare_cpu / bare.as_secs_f64(),
+            bare_broker / bare.as_secs_f64(),
+            read_cpu / read.as_secs_f64(),
+            read_broker / read.as_secs_f64()
+        );
+    }
     println!(
         "CPU per event: runaway {:.2} us (whole process incl. start-up and group join), bare loop {:.2} us (harness process)",
         cpu * 1e6 / backlog as f64,
@@ -135,8 +157,12 @@ fn main() {
     //    5th call); latency = kill seen on the kill topic - trigger produced.
     // The same trigger events read straight off the events topic: the
     // broker's own produce→consume latency, for comparison.
-    let transit = KillWatcher::start(&brokers, EVENTS, Some(per_partition));
-    transit.wait_ready(&brokers);
+    // LOAD_TRANSIT=0 leaves it out: it is one more consumer polling the
+    // broker, which on a shared 2-core host slows everything else.
+    let transit = (std::env::var("LOAD_TRANSIT").as_deref() != Ok("0")).then(|| KillWatcher::start(&brokers, EVENTS, Some(per_partition)));
+    if let Some(t) = &transit {
+        t.wait_ready(&brokers);
+    }
     // Telemetry producers batch a little; LOAD_LINGER_MS=0 sends each event alone.
     let linger = std::env::var("LOAD_LINGER_MS").unwrap_or_else(|_| "2".to_string());
     let producer = make_producer(&brokers, &linger);
@@ -179,9 +205,32 @@ fn main() {
         drop(sent);
         std::thread::sleep(Duration::from_millis(50));
     }
+    {
+        // Latency by second of the phase: a broker whose cost grows with its
+        // log shows as a climb from the first seconds to the last.
+        let got = kills.by_trigger.lock().expect("lock");
+        let sent = sent.lock().expect("lock");
+        let mut by_second: Vec<Vec<f64>> = vec![Vec::new(); seconds as usize + 1];
+        for (id, t) in sent.iter() {
+            if let Some(r) = got.get(id) {
+                let sec = (t.duration_since(start).as_secs() as usize).min(seconds as usize);
+                by_second[sec].push(r.duration_since(*t).as_secs_f64() * 1000.0);
+            }
+        }
+        let line: Vec<String> = by_second
+            .iter_mut()
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.sort_by(|a, b| a.total_cmp(b));
+                let q = |x: f64| v[((v.len() as f64 * x).ceil() as usize).saturating_sub(1)];
+                format!("{:.0}/{:.0}", q(0.5), q(0.99))
+            })
+            .collect();
+        eprintln!("latency p50/p99 ms by second: {}", line.join(" "));
+    }
     lat.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
-    {
+    if let Some(transit) = &transit {
         let seen = transit.by_event.lock().expect("lock");
         let sent = sent.lock().expect("lock");
         let mut t: Vec<f64> = sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
@@ -209,7 +258,9 @@ fn main() {
     let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
     let _ = child.wait();
     kills.stop.store(true, Ordering::Relaxed);
-    transit.stop.store(true, Ordering::Relaxed);
+    if let Some(t) = &transit {
+        t.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// User + system CPU seconds of a process so far (Linux).

@@ -24,9 +24,12 @@ url="tcp://127.0.0.1:$port"
 
 cargo build --release --quiet --bin runaway --example load
 
-"$tansu" broker --listener-url "$url" --advertised-listener-url "$url" --storage-engine memory://tansu/ >/dev/null 2>&1 &
+# LOAD_STORAGE picks the broker's storage engine (default memory://tansu/);
+# a relative sqlite:// file lands in a fresh directory under /dev/shm.
+broker_dir="$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)"
+(cd "$broker_dir" && exec "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" --storage-engine "${LOAD_STORAGE:-memory://tansu/}") >/dev/null 2>&1 &
 broker_pid=$!
-trap 'kill "$broker_pid" 2>/dev/null || true' EXIT
+trap 'kill "$broker_pid" 2>/dev/null || true; rm -rf "$broker_dir"' EXIT
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
@@ -35,4 +38,4 @@ done
 "$tansu" topic create load.kill --broker "$url" --partitions 1 >/dev/null
 "$tansu" topic create load.dlq --broker "$url" --partitions 1 >/dev/null
 
-target/release/examples/load "127.0.0.1:$port" "${RUNAWAY_BIN:-target/release/runaway}" "${1:-200000}" "${2:-5000}" "${3:-10}"
+LOAD_BROKER_PID="$broker_pid" target/release/examples/load "127.0.0.1:$port" "${RUNAWAY_BIN:-target/release/runaway}" "${1:-200000}" "${2:-5000}" "${3:-10}"
