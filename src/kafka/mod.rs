@@ -27,7 +27,6 @@ use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::producer::{FutureProducer, Producer};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::Message;
 
 use crate::config::KafkaConfig;
 use crate::engine::Engine;
@@ -191,22 +190,23 @@ async fn run_loop(
                 // Copy out what is already fetched, without going back
                 // through the scheduler, and send it to be decoded. The
                 // lock is never held while polling (the rebalance callback
-                // runs inside the poll and takes it).
-                let mut batch = lock(pipeline).raw_batch();
+                // runs inside the poll and takes it, and hands over the
+                // records staged so far).
                 let mut item = m;
                 let mut ended = false;
                 loop {
                     match item {
-                        Some(Ok(msg)) => batch.push(msg.partition(), msg.offset(), msg.key(), msg.payload().unwrap_or(&[])),
+                        Some(Ok(msg)) => {
+                            if lock(pipeline).stage(&msg) >= BURST {
+                                break;
+                            }
+                        }
                         Some(Err(e)) if is_fatal(&e) => return Err(KafkaError::Client(e)),
                         Some(Err(e)) => tracing::warn!(error = %e, "consumer error; continuing"),
                         None => {
                             ended = true;
                             break;
                         }
-                    }
-                    if batch.len() >= BURST {
-                        break;
                     }
                     // Poll for the next one only when it will be taken.
                     match messages.next().now_or_never() {
@@ -215,7 +215,7 @@ async fn run_loop(
                     }
                 }
                 let mut p = lock(pipeline);
-                p.submit(batch)?;
+                p.submit_staged()?;
                 if ended {
                     return Ok(());
                 }

@@ -18,10 +18,10 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaError as RdError;
-use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaRespErr;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::engine::{DeadLetter, Engine, Processed, SourcePos};
 use crate::event::{DecodeError, Event};
@@ -100,6 +100,8 @@ pub struct Pipeline {
     engine: Engine,
     /// Records consumed and not yet handled, being decoded.
     decode: DecodeStage,
+    /// Records consumed and not yet sent to the decoder.
+    filling: Option<RawBatch>,
     sink: Option<Box<dyn RecordSink>>,
     producer: FutureProducer<LogContext>,
     topics: Topics,
@@ -136,6 +138,7 @@ impl Pipeline {
         Pipeline {
             engine,
             decode,
+            filling: None,
             sink,
             producer,
             topics,
@@ -178,13 +181,20 @@ impl Pipeline {
         crate::metrics::sync_detector(self.engine.detector());
     }
 
-    /// An empty batch for the run loop to copy consumed records into.
-    pub fn raw_batch(&mut self) -> RawBatch {
-        self.decode.batch()
+    /// Copies one consumed record into the batch being filled; returns how
+    /// many that batch holds. The batch lives here, not in the run loop,
+    /// because a poll between two records can run the rebalance callback,
+    /// which must hand over every record consumed before it.
+    pub fn stage(&mut self, msg: &BorrowedMessage<'_>) -> usize {
+        let decode = &mut self.decode;
+        let batch = self.filling.get_or_insert_with(|| decode.batch());
+        batch.push(msg.partition(), msg.offset(), msg.key(), msg.payload().unwrap_or(&[]));
+        batch.len()
     }
 
-    /// Sends consumed records to the decoder thread.
-    pub fn submit(&mut self, batch: RawBatch) -> Result<(), KafkaError> {
+    /// Sends the batch being filled to the decoder thread.
+    pub fn submit_staged(&mut self) -> Result<(), KafkaError> {
+        let Some(batch) = self.filling.take() else { return Ok(()) };
         if self.decode.submit(batch) {
             Ok(())
         } else {
@@ -213,6 +223,7 @@ impl Pipeline {
     /// Handles everything consumed so far, waiting for the decoder: before
     /// a rebalance hands partitions over, and at shutdown.
     pub fn drain_decoder(&mut self) -> Result<(), KafkaError> {
+        self.submit_staged()?;
         while self.decode.in_flight() > 0 {
             match self.decode.take_blocking() {
                 Some(batch) => self.handle_batch(batch)?,
