@@ -2,8 +2,9 @@
 //! rebalance callback touch: the engine, the archive sink, per-partition
 //! positions and the deliveries not yet acknowledged.
 //!
-//! Owns: what one message causes (detect, produce signals and dead letters,
-//! feed the sink), the durability step (deliveries acknowledged, sink
+//! Owns: the batch of consumed records being filled for the decoder thread
+//! (`decode_stage`), what one decoded record causes (detect, produce
+//! signals and dead letters, feed the sink), the durability step (deliveries acknowledged, sink
 //! checkpointed, then offsets stored), and partition hand-over on
 //! rebalance (commit on revoke, drop detector state, state replay on
 //! assignment). The callback runs inside the consumer's poll, on the run
