@@ -15,7 +15,7 @@
 //! decoding beside polling and detection instead of after them.
 
 use std::ops::Range;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -85,6 +85,10 @@ impl RawBatch {
         self.records.clear();
     }
 }
+
+/// The decoder thread stopped while it held batches.
+#[derive(Debug)]
+pub struct Gone;
 
 /// A batch with each record's decoding, in the same order.
 #[derive(Debug)]
@@ -174,14 +178,24 @@ impl DecodeStage {
         self.ready.clone()
     }
 
-    /// The next decoded batch if one is ready, without waiting.
-    pub fn try_take(&mut self) -> Option<DecodedBatch> {
+    /// The next decoded batch if one is ready, without waiting; an error
+    /// when batches are in flight but the thread is gone (a panic), which
+    /// would otherwise leave the run loop waiting for them for ever.
+    pub fn try_take(&mut self) -> Result<Option<DecodedBatch>, Gone> {
         if self.in_flight == 0 {
-            return None;
+            return Ok(None);
         }
-        let b = self.from_decoder.try_recv().ok()?;
-        self.in_flight -= 1;
-        Some(b)
+        match self.from_decoder.try_recv() {
+            Ok(b) => {
+                self.in_flight -= 1;
+                Ok(Some(b))
+            }
+            Err(TryRecvError::Empty) => Ok(None),
+            Err(TryRecvError::Disconnected) => {
+                self.in_flight = 0;
+                Err(Gone)
+            }
+        }
     }
 
     /// The next decoded batch, waiting for it; `None` when nothing is in
@@ -241,5 +255,21 @@ mod tests {
         }
         assert_eq!(offsets, [0, 1, 2, 3, 4, 5]);
         assert_eq!(stage.in_flight(), 0);
+    }
+
+    #[test]
+    fn a_vanished_thread_is_reported_not_waited_for() {
+        let mut stage = DecodeStage::start().expect("thread");
+        let mut b = stage.batch();
+        b.push(0, 0, None, b"{}");
+        assert!(stage.submit(b));
+        // Stand-in for a panic on the decoder thread: its channels close
+        // with a batch still counted in flight.
+        let (_tx, rx) = mpsc::channel();
+        stage.from_decoder = rx;
+        drop(_tx);
+        assert!(matches!(stage.try_take(), Err(Gone)));
+        assert_eq!(stage.in_flight(), 0);
+        assert!(stage.take_blocking().is_none());
     }
 }

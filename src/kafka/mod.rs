@@ -177,6 +177,8 @@ async fn run_loop(
                 p.advance_checkpoint(consumer)?;
             }
             _ = tick.tick() => {
+                // Also notices a decoder thread that vanished while full.
+                lock(pipeline).handle_decoded()?;
                 lock(pipeline).advance_checkpoint(consumer)?;
                 if let Some(policy) = policy_updates() {
                     lock(pipeline).apply_policy(policy);

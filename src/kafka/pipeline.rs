@@ -215,7 +215,7 @@ impl Pipeline {
 
     /// Handles every decoded batch that is ready, without waiting.
     pub fn handle_decoded(&mut self) -> Result<(), KafkaError> {
-        while let Some(batch) = self.decode.try_take() {
+        while let Some(batch) = self.decode.try_take().map_err(|_| KafkaError::DecoderGone)? {
             self.handle_batch(batch)?;
         }
         Ok(())
