@@ -240,20 +240,28 @@ def retry_storm(st, ts):
     return ["kill run-retry retry_storm 24"]
 
 
+def outage_sessions(ts, prefix, steps):
+    # Six sessions of one provider's outage, twelve rounds each, staggered;
+    # `steps(t, s, i)` writes round i of session s from time t. None of
+    # them may be killed.
+    sessions = [f"{prefix}-{j}" for j in range(6)]
+    for i in range(12):
+        for j, s in enumerate(sessions):
+            steps(ts + i * 8000 + j * 700, s, i)
+    return [f"nokill {s}" for s in sessions]
+
+
 def provider_outage(st, ts):
     # Six sessions call one provider while it fails two calls in three; each
     # retries with backoff and gets through. Ten failures in twenty actions
     # is a retry storm for one session alone; for six at once it is the
     # provider's outage, and its victims are not killed.
-    sessions = [f"trap-outage-{j}" for j in range(6)]
-    for i in range(12):
-        for j, s in enumerate(sessions):
-            t = ts + i * 8000 + j * 700
-            st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
-            st.llm(t + 1000, s, "coder", "code_edit", inp=3000, out=0, status="retry")
-            st.llm(t + 3000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
-            st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}")
-    return [f"nokill {s}" for s in sessions]
+    def steps(t, s, i):
+        st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
+        st.llm(t + 1000, s, "coder", "code_edit", inp=3000, out=0, status="retry")
+        st.llm(t + 3000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
+        st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}")
+    return outage_sessions(ts, "trap-outage", steps)
 
 
 def provider_outage_tools(st, ts):
@@ -261,16 +269,13 @@ def provider_outage_tools(st, ts):
     # steps fail and retry too (they wait on the same provider). Judged by
     # the provider of the session's LLM calls, those retries are the
     # outage's as well: alerted, not killed.
-    sessions = [f"trap-outage-tools-{j}" for j in range(6)]
-    for i in range(12):
-        for j, s in enumerate(sessions):
-            t = ts + i * 8000 + j * 700
-            st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
-            st.llm(t + 1000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
-            st.tool(t + 2000, s, "coder", "code_edit", "search", f"{s}-{i}", status="error")
-            st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}", status="retry")
-            st.tool(t + 6000, s, "coder", "code_edit", "search", f"{s}-{i}")
-    return [f"nokill {s}" for s in sessions]
+    def steps(t, s, i):
+        st.llm(t, s, "coder", "code_edit", inp=3000, out=0, status="error")
+        st.llm(t + 1000, s, "coder", "code_edit", inp=3000, tool="search", args_hash=f"{s}-{i}")
+        st.tool(t + 2000, s, "coder", "code_edit", "search", f"{s}-{i}", status="error")
+        st.tool(t + 4000, s, "coder", "code_edit", "search", f"{s}-{i}", status="retry")
+        st.tool(t + 6000, s, "coder", "code_edit", "search", f"{s}-{i}")
+    return outage_sessions(ts, "trap-outage-tools", steps)
 
 
 def context_growth(st, ts):
