@@ -222,20 +222,19 @@ fn main() {
             .filter(|v| !v.is_empty())
             .map(|v| {
                 v.sort_by(|a, b| a.total_cmp(b));
-                let q = |x: f64| v[((v.len() as f64 * x).ceil() as usize).saturating_sub(1)];
-                format!("{:.0}/{:.0}", q(0.5), q(0.99))
+                format!("{:.0}/{:.0}", percentile(v, 0.5), percentile(v, 0.99))
             })
             .collect();
         eprintln!("latency p50/p99 ms by second: {}", line.join(" "));
     }
     lat.sort_by(|a, b| a.total_cmp(b));
-    let pct = |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+    let pct = |q: f64| percentile(&lat, q);
     if let Some(transit) = &transit {
         let seen = transit.by_event.lock().expect("lock");
         let sent = sent.lock().expect("lock");
         let mut t: Vec<f64> = sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
         t.sort_by(|a, b| a.total_cmp(b));
-        let q = |x: f64| t.get(((t.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        let q = |x: f64| percentile(&t, x);
         println!("broker transit of the same trigger events (producer -> {EVENTS} -> consumer): p50 {:.1} ms, p99 {:.1} ms", q(0.5), q(0.99));
         // What runaway adds on top: kill seen minus trigger event seen by a
         // plain consumer (runaway's fetch, detection, kill produce, kill fetch).
@@ -245,7 +244,7 @@ fn main() {
             .filter_map(|id| Some(kills.get(id)?.saturating_duration_since(*seen.get(id)?).as_secs_f64() * 1000.0))
             .collect();
         d.sort_by(|a, b| a.total_cmp(b));
-        let q = |x: f64| d.get(((d.len() as f64 * x).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
+        let q = |x: f64| percentile(&d, x);
         println!("added by runaway over broker transit: p50 {:.1} ms, p99 {:.1} ms ({} kills)", q(0.5), q(0.99), d.len());
     }
     println!(
@@ -261,6 +260,11 @@ fn main() {
     if let Some(t) = &transit {
         t.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// The `q` quantile of sorted values (nearest rank); NaN when empty.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted.get(((sorted.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN)
 }
 
 /// User + system CPU seconds of a process so far (Linux).
