@@ -172,14 +172,11 @@ async fn run_loop(
             }
             // Decoded records first: handling them frees the decoder's slots.
             _ = decoded.notified() => {
-                let mut p = lock(pipeline);
-                p.handle_decoded()?;
-                p.advance_checkpoint(consumer)?;
+                lock(pipeline).advance(consumer)?;
             }
             _ = tick.tick() => {
                 // Also notices a decoder thread that vanished while full.
-                lock(pipeline).handle_decoded()?;
-                lock(pipeline).advance_checkpoint(consumer)?;
+                lock(pipeline).advance(consumer)?;
                 if let Some(policy) = policy_updates() {
                     lock(pipeline).apply_policy(policy);
                 }
@@ -221,8 +218,7 @@ async fn run_loop(
                 if ended {
                     return Ok(());
                 }
-                p.handle_decoded()?;
-                p.advance_checkpoint(consumer)?;
+                p.advance(consumer)?;
             }
         }
     }

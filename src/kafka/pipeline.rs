@@ -213,8 +213,15 @@ impl Pipeline {
         self.decode.ready()
     }
 
+    /// Handles every decoded batch that is ready, then advances
+    /// checkpointing; neither waits. What the run loop does on every wake-up.
+    pub fn advance<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
+        self.handle_decoded()?;
+        self.advance_checkpoint(consumer)
+    }
+
     /// Handles every decoded batch that is ready, without waiting.
-    pub fn handle_decoded(&mut self) -> Result<(), KafkaError> {
+    fn handle_decoded(&mut self) -> Result<(), KafkaError> {
         while let Some(batch) = self.decode.try_take().map_err(|_| KafkaError::DecoderGone)? {
             self.handle_batch(batch)?;
         }
@@ -368,17 +375,15 @@ impl Pipeline {
     /// Advances checkpointing without waiting: completes the checkpoint
     /// under way once all its deliveries are acknowledged (archive
     /// checkpoint, then offsets stored), and starts the next when due.
-    /// Returns whether a checkpoint is still under way.
-    pub fn advance_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<bool, KafkaError> {
+    fn advance_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
         if self.checkpointing.is_none() && self.checkpoint_due() {
             self.snapshot();
         }
-        let Some(snap) = self.checkpointing.as_mut() else { return Ok(false) };
-        if !snap.settle()? {
-            return Ok(true);
+        let Some(snap) = self.checkpointing.as_mut() else { return Ok(()) };
+        if snap.settle()? {
+            self.finish_checkpoint(consumer, false)?;
         }
-        self.finish_checkpoint(consumer, false)?;
-        Ok(false)
+        Ok(())
     }
 
     /// Everything processed so far goes into the checkpoint under way; for
