@@ -449,7 +449,7 @@ impl KillWatcher {
             .set("bootstrap.servers", brokers)
             .set("group.id", format!("killwatch-{}", std::process::id()))
             .set("enable.auto.commit", "false")
-            .set("fetch.wait.max.ms", &std::env::var("LOAD_WATCH_WAIT_MS").unwrap_or_else(|_| "5".into()))
+            .set("fetch.wait.max.ms", std::env::var("LOAD_WATCH_WAIT_MS").unwrap_or_else(|_| "5".into()))
             .create()
             .expect("consumer");
         // The kill topic is fresh per run (Tansu 0.6 reports odd end

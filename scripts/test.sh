@@ -15,11 +15,16 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Unit tests and the one integration-test binary (decode, detect, pricing,
 # props, ops, sim, archive, offline, kafka), with the examples built as the
-# hook test runs them; then each bench once in test mode.
+# hook test runs them; then each bench once in test mode; then clippy.
 status=0
 cargo test --locked -- "$@" 2>&1 | tee "$log" || status=$?
 if [ "$status" -eq 0 ]; then
     cargo test --locked --benches -- "$@" 2>&1 | tee -a "$log" || status=$?
+fi
+# Lints are part of the whole run (not of a filtered one): a new clippy
+# warning fails CI like a failing test.
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+    cargo clippy --locked --all-targets -- -D warnings 2>&1 | tee -a "$log" || status=$?
 fi
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s += $1} END {print s + 0}')

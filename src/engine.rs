@@ -54,6 +54,9 @@ pub struct PricedEvent {
 }
 
 /// What one record became.
+// Unboxed although a dead letter is smaller: every good event would pay an
+// allocation for the rare dead one to be small.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Processed {
     Event(PricedEvent),

@@ -309,7 +309,7 @@ fn effective_kills(r: &Replay, own: &HashMap<u32, (u32, String)>) -> Vec<Option<
             let mut depth = 0;
             while let Some(c) = cur {
                 if let Some((i, reason)) = own.get(&c) {
-                    if best.as_ref().map_or(true, |b| *i < b.0) {
+                    if best.as_ref().is_none_or(|b| *i < b.0) {
                         best = Some((*i, reason.clone(), c));
                     }
                 }
@@ -414,12 +414,12 @@ fn score(r: &Replay, labels: &[Label], policy_version: String) -> Report {
                     }
                     let c = r.events[i as usize].cost;
                     from_onset += c;
-                    if k.as_ref().map_or(true, |k| i <= k.0) {
+                    if k.as_ref().is_none_or(|k| i <= k.0) {
                         spent += c;
                     }
                 }
                 if let Some(k) = k {
-                    if first_kill.as_ref().map_or(true, |f| k.0 < f.0) {
+                    if first_kill.as_ref().is_none_or(|f| k.0 < f.0) {
                         first_kill = Some(k);
                     }
                 }

@@ -381,6 +381,10 @@ impl Dedupe {
 
 const NANO: f64 = 1e9;
 
+/// Quantiles of a baseline and the scope they came from (`agent_task_type`,
+/// `task_type`, `fleet`: what `scope_name` says).
+type ScopedQuantiles = (&'static str, Quantiles);
+
 // Seeds keep a provider and a model of the same name apart in provider health.
 fn provider_key(name: &str) -> u64 {
     xxh3_64_with_seed(name.as_bytes(), 1)
@@ -849,7 +853,7 @@ impl Detector {
             reason: Reason::SubagentFanout,
             trigger: e,
             session_cost_usd: cost,
-            session_actions: actions as u64,
+            session_actions: actions,
             figures: Some((children as f64, limit as f64)),
             evidence,
             policy_id,
@@ -1278,7 +1282,7 @@ impl Detector {
     /// The most specific mature cost and context baselines for the event,
     /// each when wanted (young ones fall back to the next level). Creates
     /// missing levels so the event can be recorded into them afterwards.
-    fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, cost: bool, context: bool) -> (Option<(&'static str, Quantiles)>, Option<(&'static str, Quantiles)>) {
+    fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, cost: bool, context: bool) -> (Option<ScopedQuantiles>, Option<ScopedQuantiles>) {
         if !cost && !context {
             return (None, None);
         }

@@ -12,9 +12,12 @@
 
 use std::sync::Arc;
 
+/// One slot: the name it was filled for, and what was derived from it.
+type Slot<V> = Option<(Arc<str>, V)>;
+
 /// Direct-mapped: one entry per slot, the newest name wins.
 pub(crate) struct PtrCache<V: Copy> {
-    slots: Box<[Option<(Arc<str>, V)>]>,
+    slots: Box<[Slot<V>]>,
 }
 
 impl<V: Copy> PtrCache<V> {

@@ -226,6 +226,8 @@ pub(crate) struct Session {
     /// Cost levels of the other agents that acted in this session: a
     /// planner on a cheap model hands to an executor on a pricier one and
     /// back, and each is judged against its own level, not the other's.
+    // Boxed: one pointer in every session; most never hold a second agent.
+    #[allow(clippy::box_collection)]
     pub parked: Option<Box<Vec<CostLevel>>>,
     /// Context tokens of the previous LLM call and the run of increases ending at it.
     pub last_context: u32,

@@ -138,7 +138,7 @@ pub fn fit(y: &[f64]) -> Fit {
                 for &phi in &PHIS {
                     let p = Params { alpha, beta, gamma, phi };
                     let (sse, _) = run(y, p, seasonal);
-                    if sse.is_finite() && best.map_or(true, |(b, _)| sse < b) {
+                    if sse.is_finite() && best.is_none_or(|(b, _)| sse < b) {
                         best = Some((sse, p));
                     }
                 }

@@ -96,14 +96,14 @@ impl TimeRange {
     }
 
     pub fn contains(&self, ts: i64) -> bool {
-        self.from_ms.map_or(true, |f| ts >= f) && self.to_ms.map_or(true, |t| ts < t)
+        self.from_ms.is_none_or(|f| ts >= f) && self.to_ms.is_none_or(|t| ts < t)
     }
 
     /// Whether any time of day `day` (days since the epoch) is in range.
     fn touches_day(&self, day: i64) -> bool {
         let start = day * 86_400_000;
         let end = start + 86_400_000;
-        self.from_ms.map_or(true, |f| end > f) && self.to_ms.map_or(true, |t| start < t)
+        self.from_ms.is_none_or(|f| end > f) && self.to_ms.is_none_or(|t| start < t)
     }
 }
 

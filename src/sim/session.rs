@@ -240,10 +240,10 @@ impl Gen {
         let mut wanted: Vec<Role> = Vec::new();
         let per_kind = ((n * RunawayKind::RATE).round() as usize).max(1);
         for k in RunawayKind::ALL {
-            wanted.extend(std::iter::repeat(Role::Runaway(k)).take(per_kind));
+            wanted.extend(std::iter::repeat_n(Role::Runaway(k), per_kind));
         }
         for t in TrapKind::ALL {
-            wanted.extend(std::iter::repeat(Role::Trap(t)).take(((n * t.rate()).round() as usize).max(1)));
+            wanted.extend(std::iter::repeat_n(Role::Trap(t), ((n * t.rate()).round() as usize).max(1)));
         }
         for role in wanted {
             let types = match role {
