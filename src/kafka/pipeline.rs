@@ -230,15 +230,20 @@ impl Pipeline {
 
     /// Handles everything consumed so far, waiting for the decoder: before
     /// a rebalance hands partitions over, and at shutdown.
-    pub fn drain_decoder(&mut self) -> Result<(), KafkaError> {
+    /// Returns how many records were handled.
+    pub fn drain_decoder(&mut self) -> Result<usize, KafkaError> {
         self.submit_staged()?;
+        let mut handled = 0;
         while self.decode.in_flight() > 0 {
             match self.decode.take_blocking() {
-                Some(batch) => self.handle_batch(batch)?,
+                Some(batch) => {
+                    handled += batch.raw.len();
+                    self.handle_batch(batch)?
+                }
                 None => return Err(KafkaError::DecoderGone),
             }
         }
-        Ok(())
+        Ok(handled)
     }
 
     fn handle_batch(&mut self, mut batch: DecodedBatch) -> Result<(), KafkaError> {
@@ -465,7 +470,7 @@ impl Pipeline {
     /// gives the same partitions back; the detector's redelivery dedupe
     /// would then stop a replay from rebuilding dropped state).
     fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList, cooperative: bool) {
-        self.drain_before_rebalance();
+        let drained = self.drain_before_rebalance();
         let durable = self.checkpoint_blocking(consumer);
         if durable {
             if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
@@ -487,16 +492,18 @@ impl Pipeline {
             // Incremental protocol: no full re-assignment follows.
             self.forget_revoked();
         }
-        tracing::info!(partitions = ?revoked, committed = durable, "partitions revoked");
+        tracing::info!(partitions = ?revoked, committed = durable, drained, "partitions revoked");
     }
 
     /// Records consumed before a rebalance are handled while their
     /// partitions are still ours, so their offsets can be committed now
     /// and none is handled after a hand-over.
-    fn drain_before_rebalance(&mut self) {
-        if let Err(e) = self.drain_decoder() {
+    /// Returns how many records were handled.
+    fn drain_before_rebalance(&mut self) -> usize {
+        self.drain_decoder().unwrap_or_else(|e| {
             self.failure.get_or_insert(e);
-        }
+            0
+        })
     }
 
     /// Drops the detector state and undurable archive rows of partitions

@@ -1,6 +1,7 @@
 //! Kafka mode against a real broker (Tansu): the kill topic carries the
 //! same session kills as file mode on the same events, across a crash, a
-//! broker stall and a two-instance group; malformed messages go to the
+//! broker stall, a two-instance group and a second instance joining
+//! mid-stream; malformed messages go to the
 //! dead-letter topic; start-up fails fast on a bad broker or topic.
 //!
 //! Data-driven: `check(fixture, scenario)` runs one scenario over one
@@ -30,6 +31,9 @@ enum Scenario {
     BrokerStall,
     /// Two instances in one group share the partitions.
     TwoInstances,
+    /// A second instance joins while the first is consuming: the first
+    /// hands partitions over mid-stream, with records still arriving.
+    JoinMidStream,
 }
 
 /// What file mode decides on a fixture: kills and dead-letter reasons.
@@ -254,6 +258,50 @@ fn check(fixture_name: &str, scenario: Scenario) {
             assert!(e1 + e2 >= expected.events, "events {e1} + {e2} < {}", expected.events);
             e1 + e2
         }
+        Scenario::JoinMidStream => {
+            let (before, during) = lines.split_at(lines.len() * 2 / 5);
+            broker.produce_lines(&producer, EVENTS, before);
+            let mut r1 = Runaway::start(&args, dir.path().join("r1.log"));
+            let deadline = Instant::now() + WAIT;
+            while broker.committed(&group, EVENTS, PARTITIONS).iter().map(|o| (*o).max(0)).sum::<i64>() == 0 {
+                assert!(Instant::now() < deadline, "the first instance never committed; log:\n{}", r1.log_text());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let mut r2 = None;
+            std::thread::scope(|s| {
+                // A trickle through the whole join (about 5 s until the
+                // group settles here), so the first instance is consuming
+                // when it is told to give partitions up. Whether a record is
+                // in flight at that instant is up to timing (the revoke log
+                // line says how many were drained); the outcome must not be.
+                s.spawn(|| {
+                    for chunk in during.chunks(4) {
+                        broker.produce_lines(&producer, EVENTS, chunk);
+                        std::thread::sleep(Duration::from_millis(80));
+                    }
+                });
+                r2 = Some(Runaway::start(&args, dir.path().join("r2.log")));
+            });
+            let mut r2 = r2.expect("second instance started");
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let (a, b) = (current_partitions(&r1), current_partitions(&r2));
+                if !a.is_empty() && !b.is_empty() && a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the group never split the partitions: {a:?} {b:?}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            read_kills(&broker, expected.kills.len());
+            let (st1, log1) = r1.terminate(Duration::from_secs(30));
+            let (st2, log2) = r2.terminate(Duration::from_secs(30));
+            assert!(st1.success() && st2.success(), "exits {st1:?} {st2:?}; logs:\n{log1}\n{log2}");
+            assert!(log1.contains("partitions revoked"), "the first instance gave partitions up; log:\n{log1}");
+            let (e1, e2) = (summary_figure(&log1, "events"), summary_figure(&log2, "events"));
+            assert!(e1 > 0 && e2 > 0, "both instances work: {e1} + {e2}");
+            assert!(e1 + e2 >= expected.events, "events {e1} + {e2} < {}", expected.events);
+            e1 + e2
+        }
     };
     assert!(processed >= n);
 
@@ -303,6 +351,11 @@ fn kafka_broker_stall_resumes_without_loss() {
 #[test]
 fn kafka_two_instances_split_the_partitions() {
     check("kafka_events.ndjson", Scenario::TwoInstances);
+}
+
+#[test]
+fn kafka_instance_joining_mid_stream_takes_over_cleanly() {
+    check("kafka_events.ndjson", Scenario::JoinMidStream);
 }
 
 #[test]
