@@ -379,6 +379,43 @@ impl Dedupe {
     }
 }
 
+/// Children counted per parent not seen yet, keyed by the parent id's
+/// hash, in two generations like [`Dedupe`]: bounded by `cap` parents, the
+/// oldest forgotten first (a parent that never appears costs nothing for ever).
+struct Orphans {
+    young: FxHashMap<u64, u32>,
+    old: FxHashMap<u64, u32>,
+    half: usize,
+}
+
+impl Orphans {
+    fn new(cap: usize) -> Orphans {
+        Orphans { young: FxHashMap::default(), old: FxHashMap::default(), half: (cap / 2).max(1) }
+    }
+
+    fn add(&mut self, parent: u64) {
+        if self.young.len() >= self.half && !self.young.contains_key(&parent) {
+            std::mem::swap(&mut self.old, &mut self.young);
+            self.young.clear();
+        }
+        let earlier = self.old.remove(&parent).unwrap_or(0);
+        let n = self.young.entry(parent).or_insert(0);
+        *n = n.saturating_add(earlier).saturating_add(1);
+    }
+
+    /// The children counted for `parent`, forgotten here.
+    fn take(&mut self, parent: u64) -> u32 {
+        if self.young.is_empty() && self.old.is_empty() {
+            return 0;
+        }
+        self.young.remove(&parent).unwrap_or(0).saturating_add(self.old.remove(&parent).unwrap_or(0))
+    }
+
+    fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+}
+
 const NANO: f64 = 1e9;
 
 /// Quantiles of a baseline and the scope they came from (`agent_task_type`,
@@ -431,6 +468,10 @@ pub struct Detector {
     expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
     /// Sessions killed and then evicted: a late event must not kill twice.
     killed_evicted: Dedupe,
+    /// Sub-sessions seen before their parent (Kafka interleaves partitions,
+    /// and a child keyed by its own id may sit on another one): counted
+    /// here and handed to the parent when it appears.
+    orphans: Orphans,
     baselines: BaselineStore,
     /// What a finished session of each task type looks like, and of the fleet.
     /// Keyed by interned task type id.
@@ -462,9 +503,30 @@ pub struct Detector {
     names: FxHashMap<Arc<str>, u32>,
     name_of: Vec<Arc<str>>,
     watermark: i64,
+    /// Event time up to which every active shard has read: sessions idle
+    /// past it are over. With one shard (file mode) it is the watermark.
+    eviction_mark: i64,
+    /// Per shard: the latest event time it delivered and the tick of its
+    /// latest event. Partitions are read in chunks, so one may run hours of
+    /// event time ahead of another in a catch-up; evicting by the leader's
+    /// time would end the laggard's live sessions (and forget a parent
+    /// before its children on another partition arrive).
+    shard_marks: Vec<ShardMark>,
     tick: u64,
     stats: DetectorStats,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct ShardMark {
+    shard: u32,
+    mark: i64,
+    last_tick: u64,
+}
+
+/// A shard that delivered nothing for this many events is idle (a quiet
+/// partition) and no longer holds session eviction back. Far above what
+/// chunked reading of many partitions keeps a busy one waiting.
+const SHARD_IDLE_EVENTS: u64 = 250_000;
 
 const MAX_TOOLS: usize = 1 << 16;
 /// Names remembered by allocation per cache (tools, providers, models):
@@ -483,6 +545,7 @@ impl Detector {
             providers: FxHashMap::default(),
             dedupe: Dedupe::new(g.dedupe_capacity as usize),
             killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
+            orphans: Orphans::new(g.max_sessions as usize),
             policy,
             generation: 1,
             rules: FxHashMap::default(),
@@ -504,6 +567,8 @@ impl Detector {
             names: FxHashMap::default(),
             name_of: Vec::new(),
             watermark: i64::MIN,
+            eviction_mark: i64::MIN,
+            shard_marks: Vec::new(),
             tick: 0,
             stats: DetectorStats::default(),
         }
@@ -552,7 +617,18 @@ impl Detector {
     /// skipped as duplicates of what was dropped.
     pub fn drop_shard(&mut self, shard: u32) {
         self.sessions.retain(|s| s.shard != shard);
+        self.shard_marks.retain(|m| m.shard != shard);
         *self.shard_epochs.entry(shard).or_insert(0) += 1;
+    }
+
+    /// Declares a shard this detector will read (a Kafka partition just
+    /// assigned): until it delivers events past a session's idle deadline,
+    /// or stays silent for a while (`SHARD_IDLE_EVENTS`), sessions are not
+    /// ended by the time of shards read ahead of it.
+    pub fn assign_shard(&mut self, shard: u32) {
+        if !self.shard_marks.iter().any(|m| m.shard == shard) {
+            self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: self.tick });
+        }
     }
 
     /// The dedupe key of an event: its id's hash, salted with the epoch of
@@ -582,8 +658,8 @@ impl Detector {
         self.stats.events += 1;
         self.stats.spend_usd += cost_usd;
         self.tick += 1;
-        if e.ts_ms > self.watermark {
-            self.watermark = e.ts_ms;
+        self.watermark = self.watermark.max(e.ts_ms);
+        if self.advance_eviction_mark(shard, e.ts_ms) {
             self.evict_idle();
         }
 
@@ -688,8 +764,8 @@ impl Detector {
     /// Finds or opens the event's session and counts the event in it and in
     /// its task tree. None when the session was killed and then evicted.
     fn enter_session(&mut self, e: &Event, cost: f64, shard: u32, out: &mut Vec<Signal>) -> Option<Entered> {
-        let (slot, is_new) = match self.sessions.find(&e.session_id) {
-            Some(slot) => (slot, false),
+        let (slot, is_new, decided) = match self.sessions.find(&e.session_id) {
+            Some(slot) => (slot, false, false),
             None => {
                 let h = xxh3_64(e.session_id.as_bytes());
                 if self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h) {
@@ -700,7 +776,15 @@ impl Detector {
                 if let Some(parent) = &e.parent_session_id {
                     self.on_child_spawned(e, parent, out);
                 }
-                (slot, true)
+                // Children that came first (from another partition) count now.
+                // Killed so at its first event, that event is the decision's
+                // trigger, not spend after a kill.
+                let adopted = self.orphans.take(h);
+                let decided = adopted > 0 && {
+                    self.count_children(e, &e.session_id, adopted, None, out);
+                    self.sessions.get(slot).is_some_and(|s| s.killed)
+                };
+                (slot, true, decided)
             }
         };
         let task_key = e.task_id.as_deref().map(task_key);
@@ -730,12 +814,15 @@ impl Detector {
             s.waited = true;
         }
         s.last_ts = s.last_ts.max(e.ts_ms);
-        Some(Entered { slot, rules: s.rules.clone(), task_key, task_killed })
+        Some(Entered { slot, rules: s.rules.clone(), task_key, task_killed, decided })
     }
 
     /// Session and task-tree decisions for an event already counted.
     fn session_scope(&mut self, e: &Event, cost: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
-        let Entered { slot, ref rules, task_key, task_killed } = *entered;
+        let Entered { slot, ref rules, task_key, task_killed, decided } = *entered;
+        if decided {
+            return Outcome::Processed;
+        }
         if self.sessions.get(slot).is_none_or(|s| s.killed) {
             return Outcome::AfterKill;
         }
@@ -801,8 +888,24 @@ impl Detector {
     #[cold]
     #[inline(never)]
     fn on_child_spawned(&mut self, e: &Event, parent: &Arc<str>, out: &mut Vec<Signal>) {
+        if self.sessions.find(parent).is_none() {
+            let h = xxh3_64(parent.as_bytes());
+            if !(self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h)) {
+                self.orphans.add(h);
+            }
+            return;
+        }
+        self.count_children(e, parent, 1, Some(&e.session_id), out);
+    }
+
+    /// Adds `n` children to `parent` (a live session) and checks its
+    /// fan-out; `e` is the event that showed them, `spawned` the child it
+    /// opened (none when a parent adopts children that came before it).
+    #[cold]
+    #[inline(never)]
+    fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) {
         let Some(p) = self.sessions.by_id_mut(parent) else { return };
-        p.children += 1;
+        p.children = p.children.saturating_add(n);
         if p.killed {
             return;
         }
@@ -834,7 +937,7 @@ impl Detector {
             "normal_p95_children": normal.map(|q| q.p95),
             "normal_basis": basis,
             "tree_cost_usd": tree_cost.map(round_usd),
-            "spawned_session_id": &*e.session_id,
+            "spawned_session_id": spawned.map(|s| &**s),
         });
         let (task_id, tenant, cost, actions) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64);
         let (agent, tt) = (self.name(ids.0), task_type.clone());
@@ -1467,10 +1570,40 @@ impl Detector {
     // -----------------------------------------------------------------
     // Eviction
 
+    /// Notes an event of `shard` at `ts_ms`; true when the eviction mark
+    /// moved on (the slowest active shard advanced).
+    fn advance_eviction_mark(&mut self, shard: u32, ts_ms: i64) -> bool {
+        let tick = self.tick;
+        let i = match self.shard_marks.iter().position(|m| m.shard == shard) {
+            Some(i) => i,
+            None => {
+                self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: tick });
+                self.shard_marks.len() - 1
+            }
+        };
+        let m = &mut self.shard_marks[i];
+        m.last_tick = tick;
+        if ts_ms <= m.mark {
+            return false;
+        }
+        m.mark = ts_ms;
+        let mark = if self.shard_marks.len() == 1 {
+            ts_ms
+        } else {
+            let active_since = tick.saturating_sub(SHARD_IDLE_EVENTS);
+            self.shard_marks.iter().filter(|m| m.last_tick >= active_since).map(|m| m.mark).min().unwrap_or(ts_ms)
+        };
+        if mark > self.eviction_mark {
+            self.eviction_mark = mark;
+            return true;
+        }
+        false
+    }
+
     fn evict_idle(&mut self) {
         let idle = self.idle_ms();
         while let Some(Reverse((deadline, _))) = self.expiry.peek() {
-            if *deadline > self.watermark {
+            if *deadline > self.eviction_mark {
                 break;
             }
             let Some(Reverse((_, id))) = self.expiry.pop() else { break };
@@ -1478,7 +1611,7 @@ impl Detector {
                 Some(s) => s.last_ts,
                 None => continue,
             };
-            if last.saturating_add(idle) > self.watermark {
+            if last.saturating_add(idle) > self.eviction_mark {
                 self.expiry.push(Reverse((last.saturating_add(idle), id)));
                 continue;
             }
@@ -1487,7 +1620,7 @@ impl Detector {
         }
         // Trees idle past the same horizon are done too.
         if self.tick % 4096 == 0 {
-            let horizon = self.watermark.saturating_sub(idle);
+            let horizon = self.eviction_mark.saturating_sub(idle);
             self.tasks.retain(|_, t| t.last_ts > horizon);
         }
     }
@@ -1540,7 +1673,7 @@ impl Detector {
             .map(|s| std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<Session>() + s.heap_bytes() + 32)
             .sum();
         let baselines = self.baselines.heap_bytes();
-        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16
+        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16 + self.orphans.len() * 16
     }
 
     fn signal(&self, p: SignalParts<'_>) -> Signal {
@@ -1614,6 +1747,9 @@ struct Entered {
     /// The event's task id, hashed ([`task_key`]).
     task_key: Option<u128>,
     task_killed: Option<Reason>,
+    /// Already decided while entering (a parent killed at its first event
+    /// for children that came before it): nothing more to check.
+    decided: bool,
 }
 
 struct Decision {
@@ -1772,6 +1908,23 @@ mod tests {
 
     fn normal(count: u64, p95: f64, p99: f64) -> Quantiles {
         Quantiles { count, p50: p95 / 2.0, p95, p99 }
+    }
+
+    #[test]
+    fn orphans_are_counted_per_parent_and_bounded() {
+        let mut o = Orphans::new(8);
+        for _ in 0..3 {
+            o.add(7);
+        }
+        // Parents that never appear fill the table; the oldest generation goes.
+        for p in 100..120 {
+            o.add(p);
+            o.add(7); // still spawning: kept young, count carried over
+        }
+        assert!(o.len() <= 8, "bounded: {}", o.len());
+        assert_eq!(o.take(7), 23);
+        assert_eq!(o.take(7), 0, "handed over once");
+        assert_eq!(o.take(100), 0, "forgotten with its generation");
     }
 
     #[test]

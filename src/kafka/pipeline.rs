@@ -590,6 +590,9 @@ impl Pipeline {
             }
             report.push((p, committed_at, start));
             self.partitions.insert(p, st);
+            // Sessions are not ended by another partition's time until this
+            // one has caught up (or stays silent).
+            self.engine.detector_mut().assign_shard(p.max(0) as u32);
         }
         for (p, _, start) in &report {
             if let Some(from) = start {

@@ -214,3 +214,58 @@ fn a_dropped_shard_that_comes_back_rebuilds_its_state_from_a_replay() {
     assert_eq!(straight[0].0, "loop_repeat");
     assert_eq!(kills(Some(14)), straight);
 }
+
+/// The sample fleet replayed as a Kafka consumer may see it: keyed by
+/// session into `partitions` shards, read in chunks of `chunk` events per
+/// shard in turn (librdkafka fetches per partition), or one whole shard
+/// after the other (`chunk` 0). Returns the kills that are not propagated
+/// along a tree (a child is stopped at its next event after its tree's
+/// kill, so which children are depends on the interleaving).
+fn sample_kills_in_partition_order(partitions: u64, chunk: usize) -> std::collections::BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson")).expect("sample");
+    let mut shards: Vec<Vec<&str>> = vec![Vec::new(); partitions as usize];
+    for line in text.lines() {
+        let sid = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v["session_id"].as_str().map(str::to_string)).unwrap_or_default();
+        // FNV-1a: any stable key hash partitions like a Kafka producer does.
+        let h = sid.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+        shards[(h % partitions) as usize].push(line);
+    }
+    let mut order: Vec<(u32, &str)> = Vec::new();
+    if chunk == 0 {
+        for (p, lines) in shards.iter().enumerate().rev() {
+            order.extend(lines.iter().map(|l| (p as u32, *l)));
+        }
+    } else {
+        let mut at = vec![0usize; shards.len()];
+        while shards.iter().zip(&at).any(|(s, a)| *a < s.len()) {
+            for (p, lines) in shards.iter().enumerate() {
+                let end = (at[p] + chunk).min(lines.len());
+                order.extend(lines[at[p]..end].iter().map(|l| (p as u32, *l)));
+                at[p] = end;
+            }
+        }
+    }
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    for p in 0..partitions {
+        engine.detector_mut().assign_shard(p as u32); // as the Kafka shell does on assignment
+    }
+    let mut signals = Vec::new();
+    for (i, (shard, line)) in order.iter().enumerate() {
+        engine.process_record(line.as_bytes(), SourcePos::File { file: "sample".into(), line: i as u64 }, *shard, &mut signals);
+    }
+    signals
+        .iter()
+        .filter(|s| s.action == Action::Kill && s.evidence.get("propagated").is_none())
+        .map(|s| (s.session_id.as_deref().unwrap_or("").to_string(), s.reason.as_str().to_string()))
+        .collect()
+}
+
+#[test]
+fn partition_interleaving_keeps_the_sample_kills() {
+    let file_order = sample_kills_in_partition_order(1, 0);
+    assert!(file_order.iter().any(|(_, r)| r == "subagent_fanout"), "the sample has a fan-out kill: {file_order:?}");
+    for (partitions, chunk) in [(2, 0), (2, 500), (2, 3000), (4, 100), (4, 0)] {
+        let got = sample_kills_in_partition_order(partitions, chunk);
+        assert_eq!(got, file_order, "{partitions} partitions read {chunk} events at a time (0: one after the other)");
+    }
+}

@@ -358,6 +358,57 @@ fn kafka_instance_joining_mid_stream_takes_over_cleanly() {
     check("kafka_events.ndjson", Scenario::JoinMidStream);
 }
 
+/// Kills decided on a session's own events or its own children, not
+/// propagated along a tree: which children a tree kill reaches depends on
+/// how partitions interleave (each is stopped at its next event).
+fn own_kills(values: impl Iterator<Item = String>) -> BTreeSet<(String, String)> {
+    values
+        .map(|v| json(&v))
+        .filter(|s| s["action"] == "kill" && s["evidence"]["propagated"].is_null())
+        .map(|s| (s["session_id"].as_str().unwrap_or("").to_string(), s["reason"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+#[test]
+fn kafka_sample_fleet_on_two_partitions_keeps_its_session_kills() {
+    // The sample's sub-agent tree is keyed by session, so parent and
+    // children sit on different partitions, read in chunks in turn.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson");
+    let text = std::fs::read_to_string(&path).expect("sample");
+    let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = dir.path().join("signals.ndjson");
+    let out = Command::new(env!("CARGO_BIN_EXE_runaway"))
+        .args(["watch", "--input"])
+        .arg(&path)
+        .arg("--signals")
+        .arg(&signals)
+        .output()
+        .expect("run file mode");
+    assert!(out.status.success(), "file mode failed: {}", String::from_utf8_lossy(&out.stderr));
+    let expected = own_kills(std::fs::read_to_string(&signals).expect("signals").lines().map(str::to_string));
+    assert!(expected.iter().any(|(_, r)| r == "subagent_fanout"), "the sample has a fan-out kill: {expected:?}");
+
+    let broker = Broker::start();
+    broker.create_topic(EVENTS, 2);
+    broker.create_topic(KILL, 1);
+    broker.create_topic(DLQ, 1);
+    let producer = broker.producer();
+    broker.produce_lines(&producer, EVENTS, &lines);
+    let group = "runaway-sample-two-partitions";
+    let mut r = Runaway::start(&runaway_args(&broker, group), dir.path().join("r.log"));
+    let high = broker.end_offsets(EVENTS, 2);
+    let deadline = Instant::now() + WAIT;
+    while broker.committed(group, EVENTS, 2) != high {
+        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    let got = own_kills(broker.read_until(KILL, Duration::from_secs(3), |_| false).into_iter().map(|m| m.value));
+    assert_eq!(got, expected, "same session kills as file mode on two partitions");
+}
+
 #[test]
 fn kafka_malformed_messages_go_to_the_dlq() {
     let (path, lines) = fixture("kafka_malformed.ndjson");
