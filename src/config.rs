@@ -205,11 +205,13 @@ impl WatchConfig {
         };
         let metrics_addr = over.metrics_addr.or(file.metrics_addr);
         if let Some(a) = &metrics_addr {
-            if a.parse::<std::net::SocketAddr>().is_err() {
+            // A host name is resolved when bound (a bind failure is a configuration error too).
+            let host_port = a.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && !h.contains(char::is_whitespace) && p.parse::<u16>().is_ok());
+            if a.parse::<std::net::SocketAddr>().is_err() && !host_port {
                 return Err(ConfigError::Invalid {
                     key: "metrics_addr".into(),
                     value: format!("{a:?}"),
-                    allowed: "HOST:PORT with a numeric host, e.g. 127.0.0.1:9464".into(),
+                    allowed: "HOST:PORT, e.g. 127.0.0.1:9464 or localhost:9464".into(),
                 });
             }
         }

@@ -29,6 +29,10 @@ pub enum SourcePos {
 pub struct DeadLetter {
     /// The raw record as text (lossy only where it was not UTF-8).
     pub raw: String,
+    /// The exact bytes, base64 (standard alphabet), when they are not UTF-8
+    /// and `raw` therefore could not hold them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_base64: Option<String>,
     pub reason: &'static str,
     pub error: String,
     pub source: SourcePos,
@@ -36,7 +40,12 @@ pub struct DeadLetter {
 
 impl DeadLetter {
     pub fn new(raw: &[u8], err: &DecodeError, source: SourcePos) -> DeadLetter {
-        DeadLetter { raw: String::from_utf8_lossy(raw).into_owned(), reason: err.code(), error: err.to_string(), source }
+        use base64::Engine as _;
+        let (text, raw_base64) = match std::str::from_utf8(raw) {
+            Ok(s) => (s.to_string(), None),
+            Err(_) => (String::from_utf8_lossy(raw).into_owned(), Some(base64::engine::general_purpose::STANDARD.encode(raw))),
+        };
+        DeadLetter { raw: text, raw_base64, reason: err.code(), error: err.to_string(), source }
     }
 
     pub fn to_json(&self) -> String {

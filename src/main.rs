@@ -32,14 +32,28 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(e)) => {
-            eprintln!("runaway: configuration error: {e:#}");
+            eprintln!("runaway: configuration error: {}", describe(&e));
             ExitCode::from(EXIT_CONFIG)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("runaway: error: {e:#}");
+            eprintln!("runaway: error: {}", describe(&e));
             ExitCode::from(EXIT_RUNTIME)
         }
     }
+}
+
+/// The error and its causes, each said once: many of our errors already
+/// name their cause in their own message.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 enum Failure {
@@ -71,10 +85,12 @@ fn resolve_config(args: &WatchArgs) -> Result<WatchConfig, Failure> {
 /// `RUNAWAY_…` variables set in the environment that no `watch` flag reads.
 fn unknown_env_vars() -> Vec<String> {
     let cmd = Cli::command();
-    let known: Vec<String> = cmd
+    let mut known: Vec<String> = cmd
         .find_subcommand("watch")
         .map(|w| w.get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
+    // Archive tuning has no flag, only these variables.
+    known.extend([runaway::archive::ENV_ROLL_MB, runaway::archive::ENV_ROLL_SECS, runaway::archive::ENV_ZSTD_LEVEL].map(String::from));
     let mut unknown: Vec<String> = std::env::vars_os()
         .filter_map(|(k, _)| k.into_string().ok())
         .filter(|k| k.starts_with("RUNAWAY_") && !known.contains(k))
@@ -108,6 +124,9 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         eprintln!("runaway: warning: environment variable {var} is not a runaway setting (typo?)");
     }
     let cfg = resolve_config(&watch_args)?;
+    if let Some(dir) = &cfg.archive {
+        ArchiveConfig::from_env(dir.clone()).map_err(|e| Failure::Config(e.into()))?;
+    }
     let policy = load_policy(&cfg)?;
     let catalog = load_catalog(&cfg)?;
     let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json")

@@ -47,3 +47,28 @@ fn file_mode_keeps_bad_lines_as_dead_letters_and_exits_zero() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("dead letters"), "summary on stderr: {stderr}");
 }
+
+#[test]
+fn a_dead_letter_that_is_not_utf8_keeps_its_exact_bytes() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad: &[u8] = b"\xff\xfe{\"bad utf8\":1}";
+    let path = dir.path().join("in.ndjson");
+    std::fs::write(&path, [bad, b"\nnot json\n"].concat()).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runaway"))
+        .args(["watch", "--input"])
+        .arg(&path)
+        .arg("--signals")
+        .arg(dir.path().join("signals.ndjson"))
+        .output()
+        .expect("run runaway");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let dlq = std::fs::read_to_string(dir.path().join("dead-letters.ndjson")).expect("dlq");
+    let rows: Vec<serde_json::Value> = dlq.lines().map(|l| serde_json::from_str(l).expect("dlq json")).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["reason"], "not_utf8");
+    let bytes = base64::engine::general_purpose::STANDARD.decode(rows[0]["raw_base64"].as_str().expect("raw_base64")).expect("base64");
+    assert_eq!(bytes, bad, "the exact bytes");
+    assert!(rows[1].get("raw_base64").is_none(), "UTF-8 text needs no copy: {}", rows[1]);
+    assert_eq!(rows[1]["raw"], "not json");
+}
