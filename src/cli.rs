@@ -74,7 +74,9 @@ pub struct SimulateArgs {
     #[arg(long, env = "RUNAWAY_SIM_START")]
     pub start: Option<String>,
     /// Kafka bootstrap servers: produce to Kafka instead of writing --out.
-    #[arg(long, env = "RUNAWAY_BROKERS")]
+    /// Its own variable: `RUNAWAY_BROKERS`, exported for `watch`, must not
+    /// turn a simulation to a file into one to a broker.
+    #[arg(long, env = "RUNAWAY_SIM_BROKERS", conflicts_with = "out")]
     pub brokers: Option<String>,
     /// Topic to produce to (Kafka mode).
     #[arg(long, env = "RUNAWAY_TOPIC", default_value = "agent.events")]

@@ -66,6 +66,76 @@ impl Out {
     }
 }
 
+/// Standard input, read on a thread of its own: a read that would wait
+/// returns `WouldBlock` after a short while instead, so the run loop sees a
+/// stop request (SIGINT/SIGTERM) while a live pipe is quiet.
+struct StdinPump {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl StdinPump {
+    const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn start() -> std::io::Result<StdinPump> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        std::thread::Builder::new().name("runaway-stdin".into()).spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            loop {
+                let mut block = vec![0u8; 1 << 16];
+                match stdin.read(&mut block) {
+                    Ok(n) => {
+                        block.truncate(n);
+                        // An empty block is the end of input.
+                        if tx.send(Ok(block)).is_err() || n == 0 {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        })?;
+        Ok(StdinPump { rx, chunk: Vec::new(), pos: 0, done: false })
+    }
+}
+
+impl Read for StdinPump {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::sync::mpsc::RecvTimeoutError;
+        if self.pos == self.chunk.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv_timeout(Self::POLL) {
+                Ok(Ok(block)) if block.is_empty() => {
+                    self.done = true;
+                    return Ok(0);
+                }
+                Ok(Ok(block)) => {
+                    self.chunk = block;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(RecvTimeoutError::Timeout) => return Err(std::io::ErrorKind::WouldBlock.into()),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.pos);
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Stamps the wall-clock emission time on a signal.
 pub fn stamp(s: &mut Signal) {
     let now = chrono::Utc::now().timestamp_millis();
@@ -95,7 +165,8 @@ pub fn run_live(
     poll_policy: &mut dyn FnMut() -> Option<std::sync::Arc<crate::policy::Policy>>,
 ) -> Result<Summary, FileModeError> {
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
-        (Box::new(std::io::stdin().lock()), "<stdin>".to_string())
+        let pump = StdinPump::start().map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
+        (Box::new(pump), "<stdin>".to_string())
     } else {
         let f = File::open(input).map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
         (Box::new(f), input.to_string())
@@ -120,11 +191,27 @@ pub fn run_live(
             dlq_out.flush()?;
             crate::metrics::sync_detector(engine.detector());
         }
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| FileModeError::Read { path: name.clone(), line: line_no + 1, source })?;
-        if n == 0 {
+        let mut stopped = false;
+        while let Err(e) = reader.read_until(b'\n', &mut buf) {
+            // Standard input is quiet: look for a stop request, then wait on
+            // (a partial line stays in `buf`).
+            if e.kind() != std::io::ErrorKind::WouldBlock {
+                return Err(FileModeError::Read { path: name.clone(), line: line_no + 1, source: e });
+            }
+            if stop() {
+                stopped = true;
+                break;
+            }
+        }
+        if stopped {
+            if !buf.is_empty() {
+                tracing::warn!(line = line_no + 1, bytes = buf.len(), "stop requested inside an unfinished line; it is not processed");
+            }
+            tracing::info!(line = line_no, "stop requested while waiting for input");
             break;
+        }
+        if buf.is_empty() {
+            break; // end of input
         }
         line_no += 1;
         let mut rec: &[u8] = &buf;

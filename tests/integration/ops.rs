@@ -380,6 +380,33 @@ fn sighup_without_a_policy_file_is_ignored_not_fatal() {
     assert!(stderr.contains("SIGHUP ignored"), "{stderr}");
 }
 
+#[test]
+fn sigterm_stops_a_watch_whose_input_pipe_is_quiet() {
+    let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
+    w.feed(&event("q1", 0, "Q", 30.0));
+    w.wait_for("the event", |m| m.get(PROCESSED) == Some(&1.0));
+    // The pipe stays open and silent: the stop must not wait for input.
+    let pid = libc::pid_t::try_from(w.child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = w.child.try_wait().expect("try_wait") {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after SIGTERM with its input open: {}", w.stderr_so_far());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = w.child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert_eq!(status.code(), Some(0), "clean exit; stderr:\n{stderr}");
+    assert!(stderr.contains("runaway watch summary") || stderr.contains("run summary"), "summary printed: {stderr}");
+    let signals = std::fs::read_to_string(w.dir.path().join("signals.ndjson")).expect("signals file");
+    assert_eq!(signals.lines().count(), 1, "the kill decided before the stop is written: {signals}");
+}
+
 fn send_sighup(child: &Child) {
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
