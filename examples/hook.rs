@@ -74,6 +74,10 @@ fn arg(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("usage: hook [--brokers HOST:PORT] [--topic agent.kill] [--group runaway-hook] [-X key=value]... [--max-messages N]");
+        return Ok(());
+    }
     let brokers = arg("--brokers", "127.0.0.1:9092");
     let topic = arg("--topic", "agent.kill");
     let group = arg("--group", "runaway-hook");
@@ -98,17 +102,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut handled = 0u64;
     let mut seen = Seen { ids: HashSet::new(), order: VecDeque::new(), cap: 100_000 };
     eprintln!("hook: consuming {topic} on {brokers} as {group}; Ctrl-C to stop");
+    // One Ctrl-C listener for the whole run, so a Ctrl-C during the back-off
+    // below is not missed.
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
         let msg = tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut ctrl_c => break,
             m = consumer.recv() => m,
         };
         let msg = match msg {
             Ok(m) => m,
             Err(e) => {
                 eprintln!("hook: consumer error: {e}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
+                tokio::select! {
+                    _ = &mut ctrl_c => break,
+                    _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+                }
             }
         };
         match serde_json::from_slice::<Signal>(msg.payload().unwrap_or_default()) {

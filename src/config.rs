@@ -227,6 +227,17 @@ impl WatchConfig {
             Some(text) => PolicyReload::parse(&text)?,
             None => PolicyReload::On,
         };
+        // Checked in file mode too: a typo there should not wait for the
+        // day the same configuration runs against a broker.
+        let mut properties = file.kafka;
+        for kv in &over.kafka {
+            let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Invalid {
+                key: "kafka".into(),
+                value: format!("{kv:?}"),
+                allowed: "key=value, e.g. security.protocol=SASL_SSL".into(),
+            })?;
+            properties.insert(k.trim().to_string(), v.trim().to_string());
+        }
         let input = match (input, brokers) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::Invalid {
@@ -237,15 +248,6 @@ impl WatchConfig {
             }
             (Some(path), None) => Input::File(path),
             (None, Some(brokers)) => {
-                let mut properties = file.kafka;
-                for kv in &over.kafka {
-                    let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Invalid {
-                        key: "kafka".into(),
-                        value: format!("{kv:?}"),
-                        allowed: "key=value, e.g. security.protocol=SASL_SSL".into(),
-                    })?;
-                    properties.insert(k.trim().to_string(), v.trim().to_string());
-                }
                 if brokers.trim().is_empty() {
                     return Err(ConfigError::Invalid { key: "brokers".into(), value: "\"\"".into(), allowed: "HOST:PORT[,HOST:PORT…]".into() });
                 }
