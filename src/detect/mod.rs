@@ -377,6 +377,11 @@ impl Dedupe {
     fn len(&self) -> usize {
         self.young.len() + self.old.len()
     }
+
+    /// True when `h` is remembered; remembers nothing new.
+    fn contains(&self, h: u64) -> bool {
+        self.young.contains(&h) || self.old.contains(&h)
+    }
 }
 
 /// Children counted per parent not seen yet, keyed by the parent id's
@@ -768,7 +773,7 @@ impl Detector {
             Some(slot) => (slot, false, false),
             None => {
                 let h = xxh3_64(e.session_id.as_bytes());
-                if self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h) {
+                if self.killed_evicted.contains(h) {
                     return None;
                 }
                 let slot = self.open_session(e, shard);
@@ -781,6 +786,7 @@ impl Detector {
                 // trigger, not spend after a kill.
                 let adopted = self.orphans.take(h);
                 let decided = adopted > 0 && {
+                    // The parent was opened just above: always found.
                     self.count_children(e, &e.session_id, adopted, None, out);
                     self.sessions.get(slot).is_some_and(|s| s.killed)
                 };
@@ -888,31 +894,30 @@ impl Detector {
     #[cold]
     #[inline(never)]
     fn on_child_spawned(&mut self, e: &Event, parent: &Arc<str>, out: &mut Vec<Signal>) {
-        if self.sessions.find(parent).is_none() {
+        if !self.count_children(e, parent, 1, Some(&e.session_id), out) {
             let h = xxh3_64(parent.as_bytes());
-            if !(self.killed_evicted.young.contains(&h) || self.killed_evicted.old.contains(&h)) {
+            if !self.killed_evicted.contains(h) {
                 self.orphans.add(h);
             }
-            return;
         }
-        self.count_children(e, parent, 1, Some(&e.session_id), out);
     }
 
-    /// Adds `n` children to `parent` (a live session) and checks its
-    /// fan-out; `e` is the event that showed them, `spawned` the child it
-    /// opened (none when a parent adopts children that came before it).
+    /// Adds `n` children to `parent` and checks its fan-out; false when
+    /// `parent` is not a live session. `e` is the event that showed them,
+    /// `spawned` the child it opened (none when a parent adopts children
+    /// that came before it).
     #[cold]
     #[inline(never)]
-    fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) {
-        let Some(p) = self.sessions.by_id_mut(parent) else { return };
+    fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) -> bool {
+        let Some(p) = self.sessions.by_id_mut(parent) else { return false };
         p.children = p.children.saturating_add(n);
         if p.killed {
-            return;
+            return true;
         }
         let (children, ids, rules) = (p.children, p.ids, p.rules.clone());
         let task_type = self.name(ids.1);
         if !rules.enabled(Reason::SubagentFanout) {
-            return;
+            return true;
         }
         let t = &rules.t;
         let own = self.normals.get_mut(&ids.1).map(|n| n.children.quantiles());
@@ -922,13 +927,13 @@ impl Detector {
             Some(q) if q.count >= min => (ceil_limit(t.fanout_ratio * q.p95, t.fanout_min_children), "task_type", Some(q)),
             _ if fleet.count >= min => (ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children), "fleet", Some(fleet)),
             _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
-            _ => return,
+            _ => return true,
         };
         if (children as u64) <= limit {
-            return;
+            return true;
         }
         let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
-        let Some(p) = self.sessions.by_id_mut(parent) else { return };
+        let Some(p) = self.sessions.by_id_mut(parent) else { return true };
         p.killed = true;
         p.alerted |= Reason::SubagentFanout.bit();
         let evidence = json!({
@@ -962,6 +967,7 @@ impl Detector {
             policy_id,
             message,
         })));
+        true
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
