@@ -24,12 +24,23 @@ fn decode_cases() {
 
 #[test]
 fn file_mode_keeps_bad_lines_as_dead_letters_and_exits_zero() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decode_cases.tsv")).expect("cases");
     let input: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).map(|(_, r)| r).collect();
     let bad = text.lines().filter(|l| !l.starts_with('#')).filter(|l| !l.starts_with("ok\t") && !l.starts_with("empty\t")).count();
+    let (stderr, rows) = dead_letters_of(input.join("\n").as_bytes());
+    assert_eq!(rows.len(), bad, "every bad line is a dead letter (blank lines are layout)");
+    for r in &rows {
+        assert!(r["raw"].is_string() && r["reason"].is_string() && r["source"]["line"].as_u64().is_some(), "{r}");
+    }
+    assert!(stderr.contains("dead letters"), "summary on stderr: {stderr}");
+}
+
+/// Runs file mode over `input`; it must exit 0. Returns its stderr and the
+/// dead letters written beside the signals file.
+fn dead_letters_of(input: &[u8]) -> (String, Vec<serde_json::Value>) {
+    let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("in.ndjson");
-    std::fs::write(&path, input.join("\n")).expect("write");
+    std::fs::write(&path, input).expect("write");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_runaway"))
         .args(["watch", "--input"])
         .arg(&path)
@@ -37,34 +48,17 @@ fn file_mode_keeps_bad_lines_as_dead_letters_and_exits_zero() {
         .arg(dir.path().join("signals.ndjson"))
         .output()
         .expect("run runaway");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
     let dlq = std::fs::read_to_string(dir.path().join("dead-letters.ndjson")).expect("dlq beside signals");
-    let rows: Vec<serde_json::Value> = dlq.lines().map(|l| serde_json::from_str(l).expect("dlq json")).collect();
-    assert_eq!(rows.len(), bad, "every bad line is a dead letter (blank lines are layout)");
-    for r in &rows {
-        assert!(r["raw"].is_string() && r["reason"].is_string() && r["source"]["line"].as_u64().is_some(), "{r}");
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("dead letters"), "summary on stderr: {stderr}");
+    (stderr, dlq.lines().map(|l| serde_json::from_str(l).expect("dlq json")).collect())
 }
 
 #[test]
 fn a_dead_letter_that_is_not_utf8_keeps_its_exact_bytes() {
     use base64::Engine as _;
-    let dir = tempfile::tempdir().expect("tempdir");
     let bad: &[u8] = b"\xff\xfe{\"bad utf8\":1}";
-    let path = dir.path().join("in.ndjson");
-    std::fs::write(&path, [bad, b"\nnot json\n"].concat()).expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runaway"))
-        .args(["watch", "--input"])
-        .arg(&path)
-        .arg("--signals")
-        .arg(dir.path().join("signals.ndjson"))
-        .output()
-        .expect("run runaway");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    let dlq = std::fs::read_to_string(dir.path().join("dead-letters.ndjson")).expect("dlq");
-    let rows: Vec<serde_json::Value> = dlq.lines().map(|l| serde_json::from_str(l).expect("dlq json")).collect();
+    let (_, rows) = dead_letters_of(&[bad, b"\nnot json\n"].concat());
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["reason"], "not_utf8");
     let bytes = base64::engine::general_purpose::STANDARD.decode(rows[0]["raw_base64"].as_str().expect("raw_base64")).expect("base64");

@@ -39,6 +39,8 @@ enum Scenario {
 /// What file mode decides on a fixture: kills and dead-letter reasons.
 struct FileMode {
     kills: BTreeMap<(String, String), String>,
+    /// Kills not propagated along a tree (see [`own_kills`]).
+    own_kills: BTreeSet<(String, String)>,
     dead_reasons: Vec<String>,
     events: u64,
 }
@@ -61,14 +63,16 @@ fn file_mode(path: &str) -> FileMode {
         .output()
         .expect("run file mode");
     assert!(out.status.success(), "file mode failed: {}", String::from_utf8_lossy(&out.stderr));
-    let kills = kills_of(std::fs::read_to_string(&signals).expect("signals").lines().map(str::to_string));
+    let signals = std::fs::read_to_string(&signals).expect("signals");
+    let kills = kills_of(signals.lines().map(str::to_string));
+    let own_kills = own_kills(signals.lines().map(str::to_string));
     let dead_reasons = std::fs::read_to_string(&dlq)
         .expect("dlq")
         .lines()
         .map(|l| json(l)["reason"].as_str().expect("reason").to_string())
         .collect();
     let events = summary_figure(&String::from_utf8_lossy(&out.stderr), "events");
-    FileMode { kills, dead_reasons, events }
+    FileMode { kills, own_kills, dead_reasons, events }
 }
 
 fn json(s: &str) -> serde_json::Value {
@@ -149,6 +153,33 @@ fn current_partitions(r: &Runaway) -> BTreeSet<i32> {
         }
     }
     cur
+}
+
+/// Waits until two instances of one group hold disjoint partitions that
+/// together cover the topic.
+fn wait_for_split(r1: &Runaway, r2: &Runaway) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (a, b) = (current_partitions(r1), current_partitions(r2));
+        if !a.is_empty() && !b.is_empty() && a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the group never split the partitions: {a:?} {b:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Stops both instances of a group (each must exit 0 and have processed
+/// events; together at least `expected_events`). Returns their events and
+/// the first one's log.
+fn stop_both(mut r1: Runaway, mut r2: Runaway, expected_events: u64) -> (u64, String) {
+    let (st1, log1) = r1.terminate(Duration::from_secs(30));
+    let (st2, log2) = r2.terminate(Duration::from_secs(30));
+    assert!(st1.success() && st2.success(), "exits {st1:?} {st2:?}; logs:\n{log1}\n{log2}");
+    let (e1, e2) = (summary_figure(&log1, "events"), summary_figure(&log2, "events"));
+    assert!(e1 > 0 && e2 > 0, "both instances work: {e1} + {e2}");
+    assert!(e1 + e2 >= expected_events, "events {e1} + {e2} < {expected_events}");
+    (e1 + e2, log1)
 }
 
 fn check(fixture_name: &str, scenario: Scenario) {
@@ -237,31 +268,17 @@ fn check(fixture_name: &str, scenario: Scenario) {
             records
         }
         Scenario::TwoInstances => {
-            let mut r1 = Runaway::start(&args, dir.path().join("r1.log"));
-            let mut r2 = Runaway::start(&args, dir.path().join("r2.log"));
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let (a, b) = (current_partitions(&r1), current_partitions(&r2));
-                if !a.is_empty() && !b.is_empty() && a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "the group never split the partitions: {a:?} {b:?}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            let r1 = Runaway::start(&args, dir.path().join("r1.log"));
+            let r2 = Runaway::start(&args, dir.path().join("r2.log"));
+            wait_for_split(&r1, &r2);
             broker.produce_lines(&producer, EVENTS, &lines);
             read_kills(&broker, expected.kills.len());
-            let (st1, log1) = r1.terminate(Duration::from_secs(30));
-            let (st2, log2) = r2.terminate(Duration::from_secs(30));
-            assert!(st1.success() && st2.success(), "exits {st1:?} {st2:?}; logs:\n{log1}\n{log2}");
-            let (e1, e2) = (summary_figure(&log1, "events"), summary_figure(&log2, "events"));
-            assert!(e1 > 0 && e2 > 0, "both instances work: {e1} + {e2}");
-            assert!(e1 + e2 >= expected.events, "events {e1} + {e2} < {}", expected.events);
-            e1 + e2
+            stop_both(r1, r2, expected.events).0
         }
         Scenario::JoinMidStream => {
             let (before, during) = lines.split_at(lines.len() * 2 / 5);
             broker.produce_lines(&producer, EVENTS, before);
-            let mut r1 = Runaway::start(&args, dir.path().join("r1.log"));
+            let r1 = Runaway::start(&args, dir.path().join("r1.log"));
             let deadline = Instant::now() + WAIT;
             while broker.committed(&group, EVENTS, PARTITIONS).iter().map(|o| (*o).max(0)).sum::<i64>() == 0 {
                 assert!(Instant::now() < deadline, "the first instance never committed; log:\n{}", r1.log_text());
@@ -282,25 +299,12 @@ fn check(fixture_name: &str, scenario: Scenario) {
                 });
                 r2 = Some(Runaway::start(&args, dir.path().join("r2.log")));
             });
-            let mut r2 = r2.expect("second instance started");
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let (a, b) = (current_partitions(&r1), current_partitions(&r2));
-                if !a.is_empty() && !b.is_empty() && a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "the group never split the partitions: {a:?} {b:?}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            let r2 = r2.expect("second instance started");
+            wait_for_split(&r1, &r2);
             read_kills(&broker, expected.kills.len());
-            let (st1, log1) = r1.terminate(Duration::from_secs(30));
-            let (st2, log2) = r2.terminate(Duration::from_secs(30));
-            assert!(st1.success() && st2.success(), "exits {st1:?} {st2:?}; logs:\n{log1}\n{log2}");
+            let (events, log1) = stop_both(r1, r2, expected.events);
             assert!(log1.contains("partitions revoked"), "the first instance gave partitions up; log:\n{log1}");
-            let (e1, e2) = (summary_figure(&log1, "events"), summary_figure(&log2, "events"));
-            assert!(e1 > 0 && e2 > 0, "both instances work: {e1} + {e2}");
-            assert!(e1 + e2 >= expected.events, "events {e1} + {e2} < {}", expected.events);
-            e1 + e2
+            events
         }
     };
     assert!(processed >= n);
@@ -377,16 +381,7 @@ fn kafka_sample_fleet_on_two_partitions_keeps_its_session_kills() {
     let text = std::fs::read_to_string(&path).expect("sample");
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     let dir = tempfile::tempdir().expect("tempdir");
-    let signals = dir.path().join("signals.ndjson");
-    let out = Command::new(env!("CARGO_BIN_EXE_runaway"))
-        .args(["watch", "--input"])
-        .arg(&path)
-        .arg("--signals")
-        .arg(&signals)
-        .output()
-        .expect("run file mode");
-    assert!(out.status.success(), "file mode failed: {}", String::from_utf8_lossy(&out.stderr));
-    let expected = own_kills(std::fs::read_to_string(&signals).expect("signals").lines().map(str::to_string));
+    let expected = file_mode(&path.display().to_string()).own_kills;
     assert!(expected.iter().any(|(_, r)| r == "subagent_fanout"), "the sample has a fan-out kill: {expected:?}");
 
     let broker = Broker::start();
