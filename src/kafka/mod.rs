@@ -14,6 +14,7 @@
 //! on assignment by re-reading up to `runaway.replay.messages` records
 //! before the committed offset without emitting anything for them.
 
+mod client_log;
 mod clients;
 mod decode_stage;
 mod pipeline;
@@ -35,7 +36,8 @@ use crate::sink::{RecordSink, SinkError};
 use crate::summary::Summary;
 
 pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
-use pipeline::{lock, LogContext, Pipeline, RebalanceContext, Topics};
+use client_log::{LogContext, RepeatGate};
+use pipeline::{lock, Pipeline, RebalanceContext, Topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaError {
@@ -80,13 +82,13 @@ pub async fn run(
     let clients = clients::build(config)?;
     let shell = clients.shell.clone();
     let producer: FutureProducer<LogContext> =
-        clients.producer.create_with_context(LogContext).map_err(|e| KafkaError::Config(format!("producer: {e}")))?;
+        clients.producer.create_with_context(LogContext::default()).map_err(|e| KafkaError::Config(format!("producer: {e}")))?;
     let topics = Topics { events: config.topic.clone(), kill: config.kill_topic.clone(), dlq: config.dlq_topic.clone() };
     let decode = decode_stage::DecodeStage::start().map_err(KafkaError::DecoderStart)?;
     let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, decode, sink, producer.clone(), topics, shell.clone())));
     let consumer: StreamConsumer<RebalanceContext> = clients
         .consumer
-        .create_with_context(RebalanceContext { pipeline: pipeline.clone(), topic: config.topic.clone() })
+        .create_with_context(RebalanceContext { pipeline: pipeline.clone(), topic: config.topic.clone(), errors: RepeatGate::default() })
         .map_err(|e| KafkaError::Config(format!("consumer: {e}")))?;
 
     check_topics(&consumer, config, shell.broker_timeout)?;

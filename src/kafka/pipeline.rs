@@ -31,6 +31,7 @@ use crate::signal::Signal;
 use crate::sink::RecordSink;
 use crate::summary::Summary;
 
+use super::client_log::{client_error, log_to_tracing, LogContext, RepeatGate};
 use super::clients::ShellOptions;
 use super::decode_stage::{DecodeStage, DecodedBatch, RawBatch, RawMeta};
 use super::KafkaError;
@@ -642,48 +643,13 @@ where
     }
 }
 
-/// Client context that forwards librdkafka logs and errors to `tracing`.
-#[derive(Clone, Default)]
-pub struct LogContext;
-
-impl ClientContext for LogContext {
-    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
-        log_to_tracing(level, fac, message);
-    }
-
-    /// Producer statistics (a pass-through `statistics.interval.ms` reaches
-    /// both clients) are not used; rdkafka's default would log them all.
-    fn stats_raw(&self, _statistics: &[u8]) {}
-
-    fn error(&self, error: RdError, reason: &str) {
-        tracing::warn!(error = %error, reason, "kafka client");
-    }
-}
-
-fn log_to_tracing(level: RDKafkaLogLevel, fac: &str, message: &str) {
-    // Pass-through properties go to both clients on purpose; librdkafka
-    // warns about the half that does not apply to each.
-    let level = if fac == "CONFWARN" && (message.contains("is a consumer property") || message.contains("is a producer property")) {
-        RDKafkaLogLevel::Debug
-    } else {
-        level
-    };
-    match level {
-        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
-            tracing::error!(facility = fac, "librdkafka: {message}")
-        }
-        RDKafkaLogLevel::Warning => tracing::warn!(facility = fac, "librdkafka: {message}"),
-        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => tracing::info!(facility = fac, "librdkafka: {message}"),
-        RDKafkaLogLevel::Debug => tracing::debug!(facility = fac, "librdkafka: {message}"),
-    }
-}
-
 /// Consumer context: rebalance hand-over on the shared pipeline, and
 /// consumer lag from librdkafka's statistics.
 pub struct RebalanceContext {
     pub pipeline: Arc<Mutex<Pipeline>>,
     /// The events topic, whose partitions' lag is reported.
     pub topic: String,
+    pub errors: RepeatGate,
 }
 
 pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
@@ -694,11 +660,11 @@ pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
 
 impl ClientContext for RebalanceContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
-        log_to_tracing(level, fac, message);
+        log_to_tracing(&self.errors, level, fac, message);
     }
 
     fn error(&self, error: RdError, reason: &str) {
-        tracing::warn!(error = %error, reason, "kafka consumer");
+        client_error(&self.errors, "consumer", &error, reason);
     }
 
     /// Consumer lag per assigned partition from the statistics librdkafka
