@@ -36,14 +36,30 @@ pub fn stream() -> Vec<String> {
                 let tool = tools[rnd(tools.len() as u64) as usize];
                 let tokens = 2000 + step[s] * 600 + rnd(500);
                 if rnd(4) == 0 {
-                    format!(r#"{{{head},"kind":"llm","model":"{}","provider":"openai","input_tokens":{tokens},"output_tokens":{},"cost_usd":{:.6},"tool":"{tool}","args_hash":"h{}","latency_ms":900}}"#, models[agent % 5], 200 + rnd(300), tokens as f64 * 2.5e-6, rnd(100_000))
+                    format!(
+                        r#"{{{head},"kind":"llm","model":"{}","provider":"openai","input_tokens":{tokens},"output_tokens":{},"cost_usd":{:.6},"tool":"{tool}","args_hash":"h{}","latency_ms":900}}"#,
+                        models[agent % 5],
+                        200 + rnd(300),
+                        tokens as f64 * 2.5e-6,
+                        rnd(100_000)
+                    )
                 } else {
-                    format!(r#"{{{head},"kind":"llm","model":"{}","input_tokens":{tokens},"output_tokens":{},"cache_read_tokens":{},"tool":"{tool}","args_hash":"h{}","latency_ms":900}}"#, models[agent % 5], 200 + rnd(300), rnd(1000), rnd(100_000))
+                    format!(
+                        r#"{{{head},"kind":"llm","model":"{}","input_tokens":{tokens},"output_tokens":{},"cache_read_tokens":{},"tool":"{tool}","args_hash":"h{}","latency_ms":900}}"#,
+                        models[agent % 5],
+                        200 + rnd(300),
+                        rnd(1000),
+                        rnd(100_000)
+                    )
                 }
             }
             5..=8 => {
                 let status = if rnd(30) == 0 { "error" } else { "ok" };
-                format!(r#"{{{head},"kind":"tool","tool":"{}","args_hash":"h{}","status":"{status}","latency_ms":40}}"#, tools[rnd(tools.len() as u64) as usize], rnd(100_000))
+                format!(
+                    r#"{{{head},"kind":"tool","tool":"{}","args_hash":"h{}","status":"{status}","latency_ms":40}}"#,
+                    tools[rnd(tools.len() as u64) as usize],
+                    rnd(100_000)
+                )
             }
             _ => format!(r#"{{{head},"kind":"handoff","target_agent_id":"agent-{}"}}"#, rnd(40)),
         };
@@ -51,4 +67,3 @@ pub fn stream() -> Vec<String> {
     }
     out
 }
-

@@ -136,7 +136,10 @@ fn main() {
         read.as_secs_f64(),
         took.as_secs_f64()
     );
-    println!("throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)", watch_rate / bare_rate);
+    println!(
+        "throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)",
+        watch_rate / bare_rate
+    );
     if broker_pid.is_some() {
         println!(
             "cores busy while reading (of {}): bare loop {:.2} + broker {:.2}; runaway {:.2} + broker {:.2} (10 ms scrape resolution)",
@@ -232,17 +235,20 @@ fn main() {
     if let Some(transit) = &transit {
         let seen = transit.by_event.lock().expect("lock");
         let sent = sent.lock().expect("lock");
-        let mut t: Vec<f64> = sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
+        let mut t: Vec<f64> =
+            sent.iter().filter_map(|(id, at)| seen.get(id).map(|r| r.duration_since(*at).as_secs_f64() * 1000.0)).collect();
         t.sort_by(|a, b| a.total_cmp(b));
         let q = |x: f64| percentile(&t, x);
-        println!("broker transit of the same trigger events (producer -> {EVENTS} -> consumer): p50 {:.1} ms, p99 {:.1} ms", q(0.5), q(0.99));
+        println!(
+            "broker transit of the same trigger events (producer -> {EVENTS} -> consumer): p50 {:.1} ms, p99 {:.1} ms",
+            q(0.5),
+            q(0.99)
+        );
         // What runaway adds on top: kill seen minus trigger event seen by a
         // plain consumer (runaway's fetch, detection, kill produce, kill fetch).
         let kills = kills.by_trigger.lock().expect("lock");
-        let mut d: Vec<f64> = sent
-            .keys()
-            .filter_map(|id| Some(kills.get(id)?.saturating_duration_since(*seen.get(id)?).as_secs_f64() * 1000.0))
-            .collect();
+        let mut d: Vec<f64> =
+            sent.keys().filter_map(|id| Some(kills.get(id)?.saturating_duration_since(*seen.get(id)?).as_secs_f64() * 1000.0)).collect();
         d.sort_by(|a, b| a.total_cmp(b));
         let q = |x: f64| percentile(&d, x);
         println!("added by runaway over broker transit: p50 {:.1} ms, p99 {:.1} ms ({} kills)", q(0.5), q(0.99), d.len());
@@ -312,7 +318,9 @@ fn event_json(id: &str, session: &str, ts: i64, tool: bool, loop_call: Option<()
         );
     }
     if tool {
-        format!(r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","kind":"tool","tool":"fetch","args_hash":"{id}"}}"#)
+        format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","kind":"tool","tool":"fetch","args_hash":"{id}"}}"#
+        )
     } else {
         format!(
             r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","task_type":"load","model":"gpt-4o-mini","provider":"openai","input_tokens":200,"output_tokens":20,"cost_usd":0.0001}}"#
@@ -387,10 +395,8 @@ fn scrape_records(addr: &str) -> u64 {
     }
     let mut body = String::new();
     let _ = c.read_to_string(&mut body);
-    body.lines()
-        .filter(|l| l.starts_with("runaway_events_total{"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64
+    body.lines().filter(|l| l.starts_with("runaway_events_total{")).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>()
+        as u64
 }
 
 fn spawn_runaway(bin: &str, brokers: &str, group: &str, metrics_addr: &str) -> Child {

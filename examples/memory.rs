@@ -131,15 +131,22 @@ fn tracked(a: &Args) {
     let stats = d.stats();
     let grown = after.saturating_sub(base);
     let approx = d.approx_state_bytes() as f64;
-    println!("phase tracked: {} sessions x {} events = {} events in {:.1}s ({:.0} events/s)",
-        a.sessions, a.events, total, elapsed.as_secs_f64(), total as f64 / elapsed.as_secs_f64());
-    println!("  tracked sessions {}  baselines {}  dedupe ids {}  evicted idle {} cap {}",
-        sizes.sessions, sizes.baselines, sizes.dedupe_ids, stats.sessions_evicted_idle, stats.sessions_evicted_cap);
+    println!(
+        "phase tracked: {} sessions x {} events = {} events in {:.1}s ({:.0} events/s)",
+        a.sessions,
+        a.events,
+        total,
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  tracked sessions {}  baselines {}  dedupe ids {}  evicted idle {} cap {}",
+        sizes.sessions, sizes.baselines, sizes.dedupe_ids, stats.sessions_evicted_idle, stats.sessions_evicted_cap
+    );
     println!("  VmRSS {:.1} MiB total (target <= {:.0} MiB)", mib(after), mib(TRACKED_RSS_TARGET));
     println!("  VmRSS growth / tracked session     {:.0} B (everything: ids, sessions, dedupe ids, expiry queue, allocator slack; target <= 512 B)",
         grown as f64 / sizes.sessions.max(1) as f64);
-    println!("  approx_state_bytes / session       {:.0} B (the detector's own estimate)",
-        approx / sizes.sessions.max(1) as f64);
+    println!("  approx_state_bytes / session       {:.0} B (the detector's own estimate)", approx / sizes.sessions.max(1) as f64);
     println!("  (VmRSS at start {:.1} MiB; growth {:.1} MiB)", mib(base), mib(grown));
     let ok = after <= TRACKED_RSS_TARGET && grown as f64 / sizes.sessions.max(1) as f64 <= BYTES_PER_SESSION_TARGET;
     println!("  verdict: {}", if ok { "within target" } else { "OVER target" });
@@ -170,13 +177,26 @@ fn flood(a: &Args) {
             let rss = rss_bytes();
             peak = peak.max(rss);
             let s = d.sizes();
-            println!("  after {:>10} events: VmRSS {:>7.1} MiB  approx_state {:>6.1} MiB  tracked {:>8}  dedupe ids {:>8}  evicted cap {}",
-                n + 1, mib(rss), mib(d.approx_state_bytes() as u64), s.sessions, s.dedupe_ids, d.stats().sessions_evicted_cap);
+            println!(
+                "  after {:>10} events: VmRSS {:>7.1} MiB  approx_state {:>6.1} MiB  tracked {:>8}  dedupe ids {:>8}  evicted cap {}",
+                n + 1,
+                mib(rss),
+                mib(d.approx_state_bytes() as u64),
+                s.sessions,
+                s.dedupe_ids,
+                d.stats().sessions_evicted_cap
+            );
         }
     }
     let elapsed = start.elapsed();
-    println!("  {:.1}s ({:.0} events/s); peak VmRSS {:.1} MiB; budget {:.1} MiB (start {:.1} + cap x 512 B + dedupe x 32 B)",
-        elapsed.as_secs_f64(), a.flood as f64 / elapsed.as_secs_f64(), mib(peak), mib(budget), mib(base));
+    println!(
+        "  {:.1}s ({:.0} events/s); peak VmRSS {:.1} MiB; budget {:.1} MiB (start {:.1} + cap x 512 B + dedupe x 32 B)",
+        elapsed.as_secs_f64(),
+        a.flood as f64 / elapsed.as_secs_f64(),
+        mib(peak),
+        mib(budget),
+        mib(base)
+    );
     println!("  verdict: {}", if peak <= budget { "within budget" } else { "OVER budget" });
 }
 

@@ -22,16 +22,26 @@ if [ "$status" -eq 0 ]; then
     cargo test --locked --benches -- "$@" 2>&1 | tee -a "$log" || status=$?
 fi
 # Lints are part of the whole run (not of a filtered one): a new clippy
-# warning fails CI like a failing test.
+# warning or unformatted code (rustfmt.toml) fails CI like a failing test.
 if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
-    if ! cargo clippy --version >/dev/null 2>&1; then
-        rustup component add clippy >/dev/null 2>&1 || true
-    fi
+    for tool in clippy rustfmt; do
+        if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1; then
+            rustup component add "$tool" >/dev/null 2>&1 || true
+        fi
+    done
     if cargo clippy --version >/dev/null 2>&1; then
         cargo clippy --locked --all-targets -- -D warnings 2>&1 | tee -a "$log" || status=$?
     else
         # Said loudly, not skipped silently: the tests above ran; only the lint did not.
         echo "NOTE: clippy is not installed and rustup could not add it: lint step NOT run" | tee -a "$log"
+    fi
+    if cargo fmt --version >/dev/null 2>&1; then
+        if ! cargo fmt --check >/dev/null 2>&1; then
+            echo "FAILED: code is not formatted; run \`cargo fmt\` ($(cargo fmt --check 2>/dev/null | grep -c "^Diff in") places differ)" | tee -a "$log"
+            status=1
+        fi
+    else
+        echo "NOTE: rustfmt is not installed and rustup could not add it: format check NOT run" | tee -a "$log"
     fi
 fi
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')

@@ -54,8 +54,7 @@ pub struct FileConfig {
 
 impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
         toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
     }
 }
@@ -196,17 +195,14 @@ impl WatchConfig {
             None | Some("human") | Some("text") => LogFormat::Human,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::Invalid {
-                    key: "log_format".into(),
-                    value: format!("{other:?}"),
-                    allowed: "human or json".into(),
-                })
+                return Err(ConfigError::Invalid { key: "log_format".into(), value: format!("{other:?}"), allowed: "human or json".into() })
             }
         };
         let metrics_addr = over.metrics_addr.or(file.metrics_addr);
         if let Some(a) = &metrics_addr {
             // A host name is resolved when bound (a bind failure is a configuration error too).
-            let host_port = a.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && !h.contains(char::is_whitespace) && p.parse::<u16>().is_ok());
+            let host_port =
+                a.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && !h.contains(char::is_whitespace) && p.parse::<u16>().is_ok());
             if a.parse::<std::net::SocketAddr>().is_err() && !host_port {
                 return Err(ConfigError::Invalid {
                     key: "metrics_addr".into(),
@@ -249,7 +245,11 @@ impl WatchConfig {
             (Some(path), None) => Input::File(path),
             (None, Some(brokers)) => {
                 if brokers.trim().is_empty() {
-                    return Err(ConfigError::Invalid { key: "brokers".into(), value: "\"\"".into(), allowed: "HOST:PORT[,HOST:PORT…]".into() });
+                    return Err(ConfigError::Invalid {
+                        key: "brokers".into(),
+                        value: "\"\"".into(),
+                        allowed: "HOST:PORT[,HOST:PORT…]".into(),
+                    });
                 }
                 Input::Kafka(KafkaConfig {
                     brokers,
@@ -261,9 +261,7 @@ impl WatchConfig {
                 })
             }
             (None, None) => {
-                return Err(ConfigError::Missing(
-                    "no input: give --input FILE|- (file mode) or --brokers HOST:PORT (Kafka mode)".into(),
-                ))
+                return Err(ConfigError::Missing("no input: give --input FILE|- (file mode) or --brokers HOST:PORT (Kafka mode)".into()))
             }
         };
         let signals = over.signals.or(file.signals);

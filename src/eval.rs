@@ -59,8 +59,7 @@ impl Strategy {
         }
     }
 
-    pub const STATIC: [Strategy; 4] =
-        [Strategy::MaxTurns(25), Strategy::MaxTurns(100), Strategy::MaxSpend(1.0), Strategy::MaxSpend(5.0)];
+    pub const STATIC: [Strategy; 4] = [Strategy::MaxTurns(25), Strategy::MaxTurns(100), Strategy::MaxSpend(1.0), Strategy::MaxSpend(5.0)];
 }
 
 /// Runaway figures of one strategy over a set of cases.
@@ -212,9 +211,7 @@ fn replay(path: &Path, policy: Policy) -> Result<Replay, EvalError> {
     let shared_file: std::sync::Arc<str> = file.as_str().into();
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| EvalError::Read { path: file.clone(), source })?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|source| EvalError::Read { path: file.clone(), source })?;
         if n == 0 {
             break;
         }
@@ -256,10 +253,7 @@ fn replay(path: &Path, policy: Policy) -> Result<Replay, EvalError> {
             r.kills.entry(s).or_insert((trigger, sig.reason.as_str().to_string()));
         }
     }
-    r.parent = parents_by_name
-        .iter()
-        .map(|p| p.as_ref().and_then(|p| r.session_index.get(p).copied()))
-        .collect();
+    r.parent = parents_by_name.iter().map(|p| p.as_ref().and_then(|p| r.session_index.get(p).copied())).collect();
     Ok(r)
 }
 

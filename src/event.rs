@@ -411,21 +411,14 @@ impl FieldFault {
     fn parse(msg: &str) -> Option<FieldFault> {
         let rest = msg.split_once(FAULT_MARK)?.1;
         let mut parts = rest.splitn(4, '\u{1}');
-        Some(FieldFault {
-            tag: parts.next()?.to_string(),
-            field: parts.next()?.to_string(),
-            detail: parts.next()?.to_string(),
-        })
+        Some(FieldFault { tag: parts.next()?.to_string(), field: parts.next()?.to_string(), detail: parts.next()?.to_string() })
     }
 
     fn into_error(self) -> DecodeError {
         match self.tag.as_str() {
             "kind" => DecodeError::UnknownKind(self.detail),
             "status" => DecodeError::UnknownStatus(self.detail),
-            _ => DecodeError::InvalidField {
-                field: static_field_name(&self.field),
-                detail: self.detail,
-            },
+            _ => DecodeError::InvalidField { field: static_field_name(&self.field), detail: self.detail },
         }
     }
 }
@@ -588,22 +581,12 @@ fn count_field<E: de::Error>(field: &str, n: Num) -> Result<Option<u64>, E> {
     match n {
         Num::U(v) => Ok(Some(v)),
         Num::I(v) => Err(FieldFault::raise("field", field, format!("negative count {v}"))),
-        Num::F(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19 => {
-            Ok(Some(v as u64))
-        }
+        Num::F(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19 => Ok(Some(v as u64)),
         Num::F(v) if v < 0.0 => Err(FieldFault::raise("field", field, format!("negative count {v}"))),
         Num::F(v) => Err(FieldFault::raise("field", field, format!("not a whole count: {v}"))),
         Num::Null => Ok(None),
-        Num::Str(s) => Err(FieldFault::raise(
-            "field",
-            field,
-            format!("expected a non-negative integer, got the string {s:?}"),
-        )),
-        Num::Other(what) => Err(FieldFault::raise(
-            "field",
-            field,
-            format!("expected a non-negative integer, got {what}"),
-        )),
+        Num::Str(s) => Err(FieldFault::raise("field", field, format!("expected a non-negative integer, got the string {s:?}"))),
+        Num::Other(what) => Err(FieldFault::raise("field", field, format!("expected a non-negative integer, got {what}"))),
     }
 }
 
@@ -613,16 +596,8 @@ fn cost_field<E: de::Error>(n: Num) -> Result<Option<f64>, E> {
         Num::I(v) => v as f64,
         Num::F(v) => v,
         Num::Null => return Ok(None),
-        Num::Str(s) => {
-            return Err(FieldFault::raise(
-                "field",
-                "cost_usd",
-                format!("expected a number, got the string {s:?}"),
-            ))
-        }
-        Num::Other(what) => {
-            return Err(FieldFault::raise("field", "cost_usd", format!("expected a number, got {what}")))
-        }
+        Num::Str(s) => return Err(FieldFault::raise("field", "cost_usd", format!("expected a number, got the string {s:?}"))),
+        Num::Other(what) => return Err(FieldFault::raise("field", "cost_usd", format!("expected a number, got {what}"))),
     };
     if !v.is_finite() || v < 0.0 {
         return Err(FieldFault::raise("field", "cost_usd", format!("must be a finite number >= 0, got {v}")));
@@ -655,9 +630,7 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     if let Some(ms) = rfc3339_common_ms(s) {
         return Some(ms);
     }
-    chrono::DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp_millis())
 }
 
 /// The form producers send, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`
@@ -670,13 +643,7 @@ fn rfc3339_common_ms(s: &str) -> Option<i64> {
     // A fixed-size head: indexing it needs no bounds checks.
     let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
     const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if DIGITS.iter().any(|&k| !h[k].is_ascii_digit())
-        || h[4] != b'-'
-        || h[7] != b'-'
-        || h[10] != b'T'
-        || h[13] != b':'
-        || h[16] != b':'
-    {
+    if DIGITS.iter().any(|&k| !h[k].is_ascii_digit()) || h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
         return None;
     }
     let two = |k: usize| i64::from(h[k] - b'0') * 10 + i64::from(h[k + 1] - b'0');
@@ -706,7 +673,11 @@ fn rfc3339_common_ms(s: &str) -> Option<i64> {
             if h > 23 || m > 59 {
                 return None;
             }
-            if *sign == b'+' { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
+            if *sign == b'+' {
+                h * 3600 + m * 60
+            } else {
+                -(h * 3600 + m * 60)
+            }
         }
         _ => return None,
     };
@@ -761,9 +732,8 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
                 Field::Ts => w.ts = ts_field(map.next_value()?)?,
                 Field::Cost => w.cost_usd = cost_field(map.next_value()?)?,
                 Field::Labels => {
-                    let labels: Option<BTreeMap<String, serde_json::Value>> = map
-                        .next_value()
-                        .map_err(|_| FieldFault::raise::<A::Error>("field", "labels", "expected an object of strings"))?;
+                    let labels: Option<BTreeMap<String, serde_json::Value>> =
+                        map.next_value().map_err(|_| FieldFault::raise::<A::Error>("field", "labels", "expected an object of strings"))?;
                     w.labels = labels.map(|m| {
                         m.into_iter()
                             .map(|(k, v)| {
@@ -807,7 +777,9 @@ enum Text {
     SessionId,
     /// `agent_id` and `gen_ai.agent.id`; `weak` for `gen_ai.agent.name`,
     /// which only fills in when no id was given.
-    AgentId { weak: bool },
+    AgentId {
+        weak: bool,
+    },
     TaskType,
     TaskId,
     ParentSessionId,
@@ -818,7 +790,9 @@ enum Text {
     Kind,
     /// `model`; `weak` for the OpenTelemetry request/response model, which
     /// `model` overrides.
-    Model { weak: bool },
+    Model {
+        weak: bool,
+    },
     Provider,
     Tool,
     ArgsHash,
@@ -1042,15 +1016,74 @@ mod tests {
         let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample.ndjson")).expect("sample");
         let seeds: Vec<&str> = sample.lines().filter(|l| !l.is_empty()).collect();
         let pieces = [
-            " ", "\t", "\n", "\\", "\"", ",", "}", "{", "[", "]", ":", "-", ".", "e", "E", "+", "0", "1", "9", "null", "nul",
-            "true", "\\u0041", "\\n", "é", "\u{1}", "\u{a0}", "1e400", "-0", "01", "1.5", "\"x\"", "{}", "[1,{}]",
-            r#""labels":{"a":"b"}"#, r#""labels":null"#, r#""v":2"#, r#""v":1.0"#, r#""kind":"chat""#, r#""kind":"dance""#,
-            r#""status":"retry""#, r#""status":null"#, r#""gen_ai.request.model":"gpt-4o""#, r#""gen_ai.agent.name":"n""#,
-            r#""model":null"#, r#""model":"""#, r#""ts":-5"#, r#""ts":1.7e12"#, r#""ts":1e300"#, r#""ts":"1767225600000""#,
-            r#""ts":" 2026-01-01T00:00:00Z""#, r#""ts":18446744073709551615"#, r#""cost_usd":-1"#, r#""cost_usd":0.1e-2"#,
-            r#""cost_usd":"1""#, r#""input_tokens":3.0"#, r#""input_tokens":3.5"#, r#""input_tokens":-0"#,
-            r#""output_tokens":18446744073709551616"#, r#""session_id":12"#, r#""session_id":-12"#, r#""session_id":1.5"#,
-            r#""agent_id":"""#, r#""agent_id":" ""#, r#""event_id":null"#, r#""x":-"#, r#""x":true"#, r#""x":"a\"b""#,
+            " ",
+            "\t",
+            "\n",
+            "\\",
+            "\"",
+            ",",
+            "}",
+            "{",
+            "[",
+            "]",
+            ":",
+            "-",
+            ".",
+            "e",
+            "E",
+            "+",
+            "0",
+            "1",
+            "9",
+            "null",
+            "nul",
+            "true",
+            "\\u0041",
+            "\\n",
+            "é",
+            "\u{1}",
+            "\u{a0}",
+            "1e400",
+            "-0",
+            "01",
+            "1.5",
+            "\"x\"",
+            "{}",
+            "[1,{}]",
+            r#""labels":{"a":"b"}"#,
+            r#""labels":null"#,
+            r#""v":2"#,
+            r#""v":1.0"#,
+            r#""kind":"chat""#,
+            r#""kind":"dance""#,
+            r#""status":"retry""#,
+            r#""status":null"#,
+            r#""gen_ai.request.model":"gpt-4o""#,
+            r#""gen_ai.agent.name":"n""#,
+            r#""model":null"#,
+            r#""model":"""#,
+            r#""ts":-5"#,
+            r#""ts":1.7e12"#,
+            r#""ts":1e300"#,
+            r#""ts":"1767225600000""#,
+            r#""ts":" 2026-01-01T00:00:00Z""#,
+            r#""ts":18446744073709551615"#,
+            r#""cost_usd":-1"#,
+            r#""cost_usd":0.1e-2"#,
+            r#""cost_usd":"1""#,
+            r#""input_tokens":3.0"#,
+            r#""input_tokens":3.5"#,
+            r#""input_tokens":-0"#,
+            r#""output_tokens":18446744073709551616"#,
+            r#""session_id":12"#,
+            r#""session_id":-12"#,
+            r#""session_id":1.5"#,
+            r#""agent_id":"""#,
+            r#""agent_id":" ""#,
+            r#""event_id":null"#,
+            r#""x":-"#,
+            r#""x":true"#,
+            r#""x":"a\"b""#,
         ];
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut rnd = move |n: usize| {

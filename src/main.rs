@@ -62,8 +62,7 @@ enum Failure {
 }
 
 fn init_logging(level: &str, format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     // Colours only for a terminal: log collectors reading a pipe get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
@@ -91,10 +90,8 @@ fn unknown_env_vars() -> Vec<String> {
         .unwrap_or_default();
     // Archive tuning has no flag, only these variables.
     known.extend([runaway::archive::ENV_ROLL_MB, runaway::archive::ENV_ROLL_SECS, runaway::archive::ENV_ZSTD_LEVEL].map(String::from));
-    let mut unknown: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with("RUNAWAY_") && !known.contains(k))
-        .collect();
+    let mut unknown: Vec<String> =
+        std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).filter(|k| k.starts_with("RUNAWAY_") && !known.contains(k)).collect();
     unknown.sort();
     unknown
 }
@@ -129,8 +126,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     }
     let policy = load_policy(&cfg)?;
     let catalog = load_catalog(&cfg)?;
-    let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json")
-        .map_err(|e| Failure::Runtime(e.into()))?;
+    let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json").map_err(|e| Failure::Runtime(e.into()))?;
     print!("{report}");
     Ok(())
 }
@@ -144,9 +140,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
     let policy = Arc::new(load_policy(&cfg)?);
     let catalog = load_catalog(&cfg)?;
     let watcher = match &cfg.policy {
-        Some(path) => Some(
-            PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?,
-        ),
+        Some(path) => Some(PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?),
         None => {
             if cfg.policy_reload != PolicyReload::Off {
                 tracing::debug!("no policy file: built-in policy, nothing to reload");
@@ -181,23 +175,24 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             // File mode is ready as soon as it runs.
             runaway::metrics::set_ready(true);
             let mut poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
-            let result = file_mode::run_live(
-                &mut engine,
-                path,
-                &outputs,
-                sink,
-                &|| stop.load(Ordering::Relaxed),
-                &mut poll_policy,
-            );
+            let result = file_mode::run_live(&mut engine, path, &outputs, sink, &|| stop.load(Ordering::Relaxed), &mut poll_policy);
             runaway::metrics::set_ready(false);
             let summary = result.map_err(|e| Failure::Runtime(e.into()))?;
             if cfg.log_format == LogFormat::Json {
                 // Log collectors parse stderr line by line: keep it all JSON.
-                tracing::info!(records = summary.records, events = summary.events, duplicates = summary.duplicates,
-                    dead_letters = summary.dead_letters, sessions = summary.sessions.len(), spend_usd = summary.spend_usd,
-                    signals = summary.signals.values().sum::<u64>(), sessions_killed = summary.sessions_killed,
-                    events_after_kill = summary.events_after_kill, spend_after_kill_usd = summary.spend_after_kill_usd,
-                    "run summary");
+                tracing::info!(
+                    records = summary.records,
+                    events = summary.events,
+                    duplicates = summary.duplicates,
+                    dead_letters = summary.dead_letters,
+                    sessions = summary.sessions.len(),
+                    spend_usd = summary.spend_usd,
+                    signals = summary.signals.values().sum::<u64>(),
+                    sessions_killed = summary.sessions_killed,
+                    events_after_kill = summary.events_after_kill,
+                    spend_after_kill_usd = summary.spend_after_kill_usd,
+                    "run summary"
+                );
             } else {
                 eprint!("{summary}");
             }
@@ -260,9 +255,9 @@ async fn shutdown_signal() {
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     init_logging("info", LogFormat::Human);
     let start_ms = match &args.start {
-        Some(t) => runaway::event::parse_rfc3339_ms(t)
-            .with_context(|| format!("--start {t:?} is not RFC 3339"))
-            .map_err(Failure::Config)?,
+        Some(t) => {
+            runaway::event::parse_rfc3339_ms(t).with_context(|| format!("--start {t:?} is not RFC 3339")).map_err(Failure::Config)?
+        }
         None => runaway::sim::SimConfig::DEFAULT_START_MS,
     };
     let cfg = runaway::sim::SimConfig { sessions: args.sessions, hours: args.hours, seed: args.seed, start_ms };
@@ -273,8 +268,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let runaways = sim.labels.iter().filter(|l| l.label == "runaway" && l.part_of.is_none()).count();
     match (&args.brokers, &args.out) {
         (Some(brokers), _) => {
-            let p = runaway::sim::kafka::produce(&sim.events, brokers, &args.topic, args.rate)
-                .map_err(|e| Failure::Runtime(e.into()))?;
+            let p = runaway::sim::kafka::produce(&sim.events, brokers, &args.topic, args.rate).map_err(|e| Failure::Runtime(e.into()))?;
             eprintln!("produced {} events to {} in {:.1}s", p.delivered, args.topic, p.seconds);
         }
         (None, Some(out)) => {

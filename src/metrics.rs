@@ -324,16 +324,13 @@ impl Readiness {
             return f;
         }
         match &self.assignment {
-            Some(parts) if !parts.is_empty() => {
-                parts.iter().all(|p| self.lags.get(p).is_some_and(|lag| *lag <= self.max_lag))
-            }
+            Some(parts) if !parts.is_empty() => parts.iter().all(|p| self.lags.get(p).is_some_and(|lag| *lag <= self.max_lag)),
             _ => false,
         }
     }
 }
 
-static READINESS: Mutex<Readiness> =
-    Mutex::new(Readiness { forced: None, assignment: None, lags: BTreeMap::new(), max_lag: 0 });
+static READINESS: Mutex<Readiness> = Mutex::new(Readiness { forced: None, assignment: None, lags: BTreeMap::new(), max_lag: 0 });
 
 fn with_readiness<T>(f: impl FnOnce(&mut Readiness) -> T) -> T {
     let mut r = READINESS.lock().unwrap_or_else(|p| p.into_inner());

@@ -234,19 +234,13 @@ impl Default for Policy {
 impl Policy {
     /// Loads and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.display().to_string(), source })?;
         Policy::parse(&text, &path.display().to_string())
     }
 
     /// Parses and validates policy TOML; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Parse {
-            path: origin.to_string(),
-            message: e.to_string(),
-        })?;
+        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Parse { path: origin.to_string(), message: e.to_string() })?;
         let mut defaults = Thresholds::default();
         file.defaults.apply(&mut defaults);
         let policy = Policy {
@@ -353,10 +347,7 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
                 return Err(PolicyError::Invalid {
                     key: k("disabled"),
                     value: format!("{name:?}"),
-                    allowed: format!(
-                        "one of {}",
-                        Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
+                    allowed: format!("one of {}", Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")),
                 });
             }
         }

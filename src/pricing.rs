@@ -132,19 +132,13 @@ impl Catalog {
 
     /// Loads a catalog file (LiteLLM's file unchanged, or ours).
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Read { path: path.display().to_string(), source })?;
         Catalog::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
         let raw: HashMap<String, serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| CatalogError::Parse {
-                path: origin.to_string(),
-                message: e.to_string(),
-            })?;
+            serde_json::from_str(text).map_err(|e| CatalogError::Parse { path: origin.to_string(), message: e.to_string() })?;
         let mut models = HashMap::with_capacity(raw.len());
         for (name, v) in raw {
             // LiteLLM's file carries a `sample_spec` documentation entry and

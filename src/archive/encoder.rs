@@ -48,12 +48,30 @@ enum Job {
 /// What the encoder thread does, in the order the shell asked.
 #[allow(clippy::large_enum_variant)]
 enum Step {
-    Open { id: u64, file: File, tmp_path: PathBuf, schema: SchemaRef, props: WriterProperties, size: Arc<AtomicU64> },
+    Open {
+        id: u64,
+        file: File,
+        tmp_path: PathBuf,
+        schema: SchemaRef,
+        props: WriterProperties,
+        size: Arc<AtomicU64>,
+    },
     /// A built batch, or why it could not be built.
-    Write { id: u64, batch: Result<RecordBatch, ArrowError> },
-    Close { id: u64, final_path: PathBuf, final_dir: PathBuf },
-    Abort { id: u64 },
-    Barrier { done: SyncSender<()> },
+    Write {
+        id: u64,
+        batch: Result<RecordBatch, ArrowError>,
+    },
+    Close {
+        id: u64,
+        final_path: PathBuf,
+        final_dir: PathBuf,
+    },
+    Abort {
+        id: u64,
+    },
+    Barrier {
+        done: SyncSender<()>,
+    },
 }
 
 struct Writing {
@@ -202,15 +220,11 @@ impl Encoder {
         let error = Arc::new(Mutex::new(None));
         let e2 = error.clone();
         let spawn_err = |source| ArchiveError::Io { path: "archive encoder thread".into(), source };
-        let encoder = std::thread::Builder::new()
-            .name("archive-encoder".into())
-            .spawn(move || encode(step_rx, e2))
-            .map_err(spawn_err)?;
+        let encoder = std::thread::Builder::new().name("archive-encoder".into()).spawn(move || encode(step_rx, e2)).map_err(spawn_err)?;
         // If this spawn fails, `step_tx` is dropped with the closure, so the
         // encoder thread ends by itself.
         let builder =
-            std::thread::Builder::new().name("archive-builder".into()).spawn(move || build(rx, step_tx, spare_tx))
-            .map_err(spawn_err)?;
+            std::thread::Builder::new().name("archive-builder".into()).spawn(move || build(rx, step_tx, spare_tx)).map_err(spawn_err)?;
         Ok(Encoder { jobs: Some(tx), spares: spare_rx, builder: Some(builder), encoder: Some(encoder), error, next_id: 0 })
     }
 

@@ -111,14 +111,16 @@ impl ArchiveConfig {
             cfg.batch_rows = cfg.batch_rows.min(((cfg.roll_bytes / 64) as usize).max(64));
         }
         if let Ok(v) = std::env::var(ENV_ROLL_SECS) {
-            let secs: f64 = v.trim().parse().map_err(|_| ArchiveError::Config { key: ENV_ROLL_SECS, value: v.clone(), why: "not a number" })?;
+            let secs: f64 =
+                v.trim().parse().map_err(|_| ArchiveError::Config { key: ENV_ROLL_SECS, value: v.clone(), why: "not a number" })?;
             if !(secs > 0.0 && secs.is_finite()) {
                 return Err(ArchiveError::Config { key: ENV_ROLL_SECS, value: v, why: "must be > 0" });
             }
             cfg.roll_age = Duration::from_secs_f64(secs);
         }
         if let Ok(v) = std::env::var(ENV_ZSTD_LEVEL) {
-            let level: i32 = v.trim().parse().map_err(|_| ArchiveError::Config { key: ENV_ZSTD_LEVEL, value: v.clone(), why: "not an integer" })?;
+            let level: i32 =
+                v.trim().parse().map_err(|_| ArchiveError::Config { key: ENV_ZSTD_LEVEL, value: v.clone(), why: "not an integer" })?;
             ZstdLevel::try_new(level).map_err(|_| ArchiveError::Config { key: ENV_ZSTD_LEVEL, value: v, why: "zstd levels are 1..=22" })?;
             cfg.zstd_level = level;
         }
@@ -496,13 +498,11 @@ impl ArchiveWriter {
         }
         self.records_since_age_check = 0;
         let age = self.cfg.roll_age;
-        let old_events: Vec<FileKey> =
-            self.events.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
+        let old_events: Vec<FileKey> = self.events.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
         for k in old_events {
             self.close_one(Table::Events, &k)?;
         }
-        let old_signals: Vec<FileKey> =
-            self.signals.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
+        let old_signals: Vec<FileKey> = self.signals.iter().filter(|(_, f)| f.opened.elapsed() >= age).map(|(k, _)| *k).collect();
         for k in old_signals {
             self.close_one(Table::Signals, &k)?;
         }
@@ -556,8 +556,7 @@ impl ArchiveWriter {
     }
 
     fn discard_open(&mut self, san: &str, offset: i64) -> Result<(), ArchiveError> {
-        let ev: Vec<FileKey> =
-            self.events.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
+        let ev: Vec<FileKey> = self.events.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
         for k in ev {
             if let Some(f) = self.events.remove(&k) {
                 if f.first >= offset {
@@ -565,16 +564,20 @@ impl ArchiveWriter {
                     self.stats.files_discarded += 1;
                 } else {
                     if f.last >= offset {
-                        tracing::warn!(stream = san, offset, first = f.first, last = f.last,
-                            "discard_from inside an open file; it is kept whole (the shell should checkpoint first)");
+                        tracing::warn!(
+                            stream = san,
+                            offset,
+                            first = f.first,
+                            last = f.last,
+                            "discard_from inside an open file; it is kept whole (the shell should checkpoint first)"
+                        );
                     }
                     f.close(&self.encoder)?;
                     self.stats.files_closed += 1;
                 }
             }
         }
-        let sg: Vec<FileKey> =
-            self.signals.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
+        let sg: Vec<FileKey> = self.signals.iter().filter(|(_, f)| f.stream == san).map(|(k, _)| *k).collect();
         for k in sg {
             if let Some(f) = self.signals.remove(&k) {
                 if f.first >= offset {

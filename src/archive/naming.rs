@@ -21,8 +21,7 @@ const MAX_STREAM_CHARS: usize = 64;
 /// The stream name as it appears in file names: `[A-Za-z0-9._]` kept,
 /// anything else (including `-`, which separates the offsets) becomes `_`.
 pub fn sanitize_stream(stream: &str) -> String {
-    let clean: String =
-        stream.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '_' }).collect();
+    let clean: String = stream.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '_' }).collect();
     if clean.len() <= MAX_STREAM_CHARS {
         return clean;
     }

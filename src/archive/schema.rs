@@ -16,9 +16,9 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder, Int32Builder, Int64Builder, MapBuilder,
-    MapFieldNames, StringArray, StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder, UInt32Array,
-    UInt32Builder, UInt64Array, UInt64Builder,
+    ArrayRef, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder, Int32Builder, Int64Builder, MapBuilder, MapFieldNames,
+    StringArray, StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder, UInt32Array, UInt32Builder, UInt64Array,
+    UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -44,9 +44,7 @@ fn dict() -> DataType {
 fn labels_type() -> DataType {
     let entries = Field::new(
         "entries",
-        DataType::Struct(
-            vec![Field::new("keys", DataType::Utf8, false), Field::new("values", DataType::Utf8, true)].into(),
-        ),
+        DataType::Struct(vec![Field::new("keys", DataType::Utf8, false), Field::new("values", DataType::Utf8, true)].into()),
         false,
     );
     DataType::Map(Arc::new(entries), false)
@@ -138,9 +136,7 @@ pub fn string_leaves(schema: &Schema) -> Vec<ColumnPath> {
     fn walk(field: &Field, path: &mut Vec<String>, out: &mut Vec<ColumnPath>) {
         path.push(field.name().clone());
         match field.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
-                out.push(ColumnPath::new(path.clone()))
-            }
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => out.push(ColumnPath::new(path.clone())),
             DataType::Map(entries, _) => walk(entries, path, out),
             DataType::Struct(children) => children.iter().for_each(|c| walk(c, path, out)),
             _ => {}
@@ -658,9 +654,7 @@ mod tests {
             buf.clear();
             assert_eq!(b.num_rows(), 2, "round {round}");
             let col = |name: &str| b.column_by_name(name).unwrap().clone();
-            let strs = |name: &str| -> Vec<Option<String>> {
-                col(name).as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
-            };
+            let strs = |name: &str| -> Vec<Option<String>> { col(name).as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect() };
             let some = |v: &str| Some(v.to_string());
             assert_eq!(strs("event_id"), [some("e1"), some("e2")]);
             assert_eq!(strs("session_id"), [some("s1"), some("s2")]);

@@ -870,12 +870,7 @@ impl Detector {
     fn open_session(&mut self, e: &Event, shard: u32) -> u32 {
         let rules = self.resolve(&e.agent_id, &e.task_type);
         let ids = (self.intern_name(&e.agent_id), self.intern_name(&e.task_type));
-        let mut s = Session::new(
-            e.task_id.clone(),
-            e.tenant.clone(),
-            rules,
-            shard,
-        );
+        let mut s = Session::new(e.task_id.clone(), e.tenant.clone(), rules, shard);
         s.ids = ids;
         s.cost.agent = ids.0;
         self.stats.sessions_seen += 1;
@@ -946,27 +941,27 @@ impl Detector {
         });
         let (task_id, tenant, cost, actions) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64);
         let (agent, tt) = (self.name(ids.0), task_type.clone());
-        let message = format!(
-            "session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}"
-        );
+        let message = format!("session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}");
         let policy_id = self.policy.rule_id(Reason::SubagentFanout, &agent, &tt);
-        out.push(cold(|| self.signal(SignalParts {
-            action: Action::Kill,
-            scope: Scope::Session,
-            session_id: Some(parent.clone()),
-            agent_id: Some(agent),
-            task_type: Some(tt),
-            task_id,
-            tenant,
-            reason: Reason::SubagentFanout,
-            trigger: e,
-            session_cost_usd: cost,
-            session_actions: actions,
-            figures: Some((children as f64, limit as f64)),
-            evidence,
-            policy_id,
-            message,
-        })));
+        out.push(cold(|| {
+            self.signal(SignalParts {
+                action: Action::Kill,
+                scope: Scope::Session,
+                session_id: Some(parent.clone()),
+                agent_id: Some(agent),
+                task_type: Some(tt),
+                task_id,
+                tenant,
+                reason: Reason::SubagentFanout,
+                trigger: e,
+                session_cost_usd: cost,
+                session_actions: actions,
+                figures: Some((children as f64, limit as f64)),
+                evidence,
+                policy_id,
+                message,
+            })
+        }));
         true
     }
 
@@ -1046,7 +1041,10 @@ impl Detector {
                         reason: Reason::RetryStorm,
                         figures: Some((n as f64, t.retry_kill as f64)),
                         evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "provider_outage_suspected": true, "outage_of": key, "outage_sessions": o.sessions, "outage_failure_share": round_ratio(o.failure_share), "status": e.status.as_str(), "alert_only": true}),
-                        message: format!("{n} of the last {} actions failed, during a suspected outage of {key} ({} sessions failing): not killed", t.retry_window, o.sessions),
+                        message: format!(
+                            "{n} of the last {} actions failed, during a suspected outage of {key} ({} sessions failing): not killed",
+                            t.retry_window, o.sessions
+                        ),
                     }));
                 }
             } else if n >= t.retry_kill {
@@ -1114,10 +1112,8 @@ impl Detector {
             }
             if on(Reason::LoopCycle) {
                 if let Some((period, cycle)) = find_cycle(&s.calls, t.cycle_max_period as usize, t.cycle_repeats as usize) {
-                    let names: Vec<&str> = cycle
-                        .iter()
-                        .map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?"))
-                        .collect();
+                    let names: Vec<&str> =
+                        cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
@@ -1307,7 +1303,9 @@ impl Detector {
             let min = t.step_min_sessions as u64;
             let limits = match step_normal {
                 Some((q, c)) if q.count >= min => Some((step_limit(&q, t), Some(c.p95 / 1e6), "task_type", Some(q))),
-                _ if t.step_cap_without_baseline > 0 => Some(((t.step_cap_without_baseline.max(t.step_min_actions)) as u64, None, "static", None)),
+                _ if t.step_cap_without_baseline > 0 => {
+                    Some(((t.step_cap_without_baseline.max(t.step_min_actions)) as u64, None, "static", None))
+                }
                 _ => None,
             };
             if let Some((limit, cost_gate, basis, normal)) = limits {
@@ -1317,7 +1315,10 @@ impl Detector {
                         reason: Reason::StepRunaway,
                         figures: Some((s.actions as f64, limit as f64)),
                         evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_basis": basis, "normal_p95_actions": normal.map(|q| q.p95), "normal_sessions": normal.map(|q| q.count), "session_cost_usd": round_usd(s.cost_usd), "normal_p95_cost_usd": cost_gate.map(round_usd)}),
-                        message: format!("session took {} actions, above the limit of {limit} for task type {} ({basis} normal)", s.actions, e.task_type),
+                        message: format!(
+                            "session took {} actions, above the limit of {limit} for task type {} ({basis} normal)",
+                            s.actions, e.task_type
+                        ),
                     }));
                 }
             }
@@ -1336,7 +1337,10 @@ impl Detector {
                 reason: Reason::TaskBudget,
                 figures: Some((task.cost_usd, t.task_budget_usd)),
                 evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
-                message: format!("task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}", task.cost_usd, task.sessions, t.task_budget_usd),
+                message: format!(
+                    "task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}",
+                    task.cost_usd, task.sessions, t.task_budget_usd
+                ),
             }));
         }
         if e.kind == EventKind::Handoff {
@@ -1391,7 +1395,13 @@ impl Detector {
     /// The most specific mature cost and context baselines for the event,
     /// each when wanted (young ones fall back to the next level). Creates
     /// missing levels so the event can be recorded into them afterwards.
-    fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, cost: bool, context: bool) -> (Option<ScopedQuantiles>, Option<ScopedQuantiles>) {
+    fn baselines_for(
+        &mut self,
+        ids: (u32, u32),
+        rules: &Resolved,
+        cost: bool,
+        context: bool,
+    ) -> (Option<ScopedQuantiles>, Option<ScopedQuantiles>) {
         if !cost && !context {
             return (None, None);
         }
@@ -1452,23 +1462,25 @@ impl Detector {
         }
         let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions, s.task_id.clone(), s.tenant.clone());
         let policy_id = self.policy.rule_id(reason, &e.agent_id, &e.task_type);
-        out.push(cold(|| self.signal(SignalParts {
-            action,
-            scope: Scope::Session,
-            session_id: Some(e.session_id.clone()),
-            agent_id: Some(e.agent_id.clone()),
-            task_type: Some(e.task_type.clone()),
-            task_id,
-            tenant,
-            reason,
-            trigger: e,
-            session_cost_usd: cost,
-            session_actions: actions as u64,
-            figures,
-            evidence,
-            policy_id,
-            message,
-        })));
+        out.push(cold(|| {
+            self.signal(SignalParts {
+                action,
+                scope: Scope::Session,
+                session_id: Some(e.session_id.clone()),
+                agent_id: Some(e.agent_id.clone()),
+                task_type: Some(e.task_type.clone()),
+                task_id,
+                tenant,
+                reason,
+                trigger: e,
+                session_cost_usd: cost,
+                session_actions: actions as u64,
+                figures,
+                evidence,
+                policy_id,
+                message,
+            })
+        }));
     }
 
     // -----------------------------------------------------------------
@@ -1499,23 +1511,28 @@ impl Detector {
         let budget = rules.t.agent_budget_usd;
         let (sc, sa) = self.session_figures(slot);
         let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
-        out.push(cold(|| self.signal(SignalParts {
-            action: Action::Pause,
-            scope: Scope::Agent,
-            session_id: Some(e.session_id.clone()),
-            agent_id: Some(e.agent_id.clone()),
-            task_type: None,
-            task_id: None,
-            tenant: e.tenant.clone(),
-            reason: Reason::AgentBudget,
-            trigger: e,
-            session_cost_usd: sc,
-            session_actions: sa,
-            figures: Some((spend, budget)),
-            evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget}),
-            policy_id,
-            message: format!("agent {} spent ${spend:.2} in the last {window_min} minutes, above its budget of ${budget:.2}", e.agent_id),
-        })));
+        out.push(cold(|| {
+            self.signal(SignalParts {
+                action: Action::Pause,
+                scope: Scope::Agent,
+                session_id: Some(e.session_id.clone()),
+                agent_id: Some(e.agent_id.clone()),
+                task_type: None,
+                task_id: None,
+                tenant: e.tenant.clone(),
+                reason: Reason::AgentBudget,
+                trigger: e,
+                session_cost_usd: sc,
+                session_actions: sa,
+                figures: Some((spend, budget)),
+                evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget}),
+                policy_id,
+                message: format!(
+                    "agent {} spent ${spend:.2} in the last {window_min} minutes, above its budget of ${budget:.2}",
+                    e.agent_id
+                ),
+            })
+        }));
     }
 
     fn fleet_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
@@ -1684,14 +1701,7 @@ impl Detector {
 
     fn signal(&self, p: SignalParts<'_>) -> Signal {
         let subject = p.session_id.as_deref().or(p.agent_id.as_deref()).unwrap_or("fleet");
-        let id = signal_id(&[
-            p.action.as_str(),
-            p.scope.as_str(),
-            subject,
-            p.reason.as_str(),
-            &p.trigger.event_id,
-            &p.policy_id,
-        ]);
+        let id = signal_id(&[p.action.as_str(), p.scope.as_str(), subject, p.reason.as_str(), &p.trigger.event_id, &p.policy_id]);
         let (observed, baseline, ratio) = match p.figures {
             Some((o, b)) => {
                 let ratio = if b > 0.0 { Some(round_ratio(o / b)) } else { None };

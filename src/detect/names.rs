@@ -72,7 +72,13 @@ mod tests {
         // Equal text in another allocation is derived again, never mixed up.
         assert_eq!(c.get(&same_text), None);
         let mut calls = 0;
-        assert_eq!(c.get_or(&same_text, |s| { calls += 1; s.len() }), 6);
+        assert_eq!(
+            c.get_or(&same_text, |s| {
+                calls += 1;
+                s.len()
+            }),
+            6
+        );
         assert_eq!(calls, 1);
     }
 

@@ -125,7 +125,8 @@ impl CallRing {
         let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
         // Oldest first is `after` then `before`; drop the oldest beyond `limit`.
         let skip = self.calls.len().saturating_sub(limit);
-        let (after, before) = (after.get(skip.min(after.len())..).unwrap_or(&[]), before.get(skip.saturating_sub(after.len())..).unwrap_or(&[]));
+        let (after, before) =
+            (after.get(skip.min(after.len())..).unwrap_or(&[]), before.get(skip.saturating_sub(after.len())..).unwrap_or(&[]));
         // A fold without early exit: this scans the whole window on every
         // call that is new (the common case), so it should vectorise.
         let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
@@ -254,12 +255,7 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub fn new(
-        task_id: Option<Arc<str>>,
-        tenant: Option<Arc<str>>,
-        rules: Arc<Resolved>,
-        shard: u32,
-    ) -> Session {
+    pub fn new(task_id: Option<Arc<str>>, tenant: Option<Arc<str>>, rules: Arc<Resolved>, shard: u32) -> Session {
         Session {
             task_id,
             tenant,
@@ -312,7 +308,8 @@ impl Session {
 
     /// Heap bytes owned by this session alone (shared strings excluded).
     pub fn heap_bytes(&self) -> usize {
-        let parked = self.parked.as_ref().map_or(0, |p| std::mem::size_of::<Vec<CostLevel>>() + p.capacity() * std::mem::size_of::<CostLevel>());
+        let parked =
+            self.parked.as_ref().map_or(0, |p| std::mem::size_of::<Vec<CostLevel>>() + p.capacity() * std::mem::size_of::<CostLevel>());
         self.calls.heap_bytes() + parked
     }
 }
@@ -469,7 +466,8 @@ impl SessionTable {
         self.collided.retain(|_, slot| keep_slot(*slot));
         self.index.retain(|_, slot| keep_slot(*slot));
         // Promote collided ids whose index entry was freed.
-        let orphans: Vec<(u128, u32)> = self.collided.iter().filter(|(k, _)| !self.index.contains_key(&(**k as u64))).map(|(k, v)| (*k, *v)).collect();
+        let orphans: Vec<(u128, u32)> =
+            self.collided.iter().filter(|(k, _)| !self.index.contains_key(&(**k as u64))).map(|(k, v)| (*k, *v)).collect();
         for (k, slot) in orphans {
             if let std::collections::hash_map::Entry::Vacant(v) = self.index.entry(k as u64) {
                 v.insert(slot);

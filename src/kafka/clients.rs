@@ -132,9 +132,10 @@ fn split_properties(props: &BTreeMap<String, String>) -> Result<(BTreeMap<String
             continue;
         };
         let num = |min: u64| -> Result<u64, KafkaError> {
-            v.parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| {
-                KafkaError::Config(format!("property {k}={v:?} must be an integer ≥ {min}"))
-            })
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n >= min)
+                .ok_or_else(|| KafkaError::Config(format!("property {k}={v:?} must be an integer ≥ {min}")))
         };
         match name {
             "replay.messages" => shell.replay_messages = num(0)?.min(i64::MAX as u64) as i64,

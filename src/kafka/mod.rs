@@ -35,8 +35,8 @@ use crate::policy::Policy;
 use crate::sink::{RecordSink, SinkError};
 use crate::summary::Summary;
 
-pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
 use client_log::{LogContext, RepeatGate};
+pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
 use pipeline::{lock, Pipeline, RebalanceContext, Topics};
 
 #[derive(Debug, thiserror::Error)]

@@ -169,8 +169,7 @@ impl Pipeline {
 
     /// True when enough work is unacknowledged to checkpoint now.
     pub fn checkpoint_due(&self) -> bool {
-        self.unacked >= self.shell.checkpoint_messages
-            || self.unacked_since.is_some_and(|t| t.elapsed() >= self.shell.checkpoint_interval)
+        self.unacked >= self.shell.checkpoint_messages || self.unacked_since.is_some_and(|t| t.elapsed() >= self.shell.checkpoint_interval)
     }
 
     /// Swaps in a reloaded policy (between messages; state is kept).
@@ -260,7 +259,13 @@ impl Pipeline {
 
     /// Processes one consumed record, decoded: detection, signals and dead
     /// letters produced, archive rows handed to the sink.
-    fn handle(&mut self, meta: &RawMeta, raw: &RawBatch, decoded: Result<Event, DecodeError>, decode_time: Duration) -> Result<(), KafkaError> {
+    fn handle(
+        &mut self,
+        meta: &RawMeta,
+        raw: &RawBatch,
+        decoded: Result<Event, DecodeError>,
+        decode_time: Duration,
+    ) -> Result<(), KafkaError> {
         let partition = meta.partition;
         let offset = meta.offset;
         let state = self.partitions.entry(partition).or_default();
@@ -357,8 +362,7 @@ impl Pipeline {
             .insert(Header { key: "runaway.source.topic", value: Some(self.topics.events.as_str()) })
             .insert(Header { key: "runaway.source.partition", value: Some(&partition) })
             .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
-        let mut record: FutureRecord<'_, [u8], [u8]> =
-            FutureRecord::to(&self.topics.dlq).payload(raw.payload(meta)).headers(headers);
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topics.dlq).payload(raw.payload(meta)).headers(headers);
         if let Some(k) = raw.key(meta) {
             record = record.key(k);
         }
@@ -370,8 +374,7 @@ impl Pipeline {
     /// Moves everything processed so far (deliveries and the offsets they
     /// cover) into the checkpoint under way.
     fn snapshot(&mut self) {
-        let offsets: BTreeMap<i32, i64> =
-            self.partitions.iter_mut().filter_map(|(p, st)| st.pending.take().map(|o| (*p, o))).collect();
+        let offsets: BTreeMap<i32, i64> = self.partitions.iter_mut().filter_map(|(p, st)| st.pending.take().map(|o| (*p, o))).collect();
         self.unacked = 0;
         self.unacked_since = None;
         let deliveries = std::mem::take(&mut self.in_flight);

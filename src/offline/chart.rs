@@ -38,13 +38,7 @@ pub fn render_svg(rows: &[ForecastRow]) -> String {
 fn panel(svg: &mut String, row: &ForecastRow, top: f64) {
     let n_hist = row.history.len();
     let n = n_hist + row.daily.len();
-    let ymax = row
-        .history
-        .iter()
-        .map(|d| d.spend_usd)
-        .chain(row.daily.iter().map(|d| d.hi))
-        .fold(0.0_f64, f64::max)
-        .max(1e-9);
+    let ymax = row.history.iter().map(|d| d.spend_usd).chain(row.daily.iter().map(|d| d.hi)).fold(0.0_f64, f64::max).max(1e-9);
     let plot_w = W - PAD_L - PAD_R;
     let plot_h = PANEL_H - PAD_T - PAD_B;
     let x = |i: usize| PAD_L + plot_w * i as f64 / (n.max(2) - 1) as f64;
@@ -91,7 +85,11 @@ fn panel(svg: &mut String, row: &ForecastRow, top: f64) {
         for (j, d) in row.daily.iter().enumerate() {
             let _ = write!(line, "{:.1},{:.1} ", x(n_hist + j), y(d.mean));
         }
-        let _ = writeln!(svg, r##"<polyline points="{}" fill="none" stroke="#e76f51" stroke-width="1.5" stroke-dasharray="4 3"/>"##, line.trim_end());
+        let _ = writeln!(
+            svg,
+            r##"<polyline points="{}" fill="none" stroke="#e76f51" stroke-width="1.5" stroke-dasharray="4 3"/>"##,
+            line.trim_end()
+        );
     }
     let mut hist = String::new();
     for (i, d) in row.history.iter().enumerate() {

@@ -201,8 +201,7 @@ pub fn backtest_mape(y: &[f64], holdout: usize) -> Option<f64> {
         return None;
     }
     let pred = f.forecast(holdout, 0.9);
-    let errs: Vec<f64> =
-        test.iter().zip(&pred).filter(|(a, _)| **a > 0.0).map(|(a, p)| ((a - p.mean) / a).abs()).collect();
+    let errs: Vec<f64> = test.iter().zip(&pred).filter(|(a, _)| **a > 0.0).map(|(a, p)| ((a - p.mean) / a).abs()).collect();
     if errs.is_empty() {
         return None;
     }

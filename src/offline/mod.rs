@@ -227,12 +227,7 @@ pub fn daily_series(events: &[read::EventRow]) -> (DailySeries, Option<i64>) {
 }
 
 /// Builds every group's forecast.
-pub fn build_forecast(
-    events: &[read::EventRow],
-    horizon: usize,
-    budgets: &BTreeMap<String, f64>,
-    coverage: f64,
-) -> Vec<ForecastRow> {
+pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTreeMap<String, f64>, coverage: f64) -> Vec<ForecastRow> {
     let (series, last_day) = daily_series(events);
     let Some(last_day) = last_day else { return Vec::new() };
     let mut rows = Vec::new();
@@ -250,11 +245,9 @@ pub fn build_forecast(
                 forecast::MIN_TREND_DAYS,
                 forecast::MIN_SEASONAL_DAYS
             )),
-            forecast::ModelKind::TrendOnly => Some(format!(
-                "{} day(s) of data < {}: no weekly seasonality, trend-only fallback",
-                y.len(),
-                forecast::MIN_SEASONAL_DAYS
-            )),
+            forecast::ModelKind::TrendOnly => {
+                Some(format!("{} day(s) of data < {}: no weekly seasonality, trend-only fallback", y.len(), forecast::MIN_SEASONAL_DAYS))
+            }
             forecast::ModelKind::HoltWintersDamped => None,
         };
         let history = y.iter().enumerate().map(|(i, v)| DaySpend { date: date_of_day(first_day + i as i64), spend_usd: *v }).collect();

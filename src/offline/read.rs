@@ -192,7 +192,11 @@ fn read_file(file: &Path, columns: &[&str], mut each: impl FnMut(&RecordBatch) -
         roots.push(idx);
     }
     let mask = ProjectionMask::roots(schema, roots);
-    let reader = builder.with_projection(mask).with_batch_size(64 * 1024).build().map_err(|source| ReadError::Parquet { path: path.clone(), source })?;
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(|source| ReadError::Parquet { path: path.clone(), source })?;
     for batch in reader {
         let batch = batch.map_err(|source| ReadError::Arrow { path: path.clone(), source })?;
         each(&batch)?;

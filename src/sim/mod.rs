@@ -8,8 +8,8 @@
 //! detector or the policy: its figures come from what agent fleets do.
 
 pub mod fleet;
-pub mod session;
 pub mod kafka;
+pub mod session;
 
 use std::io::Write;
 use std::path::Path;

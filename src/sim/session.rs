@@ -113,16 +113,8 @@ impl TrapKind {
 }
 
 /// All trap names a labels file can carry (normal sessions).
-pub const TRAP_NAMES: &[&str] = &[
-    "batch_edit",
-    "expensive_action",
-    "legit_retry",
-    "new_agent",
-    "long_by_nature",
-    "baseline_shift",
-    "handoff_return",
-    "unknown_model",
-];
+pub const TRAP_NAMES: &[&str] =
+    &["batch_edit", "expensive_action", "legit_retry", "new_agent", "long_by_nature", "baseline_shift", "handoff_return", "unknown_model"];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Role {
@@ -231,10 +223,7 @@ impl Gen {
         // Injections go to ordinary sessions of established agents only, so
         // every label names one thing.
         let eligible = |p: &Plan| {
-            p.role == Role::Normal
-                && p.agent.appears_at == 0.0
-                && p.agent.model.is_none()
-                && p.agent.id != fleet::DEPLOY_SHIFT_AGENT
+            p.role == Role::Normal && p.agent.appears_at == 0.0 && p.agent.model.is_none() && p.agent.id != fleet::DEPLOY_SHIFT_AGENT
         };
         let n = self.cfg.sessions as f64;
         let mut wanted: Vec<Role> = Vec::new();
@@ -251,12 +240,8 @@ impl Gen {
                 Role::Trap(t) => t.task_types(),
                 Role::Normal => continue,
             };
-            let candidates: Vec<usize> = plans
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| eligible(p) && types.contains(&p.task_type.name))
-                .map(|(i, _)| i)
-                .collect();
+            let candidates: Vec<usize> =
+                plans.iter().enumerate().filter(|(_, p)| eligible(p) && types.contains(&p.task_type.name)).map(|(i, _)| i).collect();
             if candidates.is_empty() {
                 continue;
             }
@@ -427,11 +412,7 @@ impl Gen {
         };
         s.spend += cost;
         s.events += 1;
-        let reported = if s.reports_cost && (is_llm || cost_override.is_some()) {
-            Some((cost * 1e8).round() / 1e8)
-        } else {
-            None
-        };
+        let reported = if s.reports_cost && (is_llm || cost_override.is_some()) { Some((cost * 1e8).round() / 1e8) } else { None };
         let ev = SimEvent {
             ts_ms: s.ts,
             seq: self.seq,
@@ -476,17 +457,7 @@ impl Gen {
         let input = s.ctx - cache_read + extra;
         let jitter = 0.6 + self.rng.random::<f64>();
         let latency = ((250 + (out + reasoning) * 9) as f64 * jitter) as u64 + (input + cache_read) / 400;
-        let id = self.push(
-            s,
-            "llm",
-            (input, out, cache_read, reasoning),
-            req.map(|r| r.0),
-            req.map(|r| r.1),
-            None,
-            "ok",
-            latency,
-            None,
-        );
+        let id = self.push(s, "llm", (input, out, cache_read, reasoning), req.map(|r| r.0), req.map(|r| r.1), None, "ok", latency, None);
         s.ctx += out;
         s.cached = s.ctx;
         id
@@ -638,11 +609,7 @@ impl Gen {
         let span_ms = (self.cfg.hours * 3_600_000.0) as i64;
         let start_ms = self.cfg.start_ms + (p.start * span_ms as f64) as i64;
         let shifted = p.agent.id == fleet::DEPLOY_SHIFT_AGENT && p.start >= fleet::DEPLOY_SHIFT_AT;
-        let model = if shifted {
-            fleet::DEPLOY_SHIFT_MODEL
-        } else {
-            p.agent.model.unwrap_or((p.task_type.model, p.task_type.provider))
-        };
+        let model = if shifted { fleet::DEPLOY_SHIFT_MODEL } else { p.agent.model.unwrap_or((p.task_type.model, p.task_type.provider)) };
         let mark = self.labels.len();
         let task_id = Some(self.hex_id("task-", 10));
         let mut s = self.new_session(p.agent, p.agent.id, p.task_type, start_ms, task_id, None, model);

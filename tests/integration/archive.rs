@@ -48,9 +48,12 @@ pub fn python(script: &str) -> String {
 
 /// Runs a Python snippet in `dir`.
 pub fn python_in(dir: &Path, script: &str) -> String {
-    let o = Command::new("python3").arg("-c").arg(script).current_dir(dir).output().expect(
-        "python3 is needed for the outside-reader tests: install Python 3 and run scripts/setup-test-deps.sh",
-    );
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .expect("python3 is needed for the outside-reader tests: install Python 3 and run scripts/setup-test-deps.sh");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         o.status.success(),
@@ -342,7 +345,13 @@ fn discard_from_then_replay_keeps_each_offset_once() {
     cfg.roll_bytes = 1; // a file per batch: several files between checkpoints
     cfg.batch_rows = 16;
     let lines: Vec<String> = (0..400)
-        .map(|i| format!(r#"{{"event_id":"k-{i}","ts":{},"session_id":"s{}","agent_id":"a","kind":"tool","cost_usd":0.5}}"#, 1_795_000_000_000_i64 + i * 60_000, i % 9))
+        .map(|i| {
+            format!(
+                r#"{{"event_id":"k-{i}","ts":{},"session_id":"s{}","agent_id":"a","kind":"tool","cost_usd":0.5}}"#,
+                1_795_000_000_000_i64 + i * 60_000,
+                i % 9
+            )
+        })
         .collect();
     let feed = |w: &mut ArchiveWriter, range: std::ops::Range<usize>, engine: &mut Engine| {
         let mut sigs = Vec::new();
@@ -361,7 +370,7 @@ fn discard_from_then_replay_keeps_each_offset_once() {
         feed(&mut w, 0..250, &mut engine);
         w.checkpoint().unwrap(); // offsets < 250 acknowledged
         feed(&mut w, 250..330, &mut engine); // some of these get rolled into final files
-        // crash: the writer is dropped without a checkpoint
+                                             // crash: the writer is dropped without a checkpoint
     }
     let mut files = Vec::new();
     parquet_files(tmp.path(), &mut files);

@@ -23,10 +23,7 @@ pub fn tansu_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/tansu");
-    assert!(
-        local.exists(),
-        "Tansu broker binary not found: run scripts/tansu.sh (installs .tools/bin/tansu) or set TANSU_BIN"
-    );
+    assert!(local.exists(), "Tansu broker binary not found: run scripts/tansu.sh (installs .tools/bin/tansu) or set TANSU_BIN");
     local
 }
 
@@ -169,9 +166,7 @@ impl Broker {
     /// answer is not a usable high watermark.
     pub fn end_offsets(&self, topic: &str, partitions: i32) -> Vec<i64> {
         let all = self.read_until(topic, Duration::from_secs(2), |_| false);
-        (0..partitions)
-            .map(|p| all.iter().filter(|r| r.partition == p).map(|r| r.offset + 1).max().unwrap_or(0))
-            .collect()
+        (0..partitions).map(|p| all.iter().filter(|r| r.partition == p).map(|r| r.offset + 1).max().unwrap_or(0)).collect()
     }
 }
 

@@ -143,10 +143,8 @@ session_budget_usd = 0.0
         );
         engine.process_record(line.as_bytes(), SourcePos::File { file: "t".into(), line: i }, 0, &mut signals);
     }
-    let got: Vec<(String, String, String)> = signals
-        .iter()
-        .map(|s| (s.action.as_str().to_string(), s.scope.as_str().to_string(), s.reason.as_str().to_string()))
-        .collect();
+    let got: Vec<(String, String, String)> =
+        signals.iter().map(|s| (s.action.as_str().to_string(), s.scope.as_str().to_string(), s.reason.as_str().to_string())).collect();
     let expected = vec![
         ("pause".to_string(), "agent".to_string(), "agent_budget".to_string()), // agent a at its 51st dollar
         ("pause".to_string(), "agent".to_string(), "agent_budget".to_string()),
@@ -225,7 +223,10 @@ fn sample_kills_in_partition_order(partitions: u64, chunk: usize) -> std::collec
     let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson")).expect("sample");
     let mut shards: Vec<Vec<&str>> = vec![Vec::new(); partitions as usize];
     for line in text.lines() {
-        let sid = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v["session_id"].as_str().map(str::to_string)).unwrap_or_default();
+        let sid = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| v["session_id"].as_str().map(str::to_string))
+            .unwrap_or_default();
         // FNV-1a: any stable key hash partitions like a Kafka producer does.
         let h = sid.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
         shards[(h % partitions) as usize].push(line);

@@ -66,11 +66,8 @@ fn file_mode(path: &str) -> FileMode {
     let signals = std::fs::read_to_string(&signals).expect("signals");
     let kills = kills_of(signals.lines().map(str::to_string));
     let own_kills = own_kills(signals.lines().map(str::to_string));
-    let dead_reasons = std::fs::read_to_string(&dlq)
-        .expect("dlq")
-        .lines()
-        .map(|l| json(l)["reason"].as_str().expect("reason").to_string())
-        .collect();
+    let dead_reasons =
+        std::fs::read_to_string(&dlq).expect("dlq").lines().map(|l| json(l)["reason"].as_str().expect("reason").to_string()).collect();
     let events = summary_figure(&String::from_utf8_lossy(&out.stderr), "events");
     FileMode { kills, own_kills, dead_reasons, events }
 }
@@ -106,10 +103,11 @@ fn summary_figure(log: &str, name: &str) -> u64 {
 }
 
 fn runaway_args(broker: &Broker, group: &str) -> Vec<String> {
-    let mut a: Vec<String> = ["watch", "--brokers", &broker.addr, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut a: Vec<String> =
+        ["watch", "--brokers", &broker.addr, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     a.extend(["--log-format".into(), "json".into()]);
     // Short group timeouts: a join takes ~3 s on Tansu instead of ~20 s.
     for kv in ["session.timeout.ms=6000", "heartbeat.interval.ms=500", "max.poll.interval.ms=8000", "auto.commit.interval.ms=200"] {
@@ -128,7 +126,11 @@ fn start_broker() -> Broker {
 
 fn read_kills(broker: &Broker, expected: usize) -> Vec<Record> {
     broker.read_until(KILL, WAIT, |r| {
-        r.iter().filter(|m| json(&m.value)["action"] == "kill").map(|m| json(&m.value)["session_id"].as_str().unwrap_or("").to_string()).collect::<BTreeSet<_>>().len()
+        r.iter()
+            .filter(|m| json(&m.value)["action"] == "kill")
+            .map(|m| json(&m.value)["session_id"].as_str().unwrap_or("").to_string())
+            .collect::<BTreeSet<_>>()
+            .len()
             >= expected
     })
 }
@@ -207,7 +209,8 @@ fn check(fixture_name: &str, scenario: Scenario) {
             let deadline = Instant::now() + WAIT;
             loop {
                 let m = crate::ops::parse_metrics(&crate::ops::http_get(&metrics, "/metrics").map(|r| r.1).unwrap_or_default());
-                let lags: Vec<f64> = (0..PARTITIONS).filter_map(|p| m.get(&format!("runaway_consumer_lag{{partition=\"{p}\"}}")).copied()).collect();
+                let lags: Vec<f64> =
+                    (0..PARTITIONS).filter_map(|p| m.get(&format!("runaway_consumer_lag{{partition=\"{p}\"}}")).copied()).collect();
                 let ready = crate::ops::http_get(&metrics, "/readyz").map(|r| r.0).unwrap_or(0);
                 if lags.len() == PARTITIONS as usize && lags.iter().all(|l| *l == 0.0) && ready == 200 {
                     break;
@@ -309,11 +312,8 @@ fn check(fixture_name: &str, scenario: Scenario) {
     };
     assert!(processed >= n);
 
-    let kill_msgs: Vec<Record> = broker
-        .read_until(KILL, Duration::from_secs(3), |_| false)
-        .into_iter()
-        .filter(|m| json(&m.value)["action"] == "kill")
-        .collect();
+    let kill_msgs: Vec<Record> =
+        broker.read_until(KILL, Duration::from_secs(3), |_| false).into_iter().filter(|m| json(&m.value)["action"] == "kill").collect();
     for m in &kill_msgs {
         let v = json(&m.value);
         assert_eq!(m.key.as_deref(), v["session_id"].as_str(), "kill keyed by session_id");
@@ -521,7 +521,10 @@ fn check_hook(program: &str, args: &[&str]) {
     assert!(status.success(), "{program} failed: {}\n{stdout}", std::fs::read_to_string(&err_path).unwrap_or_default());
     let acted: Vec<&str> = stdout.lines().collect();
     assert_eq!(acted.len(), 3, "one action per signal id:\n{stdout}");
-    assert!(acted[0].starts_with("KILL session s-a") && acted[1].starts_with("KILL session s-b") && acted[2].starts_with("ALERT s-c"), "{stdout}");
+    assert!(
+        acted[0].starts_with("KILL session s-a") && acted[1].starts_with("KILL session s-b") && acted[2].starts_with("ALERT s-c"),
+        "{stdout}"
+    );
 }
 
 #[test]

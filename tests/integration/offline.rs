@@ -21,7 +21,8 @@ fn run(args: &[&str]) -> String {
 type Line = (&'static str, f64, u64, u64, u64, u64);
 
 fn check(archive: &Path, by: &str, expected: &[Line]) {
-    let json: Value = serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "json"])).unwrap();
+    let json: Value =
+        serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "json"])).unwrap();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), expected.len(), "{by}: {json:#}");
     for (row, (group, spend, actions, sessions, killed, after)) in rows.iter().zip(expected) {
@@ -56,7 +57,17 @@ fn report_matches_the_fixture() {
     );
     // Time filter: only the 24th.
     let json: Value = serde_json::from_str(&run(&[
-        "report", "--archive", archive.to_str().unwrap(), "--by", "team", "--from", "2026-11-24", "--to", "2026-11-25", "--format", "json",
+        "report",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--by",
+        "team",
+        "--from",
+        "2026-11-24",
+        "--to",
+        "2026-11-25",
+        "--format",
+        "json",
     ]))
     .unwrap();
     let total = json.as_array().unwrap().last().unwrap().clone();
@@ -112,8 +123,19 @@ fn forecast_follows_trend_and_weekly_season() {
     let budget: f64 = (days..days + 10).map(truth).sum();
     let chart = tmp.path().join("f.svg");
     let out = run(&[
-        "forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "14d",
-        "--budget", &format!("steady={budget}"), "--format", "json", "--chart", chart.to_str().unwrap(),
+        "forecast",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--by",
+        "team",
+        "--horizon",
+        "14d",
+        "--budget",
+        &format!("steady={budget}"),
+        "--format",
+        "json",
+        "--chart",
+        chart.to_str().unwrap(),
     ]);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     let steady = rows.iter().find(|r| r["group"] == "steady").unwrap();

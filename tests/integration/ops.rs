@@ -97,10 +97,7 @@ fn config_check_toml_output_is_a_config_file_that_reads_back() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let config_part = stdout.split("# ---- effective policy").next().expect("config part");
     std::fs::write(dir.path().join("effective.toml"), config_part).expect("write");
-    let again = runaway(dir.path())
-        .args(["config", "check", "--format", "json", "effective.toml"])
-        .output()
-        .expect("run");
+    let again = runaway(dir.path()).args(["config", "check", "--format", "json", "effective.toml"]).output().expect("run");
     assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
     let doc: Value = serde_json::from_slice(&again.stdout).expect("json");
     assert_eq!(doc["config"]["ready_max_lag"], 42);
@@ -287,8 +284,7 @@ fn metrics_match_what_was_processed() {
 /// sample of `expected` (a fixture of `name{labels} value` lines).
 fn check_metrics(input: &str, expected: &str) {
     let events = std::fs::read_to_string(data_dir().join(input)).expect("input fixture");
-    let want: BTreeMap<String, f64> =
-        parse_metrics(&std::fs::read_to_string(data_dir().join(expected)).expect("expected fixture"));
+    let want: BTreeMap<String, f64> = parse_metrics(&std::fs::read_to_string(data_dir().join(expected)).expect("expected fixture"));
     assert!(!want.is_empty());
     let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
     assert_eq!(http_get(&w.addr, "/healthz").expect("healthz").0, 200);
@@ -343,10 +339,8 @@ fn policy_reload_changes_decisions_mid_stream_and_broken_policy_is_rejected() {
     assert_eq!(w.metric("runaway_policy_reloads_total"), 1.0, "the broken file must not count as a reload");
 
     let (stderr, signals) = w.finish();
-    let want: Vec<(String, String)> = [("A", "ops-v1"), ("A2", "ops-v2"), ("B", "ops-v2"), ("D", "ops-v2")]
-        .iter()
-        .map(|(s, v)| (s.to_string(), v.to_string()))
-        .collect();
+    let want: Vec<(String, String)> =
+        [("A", "ops-v1"), ("A2", "ops-v2"), ("B", "ops-v2"), ("D", "ops-v2")].iter().map(|(s, v)| (s.to_string(), v.to_string())).collect();
     assert_eq!(kills(&signals), want, "C ($1.00) is under v2's $1.50, and the broken policy's $0.50 never applied");
     assert!(stderr.contains("policy reload rejected") && stderr.contains("defaults.spike_ratio"), "{stderr}");
 }
