@@ -16,6 +16,9 @@ pub enum ConfigError {
     Read { path: String, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
+    /// Valid TOML with a value of the wrong type or an unknown key.
+    #[error("config file {path}: {message}")]
+    Value { path: String, message: String },
     #[error("config key `{key}` (flag --{flag}, env {env}) = {value} is invalid: {allowed}", flag = key.replace('_', "-"), env = env_var(key))]
     Invalid { key: String, value: String, allowed: String },
     #[error("{0}")]
@@ -55,7 +58,36 @@ pub struct FileConfig {
 impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+        toml::from_str(&text).map_err(|e| {
+            let path = path.display().to_string();
+            if text.parse::<toml::Table>().is_err() {
+                ConfigError::Parse { path, message: e.to_string() }
+            } else if e.message().starts_with("unknown field") {
+                // Serde's message already lists the keys there are.
+                ConfigError::Value { path, message: e.to_string() }
+            } else {
+                ConfigError::Value { path, message: format!("{}{e}", key_hint(&text, e.span())) }
+            }
+        })
+    }
+}
+
+/// "key `ready_max_lag` (flag --ready-max-lag, env RUNAWAY_READY_MAX_LAG): "
+/// for an error on a top-level key's line, so a value with the wrong type
+/// says where else that setting can be given; empty when the key cannot be
+/// told from the text.
+fn key_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let Some(at) = span.map(|s| s.start).filter(|&at| at <= text.len() && text.is_char_boundary(at)) else { return String::new() };
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let Some((key, _)) = line.split_once('=') else { return String::new() };
+    let key = key.trim().trim_matches('"');
+    let section = before[..line_start].lines().rev().map(str::trim).find(|l| l.starts_with('['));
+    match section {
+        None if !key.is_empty() => format!("key `{key}` (flag --{}, env {}): ", key.replace('_', "-"), env_var(key)),
+        Some("[kafka]") => format!("librdkafka property `{key}` in [kafka]: "),
+        _ => String::new(),
     }
 }
 
@@ -410,6 +442,33 @@ mod tests {
         for part in ["`ready_max_lag`", "--ready-max-lag", "RUNAWAY_READY_MAX_LAG", "\"-3\"", "whole number"] {
             assert!(msg.contains(part), "{part} missing in {msg}");
         }
+    }
+
+    /// The error `FileConfig::load` gives for a file holding `text`.
+    fn load_error(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runaway.toml");
+        std::fs::write(&path, text).unwrap();
+        FileConfig::load(&path).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_file_value_of_the_wrong_type_names_its_key_flag_and_env() {
+        let check = |text: &str, want: &[&str], not: &[&str]| {
+            let msg = load_error(text);
+            for part in want {
+                assert!(msg.contains(part), "{part} missing in {msg}");
+            }
+            for part in not {
+                assert!(!msg.contains(part), "{part} unexpected in {msg}");
+            }
+        };
+        let flag_env = ["key `ready_max_lag`", "--ready-max-lag", "RUNAWAY_READY_MAX_LAG", "line 2"];
+        check("brokers = \"b:9092\"\nready_max_lag = \"x\"\n", &flag_env, &["not valid TOML"]);
+        check("brokers = \"b:9092\"\nready_max_lag = -3\n", &flag_env, &["not valid TOML"]);
+        check("[kafka]\n\"sasl.mechanism\" = 5\n", &["librdkafka property `sasl.mechanism` in [kafka]"], &["not valid TOML", "--"]);
+        check("signals_file = \"x\"\n", &["unknown field `signals_file`", "expected one of"], &["not valid TOML", "--signals-file"]);
+        check("ready_max_lag = \n", &["is not valid TOML", "line 1"], &[]);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum PolicyError {
     Read { path: String, source: std::io::Error },
     #[error("policy file {path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
+    /// Valid TOML with an unknown key or a value of the wrong type.
+    #[error("policy file {path}: {message}")]
+    Value { path: String, message: String },
     #[error("policy key `{key}` = {value} is invalid: {allowed}")]
     Invalid { key: String, value: String, allowed: String },
 }
@@ -240,7 +243,14 @@ impl Policy {
 
     /// Parses and validates policy TOML; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Parse { path: origin.to_string(), message: e.to_string() })?;
+        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+            let (path, message) = (origin.to_string(), e.to_string());
+            if text.parse::<toml::Table>().is_err() {
+                PolicyError::Parse { path, message }
+            } else {
+                PolicyError::Value { path, message }
+            }
+        })?;
         let mut defaults = Thresholds::default();
         file.defaults.apply(&mut defaults);
         let policy = Policy {
@@ -459,7 +469,11 @@ session_budget_usd = 2.0
 
     #[test]
     fn unknown_key_is_rejected() {
-        let e = Policy::parse("[defaults]\nspike_ratoi = 3.0\n", "p.toml").unwrap_err();
-        assert!(e.to_string().contains("spike_ratoi"), "{e}");
+        let e = Policy::parse("[defaults]\nspike_ratoi = 3.0\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("spike_ratoi") && !e.contains("not valid TOML"), "{e}");
+        let e = Policy::parse("[defaults]\nspike_ratio = \"high\"\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("spike_ratio") && !e.contains("not valid TOML"), "{e}");
+        let e = Policy::parse("[defaults\nspike_ratio = 3\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("not valid TOML"), "{e}");
     }
 }
