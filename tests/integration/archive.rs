@@ -329,6 +329,7 @@ fn docs_snippets_run_against_an_archive() {
     assert_eq!(snippets.len(), 2, "docs/archive.md should hold the DuckDB and pyarrow snippets");
     let duck = python_in(tmp.path(), snippets[0]);
     assert!(duck.contains("ops") && duck.contains("40.0123") && duck.contains("loop_repeat"), "{duck}");
+    assert!(duck.contains("│ int32 │") && duck.contains("40.0006"), "hourly spend with hour typed as a number: {duck}");
     let pa = python_in(tmp.path(), snippets[1]);
     assert!(pa.starts_with("3 10.02"), "three after-kill rows worth $10.02: {pa}");
 }
