@@ -108,6 +108,12 @@ thresholds! {
     retry_kill: u32 = 8,
     /// Actions looked at for a retry storm.
     retry_window: u32 = 20,
+    /// Failed attempts no longer counted once the same tool (for LLM calls,
+    /// the same provider or model) then succeeds: retries that recovered
+    /// are the retry policy working, not a storm. At most this many of the
+    /// latest failures are forgiven per success, so a call that mostly
+    /// fails is still a storm (0: every failure counts).
+    retry_forgive: u32 = 3,
     /// Consecutive LLM calls with a growing context (each at most 2x the one before) that make context growth.
     growth_steps: u32 = 6,
     /// Context (tokens) at this multiple of its baseline's p95, reached by
@@ -220,7 +226,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-5";
+pub const BUILTIN_VERSION: &str = "builtin-6";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -348,6 +354,7 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     range_u32(&k("ping_pong_handoffs"), t.ping_pong_handoffs, 2, 10_000)?;
     range_u32(&k("retry_window"), t.retry_window, 1, 256)?;
     range_u32(&k("retry_kill"), t.retry_kill, 1, t.retry_window)?;
+    range_u32(&k("retry_forgive"), t.retry_forgive, 0, 64)?;
     range_u32(&k("growth_steps"), t.growth_steps, 2, 8)?;
     positive_u32(&k("fanout_min_parents"), t.fanout_min_parents)?;
     positive_u32(&k("step_min_sessions"), t.step_min_sessions)?;

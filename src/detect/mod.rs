@@ -971,13 +971,11 @@ impl Detector {
         let on = |r: Reason| rules.enabled(r);
 
         // Interned before borrowing the session mutably.
-        let call = match (&e.tool, &e.args_hash) {
-            (Some(tool), Some(args)) => {
-                let (tool_id, seed) = self.intern_tool(tool);
-                // An LLM call that requests tool(args) and the tool call that
-                // executes it are one call: same signature, counted once.
-                Some(Call::new(xxh3_64_with_seed(args.as_bytes(), seed) as u32, tool_id))
-            }
+        let tool = e.tool.as_ref().map(|tool| self.intern_tool(tool));
+        let call = match (tool, &e.args_hash) {
+            // An LLM call that requests tool(args) and the tool call that
+            // executes it are one call: same signature, counted once.
+            (Some((tool_id, seed)), Some(args)) => Some(Call::new(xxh3_64_with_seed(args.as_bytes(), seed) as u32, tool_id)),
             _ => None,
         };
         let (ids, actions, id_hi) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi))?;
@@ -1028,7 +1026,20 @@ impl Detector {
         }
 
         // --- retry storm
-        s.retry_bits = (s.retry_bits << 1) | u64::from(e.status != Status::Ok);
+        // What was attempted, for forgiving retries that recovered: an LLM
+        // call's provider (or model); a tool call's tool and arguments (a
+        // retry repeats the call; an agent trying other arguments on a
+        // failing tool is not retrying it).
+        let op = match e.kind {
+            EventKind::Llm => health.map_or(1, |(_, key)| (key ^ (key >> 32)) as u32 | 1),
+            EventKind::Tool => match (call, tool) {
+                (Some(c), _) => c.sig & !1,
+                (None, Some((_, seed))) => (seed ^ (seed >> 32)) as u32 & !1,
+                (None, None) => 2,
+            },
+            _ => 4,
+        };
+        session::note_attempt(s, op, e.status != Status::Ok, t.retry_forgive);
         if on(Reason::RetryStorm) && e.status != Status::Ok {
             let n = recent_ones(s.retry_bits, t.retry_window.min(64));
             if let (true, Some((key, o))) = (n >= t.retry_kill, &outage) {
@@ -1053,7 +1064,7 @@ impl Detector {
                     reason: Reason::RetryStorm,
                     figures: Some((n as f64, t.retry_kill as f64)),
                     evidence: json!({"retries_in_window": n, "window_actions": t.retry_window, "tool": e.tool.as_deref(), "status": e.status.as_str()}),
-                    message: format!("{n} of the last {} actions were retries or errors", t.retry_window),
+                    message: format!("{n} of the last {} actions were retries or errors that did not recover", t.retry_window),
                 }));
             }
         }

@@ -222,6 +222,10 @@ pub(crate) struct Session {
     pub children: u32,
     /// Status bits of recent actions, newest in bit 0: 1 = error/retry.
     pub retry_bits: u64,
+    /// The failures (bits aligned with `retry_bits`) of the operation that
+    /// failed last, `failing_op`, since it last succeeded.
+    pub failing_bits: u64,
+    pub failing_op: u32,
     /// Cost level of the agent acting now (the session's own at first).
     pub cost: CostLevel,
     /// Cost levels of the other agents that acted in this session: a
@@ -271,6 +275,8 @@ impl Session {
             alerted: 0,
             children: 0,
             retry_bits: 0,
+            failing_bits: 0,
+            failing_op: 0,
             cost: CostLevel::default(),
             parked: None,
             last_context: 0,
@@ -483,6 +489,36 @@ impl SessionTable {
 }
 
 /// Ones among the lowest `n` bits.
+/// Records an action's outcome in the session's retry bits. `op` names what
+/// was attempted (a tool, or an LLM provider); when it succeeds after
+/// failing, up to `forgive` of its latest failures are cleared: they were
+/// retries that recovered.
+pub(crate) fn note_attempt(s: &mut Session, op: u32, failed: bool, forgive: u32) {
+    s.retry_bits <<= 1;
+    s.failing_bits <<= 1;
+    if failed {
+        if op != s.failing_op {
+            s.failing_op = op;
+            s.failing_bits = 0;
+        }
+        s.retry_bits |= 1;
+        s.failing_bits |= 1;
+    } else if op == s.failing_op && s.failing_bits != 0 {
+        let mut forgiven = 0u64;
+        let mut left = s.failing_bits;
+        for _ in 0..forgive {
+            if left == 0 {
+                break;
+            }
+            // The newest failure is the lowest set bit.
+            forgiven |= left & left.wrapping_neg();
+            left &= left - 1;
+        }
+        s.retry_bits &= !forgiven;
+        s.failing_bits = 0;
+    }
+}
+
 pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
     let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
     (bits & mask).count_ones()
@@ -502,6 +538,27 @@ mod tests {
         let mut s = super::Session::new(None, None, rules, 0);
         s.cost_usd = cost;
         s
+    }
+
+    #[test]
+    fn a_success_forgives_at_most_that_many_of_its_own_latest_failures() {
+        let run = |attempts: &[(u32, bool)], forgive: u32| {
+            let mut s = session(0.0);
+            for &(op, failed) in attempts {
+                super::note_attempt(&mut s, op, failed, forgive);
+            }
+            format!("{:b}", s.retry_bits)
+        };
+        // Two failures, then the same call works: both forgiven.
+        assert_eq!(run(&[(7, true), (7, true), (7, false)], 3), "0");
+        // Five failures: the newest three are forgiven, the oldest two stay.
+        assert_eq!(run(&[(7, true); 5].iter().copied().chain([(7, false)]).collect::<Vec<_>>(), 3), "110000");
+        // Another operation's success forgives nothing.
+        assert_eq!(run(&[(7, true), (7, true), (8, false)], 3), "110");
+        // Failures of an earlier operation stay counted once another fails.
+        assert_eq!(run(&[(7, true), (8, true), (8, false)], 3), "100");
+        // 0 turns forgiving off.
+        assert_eq!(run(&[(7, true), (7, false)], 0), "10");
     }
 
     #[test]

@@ -174,6 +174,28 @@ def legit_retries(st, ts):
     return ["nokill trap-retries"]
 
 
+def recovered_retries(st, ts):
+    # Retries that recover, three times in quick succession: an HTTP call
+    # that fails and then works, a model call that fails twice and gets
+    # through, a test run that needs a second go. Over half of twenty
+    # actions fail, and each failed call was retried until it worked: the
+    # retry policy doing its job, not a storm.
+    s = "trap-recovered"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for k in range(3):
+        for status in ("error", "retry", "ok"):
+            st.tool(ts, s, "coder", "code_edit", "http_get", f"url-{k}", status=status)
+            ts += 2000
+        st.llm(ts, s, "coder", "code_edit", inp=3000, out=0, status="error")
+        st.llm(ts + 1000, s, "coder", "code_edit", inp=3000, out=0, status="retry")
+        st.llm(ts + 3000, s, "coder", "code_edit", inp=3000, tool="run_tests", args_hash=f"tests-{k}")
+        st.tool(ts + 4000, s, "coder", "code_edit", "run_tests", f"tests-{k}", status="error")
+        st.tool(ts + 9000, s, "coder", "code_edit", "run_tests", f"tests-{k}")
+        ts += 15000
+    st.normal_session(ts, s, "coder", "code_edit", 5)
+    return ["nokill trap-recovered"]
+
+
 def deployment_shift(st, ts):
     out = []
     for i in range(8):
@@ -238,6 +260,23 @@ def retry_storm(st, ts):
         st.llm(ts, s, "coder", "code_edit", inp=5000, status="retry" if i % 2 else "error")
         ts += 1000
     return ["kill run-retry retry_storm 24"]
+
+
+def retry_storm_tools(st, ts):
+    # One call keeps failing: the model asks for it again after each
+    # failure, retried twice each time, and between rounds a call to the
+    # same tool with other arguments works. That success does not make
+    # the failing call's retries ones that recovered.
+    s = "run-retry-tools"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(40):
+        st.llm(ts, s, "coder", "code_edit", inp=4000, tool="http_get", args_hash="flaky-endpoint")
+        for j, status in enumerate(("error", "retry", "retry")):
+            st.tool(ts + 1000 + j * 2000, s, "coder", "code_edit", "http_get", "flaky-endpoint", status=status)
+        st.llm(ts + 8000, s, "coder", "code_edit", inp=4000, tool="http_get", args_hash=f"other-{i}")
+        st.tool(ts + 9000, s, "coder", "code_edit", "http_get", f"other-{i}")
+        ts += 12000
+    return ["kill run-retry-tools retry_storm 30"]
 
 
 def outage_sessions(ts, prefix, steps):
@@ -407,6 +446,7 @@ FIXTURES = {
     "trap_provider_outage_tools": provider_outage_tools,
     "trap_long_task_type": long_task_type,
     "trap_legit_retries": legit_retries,
+    "trap_recovered_retries": recovered_retries,
     "trap_deployment_shift": deployment_shift,
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
@@ -418,6 +458,7 @@ FIXTURES = {
     "runaway_poll_forever": poll_forever,
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
+    "runaway_retry_storm_tools": retry_storm_tools,
     "runaway_context_growth": context_growth,
     "runaway_context_pinned": context_pinned,
     "runaway_cost_spike": cost_spike,
