@@ -108,11 +108,12 @@ thresholds! {
     retry_kill: u32 = 8,
     /// Actions looked at for a retry storm.
     retry_window: u32 = 20,
-    /// Failed attempts no longer counted once the same tool (for LLM calls,
-    /// the same provider or model) then succeeds: retries that recovered
-    /// are the retry policy working, not a storm. At most this many of the
-    /// latest failures are forgiven per success, so a call that mostly
-    /// fails is still a storm (0: every failure counts).
+    /// Failed attempts no longer counted once the same call succeeds (a
+    /// tool with the same arguments; an LLM call to the same model, else
+    /// provider): retries that recovered are the retry policy working, not
+    /// a storm. At most this many of the latest failures are forgiven per
+    /// success, so a call needing more attempts than that, again and
+    /// again, still adds up to a storm (0: every failure counts).
     retry_forgive: u32 = 3,
     /// Consecutive LLM calls with a growing context (each at most 2x the one before) that make context growth.
     growth_steps: u32 = 6,

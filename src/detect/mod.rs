@@ -1027,11 +1027,12 @@ impl Detector {
 
         // --- retry storm
         // What was attempted, for forgiving retries that recovered: an LLM
-        // call's provider (or model); a tool call's tool and arguments (a
-        // retry repeats the call; an agent trying other arguments on a
-        // failing tool is not retrying it).
+        // call's model (a retry asks the same model; the provider is not
+        // named on every event), else its provider; a tool call's tool and
+        // arguments (a retry repeats the call; an agent trying other
+        // arguments on a failing tool is not retrying it).
         let op = match e.kind {
-            EventKind::Llm => health.map_or(1, |(_, key)| (key ^ (key >> 32)) as u32 | 1),
+            EventKind::Llm => model.map(|keys| keys.0).or(health.map(|(_, key)| key)).map_or(1, |key| (key ^ (key >> 32)) as u32 | 1),
             EventKind::Tool => match (call, tool) {
                 (Some(c), _) => c.sig & !1,
                 (None, Some((_, seed))) => (seed ^ (seed >> 32)) as u32 & !1,

@@ -188,10 +188,22 @@ def recovered_retries(st, ts):
             ts += 2000
         st.llm(ts, s, "coder", "code_edit", inp=3000, out=0, status="error")
         st.llm(ts + 1000, s, "coder", "code_edit", inp=3000, out=0, status="retry")
-        st.llm(ts + 3000, s, "coder", "code_edit", inp=3000, tool="run_tests", args_hash=f"tests-{k}")
+        # The call that gets through names no provider (logged by another
+        # layer than the failed attempts): the same model is the same call.
+        st.ev(ts + 3000, s, "coder", "code_edit", kind="llm", model="gpt-4o", input_tokens=3000, output_tokens=300,
+              tool="run_tests", args_hash=f"tests-{k}")
         st.tool(ts + 4000, s, "coder", "code_edit", "run_tests", f"tests-{k}", status="error")
         st.tool(ts + 9000, s, "coder", "code_edit", "run_tests", f"tests-{k}")
         ts += 15000
+    # Then a gateway that fails each model call three times before it gets
+    # through (the attempts name the provider, the success does not).
+    for k in range(4):
+        for j, status in enumerate(("error", "retry", "retry")):
+            st.llm(ts + j * 2000, s, "coder", "code_edit", inp=3000, out=0, status=status)
+        st.ev(ts + 8000, s, "coder", "code_edit", kind="llm", model="gpt-4o", input_tokens=3000, output_tokens=300,
+              tool="read_file", args_hash=f"notes-{k}")
+        st.tool(ts + 9000, s, "coder", "code_edit", "read_file", f"notes-{k}")
+        ts += 12000
     st.normal_session(ts, s, "coder", "code_edit", 5)
     return ["nokill trap-recovered"]
 
