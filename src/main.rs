@@ -191,6 +191,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                     sessions_killed = summary.sessions_killed,
                     events_after_kill = summary.events_after_kill,
                     spend_after_kill_usd = summary.spend_after_kill_usd,
+                    events_clock_ahead = summary.events_clock_ahead,
                     "run summary"
                 );
             } else {

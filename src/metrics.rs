@@ -40,6 +40,7 @@ pub const ARCHIVE_FILES_TOTAL: &str = "runaway_archive_files_total";
 pub const ARCHIVE_ROWS_TOTAL: &str = "runaway_archive_rows_total";
 pub const ARCHIVE_BYTES_TOTAL: &str = "runaway_archive_bytes_total";
 pub const EVENTS_AFTER_KILL_TOTAL: &str = "runaway_events_after_kill_total";
+pub const EVENTS_CLOCK_AHEAD_TOTAL: &str = "runaway_events_clock_ahead_total";
 pub const SESSIONS_EVICTED_TOTAL: &str = "runaway_sessions_evicted_total";
 pub const SPEND_USD_TOTAL: &str = "runaway_spend_usd_total";
 pub const POLICY_RELOADS_TOTAL: &str = "runaway_policy_reloads_total";
@@ -94,6 +95,7 @@ struct Handles {
     baselines: Gauge,
     dedupe_ids: Gauge,
     after_kill: Counter,
+    clock_ahead: Counter,
     evicted_idle: Counter,
     evicted_cap: Counter,
 }
@@ -122,6 +124,7 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
         baselines: gauge!(BASELINES),
         dedupe_ids: gauge!(DEDUPE_IDS),
         after_kill: counter!(EVENTS_AFTER_KILL_TOTAL),
+        clock_ahead: counter!(EVENTS_CLOCK_AHEAD_TOTAL),
         evicted_idle: counter!(SESSIONS_EVICTED_TOTAL, "cause" => "idle"),
         evicted_cap: counter!(SESSIONS_EVICTED_TOTAL, "cause" => "cap"),
     };
@@ -130,6 +133,7 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
         c.increment(0);
     }
     handles.after_kill.increment(0);
+    handles.clock_ahead.increment(0);
     handles.evicted_idle.increment(0);
     handles.evicted_cap.increment(0);
     handles.spend.increment(0.0);
@@ -169,6 +173,10 @@ fn describe() {
     describe_counter!(ARCHIVE_ROWS_TOTAL, "Rows committed to the archive.");
     describe_counter!(ARCHIVE_BYTES_TOTAL, Unit::Bytes, "Bytes committed to the archive.");
     describe_counter!(EVENTS_AFTER_KILL_TOTAL, "Events of sessions already killed (enforcement lag).");
+    describe_counter!(
+        EVENTS_CLOCK_AHEAD_TOTAL,
+        "Events far ahead of their stream's event time (clock_jump_minutes), counted at the stream's time."
+    );
     describe_counter!(SESSIONS_EVICTED_TOTAL, "Sessions evicted from state, by cause: idle (event-time TTL) or cap (max_sessions).");
     describe_gauge!(SPEND_USD_TOTAL, "Spend counted, USD (monotonic; a gauge because it is fractional).");
     describe_counter!(POLICY_RELOADS_TOTAL, "New policy versions accepted by the reloader.");
@@ -258,6 +266,7 @@ pub fn sync_detector(d: &Detector) {
         h.baselines.set(sizes.baselines as f64);
         h.dedupe_ids.set(sizes.dedupe_ids as f64);
         h.after_kill.absolute(stats.events_after_kill);
+        h.clock_ahead.absolute(stats.events_clock_ahead);
         h.evicted_idle.absolute(stats.sessions_evicted_idle);
         h.evicted_cap.absolute(stats.sessions_evicted_cap);
     }

@@ -176,6 +176,12 @@ pub struct Global {
     pub outage_min_sessions: u32,
     /// Share of a provider's calls that failed that makes an outage.
     pub outage_error_share: f64,
+    /// An event more than this many minutes after its stream's event time
+    /// (the latest time its file or Kafka partition delivered) is counted
+    /// at the stream's time unless 8 such events in a row confirm the jump:
+    /// one host with a wrong clock, or a timestamp in microseconds, must
+    /// not age every window and live session at once (0 = off).
+    pub clock_jump_minutes: u32,
 }
 
 impl Default for Global {
@@ -196,6 +202,7 @@ impl Default for Global {
             outage_window_minutes: 5,
             outage_min_sessions: 5,
             outage_error_share: 0.1,
+            clock_jump_minutes: 60,
         }
     }
 }

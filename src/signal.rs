@@ -184,10 +184,34 @@ pub fn signal_id(parts: &[&str]) -> String {
 /// Rounds a dollar figure for evidence so replays print identical JSON
 /// regardless of float noise far below a micro-dollar.
 pub fn round_usd(x: f64) -> f64 {
-    (x * 1e9).round() / 1e9
+    round_to(x, 1e9)
 }
 
 /// Rounds a ratio to four decimals for the same reason.
 pub fn round_ratio(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
+    round_to(x, 1e4)
+}
+
+/// `x` rounded to `1/scale`; a value so large that scaling it overflows is
+/// already coarser than that and is kept (JSON has no infinity: it would
+/// be written as null).
+fn round_to(x: f64, scale: f64) -> f64 {
+    let r = (x * scale).round() / scale;
+    if r.is_finite() {
+        r
+    } else {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_keeps_a_value_whose_scaling_overflows() {
+        assert_eq!(round_usd(0.123_456_789_49), 0.123_456_789);
+        assert_eq!(round_usd(1e308), 1e308);
+        assert_eq!(round_ratio(f64::MAX), f64::MAX);
+    }
 }

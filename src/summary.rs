@@ -26,6 +26,8 @@ pub struct Summary {
     /// Spend of killed sessions after their kill: what enforcement would have stopped.
     pub spend_after_kill_usd: f64,
     pub events_after_kill: u64,
+    /// Events far ahead of their stream's time, counted at that time.
+    pub events_clock_ahead: u64,
     pub unknown_models: Vec<String>,
 }
 
@@ -57,6 +59,7 @@ impl Summary {
     pub fn finish(&mut self, stats: &DetectorStats, unknown_models: Vec<String>) {
         self.spend_after_kill_usd = stats.spend_after_kill_usd;
         self.events_after_kill = stats.events_after_kill;
+        self.events_clock_ahead = stats.events_clock_ahead;
         self.unknown_models = unknown_models;
     }
 }
@@ -80,6 +83,13 @@ impl fmt::Display for Summary {
             "  sessions killed {}  spend after their kill ${:.2} in {} events (what enforcement stops)",
             self.sessions_killed, self.spend_after_kill_usd, self.events_after_kill
         )?;
+        if self.events_clock_ahead > 0 {
+            writeln!(
+                f,
+                "  events far ahead of their stream's time (a wrong clock or unit?), counted at the stream's time: {}",
+                self.events_clock_ahead
+            )?;
+        }
         if !self.unknown_models.is_empty() {
             writeln!(f, "  models not in the catalog, priced at the fallback rate: {}", self.unknown_models.join(", "))?;
         }

@@ -74,6 +74,9 @@ pub struct DetectorStats {
     pub sessions_evicted_cap: u64,
     pub baselines_evicted: u64,
     pub spend_usd: f64,
+    /// Events that came more than `clock_jump_minutes` after their stream's
+    /// time without a confirmed jump: counted at the stream's time.
+    pub events_clock_ahead: u64,
 }
 
 /// Sizes of the detector's state, for metrics and the memory harness.
@@ -508,6 +511,10 @@ pub struct Detector {
     names: FxHashMap<Arc<str>, u32>,
     name_of: Vec<Arc<str>>,
     watermark: i64,
+    /// Event time of the event being processed as shared state sees it
+    /// (windows, baselines, idle eviction): its own, unless it jumped ahead
+    /// of its shard's time unconfirmed (see `note_event_time`).
+    now: i64,
     /// Event time up to which every active shard has read: sessions idle
     /// past it are over. With one shard (file mode) it is the watermark.
     eviction_mark: i64,
@@ -526,7 +533,14 @@ struct ShardMark {
     shard: u32,
     mark: i64,
     last_tick: u64,
+    /// Events in a row that came more than `clock_jump_minutes` after `mark`.
+    ahead: u32,
 }
+
+/// Events in a row, each more than `clock_jump_minutes` after its shard's
+/// time, that make the shard's time jump to them: the stream really moved
+/// on (it resumed after a quiet spell), not one host's clock.
+pub const CLOCK_JUMP_CONFIRM_EVENTS: u32 = 8;
 
 /// A shard that delivered nothing for this many events is idle (a quiet
 /// partition) and no longer holds session eviction back. Far above what
@@ -572,6 +586,7 @@ impl Detector {
             names: FxHashMap::default(),
             name_of: Vec::new(),
             watermark: i64::MIN,
+            now: i64::MIN,
             eviction_mark: i64::MIN,
             shard_marks: Vec::new(),
             tick: 0,
@@ -632,7 +647,7 @@ impl Detector {
     /// ended by the time of shards read ahead of it.
     pub fn assign_shard(&mut self, shard: u32) {
         if !self.shard_marks.iter().any(|m| m.shard == shard) {
-            self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: self.tick });
+            self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: self.tick, ahead: 0 });
         }
     }
 
@@ -663,8 +678,10 @@ impl Detector {
         self.stats.events += 1;
         self.stats.spend_usd += cost_usd;
         self.tick += 1;
-        self.watermark = self.watermark.max(e.ts_ms);
-        if self.advance_eviction_mark(shard, e.ts_ms) {
+        let (now, moved) = self.note_event_time(shard, e.ts_ms);
+        self.now = now;
+        self.watermark = self.watermark.max(now);
+        if moved {
             self.evict_idle();
         }
 
@@ -798,7 +815,7 @@ impl Detector {
             Some(t) => {
                 let task = self.tasks.entry(t).or_default();
                 task.cost_usd += cost;
-                task.last_ts = task.last_ts.max(e.ts_ms);
+                task.last_ts = task.last_ts.max(self.now);
                 if is_new {
                     task.sessions += 1;
                 }
@@ -1002,7 +1019,7 @@ impl Detector {
         };
         let outage = match e.kind {
             EventKind::Llm => health.and_then(|(name, key)| self.note_provider_health(e, name, key, id_hi)),
-            _ if e.status != Status::Ok => self.sessions.get(slot).and_then(|s| self.provider_outage_of(e, s.provider)),
+            _ if e.status != Status::Ok => self.sessions.get(slot).and_then(|s| self.provider_outage_of(s.provider)),
             _ => None,
         };
 
@@ -1377,16 +1394,16 @@ impl Detector {
             return None;
         }
         let h = self.providers.entry(key).or_insert_with(|| ProviderHealth::new(g, name.clone()));
-        let outage = h.note(e.ts_ms, session, e.status != Status::Ok, g)?;
+        let outage = h.note(self.now, session, e.status != Status::Ok, g)?;
         Some((name.to_string(), outage))
     }
 
     /// For a failing call that is not an LLM call: the outage of the
     /// provider the session's latest LLM call used, if one is under way.
     /// Its retries are that outage's victims as much as its LLM calls are.
-    fn provider_outage_of(&self, e: &Event, provider: u64) -> Option<(String, Outage)> {
+    fn provider_outage_of(&self, provider: u64) -> Option<(String, Outage)> {
         let h = self.providers.get(&provider)?;
-        let outage = h.current(e.ts_ms, &self.policy.global)?;
+        let outage = h.current(self.now, &self.policy.global)?;
         Some((h.name.to_string(), outage))
     }
 
@@ -1503,6 +1520,7 @@ impl Detector {
             return;
         }
         let window_min = self.policy.global.agent_window_minutes as i64;
+        let now = self.now;
         let new_window = || AgentWindow { spend: RollingSum::new(window_min * 60_000, 60), paused_until: i64::MIN };
         // Usually the session's own agent, whose id it holds; a session
         // shared by agents (handoffs) looks the others up by name.
@@ -1515,11 +1533,11 @@ impl Detector {
         } else {
             self.agents.entry(agent).or_insert_with(new_window)
         };
-        let spend = a.spend.add(e.ts_ms, cost);
-        if spend <= rules.t.agent_budget_usd || e.ts_ms < a.paused_until {
+        let spend = a.spend.add(now, cost);
+        if spend <= rules.t.agent_budget_usd || now < a.paused_until {
             return;
         }
-        a.paused_until = e.ts_ms + window_min * 60_000;
+        a.paused_until = now + window_min * 60_000;
         let budget = rules.t.agent_budget_usd;
         let (sc, sa) = self.session_figures(slot);
         let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
@@ -1551,7 +1569,7 @@ impl Detector {
         let g = &self.policy.global;
         let (budget, window_minutes, throttle_at, pause_at) =
             (g.fleet_budget_usd, g.fleet_window_minutes, g.fleet_throttle_at, g.fleet_pause_at);
-        let spend = self.fleet.spend.add(e.ts_ms, cost);
+        let spend = self.fleet.spend.add(self.now, cost);
         if budget <= 0.0 {
             return;
         }
@@ -1605,22 +1623,39 @@ impl Detector {
     // -----------------------------------------------------------------
     // Eviction
 
-    /// Notes an event of `shard` at `ts_ms`; true when the eviction mark
-    /// moved on (the slowest active shard advanced).
-    fn advance_eviction_mark(&mut self, shard: u32, ts_ms: i64) -> bool {
+    /// Notes an event of `shard` at `ts_ms`: the time shared state sees it
+    /// at, and whether the eviction mark moved.
+    ///
+    /// An event more than `clock_jump_minutes` after its shard's time is
+    /// seen at the shard's time unless `CLOCK_JUMP_CONFIRM_EVENTS` such
+    /// events in a row confirm the jump: one host with a wrong clock, or a
+    /// timestamp in microseconds, must not age every window, baseline and
+    /// live session at once (a window that jumped years ahead would drop
+    /// every later event as too old). Its own session still sees its time.
+    fn note_event_time(&mut self, shard: u32, ts_ms: i64) -> (i64, bool) {
         let tick = self.tick;
         let i = match self.shard_marks.iter().position(|m| m.shard == shard) {
             Some(i) => i,
             None => {
-                self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: tick });
+                self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: tick, ahead: 0 });
                 self.shard_marks.len() - 1
             }
         };
+        let jump = self.policy.global.clock_jump_minutes as i64 * 60_000;
         let m = &mut self.shard_marks[i];
         m.last_tick = tick;
         if ts_ms <= m.mark {
-            return false;
+            m.ahead = 0;
+            return (ts_ms, false);
         }
+        if jump > 0 && m.mark != i64::MIN && ts_ms.saturating_sub(m.mark) > jump {
+            m.ahead += 1;
+            if m.ahead < CLOCK_JUMP_CONFIRM_EVENTS {
+                self.stats.events_clock_ahead += 1;
+                return (m.mark, false);
+            }
+        }
+        m.ahead = 0;
         m.mark = ts_ms;
         let mark = if self.shard_marks.len() == 1 {
             ts_ms
@@ -1630,9 +1665,9 @@ impl Detector {
         };
         if mark > self.eviction_mark {
             self.eviction_mark = mark;
-            return true;
+            return (ts_ms, true);
         }
-        false
+        (ts_ms, false)
     }
 
     fn evict_idle(&mut self) {
@@ -1925,7 +1960,7 @@ impl Detector {
         let cost = (cost > 0.0 && !spiked).then(|| to_nano(cost));
         let context = Some(context_tokens(e)).filter(|c| *c > 0 && !context_outlier);
         if cost.is_some() || context.is_some() {
-            self.record_baselines(ids, rules, e.ts_ms, [(Metric::Cost, cost), (Metric::Context, context)]);
+            self.record_baselines(ids, rules, self.now, [(Metric::Cost, cost), (Metric::Context, context)]);
         }
     }
 }

@@ -272,3 +272,33 @@ fn partition_interleaving_keeps_the_sample_kills() {
         assert_eq!(got, file_order, "{partitions} partitions read {chunk} events at a time (0: one after the other)");
     }
 }
+
+/// One event stamped far ahead (another host's wrong clock, a timestamp in
+/// microseconds) is counted at the stream's time: live sessions are not
+/// ended by it. A stream that really moves on (eight events in a row past
+/// `clock_jump_minutes`) does move the stream's time.
+#[test]
+fn one_event_far_ahead_does_not_age_the_stream_but_a_resumed_stream_does() {
+    const T0: i64 = 1_767_225_600_000;
+    let tool = |id: &str, ts: i64, session: &str| {
+        format!(r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"a","kind":"tool","tool":"t","args_hash":"{id}"}}"#)
+    };
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(Policy::default()));
+    let mut signals = Vec::new();
+    let mut feed = |engine: &mut Engine, lines: Vec<String>| {
+        for (i, l) in lines.iter().enumerate() {
+            engine.process_record(l.as_bytes(), SourcePos::File { file: "t".into(), line: i as u64 }, 0, &mut signals);
+        }
+    };
+    feed(&mut engine, (0..3).map(|i| tool(&format!("a{i}"), T0 + i * 1000, "A")).collect());
+    feed(&mut engine, vec![tool("skewed", T0 * 1000, "B"), tool("a3", T0 + 3000, "A")]);
+    let stats = engine.detector().stats();
+    assert_eq!((stats.events_clock_ahead, stats.sessions_evicted_idle), (1, 0), "{stats:?}");
+    // Three hours later the fleet resumes: the first seven are held at the
+    // stream's time, the eighth confirms the jump and idle A is over.
+    let resumed = T0 + 3 * 3_600_000;
+    feed(&mut engine, (0..8).map(|i| tool(&format!("c{i}"), resumed + i * 1000, &format!("C{i}"))).collect());
+    let stats = engine.detector().stats();
+    assert_eq!(stats.events_clock_ahead, 1 + 7, "{stats:?}");
+    assert!(stats.sessions_evicted_idle >= 1, "A idle for three hours is evicted once the stream moved on: {stats:?}");
+}
