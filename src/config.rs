@@ -72,6 +72,19 @@ impl FileConfig {
     }
 }
 
+/// Whether two paths name one file: by their canonical form when both
+/// exist, else as written relative to the working directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => {
+            let abs = |p: &Path| std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf());
+            let (x, y) = (abs(a), abs(b));
+            x.components().collect::<Vec<_>>() == y.components().collect::<Vec<_>>()
+        }
+    }
+}
+
 /// "key `ready_max_lag` (flag --ready-max-lag, env RUNAWAY_READY_MAX_LAG): "
 /// for an error on a top-level key's line, so a value with the wrong type
 /// says where else that setting can be given; empty when the key cannot be
@@ -298,13 +311,33 @@ impl WatchConfig {
         };
         let signals = over.signals.or(file.signals);
         let mut dlq = over.dlq.or(file.dlq);
-        if let Input::File(_) = input {
+        if let Input::File(input_path) = &input {
             let Some(sig) = &signals else {
                 return Err(ConfigError::Missing("file mode needs --signals FILE for the signals it writes".into()));
             };
             if dlq.is_none() {
                 let dir = sig.parent().map(Path::to_path_buf).unwrap_or_default();
                 dlq = Some(dir.join("dead-letters.ndjson"));
+            }
+            // Outputs are truncated at start: one naming the input (or the
+            // other output) would destroy it.
+            let named = [
+                ("input", Some(input_path.as_str()).filter(|p| *p != "-").map(Path::new)),
+                ("signals", Some(sig.as_path())),
+                ("dlq", dlq.as_deref()),
+            ];
+            for (i, (a, pa)) in named.iter().enumerate() {
+                for (b, pb) in &named[i + 1..] {
+                    if let (Some(pa), Some(pb)) = (pa, pb) {
+                        if same_file(pa, pb) {
+                            return Err(ConfigError::Invalid {
+                                key: b.to_string(),
+                                value: format!("{:?}", pb.display().to_string()),
+                                allowed: format!("a file other than the {a} file (outputs are rewritten from the start)"),
+                            });
+                        }
+                    }
+                }
             }
         }
         Ok(WatchConfig {
@@ -469,6 +502,32 @@ mod tests {
         check("[kafka]\n\"sasl.mechanism\" = 5\n", &["librdkafka property `sasl.mechanism` in [kafka]"], &["not valid TOML", "--"]);
         check("signals_file = \"x\"\n", &["unknown field `signals_file`", "expected one of"], &["not valid TOML", "--signals-file"]);
         check("ready_max_lag = \n", &["is not valid TOML", "line 1"], &[]);
+    }
+
+    #[test]
+    fn an_output_naming_the_input_or_the_other_output_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("events.ndjson");
+        std::fs::write(&input, "{}\n").unwrap();
+        let at = |p: &std::path::Path| p.display().to_string();
+        let run = |input: String, signals: &str, dlq: Option<&str>| {
+            let over = Overrides { input: Some(input), signals: Some(signals.into()), dlq: dlq.map(Into::into), ..Overrides::default() };
+            WatchConfig::resolve(FileConfig::default(), over).map(|_| ()).map_err(|e| e.to_string())
+        };
+        let e = run(at(&input), &at(&input), None).unwrap_err();
+        assert!(e.contains("`signals`") && e.contains("other than the input"), "{e}");
+        // The same file by another spelling.
+        let e = run(at(&input), &format!("{}/./events.ndjson", dir.path().display()), None).unwrap_err();
+        assert!(e.contains("other than the input"), "{e}");
+        let e = run(at(&input), &at(&dir.path().join("s.ndjson")), Some(&at(&input))).unwrap_err();
+        assert!(e.contains("`dlq`") && e.contains("other than the input"), "{e}");
+        let out = at(&dir.path().join("out.ndjson"));
+        let e = run(at(&input), &out, Some(&out)).unwrap_err();
+        assert!(e.contains("`dlq`") && e.contains("other than the signals"), "{e}");
+        // The default dead-letter file beside the signals is fine, and so is
+        // standard input.
+        assert_eq!(run(at(&input), &out, None), Ok(()));
+        assert_eq!(run("-".into(), &out, None), Ok(()));
     }
 
     #[test]

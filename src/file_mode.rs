@@ -192,11 +192,19 @@ pub fn run_live(
             crate::metrics::sync_detector(engine.detector());
         }
         let mut stopped = false;
+        let mut waited = false;
         while let Err(e) = reader.read_until(b'\n', &mut buf) {
             // Standard input is quiet: look for a stop request, then wait on
             // (a partial line stays in `buf`).
             if e.kind() != std::io::ErrorKind::WouldBlock {
                 return Err(FileModeError::Read { path: name.clone(), line: line_no + 1, source: e });
+            }
+            if !waited {
+                // The writer paused inside a line (the buffer was not empty
+                // above): what was decided must not wait for its end.
+                waited = true;
+                signals_out.flush()?;
+                dlq_out.flush()?;
             }
             if stop() {
                 stopped = true;

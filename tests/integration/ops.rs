@@ -401,6 +401,24 @@ fn sigterm_stops_a_watch_whose_input_pipe_is_quiet() {
     assert_eq!(signals.lines().count(), 1, "the kill decided before the stop is written: {signals}");
 }
 
+/// A writer that pauses inside a line must not hold back what was decided
+/// before it: a hook tailing the signals file sees the kill at once.
+#[test]
+fn a_kill_is_visible_while_the_writer_pauses_inside_the_next_line() {
+    let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
+    let next = event("q2", 1, "R", 1.0);
+    w.feed(&format!("{}{}", event("q1", 0, "Q", 30.0), &next[..20]));
+    let path = w.dir.path().join("signals.ndjson");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&path).unwrap_or_default().lines().count() < 1 {
+        assert!(Instant::now() < deadline, "the kill is still not in the signals file 10 s later: {}", w.stderr_so_far());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    w.feed(&next[20..]);
+    let (_, signals) = w.finish();
+    assert_eq!(signals.len(), 1, "{signals:?}");
+}
+
 fn send_sighup(child: &Child) {
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
