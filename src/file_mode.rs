@@ -166,7 +166,10 @@ pub fn run_live(
 ) -> Result<Summary, FileModeError> {
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
         let pump = StdinPump::start().map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
-        (Box::new(pump), "<stdin>".to_string())
+        // Each run's standard input is a stream of its own (it cannot be
+        // replayed): named by its start, its archive files never replace
+        // an earlier run's.
+        (Box::new(pump), format!("<stdin {}>", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
     } else {
         let f = File::open(input).map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
         (Box::new(f), input.to_string())

@@ -342,16 +342,16 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
 }
 
 /// Opens the archive for a file-mode run and drops what an earlier run of
-/// the same input left there: the run rewrites all of it, so a rerun
-/// replaces rows instead of duplicating them.
+/// the same input file left there: the run rewrites all of it, so a rerun
+/// replaces rows instead of duplicating them. Standard input is a new
+/// stream each run (`file_mode::run` names it by its start) and replaces
+/// nothing.
 fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
     let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
     let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
-    // The stream name file mode gives its records (see `file_mode::run`).
-    let stream = if input == "-" { "<stdin>" } else { input };
     // A missing input fails the run in `file_mode::run`; keep the old rows then.
-    if input == "-" || std::path::Path::new(input).is_file() {
-        writer.discard(stream, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    if input != "-" && std::path::Path::new(input).is_file() {
+        writer.discard(input, 0).map_err(|e| Failure::Runtime(e.into()))?;
     }
     Ok(writer)
 }

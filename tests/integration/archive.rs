@@ -391,3 +391,36 @@ fn discard_from_then_replay_keeps_each_offset_once() {
     assert_eq!((rows.len(), ids.len()), (400, 400));
     assert!(temp_files(tmp.path()).is_empty());
 }
+
+/// Standard input cannot be replayed: two runs piped into one archive keep
+/// both runs' rows (each run is a stream of its own), while a rerun of the
+/// same input file replaces its rows.
+#[test]
+fn two_stdin_runs_into_one_archive_keep_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = data("archive_events.ndjson");
+    let text = std::fs::read_to_string(&input).unwrap();
+    let run_stdin = |lines: &str| {
+        let mut child = Command::new(bin())
+            .args(["watch", "--input", "-", "--signals"])
+            .arg(tmp.path().join("signals.ndjson"))
+            .arg("--archive")
+            .arg(tmp.path().join("archive"))
+            .env("RUNAWAY_LOG_LEVEL", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let first: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let rest: String = text.lines().skip(5).map(|l| format!("{l}\n")).collect();
+    run_stdin(&first);
+    std::thread::sleep(Duration::from_millis(5)); // runs are named by their start (ms)
+    run_stdin(&rest);
+    let ids: BTreeSet<String> = read_events_arrow(&tmp.path().join("archive")).into_iter().map(|(id, _, _)| id).collect();
+    assert_eq!(ids, expected_events(&input).into_keys().collect(), "both runs' rows are kept");
+}
