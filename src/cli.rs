@@ -151,6 +151,11 @@ pub struct ForecastArgs {
     /// Also write an SVG chart of history, forecast and interval.
     #[arg(long)]
     pub chart: Option<PathBuf>,
+    /// Leave out spend after a kill (outcome `after_kill`): forecast the
+    /// fleet as if every kill had been enforced at once. For an archive of
+    /// a replay, where kills were decided but nothing enforced them.
+    #[arg(long)]
+    pub without_after_kill: bool,
     /// Central coverage of the prediction interval.
     #[arg(long, default_value_t = 0.9)]
     pub interval: f64,

@@ -335,6 +335,7 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
         format: args.format,
         chart: args.chart,
         coverage: args.interval,
+        without_after_kill: args.without_after_kill,
     };
     let out = runaway::offline::run_forecast(&opts).map_err(offline_failure)?;
     print!("{out}");

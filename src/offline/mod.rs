@@ -124,6 +124,9 @@ pub struct ForecastOptions {
     pub chart: Option<PathBuf>,
     /// Central coverage of the prediction interval (0.9 = 90 %).
     pub coverage: f64,
+    /// Leave out spend after a kill (a replay's archive holds what no hook
+    /// stopped).
+    pub without_after_kill: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -356,7 +359,10 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
         return Err(OfflineError::Arg { what: "interval coverage", value: o.coverage.to_string(), why: "must be between 0 and 1" });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
-    let events = read::read_events(&o.archive, dim, &range)?;
+    let mut events = read::read_events(&o.archive, dim, &range)?;
+    if o.without_after_kill {
+        events.retain(|e| !e.after_kill);
+    }
     let rows = build_forecast(&events, horizon, &budgets, o.coverage);
     for g in budgets.keys() {
         if !rows.iter().any(|r| &r.group == g) {

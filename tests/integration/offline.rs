@@ -174,3 +174,21 @@ fn forecast_follows_trend_and_weekly_season() {
     let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "14d"]);
     assert!(table.contains("note: tiny: series too short to forecast"), "{table}");
 }
+
+/// `--without-after-kill` forecasts as if kills had been enforced: the
+/// fixture's ops session spent $10 after its kill, left out of its history.
+#[test]
+fn forecast_without_after_kill_leaves_out_spend_past_a_kill() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let last_7d = |extra: &[&str]| {
+        let mut args = vec!["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--format", "json"];
+        args.extend(extra);
+        let json: Value = serde_json::from_str(&run(&args)).unwrap();
+        let ops = json.as_array().unwrap().iter().find(|r| r["group"] == "ops").cloned().unwrap();
+        ops["last_7d_usd"].as_f64().unwrap()
+    };
+    assert!((last_7d(&[]) - 40.0123).abs() < 1e-3);
+    assert!((last_7d(&["--without-after-kill"]) - 30.0123).abs() < 1e-3);
+}
