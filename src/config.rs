@@ -432,7 +432,8 @@ pub fn check_report(
 /// librdkafka properties whose values must not be printed or logged.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["password", "secret", "token", "private", "sasl.jaas"].iter().any(|w| k.contains(w))
+    // `ssl.key.pem` is a private key inline; `sasl.oauthbearer.config` may carry a client secret.
+    ["password", "secret", "token", "private", "sasl.jaas", "key.pem", "ssl_key", "keystore", "oauthbearer.config"].iter().any(|w| k.contains(w))
 }
 
 fn validate_level(level: &str) -> Result<(), ConfigError> {
@@ -535,12 +536,13 @@ mod tests {
         let over = Overrides {
             input: None,
             brokers: Some("127.0.0.1:9092".into()),
-            kafka: vec!["sasl.password=hunter2".into(), "acks=all".into()],
+            kafka: vec!["sasl.password=hunter2".into(), "acks=all".into(), "ssl.key.pem=-----BEGIN PRIVATE KEY-----".into()],
             ..Overrides::default()
         };
         let cfg = WatchConfig::resolve(FileConfig::default(), over).unwrap();
         let written = cfg.to_file_config();
         assert_eq!(written.kafka.get("sasl.password").map(String::as_str), Some("***"));
+        assert_eq!(written.kafka.get("ssl.key.pem").map(String::as_str), Some("***"));
         assert_eq!(written.kafka.get("acks").map(String::as_str), Some("all"));
         let text = toml::to_string(&written).unwrap();
         let again: FileConfig = toml::from_str(&text).unwrap();
