@@ -433,7 +433,9 @@ pub fn check_report(
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     // `ssl.key.pem` is a private key inline; `sasl.oauthbearer.config` may carry a client secret.
-    ["password", "secret", "token", "private", "sasl.jaas", "key.pem", "ssl_key", "keystore", "oauthbearer.config"].iter().any(|w| k.contains(w))
+    ["password", "secret", "token", "private", "sasl.jaas", "key.pem", "ssl_key", "keystore", "oauthbearer.config"]
+        .iter()
+        .any(|w| k.contains(w))
 }
 
 fn validate_level(level: &str) -> Result<(), ConfigError> {

@@ -12,6 +12,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::signal::Reason;
 
+/// The thresholds each rule reads (fleet budget's are global only).
+fn rule_keys(reason: Reason) -> &'static [&'static str] {
+    match reason {
+        Reason::SessionBudget => &["session_budget_usd"],
+        Reason::TaskBudget => &["task_budget_usd"],
+        Reason::CostSpike => &["spike_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
+        Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
+        Reason::LoopCycle => &["cycle_repeats", "cycle_max_period"],
+        Reason::PingPong => &["ping_pong_handoffs"],
+        Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
+        Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
+        Reason::ContextGrowth => &["growth_steps", "growth_ratio", "growth_hold_ratio", "growth_hold_calls"],
+        Reason::SubagentFanout => &["fanout_ratio", "fanout_min_children", "fanout_min_parents", "fanout_cap_without_baseline"],
+        Reason::AgentBudget => &["agent_budget_usd"],
+        Reason::FleetBudget => &[],
+    }
+}
+
 /// Errors raised while loading or validating a policy.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
@@ -52,6 +70,11 @@ macro_rules! thresholds {
         }
 
         impl ThresholdsPatch {
+            /// Whether this table sets any of `keys` (threshold names).
+            pub fn sets_any(&self, keys: &[&str]) -> bool {
+                false $( || (self.$name.is_some() && keys.contains(&stringify!($name))) )*
+            }
+
             fn apply(&self, t: &mut Thresholds) {
                 $( if let Some(v) = &self.$name { t.$name = v.clone(); } )*
                 if let Some(d) = &self.disabled {
@@ -294,9 +317,14 @@ impl Policy {
     /// The policy id of a rule as applied to (agent, task type): names the
     /// most specific table that set anything for that subject.
     pub fn rule_id(&self, reason: Reason, agent: &str, task_type: &str) -> String {
-        if self.agent.contains_key(agent) {
+        // The scope whose table set one of the rule's own thresholds: an
+        // agent table that only sets `disabled` does not make every other
+        // rule that agent's.
+        let keys = rule_keys(reason);
+        let sets = |patch: Option<&ThresholdsPatch>| patch.is_some_and(|p| p.sets_any(keys));
+        if sets(self.agent.get(agent)) {
             format!("agent:{agent}/{}", reason.as_str())
-        } else if self.task_type.contains_key(task_type) {
+        } else if sets(self.task_type.get(task_type)) {
             format!("task_type:{task_type}/{}", reason.as_str())
         } else {
             format!("default/{}", reason.as_str())
@@ -480,6 +508,23 @@ session_budget_usd = 2.0
         ]);
         let off = Policy::parse("[defaults]\ngrowth_hold_calls = 0\n", "p.toml").expect("0 turns the rule off");
         assert_eq!(off.resolve("a", "t").growth_hold_calls, 0);
+    }
+
+    #[test]
+    fn a_rule_id_names_the_scope_that_set_that_rule() {
+        let p = Policy::parse(
+            "version = \"v\"\n[task_type.code_fix]\nsession_budget_usd = 5.0\n[agent.coder]\ndisabled = [\"context_growth\"]\nrepeat_kill = 9\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.rule_id(Reason::SessionBudget, "coder", "code_fix"), "task_type:code_fix/session_budget");
+        assert_eq!(p.rule_id(Reason::LoopRepeat, "coder", "code_fix"), "agent:coder/loop_repeat");
+        assert_eq!(p.rule_id(Reason::LoopCycle, "coder", "code_fix"), "default/loop_cycle");
+        // Every threshold belongs to a rule.
+        let all = serde_json::to_value(Thresholds::default()).unwrap();
+        for key in all.as_object().unwrap().keys().filter(|k| *k != "disabled") {
+            assert!(Reason::ALL.iter().any(|r| rule_keys(*r).contains(&key.as_str())), "{key} belongs to no rule");
+        }
     }
 
     #[test]
