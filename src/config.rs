@@ -429,6 +429,17 @@ pub fn check_report(
     ))
 }
 
+/// `config check --policy FILE` with nothing to watch: the policy alone.
+pub fn policy_check_report(origin: &str, policy: &crate::policy::Policy, json: bool) -> Result<String, ConfigError> {
+    let render = |e: &dyn std::fmt::Display| ConfigError::Render(e.to_string());
+    if json {
+        let doc = serde_json::json!({ "valid": true, "policy": policy });
+        return serde_json::to_string_pretty(&doc).map(|t| t + "\n").map_err(|e| render(&e));
+    }
+    let policy_toml = toml::to_string(policy).map_err(|e| render(&e))?;
+    Ok(format!("# runaway config check: policy {origin} is valid (no input given: only the policy was checked)\n\n{policy_toml}"))
+}
+
 /// librdkafka properties whose values must not be printed or logged.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

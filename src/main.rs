@@ -120,7 +120,23 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     for var in unknown_env_vars() {
         eprintln!("runaway: warning: environment variable {var} is not a runaway setting (typo?)");
     }
-    let cfg = resolve_config(&watch_args)?;
+    let nothing_to_watch = watch_args.input.is_none() && watch_args.brokers.is_none() && watch_args.config.is_none();
+    if let (true, Some(path)) = (nothing_to_watch, &watch_args.policy) {
+        // Checking a policy file needs no input or outputs.
+        let policy = Policy::load(path).map_err(|e| Failure::Config(e.into()))?;
+        let report = runaway::config::policy_check_report(&path.display().to_string(), &policy, args.format == "json")
+            .map_err(|e| Failure::Runtime(e.into()))?;
+        print!("{report}");
+        return Ok(());
+    }
+    let cfg = resolve_config(&watch_args).map_err(|e| match (e, &watch_args.config) {
+        (Failure::Config(e), Some(path)) if looks_like_policy(path) => Failure::Config(e.context(format!(
+            "{} looks like a policy file: check it with `runaway config check --policy {}`",
+            path.display(),
+            path.display()
+        ))),
+        (e, _) => e,
+    })?;
     if let Some(dir) = &cfg.archive {
         ArchiveConfig::from_env(dir.clone()).map_err(|e| Failure::Config(e.into()))?;
     }
@@ -129,6 +145,14 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json").map_err(|e| Failure::Runtime(e.into()))?;
     print!("{report}");
     Ok(())
+}
+
+/// A TOML file with policy tables (`[defaults]`, `[task_type.…]`, `[agent.…]`).
+fn looks_like_policy(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| ["defaults", "task_type", "agent", "global"].iter().any(|k| t.contains_key(*k)))
 }
 
 fn watch(args: WatchArgs) -> Result<(), Failure> {
