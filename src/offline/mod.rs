@@ -266,10 +266,11 @@ pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTree
             params: (fit.kind != forecast::ModelKind::TooShort).then_some(fit.params),
             last_7d_usd: y.iter().rev().take(7).sum(),
             horizon_days: horizon,
-            forecast_usd: points.iter().map(|p| p.mean).sum(),
+            // A fold from +0.0: an empty f64 `sum()` is -0.0, printed as "-0.0".
+            forecast_usd: points.iter().fold(0.0, |sum, p| sum + p.mean),
             // Summed daily bounds: conservative (wider than the interval of the total).
-            forecast_lo_usd: points.iter().map(|p| p.lo).sum(),
-            forecast_hi_usd: points.iter().map(|p| p.hi).sum(),
+            forecast_lo_usd: points.iter().fold(0.0, |sum, p| sum + p.lo),
+            forecast_hi_usd: points.iter().fold(0.0, |sum, p| sum + p.hi),
             mape_pct: mape,
             budget_usd: budget,
             runs_out: runs_out_day.map(|d| daily[d].date.clone()),
