@@ -188,24 +188,24 @@ pub fn run_live(
             break;
         }
         buf.clear();
-        if reader.buffer().is_empty() {
-            // About to wait for input: make what was decided visible to whoever tails the outputs.
+        // About to wait for input (nothing buffered, or below: a live pipe
+        // quiet inside a line): make what was decided visible to whoever
+        // tails the outputs, once per wait.
+        let mut flushed = reader.buffer().is_empty();
+        if flushed {
             signals_out.flush()?;
             dlq_out.flush()?;
             crate::metrics::sync_detector(engine.detector());
         }
         let mut stopped = false;
-        let mut waited = false;
         while let Err(e) = reader.read_until(b'\n', &mut buf) {
             // Standard input is quiet: look for a stop request, then wait on
             // (a partial line stays in `buf`).
             if e.kind() != std::io::ErrorKind::WouldBlock {
                 return Err(FileModeError::Read { path: name.clone(), line: line_no + 1, source: e });
             }
-            if !waited {
-                // The writer paused inside a line (the buffer was not empty
-                // above): what was decided must not wait for its end.
-                waited = true;
+            if !flushed {
+                flushed = true;
                 signals_out.flush()?;
                 dlq_out.flush()?;
             }

@@ -490,7 +490,8 @@ impl SessionTable {
 
 /// Ones among the lowest `n` bits.
 /// Records an action's outcome in the session's retry bits. `op` names what
-/// was attempted (a tool, or an LLM provider); when it succeeds after
+/// was attempted (a tool call with its arguments, an LLM call's model); when
+/// it succeeds after
 /// failing, up to `forgive` of its latest failures are cleared: they were
 /// retries that recovered.
 pub(crate) fn note_attempt(s: &mut Session, op: u32, failed: bool, forgive: u32) {

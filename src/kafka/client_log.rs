@@ -2,9 +2,10 @@
 //! `tracing`, with a client error that repeats folded into one line per
 //! interval.
 //!
-//! Owns: the level mapping, the producer's `ClientContext` (`LogContext`)
-//! and the repeat folding (`RepeatGate`) both clients share. Does not own:
-//! rebalance handling or statistics (`pipeline::RebalanceContext`).
+//! Owns: the level mapping and repeat folding (`RepeatGate`) of one client,
+//! `LogContext`: the producer's `ClientContext`, and what the consumer's
+//! context speaks through. Does not own: rebalance handling or statistics
+//! (`pipeline::RebalanceContext`).
 //!
 //! Why fold: with the brokers down librdkafka reports `AllBrokersDown`
 //! and `BrokerTransportFailure` several times a second from each client,
@@ -72,61 +73,74 @@ impl RepeatGate {
     }
 }
 
-/// Logs a client error unless the same error from the same client was
-/// logged less than the gate's interval ago. The reason is not part of
-/// what repeats: it carries counts and timings ("1/1 brokers are down",
-/// "after 0ms in state CONNECT") that change with every report.
-pub fn client_error(gate: &RepeatGate, client: &'static str, error: &RdError, reason: &str) {
-    let text = error.to_string();
-    let Some(repeated) = gate.admit(&format!("{client}\u{0}{text}"), Instant::now()) else { return };
-    if repeated == 0 {
-        tracing::warn!(client, error = %text, reason, "kafka client error");
-    } else {
-        tracing::warn!(client, error = %text, reason, repeated, "kafka client error (repeated since last logged)");
-    }
-}
-
-/// Forwards one librdkafka log line. Warnings and errors that repeat (a
-/// refused connection every second while a broker is down) are folded like
-/// client errors, keyed by their text without its closing parenthesis,
-/// where librdkafka puts timings and its own suppression counts.
-pub fn log_to_tracing(gate: &RepeatGate, level: RDKafkaLogLevel, fac: &str, message: &str) {
-    // Pass-through properties go to both clients on purpose; librdkafka
-    // warns about the half that does not apply to each.
-    let level = if fac == "CONFWARN" && (message.contains("is a consumer property") || message.contains("is a producer property")) {
-        RDKafkaLogLevel::Debug
-    } else {
-        level
-    };
-    use RDKafkaLogLevel::{Alert, Critical, Emerg, Error, Warning};
-    if matches!(level, Emerg | Alert | Critical | Error | Warning) {
-        let stem = match message.rfind(" (") {
-            Some(i) if message.ends_with(')') => &message[..i],
-            _ => message,
-        };
-        if gate.admit(&format!("log\u{0}{fac}\u{0}{stem}"), Instant::now()).is_none() {
-            return;
-        }
-    }
-    match level {
-        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical | RDKafkaLogLevel::Error => {
-            tracing::error!(facility = fac, "librdkafka: {message}")
-        }
-        RDKafkaLogLevel::Warning => tracing::warn!(facility = fac, "librdkafka: {message}"),
-        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => tracing::info!(facility = fac, "librdkafka: {message}"),
-        RDKafkaLogLevel::Debug => tracing::debug!(facility = fac, "librdkafka: {message}"),
-    }
-}
-
-/// Producer context: logs and errors to `tracing`.
-#[derive(Default)]
+/// How one client (the producer, or the consumer inside its own context)
+/// speaks: librdkafka's log lines and client errors to `tracing`, repeats
+/// folded by its own gate.
 pub struct LogContext {
+    client: &'static str,
     gate: RepeatGate,
+}
+
+impl LogContext {
+    pub fn new(client: &'static str) -> LogContext {
+        LogContext { client, gate: RepeatGate::default() }
+    }
+
+    /// Logs a client error unless the same error was logged less than the
+    /// gate's interval ago. The reason is not part of what repeats: it
+    /// carries counts and timings ("1/1 brokers are down", "after 0ms in
+    /// state CONNECT") that change with every report.
+    pub fn forward_error(&self, error: &RdError, reason: &str) {
+        let (client, text) = (self.client, error.to_string());
+        let Some(repeated) = self.gate.admit(&format!("error\u{0}{text}"), Instant::now()) else { return };
+        if repeated == 0 {
+            tracing::warn!(client, error = %text, reason, "kafka client error");
+        } else {
+            tracing::warn!(client, error = %text, reason, repeated, "kafka client error (repeated since last logged)");
+        }
+    }
+
+    /// Forwards one librdkafka log line. Warnings and errors that repeat (a
+    /// refused connection every second while a broker is down) are folded
+    /// like client errors, keyed by their text without its closing
+    /// parenthesis, where librdkafka puts timings and its own suppression
+    /// counts.
+    pub fn forward_log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        use RDKafkaLogLevel::{Alert, Critical, Debug, Emerg, Error, Info, Notice, Warning};
+        // Pass-through properties go to both clients on purpose; librdkafka
+        // warns about the half that does not apply to each.
+        let level = if fac == "CONFWARN" && (message.contains("is a consumer property") || message.contains("is a producer property")) {
+            Debug
+        } else {
+            level
+        };
+        let repeats = || {
+            let stem = match message.rfind(" (") {
+                Some(i) if message.ends_with(')') => &message[..i],
+                _ => message,
+            };
+            self.gate.admit(&format!("log\u{0}{fac}\u{0}{stem}"), Instant::now()).is_none()
+        };
+        match level {
+            Emerg | Alert | Critical | Error => {
+                if !repeats() {
+                    tracing::error!(facility = fac, "librdkafka: {message}")
+                }
+            }
+            Warning => {
+                if !repeats() {
+                    tracing::warn!(facility = fac, "librdkafka: {message}")
+                }
+            }
+            Notice | Info => tracing::info!(facility = fac, "librdkafka: {message}"),
+            Debug => tracing::debug!(facility = fac, "librdkafka: {message}"),
+        }
+    }
 }
 
 impl ClientContext for LogContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
-        log_to_tracing(&self.gate, level, fac, message);
+        self.forward_log(level, fac, message);
     }
 
     /// Producer statistics (a pass-through `statistics.interval.ms` reaches
@@ -134,7 +148,7 @@ impl ClientContext for LogContext {
     fn stats_raw(&self, _statistics: &[u8]) {}
 
     fn error(&self, error: RdError, reason: &str) {
-        client_error(&self.gate, "producer", &error, reason);
+        self.forward_error(&error, reason);
     }
 }
 

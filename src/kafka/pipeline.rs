@@ -31,7 +31,7 @@ use crate::signal::Signal;
 use crate::sink::RecordSink;
 use crate::summary::Summary;
 
-use super::client_log::{client_error, log_to_tracing, LogContext, RepeatGate};
+use super::client_log::LogContext;
 use super::clients::ShellOptions;
 use super::decode_stage::{DecodeStage, DecodedBatch, RawBatch, RawMeta};
 use super::KafkaError;
@@ -652,7 +652,8 @@ pub struct RebalanceContext {
     pub pipeline: Arc<Mutex<Pipeline>>,
     /// The events topic, whose partitions' lag is reported.
     pub topic: String,
-    pub errors: RepeatGate,
+    /// How the consumer's logs and errors reach `tracing`.
+    pub log: LogContext,
 }
 
 pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
@@ -663,11 +664,11 @@ pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
 
 impl ClientContext for RebalanceContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
-        log_to_tracing(&self.errors, level, fac, message);
+        self.log.forward_log(level, fac, message);
     }
 
     fn error(&self, error: RdError, reason: &str) {
-        client_error(&self.errors, "consumer", &error, reason);
+        self.log.forward_error(&error, reason);
     }
 
     /// Consumer lag per assigned partition from the statistics librdkafka
