@@ -448,6 +448,14 @@ fn task_key(task_id: &str) -> u128 {
 }
 
 /// Tokens an LLM call read as context.
+/// The redelivery-memory key of "`child` was spawned by `parent`". Not
+/// salted with a shard epoch, unlike event keys: the fact outlives the
+/// child's partition being handed away and back.
+fn spawn_key(child: u64, parent: &str) -> u64 {
+    const SPAWN: u64 = 0x5b1a_9e7f_c0de_d00d;
+    child.rotate_left(17) ^ xxh3_64(parent.as_bytes()) ^ SPAWN
+}
+
 fn context_tokens(e: &Event) -> u64 {
     e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
 }
@@ -795,8 +803,12 @@ impl Detector {
                 }
                 let slot = self.open_session(e, shard);
                 // Sub-agent tree: count the child, check its parent's fan-out.
+                // Once per child: a child whose partition was handed away and
+                // back opens again on the replay, and must not count twice.
                 if let Some(parent) = &e.parent_session_id {
-                    self.on_child_spawned(e, parent, out);
+                    if !self.dedupe.seen(spawn_key(h, parent)) {
+                        self.on_child_spawned(e, parent, out);
+                    }
                 }
                 // Children that came first (from another partition) count now.
                 // Killed so at its first event, that event is the decision's

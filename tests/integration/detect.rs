@@ -215,6 +215,50 @@ fn a_dropped_shard_that_comes_back_rebuilds_its_state_from_a_replay() {
     assert_eq!(kills(Some(14)), straight);
 }
 
+#[test]
+fn a_child_replayed_after_its_partition_came_back_counts_once_toward_fan_out() {
+    // Parent on partition 0; its children on partition 1, which is handed
+    // away and back: the replay opens the children again. Counted twice,
+    // 4 children would pass the limit of 5 here.
+    let policy = Policy::parse("version = \"fanout-test\"\n[defaults]\nfanout_cap_without_baseline = 5\nfanout_min_children = 2\n", "test")
+        .expect("policy");
+    let mut engine = Engine::new(Catalog::embedded(), Arc::new(policy));
+    let mut signals = Vec::new();
+    let mut offset = 0i64;
+    let mut send = |engine: &mut Engine, signals: &mut Vec<Signal>, partition: u32, line: String| {
+        offset += 1;
+        let pos = SourcePos::Kafka { topic: "t".into(), partition: partition as i32, offset };
+        engine.process_record(line.as_bytes(), pos, partition, signals);
+    };
+    let event = |id: &str, ts: u64, session: &str, parent: Option<&str>| {
+        let parent = parent.map(|p| format!(r#","parent_session_id":"{p}""#)).unwrap_or_default();
+        format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"planner","task_id":"t1"{parent},"model":"gpt-4o","provider":"openai","input_tokens":100,"output_tokens":10}}"#
+        )
+    };
+    let t0 = 1_767_000_000_000u64;
+    send(&mut engine, &mut signals, 0, event("p-1", t0, "parent", None));
+    let children =
+        |from: u64, to: u64| (from..to).map(move |c| (c, event(&format!("c{c}-1"), t0 + c * 1000, &format!("child-{c}"), Some("parent"))));
+    for (_, line) in children(1, 5) {
+        send(&mut engine, &mut signals, 1, line);
+    }
+    engine.detector_mut().drop_shard(1);
+    engine.detector_mut().assign_shard(1);
+    for (_, line) in children(1, 5) {
+        send(&mut engine, &mut signals, 1, line);
+    }
+    let kills = |signals: &[Signal]| signals.iter().filter(|s| s.action == Action::Kill).count();
+    assert_eq!(kills(&signals), 0, "{signals:#?}");
+    // Counting still works: the 6th distinct child passes the limit.
+    for (_, line) in children(5, 7) {
+        send(&mut engine, &mut signals, 1, line);
+    }
+    let k = signals.iter().find(|s| s.action == Action::Kill).expect("fan-out kill");
+    assert_eq!((k.reason.as_str(), k.session_id.as_deref()), ("subagent_fanout", Some("parent")));
+    assert_eq!(k.evidence["children"], 6, "{k:#?}");
+}
+
 /// The sample fleet replayed as a Kafka consumer may see it: keyed by
 /// session into `partitions` shards, read in chunks of `chunk` events per
 /// shard in turn (librdkafka fetches per partition), or one whole shard
