@@ -66,26 +66,26 @@ impl Out {
     }
 }
 
-/// Standard input, read on a thread of its own: a read that would wait
-/// returns `WouldBlock` after a short while instead, so the run loop sees a
-/// stop request (SIGINT/SIGTERM) while a live pipe is quiet.
-struct StdinPump {
+/// A live input (standard input, a named pipe, a device), read on a thread
+/// of its own: a read that would wait returns `WouldBlock` after a short
+/// while instead, so the run loop sees a stop request (SIGINT/SIGTERM) and
+/// flushes its outputs while the writer is quiet, even inside a line.
+struct Pump {
     rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
     chunk: Vec<u8>,
     pos: usize,
     done: bool,
 }
 
-impl StdinPump {
+impl Pump {
     const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
-    fn start() -> std::io::Result<StdinPump> {
+    fn start(mut input: Box<dyn Read + Send>) -> std::io::Result<Pump> {
         let (tx, rx) = std::sync::mpsc::sync_channel(16);
-        std::thread::Builder::new().name("runaway-stdin".into()).spawn(move || {
-            let mut stdin = std::io::stdin().lock();
+        std::thread::Builder::new().name("runaway-input".into()).spawn(move || {
             loop {
                 let mut block = vec![0u8; 1 << 16];
-                match stdin.read(&mut block) {
+                match input.read(&mut block) {
                     Ok(n) => {
                         block.truncate(n);
                         // An empty block is the end of input.
@@ -101,11 +101,11 @@ impl StdinPump {
                 }
             }
         })?;
-        Ok(StdinPump { rx, chunk: Vec::new(), pos: 0, done: false })
+        Ok(Pump { rx, chunk: Vec::new(), pos: 0, done: false })
     }
 }
 
-impl Read for StdinPump {
+impl Read for Pump {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         use std::sync::mpsc::RecvTimeoutError;
         if self.pos == self.chunk.len() {
@@ -164,15 +164,19 @@ pub fn run_live(
     stop: &dyn Fn() -> bool,
     poll_policy: &mut dyn FnMut() -> Option<std::sync::Arc<crate::policy::Policy>>,
 ) -> Result<Summary, FileModeError> {
+    let open_error = |source| FileModeError::OpenInput { path: input.to_string(), source };
+    // A live input is a stream of its own each run (it cannot be replayed):
+    // named by its start, its archive files never replace an earlier run's.
+    let started = || chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
-        let pump = StdinPump::start().map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
-        // Each run's standard input is a stream of its own (it cannot be
-        // replayed): named by its start, its archive files never replace
-        // an earlier run's.
-        (Box::new(pump), format!("<stdin {}>", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
+        (Box::new(Pump::start(Box::new(std::io::stdin())).map_err(open_error)?), format!("<stdin {}>", started()))
     } else {
-        let f = File::open(input).map_err(|source| FileModeError::OpenInput { path: input.to_string(), source })?;
-        (Box::new(f), input.to_string())
+        let f = File::open(input).map_err(open_error)?;
+        if f.metadata().map_err(open_error)?.is_file() {
+            (Box::new(f), input.to_string())
+        } else {
+            (Box::new(Pump::start(Box::new(f)).map_err(open_error)?), format!("{input} <{}>", started()))
+        }
     };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut signals_out = Out::create(&outputs.signals)?;
@@ -199,7 +203,7 @@ pub fn run_live(
         }
         let mut stopped = false;
         while let Err(e) = reader.read_until(b'\n', &mut buf) {
-            // Standard input is quiet: look for a stop request, then wait on
+            // A live input is quiet: look for a stop request, then wait on
             // (a partial line stays in `buf`).
             if e.kind() != std::io::ErrorKind::WouldBlock {
                 return Err(FileModeError::Read { path: name.clone(), line: line_no + 1, source: e });

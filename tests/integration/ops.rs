@@ -419,6 +419,60 @@ fn a_kill_is_visible_while_the_writer_pauses_inside_the_next_line() {
     assert_eq!(signals.len(), 1, "{signals:?}");
 }
 
+/// A named pipe given as `--input FILE` is as live as standard input: a
+/// kill decided before the writer paused inside a line is visible at once,
+/// and SIGTERM stops the run while the pipe is open and quiet.
+#[test]
+fn a_named_pipe_input_is_read_live_like_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("events.pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let mut child = runaway(dir.path())
+        .args(["watch", "--input", "events.pipe", "--signals", "signals.ndjson"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn runaway watch");
+    // Opening for writing waits until runaway opens the pipe for reading.
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).expect("open the pipe for writing");
+    let next = event("f2", 1, "R", 1.0);
+    writer.write_all(format!("{}{}", event("f1", 0, "F", 30.0), &next[..20]).as_bytes()).expect("write");
+    writer.flush().expect("flush");
+    let path = dir.path().join("signals.ndjson");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&path).unwrap_or_default().lines().count() < 1 {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("wait");
+            panic!("the kill is still not in the signals file 10 s later: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running 10 s after SIGTERM with the pipe open and quiet");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(writer);
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert_eq!(status.code(), Some(0), "clean exit; stderr:\n{stderr}");
+    let signals = std::fs::read_to_string(&path).expect("signals file");
+    assert_eq!(signals.lines().count(), 1, "{signals}");
+}
+
 fn send_sighup(child: &Child) {
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
