@@ -229,6 +229,16 @@ pub fn daily_series(events: &[read::EventRow]) -> (DailySeries, Option<i64>) {
     (out, last_day)
 }
 
+/// The widest prediction interval offered: beyond it the normal quantile
+/// runs off to infinity and the label would round to 100 %.
+pub const MAX_COVERAGE: f64 = 0.999;
+
+/// A coverage as a percentage label: `90`, `95`, `99.5`, `99.9`.
+fn percent_label(coverage: f64) -> String {
+    let pct = format!("{:.1}", coverage * 100.0);
+    pct.strip_suffix(".0").map(str::to_string).unwrap_or(pct)
+}
+
 /// Builds every group's forecast.
 pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTreeMap<String, f64>, coverage: f64) -> Vec<ForecastRow> {
     let (series, last_day) = daily_series(events);
@@ -309,7 +319,7 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
                 "model".into(),
                 "last_7d_usd".into(),
                 format!("next_{horizon}d_usd"),
-                format!("{:.0}%_interval", coverage * 100.0),
+                format!("{}%_interval", percent_label(coverage)),
                 "backtest_mape".into(),
                 "budget_usd".into(),
                 "runs_out".into(),
@@ -356,8 +366,12 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
     let format = Format::parse(&o.format)?;
     let horizon = parse_horizon(&o.horizon)?;
     let budgets = parse_budgets(&o.budgets)?;
-    if !(o.coverage > 0.0 && o.coverage < 1.0) {
-        return Err(OfflineError::Arg { what: "interval coverage", value: o.coverage.to_string(), why: "must be between 0 and 1" });
+    if !(o.coverage > 0.0 && o.coverage <= MAX_COVERAGE) {
+        return Err(OfflineError::Arg {
+            what: "interval coverage",
+            value: o.coverage.to_string(),
+            why: "must be above 0 and at most 0.999",
+        });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
     let mut events = read::read_events(&o.archive, dim, &range)?;

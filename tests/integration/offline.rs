@@ -193,4 +193,16 @@ fn forecast_without_after_kill_leaves_out_spend_past_a_kill() {
     };
     assert!((last_7d(&[]) - 40.0123).abs() < 1e-3);
     assert!((last_7d(&["--without-after-kill"]) - 30.0123).abs() < 1e-3);
+    // The table names the interval it shows; one too wide to compute is refused.
+    let table = |interval: &str| {
+        Command::new(bin())
+            .args(["forecast", "--archive", archive.to_str().unwrap(), "--interval", interval])
+            .output()
+            .expect("run runaway")
+    };
+    let ok = table("0.995");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("99.5%_interval"), "{}", String::from_utf8_lossy(&ok.stdout));
+    let wide = table("0.9999");
+    assert_eq!(wide.status.code(), Some(2), "{}", String::from_utf8_lossy(&wide.stderr));
+    assert!(String::from_utf8_lossy(&wide.stderr).contains("at most 0.999"), "{}", String::from_utf8_lossy(&wide.stderr));
 }
