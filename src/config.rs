@@ -72,11 +72,12 @@ impl FileConfig {
     }
 }
 
-/// Whether two paths name one file: by their canonical form when both
-/// exist, else as written relative to the working directory.
+/// Whether two paths name one regular file: by their canonical form when
+/// both exist, else as written relative to the working directory. A device
+/// or pipe (`/dev/null` for both outputs) holds nothing to destroy.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
+        (Ok(x), Ok(y)) => x == y && std::fs::metadata(&x).map_or(true, |m| m.is_file()),
         _ => {
             let abs = |p: &Path| std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf());
             let (x, y) = (abs(a), abs(b));

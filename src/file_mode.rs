@@ -59,9 +59,13 @@ impl Out {
     }
 
     fn close(mut self) -> Result<(), FileModeError> {
+        let f = self.w.get_ref();
+        // Only a regular file can be made durable: fsync on `/dev/null` or a
+        // pipe fails (EINVAL) though everything was written.
+        let durable = f.metadata().map_or(true, |m| m.is_file());
         self.w
             .flush()
-            .and_then(|_| self.w.get_ref().sync_all())
+            .and_then(|_| if durable { self.w.get_ref().sync_all() } else { Ok(()) })
             .map_err(|source| FileModeError::Write { path: self.path.display().to_string(), source })
     }
 }

@@ -419,6 +419,21 @@ fn a_kill_is_visible_while_the_writer_pauses_inside_the_next_line() {
     assert_eq!(signals.len(), 1, "{signals:?}");
 }
 
+/// Discarding an output into `/dev/null` is a run like any other: only
+/// regular files are fsynced (fsync on a device fails with EINVAL).
+#[test]
+fn outputs_to_dev_null_run_to_a_clean_exit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = data_dir().join("ops_metrics_events.ndjson");
+    let out = runaway(dir.path())
+        .args(["watch", "--input", input.to_str().expect("utf-8 path"), "--signals", "/dev/null", "--dlq", "/dev/null"])
+        .output()
+        .expect("run runaway watch");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("signals"), "summary printed: {stderr}");
+}
+
 /// A named pipe given as `--input FILE` is as live as standard input: a
 /// kill decided before the writer paused inside a line is visible at once,
 /// and SIGTERM stops the run while the pipe is open and quiet.
