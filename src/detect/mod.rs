@@ -244,6 +244,12 @@ impl Normals {
         }
     }
 
+    fn forget_if_ahead_of(&mut self, ts_ms: i64) {
+        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.handoffs] {
+            h.forget_if_ahead_of(ts_ms);
+        }
+    }
+
     fn record(&mut self, s: &Session) {
         self.actions.record(s.last_ts, s.actions as u64);
         self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
@@ -543,6 +549,21 @@ struct ShardMark {
     last_tick: u64,
     /// Events in a row that came more than `clock_jump_minutes` after `mark`.
     ahead: u32,
+    /// Set by the very first event of the detector, with nothing to judge
+    /// it by: until `CLOCK_JUMP_CONFIRM_EVENTS` events within
+    /// `clock_jump_minutes` of it confirm it, as many in a row far behind it
+    /// show it was one wrong clock, and time goes back to them.
+    provisional: bool,
+    /// Events (provisional mark) that came within `clock_jump_minutes` of it.
+    support: u32,
+    /// Events in a row (provisional mark) far behind it.
+    behind: u32,
+}
+
+impl ShardMark {
+    fn new(shard: u32, tick: u64) -> ShardMark {
+        ShardMark { shard, mark: i64::MIN, last_tick: tick, ahead: 0, provisional: false, support: 0, behind: 0 }
+    }
 }
 
 /// Events in a row, each more than `clock_jump_minutes` after its shard's
@@ -655,7 +676,7 @@ impl Detector {
     /// ended by the time of shards read ahead of it.
     pub fn assign_shard(&mut self, shard: u32) {
         if !self.shard_marks.iter().any(|m| m.shard == shard) {
-            self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: self.tick, ahead: 0 });
+            self.shard_marks.push(ShardMark::new(shard, self.tick));
         }
     }
 
@@ -1649,23 +1670,49 @@ impl Detector {
         let i = match self.shard_marks.iter().position(|m| m.shard == shard) {
             Some(i) => i,
             None => {
-                self.shard_marks.push(ShardMark { shard, mark: i64::MIN, last_tick: tick, ahead: 0 });
+                self.shard_marks.push(ShardMark::new(shard, tick));
                 self.shard_marks.len() - 1
             }
         };
         let jump = self.policy.global.clock_jump_minutes as i64 * 60_000;
+        // A shard's first event (a partition just assigned) is judged by the
+        // time of the others, when there are others.
+        let reference = if self.shard_marks[i].mark == i64::MIN {
+            self.shard_marks.iter().filter(|o| o.shard != shard).map(|o| o.mark).max().filter(|&r| r != i64::MIN)
+        } else {
+            None
+        };
         let m = &mut self.shard_marks[i];
         m.last_tick = tick;
+        if jump > 0 && m.provisional {
+            if m.mark.saturating_sub(ts_ms) > jump {
+                m.behind += 1;
+                if m.behind >= CLOCK_JUMP_CONFIRM_EVENTS {
+                    // The stream never was at the first event's time.
+                    *m = ShardMark { mark: ts_ms, ..ShardMark::new(shard, tick) };
+                    self.rebase_time(ts_ms);
+                    return (ts_ms, false);
+                }
+            } else if ts_ms.saturating_sub(m.mark) <= jump {
+                m.behind = 0;
+                m.support += 1;
+                m.provisional = m.support < CLOCK_JUMP_CONFIRM_EVENTS;
+            }
+        }
         if ts_ms <= m.mark {
             m.ahead = 0;
             return (ts_ms, false);
         }
-        if jump > 0 && m.mark != i64::MIN && ts_ms.saturating_sub(m.mark) > jump {
+        let held_at = if m.mark != i64::MIN { Some(m.mark) } else { reference };
+        if let Some(held_at) = held_at.filter(|&h| jump > 0 && ts_ms.saturating_sub(h) > jump) {
             m.ahead += 1;
             if m.ahead < CLOCK_JUMP_CONFIRM_EVENTS {
                 self.stats.events_clock_ahead += 1;
-                return (m.mark, false);
+                return (held_at, false);
             }
+        }
+        if m.mark == i64::MIN && reference.is_none() && self.eviction_mark == i64::MIN {
+            m.provisional = jump > 0;
         }
         m.ahead = 0;
         m.mark = ts_ms;
@@ -1680,6 +1727,33 @@ impl Detector {
             return (ts_ms, true);
         }
         (ts_ms, false)
+    }
+
+    /// Takes shared time back to `ts_ms` from a time only the first event,
+    /// with a clock far ahead, had claimed: every window that event
+    /// moved into the future is emptied (what it held before was rotated
+    /// out by that move), so later events count again.
+    #[cold]
+    fn rebase_time(&mut self, ts_ms: i64) {
+        self.stats.events_clock_ahead += 1; // the first event, counted at its own time then
+        self.now = ts_ms;
+        self.watermark = ts_ms;
+        self.eviction_mark = self.eviction_mark.min(ts_ms);
+        self.fleet.spend.forget_if_ahead_of(ts_ms);
+        for a in self.agents.values_mut().chain(self.agents_overflow.values_mut()) {
+            a.spend.forget_if_ahead_of(ts_ms);
+        }
+        for p in self.providers.values_mut() {
+            p.calls.forget_if_ahead_of(ts_ms);
+            p.failures.forget_if_ahead_of(ts_ms);
+        }
+        for b in self.baselines.slots.iter_mut().flatten() {
+            b.cost.forget_if_ahead_of(ts_ms);
+            b.context.forget_if_ahead_of(ts_ms);
+        }
+        for n in self.normals.values_mut().chain(std::iter::once(&mut self.fleet_normals)) {
+            n.forget_if_ahead_of(ts_ms);
+        }
     }
 
     fn evict_idle(&mut self) {

@@ -84,6 +84,16 @@ impl RollingSum {
     pub fn sum(&self) -> f64 {
         self.sum
     }
+
+    /// Empties the window if its newest bucket starts after `ts_ms`: a time
+    /// the stream turned out never to have reached (one event with a clock
+    /// far ahead). Whatever the window held before that bucket opened was
+    /// already rotated out by it.
+    pub fn forget_if_ahead_of(&mut self, ts_ms: i64) {
+        if self.head != i64::MIN && self.head.saturating_mul(self.bucket_ms) > ts_ms {
+            *self = RollingSum::new(self.bucket_ms * self.values.len() as i64, self.values.len());
+        }
+    }
 }
 
 /// Quantiles cached from a [`RollingHistogram`].
@@ -131,6 +141,13 @@ impl RollingHistogram {
             closed: new_hist(),
             cached: Quantiles::default(),
             since_refresh: 0,
+        }
+    }
+
+    /// As [`RollingSum::forget_if_ahead_of`].
+    pub fn forget_if_ahead_of(&mut self, ts_ms: i64) {
+        if self.buckets.back().is_some_and(|(n, _)| n.saturating_mul(self.bucket_ms) > ts_ms) {
+            *self = RollingHistogram::new(self.bucket_ms * self.max_buckets as i64, self.max_buckets);
         }
     }
 

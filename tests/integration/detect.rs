@@ -259,6 +259,57 @@ fn a_child_replayed_after_its_partition_came_back_counts_once_toward_fan_out() {
     assert_eq!(k.evidence["children"], 6, "{k:#?}");
 }
 
+/// A clock far ahead on the very first event of a run, or on the first
+/// event of a partition assigned later, must not carry the fleet's windows
+/// into the future (every later event would be too old to count: budgets
+/// and baselines dead for the rest of the run).
+#[test]
+fn a_first_event_far_ahead_does_not_disable_the_windows() {
+    const T0: i64 = 1_767_225_600_000;
+    let policy = || {
+        let text = "version = \"clock\"\n[global]\nfleet_budget_usd = 10.0\nfleet_window_minutes = 60\n";
+        Arc::new(Policy::parse(text, "test").expect("policy"))
+    };
+    let call = |id: &str, ts: i64, session: &str, cost: f64| {
+        format!(r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"a","model":"gpt-4o","cost_usd":{cost}}}"#)
+    };
+    // (shard, line) in order; returns the fleet signals as (action, trigger).
+    let run = |lines: &[(u32, String)]| {
+        let mut engine = Engine::new(Catalog::embedded(), policy());
+        let mut signals = Vec::new();
+        for (i, (shard, l)) in lines.iter().enumerate() {
+            engine.detector_mut().assign_shard(*shard);
+            engine.process_record(l.as_bytes(), SourcePos::File { file: "t".into(), line: i as u64 }, *shard, &mut signals);
+        }
+        let fleet: Vec<(String, String)> = signals
+            .iter()
+            .filter(|s| s.reason.as_str() == "fleet_budget")
+            .map(|s| (s.action.as_str().to_string(), s.trigger_event_id.to_string()))
+            .collect();
+        (fleet, engine.detector().stats().events_clock_ahead)
+    };
+    let steady = |from: i64, to: i64, shard: u32| -> Vec<(u32, String)> {
+        (from..to).map(|i| (shard, call(&format!("e{i}"), T0 + i * 10_000, &format!("S{}", i % 3), 1.0))).collect()
+    };
+    let clean = run(&steady(0, 20, 0));
+    assert_eq!(clean.0, vec![("throttle".into(), "e7".into()), ("pause".into(), "e9".into())], "{clean:?}");
+
+    // Microseconds read as milliseconds, first: once eight events in a row
+    // show the stream is far behind it, time goes back and windows count.
+    let mut first = vec![(0, call("skewed", T0 * 1000, "X", 1.0))];
+    first.extend(steady(0, 30, 0));
+    let (fleet, ahead) = run(&first);
+    assert_eq!(ahead, 1);
+    assert_eq!(fleet.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["throttle", "pause"], "{fleet:?}");
+
+    // The first event of a partition assigned later is judged by the time
+    // of the others: held there, it changes nothing.
+    let mut later = steady(0, 3, 0);
+    later.push((1, call("skewed", T0 * 1000, "X", 0.001)));
+    later.extend(steady(3, 20, 0));
+    assert_eq!(run(&later), (clean.0.clone(), 1));
+}
+
 /// The sample fleet replayed as a Kafka consumer may see it: keyed by
 /// session into `partitions` shards, read in chunks of `chunk` events per
 /// shard in turn (librdkafka fetches per partition), or one whole shard
