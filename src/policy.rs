@@ -155,8 +155,9 @@ thresholds! {
     fanout_min_children: u32 = 8,
     /// Finished parents a task type needs before its fan-out normal is trusted.
     fanout_min_parents: u32 = 10,
-    /// Child cap while neither the task type nor the fleet has a normal (0 = none).
-    fanout_cap_without_baseline: u32 = 25,
+    /// Child cap while the task type has no normal of its own; the fleet's
+    /// normal (ratio × its p95) can raise it, not lower it (0 = none).
+    fanout_cap_without_baseline: u32 = 40,
     /// Per-agent spend budget over the agent window, USD (0 = none).
     agent_budget_usd: f64 = 250.0,
 }
@@ -257,7 +258,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-6";
+pub const BUILTIN_VERSION: &str = "builtin-7";
 
 impl Default for Policy {
     fn default() -> Self {

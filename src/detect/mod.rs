@@ -970,7 +970,15 @@ impl Detector {
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
             Some(q) if q.count >= min => (ceil_limit(t.fanout_ratio * q.p95, t.fanout_min_children), "task_type", Some(q)),
-            _ if fleet.count >= min => (ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children), "fleet", Some(fleet)),
+            // A task type without a normal of its own is not held to the
+            // fleet's: fleets mix types of very different fan-out (chat
+            // spawns 2, a map-reduce 40), so the fleet's normal can only
+            // raise the cap a type has before its normal forms. Held lower,
+            // its wide trees would be killed and never become its normal.
+            _ if fleet.count >= min => {
+                let limit = ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children.max(t.fanout_cap_without_baseline));
+                (limit, "fleet", Some(fleet))
+            }
             _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
             _ => return true,
         };
@@ -1022,16 +1030,28 @@ impl Detector {
 
         // Interned before borrowing the session mutably.
         let tool = e.tool.as_ref().map(|tool| self.intern_tool(tool));
+        let (ids, actions, id_hi) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi))?;
+        let agent_now = if tool.is_some() || e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
+        // Another agent of the session making the same call is not the
+        // first one repeating itself: a specialist handed the work looks
+        // the customer up again. The session's own agent keeps the plain
+        // signature.
+        let agent_salt = if agent_now.0 == ids.0 { 0 } else { u64::from(agent_now.0).wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15) };
         let call = match (tool, &e.args_hash) {
             // An LLM call that requests tool(args) and the tool call that
             // executes it are one call: same signature, counted once.
-            (Some((tool_id, seed)), Some(args)) => Some(Call::new(xxh3_64_with_seed(args.as_bytes(), seed) as u32, tool_id)),
+            (Some((tool_id, seed)), Some(args)) => Some(Call::new(xxh3_64_with_seed(args.as_bytes(), seed ^ agent_salt) as u32, tool_id)),
             _ => None,
         };
-        let (ids, actions, id_hi) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi))?;
+        // The call as its session's own agent would sign it: work handed to
+        // another agent that only repeats what was done is no progress.
+        let plain_sig = match (tool, &e.args_hash) {
+            (Some((_, seed)), Some(args)) if agent_salt != 0 => Some(xxh3_64_with_seed(args.as_bytes(), seed) as u32),
+            _ => None,
+        };
         // LLM calls are judged against the acting agent's normal (in a
         // session shared by agents, not always the one that opened it).
-        let acting = if e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
+        let acting = if e.kind == EventKind::Llm { agent_now } else { ids };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
         let (baseline, context_baseline) = self.baselines_for(acting, rules, e.kind == EventKind::Llm && cost > 0.0, context > 0);
         // Only sessions past the floor can be step runaways: look the normal up then.
@@ -1121,6 +1141,12 @@ impl Detector {
         }
 
         // --- repeated calls and cycles
+        // A tool call that itself lasted the poll gap (sleep, wait for CI)
+        // was the session waiting: the call after it is a poll, whether
+        // the source stamps events at the start of a call or at its end.
+        let waits = e.kind == EventKind::Tool
+            && t.repeat_poll_gap_seconds > 0
+            && e.latency_ms.is_some_and(|ms| ms >= u64::from(t.repeat_poll_gap_seconds) * 1000);
         let executes_request = match (call, e.kind) {
             (Some(c), EventKind::Tool) => s.pending_call.take() == Some(c.sig),
             _ => false,
@@ -1145,6 +1171,9 @@ impl Detector {
             let spins = u32::from(!c.polled()) + earlier_spins;
             if !seen {
                 c.mark_novel();
+            }
+            let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).0;
+            if !seen && !plain_sig.is_some_and(done_before) {
                 // Something new happened: the current handoff leg is busy.
                 s.ping_pong.note_progress();
                 if let Some(task) = task_key.and_then(|t| self.tasks.get_mut(&t)) {
@@ -1173,19 +1202,23 @@ impl Detector {
                 }
             }
             if on(Reason::LoopCycle) {
-                if let Some((period, cycle)) = find_cycle(&s.calls, t.cycle_max_period as usize, t.cycle_repeats as usize) {
+                let repeats = (t.cycle_repeats as usize, t.repeat_poll_kill as usize);
+                if let Some(found) = find_cycle(&s.calls, t.cycle_max_period as usize, repeats, window) {
                     let names: Vec<&str> =
-                        cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
+                        found.cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
+                    let (period, repeats, polled) = (found.cycle.len(), found.repeats, found.polled);
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
-                        figures: Some((t.cycle_repeats as f64, period as f64)),
-                        evidence: json!({"cycle": names, "period": period, "repeats": t.cycle_repeats}),
-                        message: format!("the call sequence {} repeated {} times", names.join(" → "), t.cycle_repeats),
+                        figures: Some((repeats as f64, period as f64)),
+                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "polls": polled}),
+                        message: format!("the call sequence {} repeated {repeats} times", names.join(" → ")),
                     }));
                 }
             }
         }
+
+        s.waited |= waits;
 
         // --- ping-pong (per session when the event has no task)
         if e.kind == EventKind::Handoff {
@@ -1990,11 +2023,27 @@ fn ceil_limit(x: f64, floor: u32) -> u64 {
     (x.ceil() as u64).max(floor as u64)
 }
 
-/// A cycle: the newest `period × repeats` calls are one sequence of
-/// `period` calls, with at least two distinct calls, repeated.
-fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> Option<(usize, Vec<Call>)> {
-    // Policy validation bounds both to 16, so 256 calls at most; copied to
-    // the stack because this runs on every tool call.
+/// Longest cycle that can be a poll loop.
+const POLL_CYCLE_MAX_PERIOD: usize = 3;
+
+/// A cycle found by [`find_cycle`].
+struct Cycle {
+    /// One turn of it, oldest call first.
+    cycle: Vec<Call>,
+    /// Turns it was seen to make.
+    repeats: usize,
+    /// Calls among them made after a wait (polls).
+    polled: usize,
+}
+
+/// A cycle: the newest `period × repeats.0` calls are one sequence of
+/// `period` calls, with at least two distinct calls, repeated. When some
+/// of those calls came after a wait and the sequence is short, it is a
+/// poll loop (check CI, sleep, check again) and needs `repeats.1` turns, or
+/// as many as a ring of `window` calls holds.
+fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usize), window: usize) -> Option<Cycle> {
+    // Policy validation bounds periods and turns to 16 and the ring to 256
+    // calls; copied to the stack because this runs on every tool call.
     // Cheap pre-check: a cycle needs the newest call to recur `period` back.
     let newest = calls.nth_newest(0)?;
     if !(2..=max_period).any(|i| calls.nth_newest(i).is_some_and(|c| c.sig == newest.sig)) {
@@ -2002,31 +2051,41 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: usize) -> O
     }
     let mut recent = [Call::new(0, 0); 256];
     let mut n = 0;
-    for c in calls.iter_newest_first().take((max_period * repeats).min(256)) {
+    for c in calls.iter_newest_first().take(256) {
         recent[n] = c;
         n += 1;
     }
     let recent = &recent[..n];
+    let periodic = |period: usize, need: usize| (period..need).all(|i| recent[i].sig == recent[i - period].sig);
     for period in 2..=max_period {
-        let need = period * repeats;
+        let need = period * repeats.0;
         if recent.len() < need {
             break;
         }
-        if recent[period].sig != recent[0].sig {
-            continue;
-        }
-        let periodic = (period..need).all(|i| recent[i].sig == recent[i - period].sig);
-        if !periodic {
+        if recent[period].sig != recent[0].sig || !periodic(period, need) {
             continue;
         }
         let first = recent[0].sig;
         if recent[..period].iter().all(|c| c.sig == first) {
             continue; // one call repeated: that is loop_repeat's
         }
+        let mut turns = repeats.0;
+        let polled = |need: usize| recent[..need].iter().filter(|c| c.polled()).count();
+        // Waiting is a check and a wait (and perhaps a short decision):
+        // a longer sequence with a slow step in it (a test run stamped at
+        // its end looks like a wait) is work going round, not a poll.
+        if period <= POLL_CYCLE_MAX_PERIOD && polled(need) > 0 {
+            turns = repeats.1.max(repeats.0).min(window / period);
+            if turns < repeats.0 || recent.len() < period * turns || !periodic(period, period * turns) {
+                // Not yet enough turns; a longer period here would only be
+                // this same poll loop taken two turns at a time.
+                return None;
+            }
+        }
         // Shorter periods were tried first; report the sequence oldest-first.
         let mut cycle: Vec<Call> = recent[..period].to_vec();
         cycle.reverse();
-        return Some((period, cycle));
+        return Some(Cycle { cycle, repeats: turns, polled: polled(period * turns) });
     }
     None
 }

@@ -859,7 +859,7 @@ impl Gen {
             RunawayKind::SubagentFanout => {
                 self.turn_with(s, "plan_outline", &format!("plan:{}", s.arg_base));
                 let (child_tt, _, normal_max) = s.tt.subagents.unwrap_or(("web_research", 2, 5));
-                let total = self.range(30, 150);
+                let total = self.range(45, 160);
                 let mut onset = None;
                 let mut i = 0;
                 let root = s.id.clone();

@@ -1,6 +1,7 @@
 //! Detection decisions, data-driven: each fixture in `tests/data/detect/`
 //! is replayed after the shared warm-up and checked against its `.expect`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -82,11 +83,15 @@ fixtures! {
     trap_planner_executor,
     trap_ci_polling,
     trap_long_growing_context,
+    trap_ci_sleep_tool,
+    trap_handoff_refetch,
+    trap_wide_map_reduce,
     runaway_loop_repeat,
     runaway_loop_cycle,
     runaway_ping_pong,
     runaway_ping_pong_session,
     runaway_poll_forever,
+    runaway_cycle_slow_step,
     runaway_step_runaway,
     runaway_retry_storm,
     runaway_retry_storm_tools,
@@ -316,7 +321,7 @@ fn a_first_event_far_ahead_does_not_disable_the_windows() {
 /// after the other (`chunk` 0). Returns the kills that are not propagated
 /// along a tree (a child is stopped at its next event after its tree's
 /// kill, so which children are depends on the interleaving).
-fn sample_kills_in_partition_order(partitions: u64, chunk: usize) -> std::collections::BTreeSet<(String, String)> {
+fn sample_kills_in_partition_order(partitions: u64, chunk: usize) -> BTreeSet<(String, String)> {
     let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson")).expect("sample");
     let mut shards: Vec<Vec<&str>> = vec![Vec::new(); partitions as usize];
     for line in text.lines() {
@@ -358,13 +363,31 @@ fn sample_kills_in_partition_order(partitions: u64, chunk: usize) -> std::collec
         .collect()
 }
 
+/// What the order partitions are read in cannot change: which sessions are
+/// killed, and the loop kills (rules that read only the session's own
+/// calls). A session that is a runaway on several counts may be stopped by
+/// another of them first: rules judged against fleet normals (cost per
+/// call, steps) and the ceiling race, and the fleet learns its normals in
+/// the order it reads.
+pub(crate) fn order_free(kills: &BTreeSet<(String, String)>) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    let sessions = kills.iter().map(|(s, _)| s.clone()).collect();
+    let loops = ["loop_repeat", "loop_cycle", "ping_pong", "retry_storm"];
+    let local = kills.iter().filter(|(_, r)| loops.contains(&r.as_str())).cloned().collect();
+    (sessions, local)
+}
+
 #[test]
 fn partition_interleaving_keeps_the_sample_kills() {
     let file_order = sample_kills_in_partition_order(1, 0);
     assert!(file_order.iter().any(|(_, r)| r == "subagent_fanout"), "the sample has a fan-out kill: {file_order:?}");
     for (partitions, chunk) in [(2, 0), (2, 500), (2, 3000), (4, 100), (4, 0)] {
         let got = sample_kills_in_partition_order(partitions, chunk);
-        assert_eq!(got, file_order, "{partitions} partitions read {chunk} events at a time (0: one after the other)");
+        assert!(got.iter().any(|(_, r)| r == "subagent_fanout"), "{got:?}");
+        assert_eq!(
+            order_free(&got),
+            order_free(&file_order),
+            "{partitions} partitions read {chunk} events at a time (0: one after the other)"
+        );
     }
 }
 

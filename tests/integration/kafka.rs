@@ -401,7 +401,9 @@ fn kafka_sample_fleet_on_two_partitions_keeps_its_session_kills() {
     let (st, log) = r.terminate(Duration::from_secs(30));
     assert!(st.success(), "exit {st:?}; log:\n{log}");
     let got = own_kills(broker.read_until(KILL, Duration::from_secs(3), |_| false).into_iter().map(|m| m.value));
-    assert_eq!(got, expected, "same session kills as file mode on two partitions");
+    assert!(got.iter().any(|(_, r)| r == "subagent_fanout"), "{got:?}");
+    let order_free = super::detect::order_free;
+    assert_eq!(order_free(&got), order_free(&expected), "same sessions killed as file mode on two partitions: {got:?} vs {expected:?}");
 }
 
 #[test]

@@ -449,6 +449,73 @@ def poll_forever(st, ts):
     return ["kill run-poll-forever loop_repeat 40"]
 
 
+def ci_sleep_tool(st, ts):
+    """Waiting for CI where the wait is a tool call of its own: check the
+    status, `sleep` 30-90 s (the event stamped when the sleep ends), check
+    again, ten times; then the work goes on."""
+    s = "run-ci-sleep"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for _ in range(10):
+        st.tool(ts, s, "coder", "code_edit", "ci_status", "pr-77", latency_ms=600)
+        wait = st.rng.randint(30_000, 90_000)
+        ts += 1_000 + wait
+        st.tool(ts, s, "coder", "code_edit", "sleep", "s-60", latency_ms=wait)
+        ts += 400
+    st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill run-ci-sleep"]
+
+
+def handoff_refetch(st, ts):
+    """A router and a specialist hand a ticket back and forth a few times,
+    and each looks the customer and account up again when the ticket comes
+    to it: five identical lookups in the session, no agent repeating itself
+    more than three times."""
+    s = "run-refetch"
+    agents = ["router", "billing", "router", "billing", "router"]
+    for k, a in enumerate(agents):
+        st.llm(ts, s, a, "triage", inp=2500, tool="get_customer", args_hash="cust-9")
+        ts += 1500
+        st.tool(ts, s, a, "triage", "get_customer", "cust-9")
+        ts += 800
+        st.llm(ts, s, a, "triage", inp=2800, tool="get_account", args_hash="acct-9")
+        ts += 1500
+        st.tool(ts, s, a, "triage", "get_account", "acct-9")
+        ts += 800
+        if k + 1 < len(agents):
+            st.ev(ts, s, a, "triage", kind="handoff", target_agent_id=agents[k + 1])
+            ts += 1000
+    return ["nokill run-refetch"]
+
+
+def wide_map_reduce(st, ts):
+    """A task type never seen before fans out to 35 workers at once, as a
+    map-reduce over documents does: wider than the fleet's trees, not a
+    runaway. Without a normal of its own it is held to the cap (40)."""
+    parent = "run-mapreduce"
+    ts = st.normal_session(ts, parent, "splitter", "doc_batch", 2)
+    for i in range(35):
+        st.llm(ts, f"run-mapreduce-w{i}", "doc-worker", "doc_summary", inp=3000, parent_session_id=parent, task_id="task-mr")
+        ts += 300
+    st.normal_session(ts, parent, "splitter", "doc_batch", 2)
+    return ["nokill run-mapreduce"]
+
+
+def cycle_slow_step(st, ts):
+    """Work going round with a slow step in it: read, run the tests (a
+    minute, the event stamped at its end, so the session looks quiet
+    before it), run a script, edit, and again. A slow step does not make
+    a four-call cycle a poll loop: three turns kill."""
+    s = "run-cycle-slow"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for _ in range(10):
+        for t, ms in (("read_file", 800), ("run_tests", 60_000), ("bash", 2_000), ("edit_file", 500)):
+            st.llm(ts, s, "coder", "code_edit", inp=4000, tool=t, args_hash=f"{t}-same")
+            ts += 2_000 + ms
+            st.tool(ts, s, "coder", "code_edit", t, f"{t}-same", latency_ms=ms)
+            ts += 300
+    return ["kill run-cycle-slow loop_cycle 36"]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -463,11 +530,15 @@ FIXTURES = {
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
     "trap_long_growing_context": long_growing,
+    "trap_ci_sleep_tool": ci_sleep_tool,
+    "trap_handoff_refetch": handoff_refetch,
+    "trap_wide_map_reduce": wide_map_reduce,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
     "runaway_poll_forever": poll_forever,
+    "runaway_cycle_slow_step": cycle_slow_step,
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
     "runaway_retry_storm_tools": retry_storm_tools,
