@@ -215,11 +215,7 @@ impl LiveWatch {
 
     fn stderr_so_far(&mut self) -> String {
         let _ = self.child.kill();
-        let mut s = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut s);
-        }
-        s
+        read_stderr(&mut self.child)
     }
 
     /// Closes stdin, waits for a clean exit, returns (stderr, signals).
@@ -380,21 +376,10 @@ fn sigterm_stops_a_watch_whose_input_pipe_is_quiet() {
     w.feed(&event("q1", 0, "Q", 30.0));
     w.wait_for("the event", |m| m.get(PROCESSED) == Some(&1.0));
     // The pipe stays open and silent: the stop must not wait for input.
-    let pid = libc::pid_t::try_from(w.child.id()).expect("pid fits pid_t");
-    // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = w.child.try_wait().expect("try_wait") {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "still running 10 s after SIGTERM with its input open: {}", w.stderr_so_far());
-        std::thread::sleep(Duration::from_millis(50));
+    let Some(status) = terminate(&mut w.child) else {
+        panic!("still running 10 s after SIGTERM with its input open: {}", w.stderr_so_far())
     };
-    let mut stderr = String::new();
-    if let Some(mut e) = w.child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
+    let stderr = read_stderr(&mut w.child);
     assert_eq!(status.code(), Some(0), "clean exit; stderr:\n{stderr}");
     assert!(stderr.contains("runaway watch summary") || stderr.contains("run summary"), "summary printed: {stderr}");
     let signals = std::fs::read_to_string(w.dir.path().join("signals.ndjson")).expect("signals file");
@@ -408,11 +393,8 @@ fn a_kill_is_visible_while_the_writer_pauses_inside_the_next_line() {
     let mut w = LiveWatch::start(tempfile::tempdir().expect("tempdir"), &[]);
     let next = event("q2", 1, "R", 1.0);
     w.feed(&format!("{}{}", event("q1", 0, "Q", 30.0), &next[..20]));
-    let path = w.dir.path().join("signals.ndjson");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::read_to_string(&path).unwrap_or_default().lines().count() < 1 {
-        assert!(Instant::now() < deadline, "the kill is still not in the signals file 10 s later: {}", w.stderr_so_far());
-        std::thread::sleep(Duration::from_millis(50));
+    if !lines_appear(&w.dir.path().join("signals.ndjson"), 1) {
+        panic!("the kill is still not in the signals file 10 s later: {}", w.stderr_so_far());
     }
     w.feed(&next[20..]);
     let (_, signals) = w.finish();
@@ -455,42 +437,60 @@ fn a_named_pipe_input_is_read_live_like_stdin() {
     writer.write_all(format!("{}{}", event("f1", 0, "F", 30.0), &next[..20]).as_bytes()).expect("write");
     writer.flush().expect("flush");
     let path = dir.path().join("signals.ndjson");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::read_to_string(&path).unwrap_or_default().lines().count() < 1 {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("wait");
-            panic!("the kill is still not in the signals file 10 s later: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    if !lines_appear(&path, 1) {
+        let _ = child.kill();
+        panic!("the kill is still not in the signals file 10 s later: {}", read_stderr(&mut child));
     }
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
-    // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("try_wait") {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("still running 10 s after SIGTERM with the pipe open and quiet");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let Some(status) = terminate(&mut child) else { panic!("still running 10 s after SIGTERM with the pipe open and quiet") };
     drop(writer);
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
+    let stderr = read_stderr(&mut child);
     assert_eq!(status.code(), Some(0), "clean exit; stderr:\n{stderr}");
     let signals = std::fs::read_to_string(&path).expect("signals file");
     assert_eq!(signals.lines().count(), 1, "{signals}");
 }
 
-fn send_sighup(child: &Child) {
+/// Sends `sig` to a child we spawned and still own (not yet waited for).
+fn send(child: &Child, sig: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     // SAFETY: kill(2) with a pid we spawned and still own (not yet waited for).
-    let rc = unsafe { libc::kill(pid, libc::SIGHUP) };
-    assert_eq!(rc, 0, "kill(SIGHUP) failed: {}", std::io::Error::last_os_error());
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(rc, 0, "kill({sig}) failed: {}", std::io::Error::last_os_error());
+}
+
+fn send_sighup(child: &Child) {
+    send(child, libc::SIGHUP);
+}
+
+/// SIGTERM, then the exit status; None when still running 10 s later.
+fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
+    send(child, libc::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            return Some(st);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// Whether the file at `path` holds `n` lines within 10 s.
+fn lines_appear(path: &Path, n: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(path).unwrap_or_default().lines().count() < n {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// What the child wrote on its piped stderr (all of it once it has exited).
+fn read_stderr(child: &mut Child) -> String {
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    stderr
 }
