@@ -103,10 +103,12 @@ thresholds! {
     /// Calls (with a tool) remembered for repeat detection.
     repeat_window: u32 = 48,
     /// A repeat made after the session waited this long (seconds) is a poll
-    /// (waiting for CI, a job, a human), not a spin (0 = never).
+    /// (waiting for CI, a job, a human), not a spin (0 = never). A free
+    /// repeat (no LLM call or priced call since the call before) is a poll
+    /// after a quarter of this idle; free polls never count toward a kill.
     repeat_poll_gap_seconds: u32 = 20,
     /// Occurrences of the same call that kill when some were polls.
-    repeat_poll_kill: u32 = 15,
+    repeat_poll_kill: u32 = 25,
     /// Full repetitions of a call sequence that make a cycle.
     cycle_repeats: u32 = 3,
     /// Longest call sequence considered a cycle.
@@ -114,7 +116,7 @@ thresholds! {
     /// Consecutive alternating handoffs between two agents that kill when most
     /// legs between them bring no new call (raised to the task type's p95
     /// handoffs per session once that normal is trusted).
-    ping_pong_handoffs: u32 = 8,
+    ping_pong_handoffs: u32 = 12,
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.
     step_ratio: f64 = 2.5,
@@ -258,7 +260,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-7";
+pub const BUILTIN_VERSION: &str = "builtin-8";
 
 impl Default for Policy {
     fn default() -> Self {

@@ -864,11 +864,19 @@ impl Detector {
             s.rules = rules;
         }
         s.cost_usd += cost;
+        s.spent |= cost > 0.0;
         s.actions = s.actions.saturating_add(1);
         let gap = s.rules.t.repeat_poll_gap_seconds as i64 * 1000;
-        if gap > 0 && s.last_ts != i64::MIN && e.ts_ms.saturating_sub(s.last_ts) >= gap {
-            s.waited = true;
+        if gap > 0 && s.last_ts != i64::MIN {
+            let since = e.ts_ms.saturating_sub(s.last_ts);
+            s.waited |= since >= gap;
+            // Idle: the time between the two events that neither call's
+            // latency explains, whether the source stamps a call at its
+            // start or at its end.
+            let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
+            s.paused |= since.saturating_sub(busy) >= gap / 4;
         }
+        s.last_latency_ds = e.latency_ms.map_or(0, |ms| (ms / 100).min(u64::from(u16::MAX)) as u16);
         s.last_ts = s.last_ts.max(e.ts_ms);
         Some(Entered { slot, rules: s.rules.clone(), task_key, task_killed, decided })
     }
@@ -981,6 +989,15 @@ impl Detector {
             }
             _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
             _ => return true,
+        };
+        // The few trees a young type has finished can likewise only raise
+        // its cap: a survey that always spawns 50 workers, seen once at 35,
+        // is not a runaway at 41.
+        let (limit, basis, normal) = match own {
+            Some(q) if q.count > 0 && q.count < min && basis != "task_type" && ceil_limit(t.fanout_ratio * q.p99, 0) > limit => {
+                (ceil_limit(t.fanout_ratio * q.p99, 0), "task_type_young", Some(q))
+            }
+            _ => (limit, basis, normal),
         };
         if (children as u64) <= limit {
             return true;
@@ -1163,16 +1180,28 @@ impl Detector {
             let window = t.repeat_window as usize;
             // A call after a wait is a poll: an agent checking on CI every
             // half minute repeats itself by design, so polls kill later.
-            if std::mem::take(&mut s.waited) {
+            // A poll counts toward a kill only when it cost something: a
+            // wait loop in orchestration code checking a job's status with
+            // no LLM call between spends nothing, and stopping it saves
+            // nothing. Such a loop waits a few seconds between checks, so a
+            // free call after a shorter idle spell is a poll too. (A free
+            // repeat made back to back still counts: a harness re-running a
+            // command without pause is stuck.)
+            let spent = std::mem::take(&mut s.spent);
+            let paused = std::mem::take(&mut s.paused);
+            if std::mem::take(&mut s.waited) || (paused && !spent) {
                 c.mark_polled();
             }
-            let (seen, earlier, earlier_spins) = s.calls.recurrence(c.sig, window.saturating_sub(1));
-            let count = 1 + earlier;
-            let spins = u32::from(!c.polled()) + earlier_spins;
+            if spent {
+                c.mark_spent();
+            }
+            let mut repeats = s.calls.recurrence(c.sig, window.saturating_sub(1));
+            let seen = repeats.seen;
+            repeats.add(c);
             if !seen {
                 c.mark_novel();
             }
-            let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).0;
+            let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).seen;
             if !seen && !plain_sig.is_some_and(done_before) {
                 // Something new happened: the current handoff leg is busy.
                 s.ping_pong.note_progress();
@@ -1184,14 +1213,19 @@ impl Detector {
             if on(Reason::LoopRepeat) {
                 // Spins (repeats with no wait before them) kill at
                 // `repeat_kill`; with polls among them, at `repeat_poll_kill`.
-                let (hit, limit) = if spins >= t.repeat_kill { (spins, t.repeat_kill) } else { (count, t.repeat_poll_kill) };
+                let (hit, limit) = if repeats.spins() >= t.repeat_kill {
+                    (repeats.spins(), t.repeat_kill)
+                } else {
+                    (repeats.count - repeats.free_polls, t.repeat_poll_kill)
+                };
                 if hit >= limit {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
+                    let count = repeats.count;
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": count - spins, "limit": limit, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "limit": limit, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
@@ -2079,6 +2113,11 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usi
             if turns < repeats.0 || recent.len() < period * turns || !periodic(period, period * turns) {
                 // Not yet enough turns; a longer period here would only be
                 // this same poll loop taken two turns at a time.
+                return None;
+            }
+            // A wait loop that never paid for a call (see loop_repeat's
+            // free polls) spends nothing.
+            if !recent[..period * turns].iter().any(|c| c.spent()) {
                 return None;
             }
         }

@@ -18,13 +18,15 @@ use super::Resolved;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Call {
     pub sig: u32,
-    /// Interned tool id; the top bit marks a call new to the session's window.
+    /// Interned tool id; the top bits are flags (new to the window, a
+    /// poll, paid for).
     tool: u32,
 }
 
 const NOVEL: u32 = 1 << 31;
 const POLLED: u32 = 1 << 30;
-const FLAGS: u32 = NOVEL | POLLED;
+const SPENT: u32 = 1 << 29;
+const FLAGS: u32 = NOVEL | POLLED | SPENT;
 
 impl Call {
     pub fn new(sig: u32, tool_id: u32) -> Call {
@@ -51,6 +53,16 @@ impl Call {
 
     pub fn mark_novel(&mut self) {
         self.tool |= NOVEL;
+    }
+
+    /// True when the session spent money since its previous call (an LLM
+    /// call, or a priced tool call, in between or this one itself).
+    pub fn spent(self) -> bool {
+        self.tool & SPENT != 0
+    }
+
+    pub fn mark_spent(&mut self) {
+        self.tool |= SPENT;
     }
 }
 
@@ -119,9 +131,8 @@ impl CallRing {
     /// How a call with signature `sig` recurs among the newest `limit`
     /// calls: whether any of them had it, and how many did before the
     /// first one that was new to the window and not `sig` (repeats count
-    /// only while nothing new happens in between), and how many of those
-    /// were not polls.
-    pub fn recurrence(&self, sig: u32, limit: usize) -> (bool, u32, u32) {
+    /// only while nothing new happens in between).
+    pub fn recurrence(&self, sig: u32, limit: usize) -> Recurrence {
         let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
         // Oldest first is `after` then `before`; drop the oldest beyond `limit`.
         let skip = self.calls.len().saturating_sub(limit);
@@ -131,16 +142,42 @@ impl CallRing {
         // call that is new (the common case), so it should vectorise.
         let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
         let seen = has(before) || has(after);
-        let (mut count, mut spins) = (0, 0);
+        let mut r = Recurrence { seen, ..Recurrence::default() };
         for c in before.iter().rev().chain(after.iter().rev()) {
             if c.sig == sig {
-                count += 1;
-                spins += u32::from(!c.polled());
+                r.add(*c);
             } else if c.novel() {
                 break;
             }
         }
-        (seen, count, spins)
+        r
+    }
+}
+
+/// A call's repeats in the window (see [`CallRing::recurrence`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Recurrence {
+    /// Some call in the window had the signature.
+    pub seen: bool,
+    /// Repeats with nothing new in between.
+    pub count: u32,
+    /// Those made after a wait (polls).
+    pub polls: u32,
+    /// Polls the session did not pay for: no LLM call or priced tool
+    /// call since the call before.
+    pub free_polls: u32,
+}
+
+impl Recurrence {
+    pub fn add(&mut self, c: Call) {
+        self.count += 1;
+        self.polls += u32::from(c.polled());
+        self.free_polls += u32::from(c.polled() && !c.spent());
+    }
+
+    /// Repeats made without waiting first.
+    pub fn spins(&self) -> u32 {
+        self.count - self.polls
     }
 }
 
@@ -217,6 +254,14 @@ pub(crate) struct Session {
     /// The session waited (no event for `repeat_poll_gap_seconds`) since
     /// its last call with a tool.
     pub waited: bool,
+    /// The session spent money since its last call with a tool.
+    pub spent: bool,
+    /// The session sat idle for a quarter of the poll gap (beyond what its
+    /// calls' latencies explain) since its last call with a tool: a free
+    /// call after that is a poll.
+    pub paused: bool,
+    /// Latency of the session's latest event, in tenths of a second.
+    pub last_latency_ds: u16,
     /// Reasons already alerted on (bit per `Reason`).
     pub alerted: u16,
     pub children: u32,
@@ -272,6 +317,9 @@ impl Session {
             id_hi: 0,
             killed: false,
             waited: false,
+            spent: false,
+            paused: false,
+            last_latency_ds: 0,
             alerted: 0,
             children: 0,
             retry_bits: 0,
@@ -585,18 +633,19 @@ mod tests {
     }
 
     /// The scan by hand, as it was written before `recurrence`.
-    fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> (bool, u32, u32) {
-        let (mut seen, mut count, mut spins, mut counting) = (false, 0, 0, true);
+    fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> super::Recurrence {
+        let (mut seen, mut count, mut polls, mut free_polls, mut counting) = (false, 0, 0, 0, true);
         for x in r.iter_newest_first().take(limit) {
             if x.sig == sig {
                 seen = true;
                 count += u32::from(counting);
-                spins += u32::from(counting && !x.polled());
+                polls += u32::from(counting && x.polled());
+                free_polls += u32::from(counting && x.polled() && !x.spent());
             } else if x.novel() {
                 counting = false;
             }
         }
-        (seen, count, spins)
+        super::Recurrence { seen, count, polls, free_polls }
     }
 
     #[test]
@@ -613,6 +662,9 @@ mod tests {
             }
             if x % 5 == 0 {
                 c.mark_polled();
+            }
+            if x % 4 != 0 {
+                c.mark_spent();
             }
             for limit in [0, 1, 5, 11, 12, 13, 40] {
                 assert_eq!(r.recurrence(x % 7, limit), recurrence_by_hand(&r, x % 7, limit), "step {step} limit {limit}");

@@ -255,7 +255,7 @@ def ping_pong(st, ts):
         ts += 2000
         st.ev(ts, s, a, "doc_review", kind="handoff", target_agent_id=b, task_id=task)
         ts += 2000
-    return ["kill run-pp-writer ping_pong 20"]
+    return ["kill run-pp-reviewer ping_pong 16"]
 
 
 def step_runaway(st, ts):
@@ -446,7 +446,7 @@ def poll_forever(st, ts):
     s = "run-poll-forever"
     ts = st.normal_session(ts, s, "coder", "code_edit", 4)
     st.poll_ci(ts, s, "coder", "code_edit", "pr-43", 40, lambda: 30_000)
-    return ["kill run-poll-forever loop_repeat 40"]
+    return ["kill run-poll-forever loop_repeat 60"]
 
 
 def ci_sleep_tool(st, ts):
@@ -516,6 +516,81 @@ def cycle_slow_step(st, ts):
     return ["kill run-cycle-slow loop_cycle 36"]
 
 
+def orchestrator_wait(st, ts):
+    """Orchestration code waits for its workers: it spawns three, then
+    checks the job's status every 6-40 s, thirty times, with no LLM call
+    between the checks (it pays for none), while the workers (sessions of
+    their own) do the paid work. A free wait loop is not runaway spend."""
+    parent = "run-orchestrator"
+    st.llm(ts, parent, "orchestrator", "backfill", inp=1500, out=200)
+    ts += 3000
+    for i in range(3):
+        st.tool(ts, parent, "orchestrator", "backfill", "spawn_worker", f"shard-{i}", latency_ms=200)
+        ts += 400
+    st.tool(ts, parent, "orchestrator", "backfill", "submit_job", "job-7", latency_ms=900)
+    ts += 1500
+    for k in range(30):
+        for i in range(3):
+            w = f"run-orchestrator-w{i}"
+            st.llm(ts, w, "sql-worker", "backfill_shard", inp=3000, parent_session_id=parent,
+                   tool="run_sql", args_hash=f"q-{i}-{k}", latency_ms=2500)
+            ts += 700
+        ts += st.rng.randint(3_000, 38_000)
+        st.tool(ts, parent, "orchestrator", "backfill", "job_status", "job-7", latency_ms=st.rng.randint(60, 400))
+        ts += 300
+    st.llm(ts, parent, "orchestrator", "backfill", inp=2500, out=300)
+    return ["nokill run-orchestrator"]
+
+
+def harness_spin(st, ts):
+    """A harness re-runs the same command back to back, call after call,
+    no LLM call between: free in tokens, but stuck. A free repeat made
+    without a pause still counts."""
+    s = "run-harness-spin"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for _ in range(100):
+        ms = st.rng.randint(2_000, 14_000)
+        st.tool(ts, s, "coder", "code_edit", "bash", "make-test", latency_ms=ms)
+        ts += ms + st.rng.randint(20, 400)
+    return ["kill run-harness-spin loop_repeat 14"]
+
+
+def writer_reviewer(st, ts):
+    """A writer drafts, a reviewer sends it back with comments, five rounds
+    in one session: ten handoffs, and the legs are LLM calls only (no tool
+    names anything new). Bounded iteration, not a ping-pong."""
+    s = "run-writer-reviewer"
+    for k in range(10):
+        a, b = ("writer", "reviewer") if k % 2 == 0 else ("reviewer", "writer")
+        st.llm(ts, s, a, "report", inp=3000 + 400 * k, out=1800 if a == "writer" else 500, latency_ms=15_000)
+        ts += 16_000
+        st.ev(ts, s, a, "report", kind="handoff", target_agent_id=b)
+        ts += 500
+    st.llm(ts, s, "writer", "report", inp=8000, out=2000)
+    ts += 9000
+    st.tool(ts, s, "writer", "report", "upload_artifact", "report-final")
+    return ["nokill run-writer-reviewer"]
+
+
+def young_wide_fanout(st, ts):
+    """A new task type whose every run fans out wide: the first survey
+    spawns 35 researchers and finishes; the second spawns 55. With one tree
+    of its own seen at 35, 55 is not a runaway: the few trees a young type
+    has finished can raise its cap (40) as the fleet's normal can."""
+    out = []
+    for run, width in (("run-survey-1", 35), ("run-survey-2", 55)):
+        st.llm(ts, run, "survey-planner", "wide_survey", inp=3000, out=800)
+        ts += 2000
+        for i in range(width):
+            st.llm(ts, f"{run}-r{i}", "web-researcher", "survey_part", inp=2500, parent_session_id=run)
+            ts += 400
+        ts += 60_000
+        st.llm(ts, run, "survey-planner", "wide_survey", inp=9000, out=1500)
+        ts += 40 * MIN  # finished (idle past the session TTL) before the next
+        out.append(f"nokill {run}")
+    return out
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -533,6 +608,10 @@ FIXTURES = {
     "trap_ci_sleep_tool": ci_sleep_tool,
     "trap_handoff_refetch": handoff_refetch,
     "trap_wide_map_reduce": wide_map_reduce,
+    "trap_orchestrator_wait": orchestrator_wait,
+    "trap_writer_reviewer": writer_reviewer,
+    "trap_young_wide_fanout": young_wide_fanout,
+    "runaway_harness_spin": harness_spin,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
