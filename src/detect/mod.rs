@@ -521,6 +521,9 @@ pub struct Detector {
     model_keys: PtrCache<(u64, u32)>,
     /// Times each shard was dropped (only shards ever dropped are present).
     shard_epochs: FxHashMap<u32, u32>,
+    /// How many sessions made each call (by its unsalted signature), to
+    /// tell observations from loops (see `CommonCalls`).
+    common_calls: CommonCalls,
     /// Interned agent and task type names (ids for baseline keys).
     names: FxHashMap<Arc<str>, u32>,
     name_of: Vec<Arc<str>>,
@@ -612,6 +615,7 @@ impl Detector {
             provider_keys: PtrCache::new(NAME_CACHE_SLOTS),
             model_keys: PtrCache::new(NAME_CACHE_SLOTS),
             shard_epochs: FxHashMap::default(),
+            common_calls: CommonCalls::default(),
             names: FxHashMap::default(),
             name_of: Vec::new(),
             watermark: i64::MIN,
@@ -977,7 +981,12 @@ impl Detector {
         let fleet = self.fleet_normals.children.quantiles();
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
-            Some(q) if q.count >= min => (ceil_limit(t.fanout_ratio * q.p95, t.fanout_min_children), "task_type", Some(q)),
+            // Or 1.5x its p99, when more: a type whose trees are mostly
+            // small but now and then wide (a crew of 30-50 for a big job)
+            // has a tail that 2x its p95 cuts into.
+            Some(q) if q.count >= min => {
+                (ceil_limit((t.fanout_ratio * q.p95).max(FANOUT_P99_RATIO * q.p99), t.fanout_min_children), "task_type", Some(q))
+            }
             // A task type without a normal of its own is not held to the
             // fleet's: fleets mix types of very different fan-out (chat
             // spawns 2, a map-reduce 40), so the fleet's normal can only
@@ -1189,7 +1198,9 @@ impl Detector {
             // command without pause is stuck.)
             let spent = std::mem::take(&mut s.spent);
             let paused = std::mem::take(&mut s.paused);
-            if std::mem::take(&mut s.waited) || (paused && !spent) {
+            let plain = plain_sig.unwrap_or(c.sig);
+            let common = self.common_calls.is_common(plain);
+            if std::mem::take(&mut s.waited) || (paused && !spent) || common {
                 c.mark_polled();
             }
             if spent {
@@ -1200,6 +1211,9 @@ impl Detector {
             repeats.add(c);
             if !seen {
                 c.mark_novel();
+            }
+            if !seen {
+                self.common_calls.note_new(plain);
             }
             let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).seen;
             if !seen && !plain_sig.is_some_and(done_before) {
@@ -2057,8 +2071,48 @@ fn ceil_limit(x: f64, floor: u32) -> u64 {
     (x.ceil() as u64).max(floor as u64)
 }
 
+/// Multiple of a task type's p99 children that is still within its normal.
+const FANOUT_P99_RATIO: f64 = 1.5;
+
 /// Longest cycle that can be a poll loop.
 const POLL_CYCLE_MAX_PERIOD: usize = 3;
+
+/// Calls the fleet makes with identical arguments in many sessions:
+/// observations (`screenshot()`, `scroll(down)`, `git_status()`, `sleep(5)`)
+/// whose result changes with the world, not with the arguments. An agent
+/// reading a long page scrolls and looks 20 times with the same two calls;
+/// a stuck agent repeats a call of its own (`click(#submit)`,
+/// `read_file(src/x.rs)`). A common call repeated is weak evidence, like a
+/// poll: it kills at `repeat_poll_kill`, not at `repeat_kill`.
+///
+/// Counts a call once per session window it is new in; bounded: past
+/// `COMMON_CALLS_CAP` signatures every count is halved and the zeros go,
+/// so calls the fleet stopped making fade out.
+#[derive(Debug, Default)]
+struct CommonCalls {
+    sessions: FxHashMap<u32, u32>,
+}
+
+/// Sessions that must have made a call identically before it is common.
+const COMMON_CALL_SESSIONS: u32 = 20;
+const COMMON_CALLS_CAP: usize = 1 << 16;
+
+impl CommonCalls {
+    fn note_new(&mut self, sig: u32) {
+        if self.sessions.len() >= COMMON_CALLS_CAP && !self.sessions.contains_key(&sig) {
+            self.sessions.retain(|_, n| {
+                *n /= 2;
+                *n > 0
+            });
+        }
+        let n = self.sessions.entry(sig).or_insert(0);
+        *n = n.saturating_add(1);
+    }
+
+    fn is_common(&self, sig: u32) -> bool {
+        self.sessions.get(&sig).is_some_and(|n| *n >= COMMON_CALL_SESSIONS)
+    }
+}
 
 /// A cycle found by [`find_cycle`].
 struct Cycle {
@@ -2152,6 +2206,23 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_calls_stay_bounded_and_keep_what_is_common() {
+        let mut c = CommonCalls::default();
+        for _ in 0..2 * COMMON_CALL_SESSIONS {
+            c.note_new(7);
+        }
+        assert!(c.is_common(7));
+        // Filling the table halves every count once: the rare calls go,
+        // the common one stays.
+        for sig in 1000..1000 + COMMON_CALLS_CAP as u32 {
+            c.note_new(sig);
+        }
+        assert!(c.sessions.len() <= COMMON_CALLS_CAP);
+        assert!(c.is_common(7));
+        assert!(!c.is_common(1000) && !c.is_common(1000 + COMMON_CALLS_CAP as u32 - 1));
+    }
 
     fn normal(count: u64, p95: f64, p99: f64) -> Quantiles {
         Quantiles { count, p50: p95 / 2.0, p95, p99 }

@@ -591,6 +591,93 @@ def young_wide_fanout(st, ts):
     return out
 
 
+def browser_fleet(st, ts, n=25):
+    """Short browser sessions of a computer-use fleet: open a page, look,
+    scroll a little, look. `screenshot()` and `scroll(down)` carry the
+    same arguments in every session."""
+    for i in range(n):
+        s = f"run-browse-{i}"
+        st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash=f"url-{i}", latency_ms=1500)
+        ts += 1600
+        st.tool(ts, s, "browser", "web_task", "navigate", f"url-{i}", latency_ms=400)
+        ts += 500
+        for _ in range(2):
+            st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
+            ts += 300
+            st.llm(ts, s, "browser", "web_task", inp=4000, tool="scroll", latency_ms=1500)
+            ts += 1600
+            st.tool(ts, s, "browser", "web_task", "scroll", "down", latency_ms=150)
+            ts += 200
+        ts += 20_000
+    return ts
+
+
+def scroll_read(st, ts):
+    """A browser agent reads a long page: scroll down, look, decide, scroll
+    down, look… fifteen times, an LLM call each turn. Once the fleet makes
+    `screenshot()` and `scroll(down)` in many sessions they are
+    observations, not a stuck agent's own call: they kill only as a poll
+    loop does (25 turns, or what the window holds)."""
+    ts = browser_fleet(st, ts)
+    s = "run-scroll-read"
+    st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash="url-long", latency_ms=1500)
+    ts += 1600
+    st.tool(ts, s, "browser", "web_task", "navigate", "url-long", latency_ms=400)
+    ts += 500
+    for _ in range(15):
+        st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
+        ts += 300
+        st.llm(ts, s, "browser", "web_task", inp=5000, tool="scroll", latency_ms=1500)
+        ts += 1600
+        st.tool(ts, s, "browser", "web_task", "scroll", "down", latency_ms=150)
+        ts += 200
+    st.llm(ts, s, "browser", "web_task", inp=9000, out=600, tool="extract", args_hash="table-1")
+    return ["nokill run-scroll-read"]
+
+
+def stuck_click(st, ts):
+    """A browser agent stuck on a button that does nothing: click the same
+    element, look, click it again… Its own call repeats (the screenshot
+    between is an observation): five clicks kill, as any spin does."""
+    ts = browser_fleet(st, ts)
+    s = "run-stuck-click"
+    st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash="url-form", latency_ms=1500)
+    ts += 1600
+    st.tool(ts, s, "browser", "web_task", "navigate", "url-form", latency_ms=400)
+    ts += 500
+    for _ in range(100):
+        st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
+        ts += 300
+        st.llm(ts, s, "browser", "web_task", inp=5000, tool="click", latency_ms=1500)
+        ts += 1600
+        st.tool(ts, s, "browser", "web_task", "click", "#submit", latency_ms=150)
+        ts += 200
+    return ["kill run-stuck-click loop_repeat 20"]
+
+
+def crew_tail(st, ts):
+    """A task type whose crews are mostly small (3-12 workers) but now and
+    then wide (36-45 for a big job): 100 crews, 3 of them wide, the first
+    while the type was young (within the cap of 40). The later wide ones
+    are within its normal: 2x its p95 (~12) cuts into the tail, 1.5x its
+    p99 does not."""
+    widths = [st.rng.randint(3, 12) for _ in range(100)]
+    widths[5] = 36
+    for k in (55, 80):
+        widths[k] = st.rng.randint(38, 45)
+    for n, width in enumerate(widths + [45]):
+        run = f"run-crew-{n}"
+        st.llm(ts, run, "crew-lead", "content_batch", inp=3000, out=500)
+        ts += 1000
+        for i in range(width):
+            st.llm(ts, f"{run}-w{i}", "crew-worker", "content_part", inp=2000, parent_session_id=run)
+            ts += 200
+        ts += 5000
+        st.llm(ts, run, "crew-lead", "content_batch", inp=6000, out=900)
+        ts += 60_000
+    return ["nokill run-crew-5", "nokill run-crew-55", "nokill run-crew-80", "nokill run-crew-100"]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -611,7 +698,10 @@ FIXTURES = {
     "trap_orchestrator_wait": orchestrator_wait,
     "trap_writer_reviewer": writer_reviewer,
     "trap_young_wide_fanout": young_wide_fanout,
+    "trap_scroll_read": scroll_read,
+    "trap_crew_tail": crew_tail,
     "runaway_harness_spin": harness_spin,
+    "runaway_stuck_click": stuck_click,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
