@@ -490,6 +490,10 @@ pub struct Detector {
     expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
     /// Sessions killed and then evicted: a late event must not kill twice.
     killed_evicted: Dedupe,
+    /// Spend of sessions that went idle and were evicted unkilled, so a
+    /// session that resumes (a human approved after an hour) is held to its
+    /// ceiling with what it spent before the pause.
+    paused: PausedSessions,
     /// Sub-sessions seen before their parent (Kafka interleaves partitions,
     /// and a child keyed by its own id may sit on another one): counted
     /// here and handed to the parent when it appears.
@@ -596,6 +600,7 @@ impl Detector {
             providers: FxHashMap::default(),
             dedupe: Dedupe::new(g.dedupe_capacity as usize),
             killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
+            paused: PausedSessions::default(),
             orphans: Orphans::new(g.max_sessions as usize),
             policy,
             generation: 1,
@@ -670,6 +675,9 @@ impl Detector {
     /// skipped as duplicates of what was dropped.
     pub fn drop_shard(&mut self, shard: u32) {
         self.sessions.retain(|s| s.shard != shard);
+        // Its sessions' events are read again from the last commit, by this
+        // detector or another: what they spent before a pause with them.
+        self.paused.forget_shard(shard);
         self.shard_marks.retain(|m| m.shard != shard);
         *self.shard_epochs.entry(shard).or_insert(0) += 1;
     }
@@ -827,6 +835,14 @@ impl Detector {
                     return None;
                 }
                 let slot = self.open_session(e, shard);
+                // Its spend carries over the pause, for its ceiling; its
+                // actions do not: task types' normal lengths are learned
+                // from the same spans between pauses.
+                if let Some(cost) = self.paused.resume(h) {
+                    if let Some(s) = self.sessions.get_mut(slot) {
+                        s.cost_usd += cost;
+                    }
+                }
                 // Sub-agent tree: count the child, check its parent's fan-out.
                 // Once per child: a child whose partition was handed away and
                 // back opens again on the replay, and must not count twice.
@@ -1893,6 +1909,12 @@ impl Detector {
             let _ = self.killed_evicted.seen(xxh3_64(id.as_bytes()));
             return;
         }
+        // Only sessions that spent a share of their ceiling are worth
+        // holding: a pause cannot carry a cheap one across it.
+        let budget = s.rules.t.session_budget_usd;
+        if budget > 0.0 && s.cost_usd >= PAUSED_MIN_SHARE * budget {
+            self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.shard);
+        }
         let max = self.policy.global.max_baselines as usize;
         if self.normals.len() < max || self.normals.contains_key(&s.ids.1) {
             let g = &self.policy.global;
@@ -2071,6 +2093,47 @@ fn ceil_limit(x: f64, floor: u32) -> u64 {
     (x.ceil() as u64).max(floor as u64)
 }
 
+/// Share of its ceiling an idle session must have spent to be held for
+/// resuming (see `PausedSessions`).
+const PAUSED_MIN_SHARE: f64 = 0.1;
+/// Paused sessions held; past it the oldest go.
+const PAUSED_CAP: usize = 1 << 16;
+
+/// Spend of sessions evicted idle, by id hash, oldest first
+/// out: a session that resumes after a pause longer than the idle TTL
+/// continues where it was instead of starting again from zero.
+#[derive(Debug, Default)]
+struct PausedSessions {
+    /// Cost, shard, and the sequence number of the entry.
+    held: FxHashMap<u64, (f64, u32, u64)>,
+    /// (id hash, sequence number), oldest first; an entry whose session
+    /// resumed (or was held again since) is skipped.
+    order: std::collections::VecDeque<(u64, u64)>,
+    seq: u64,
+}
+
+impl PausedSessions {
+    fn hold(&mut self, h: u64, cost: f64, shard: u32) {
+        self.seq += 1;
+        self.held.insert(h, (cost, shard, self.seq));
+        self.order.push_back((h, self.seq));
+        while self.held.len() > PAUSED_CAP || self.order.len() > 2 * PAUSED_CAP {
+            let Some((old, seq)) = self.order.pop_front() else { break };
+            if self.held.get(&old).is_some_and(|v| v.2 == seq) {
+                self.held.remove(&old);
+            }
+        }
+    }
+
+    fn resume(&mut self, h: u64) -> Option<f64> {
+        self.held.remove(&h).map(|(cost, _, _)| cost)
+    }
+
+    fn forget_shard(&mut self, shard: u32) {
+        self.held.retain(|_, v| v.1 != shard);
+    }
+}
+
 /// Multiple of a task type's p99 children that is still within its normal.
 const FANOUT_P99_RATIO: f64 = 1.5;
 
@@ -2206,6 +2269,30 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paused_sessions_stay_bounded_and_resume_once() {
+        let mut p = PausedSessions::default();
+        p.hold(1, 5.0, 0);
+        assert_eq!(p.resume(1), Some(5.0));
+        assert_eq!(p.resume(1), None);
+        // Held, resumed, held again: the first entry's turn in the queue
+        // must not take the second with it.
+        p.hold(2, 1.0, 0);
+        for h in 100..100 + PAUSED_CAP as u64 - 1 {
+            p.hold(h, 3.0, 1);
+        }
+        assert!(p.resume(2).is_some());
+        p.hold(2, 7.0, 0);
+        p.hold(99_999_999, 3.0, 1);
+        assert_eq!(p.resume(2), Some(7.0));
+        for h in 200_000_000..200_000_000 + 3 * PAUSED_CAP as u64 {
+            p.hold(h, 3.0, 1);
+        }
+        assert!(p.held.len() <= PAUSED_CAP && p.order.len() <= 2 * PAUSED_CAP);
+        p.forget_shard(1);
+        assert!(p.held.is_empty());
+    }
 
     #[test]
     fn common_calls_stay_bounded_and_keep_what_is_common() {

@@ -94,6 +94,7 @@ fixtures! {
     runaway_loop_repeat,
     runaway_harness_spin,
     runaway_stuck_click,
+    runaway_budget_across_pause,
     runaway_loop_cycle,
     runaway_ping_pong,
     runaway_ping_pong_session,

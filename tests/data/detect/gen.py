@@ -678,6 +678,26 @@ def crew_tail(st, ts):
     return ["nokill run-crew-5", "nokill run-crew-55", "nokill run-crew-80", "nokill run-crew-100"]
 
 
+def budget_across_pause(st, ts):
+    """A session waits two hours for a human's approval, long past the idle
+    TTL, and resumes: its ceiling ($25) holds for what it spent before the
+    pause plus after ($3 a call: $18 before, $15 after; the third call after
+    crosses it; the actions count from the resume, since task types' normal
+    lengths are learned from the spans between pauses)."""
+    s = "run-paused"
+    for i in range(6):
+        st.llm(ts, s, "coder", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"e-{i}")
+        ts += 4000
+    # Other sessions go on meanwhile (they move event time past the TTL).
+    for k in range(24):
+        st.normal_session(ts, f"run-meanwhile-{k}", "helper", "code_edit", 3)
+        ts += 5 * MIN
+    for i in range(5):
+        st.llm(ts, s, "coder", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"f-{i}")
+        ts += 4000
+    return ["kill run-paused session_budget 3"]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -702,6 +722,7 @@ FIXTURES = {
     "trap_crew_tail": crew_tail,
     "runaway_harness_spin": harness_spin,
     "runaway_stuck_click": stuck_click,
+    "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
