@@ -1214,22 +1214,21 @@ impl Detector {
             // command without pause is stuck.)
             let spent = std::mem::take(&mut s.spent);
             let paused = std::mem::take(&mut s.paused);
+            let mut repeats = s.calls.recurrence(c.sig, window.saturating_sub(1));
+            let seen = repeats.seen;
+            // One look-up in the fleet's call table either way: a call new
+            // to the session counts toward its commonness.
             let plain = plain_sig.unwrap_or(c.sig);
-            let common = self.common_calls.is_common(plain);
+            let common = if seen { self.common_calls.is_common(plain) } else { self.common_calls.note_new(plain) };
             if std::mem::take(&mut s.waited) || (paused && !spent) || common {
                 c.mark_polled();
             }
             if spent {
                 c.mark_spent();
             }
-            let mut repeats = s.calls.recurrence(c.sig, window.saturating_sub(1));
-            let seen = repeats.seen;
             repeats.add(c);
             if !seen {
                 c.mark_novel();
-            }
-            if !seen {
-                self.common_calls.note_new(plain);
             }
             let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).seen;
             if !seen && !plain_sig.is_some_and(done_before) {
@@ -2161,7 +2160,8 @@ const COMMON_CALL_SESSIONS: u32 = 20;
 const COMMON_CALLS_CAP: usize = 1 << 16;
 
 impl CommonCalls {
-    fn note_new(&mut self, sig: u32) {
+    /// Counts a session the call is new in; whether it is common now.
+    fn note_new(&mut self, sig: u32) -> bool {
         if self.sessions.len() >= COMMON_CALLS_CAP && !self.sessions.contains_key(&sig) {
             self.sessions.retain(|_, n| {
                 *n /= 2;
@@ -2170,6 +2170,7 @@ impl CommonCalls {
         }
         let n = self.sessions.entry(sig).or_insert(0);
         *n = n.saturating_add(1);
+        *n >= COMMON_CALL_SESSIONS
     }
 
     fn is_common(&self, sig: u32) -> bool {
@@ -2298,13 +2299,13 @@ mod tests {
     fn common_calls_stay_bounded_and_keep_what_is_common() {
         let mut c = CommonCalls::default();
         for _ in 0..2 * COMMON_CALL_SESSIONS {
-            c.note_new(7);
+            let _ = c.note_new(7);
         }
         assert!(c.is_common(7));
         // Filling the table halves every count once: the rare calls go,
         // the common one stays.
         for sig in 1000..1000 + COMMON_CALLS_CAP as u32 {
-            c.note_new(sig);
+            let _ = c.note_new(sig);
         }
         assert!(c.sessions.len() <= COMMON_CALLS_CAP);
         assert!(c.is_common(7));
