@@ -894,7 +894,7 @@ impl Detector {
             // latency explains, whether the source stamps a call at its
             // start or at its end.
             let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
-            s.paused |= since.saturating_sub(busy) >= gap / 4;
+            s.idled |= since.saturating_sub(busy) >= gap / 4;
         }
         s.last_latency_ds = e.latency_ms.map_or(0, |ms| (ms / 100).min(u64::from(u16::MAX)) as u16);
         s.last_ts = s.last_ts.max(e.ts_ms);
@@ -1213,14 +1213,14 @@ impl Detector {
             // repeat made back to back still counts: a harness re-running a
             // command without pause is stuck.)
             let spent = std::mem::take(&mut s.spent);
-            let paused = std::mem::take(&mut s.paused);
+            let idled = std::mem::take(&mut s.idled);
             let mut repeats = s.calls.recurrence(c.sig, window.saturating_sub(1));
             let seen = repeats.seen;
             // One look-up in the fleet's call table either way: a call new
             // to the session counts toward its commonness.
             let plain = plain_sig.unwrap_or(c.sig);
             let common = if seen { self.common_calls.is_common(plain) } else { self.common_calls.note_new(plain) };
-            if std::mem::take(&mut s.waited) || (paused && !spent) || common {
+            if std::mem::take(&mut s.waited) || (idled && !spent) || common {
                 c.mark_polled();
             }
             if spent {

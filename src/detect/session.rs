@@ -259,7 +259,7 @@ pub(crate) struct Session {
     /// The session sat idle for a quarter of the poll gap (beyond what its
     /// calls' latencies explain) since its last call with a tool: a free
     /// call after that is a poll.
-    pub paused: bool,
+    pub idled: bool,
     /// Latency of the session's latest event, in tenths of a second.
     pub last_latency_ds: u16,
     /// Reasons already alerted on (bit per `Reason`).
@@ -318,7 +318,7 @@ impl Session {
             killed: false,
             waited: false,
             spent: false,
-            paused: false,
+            idled: false,
             last_latency_ds: 0,
             alerted: 0,
             children: 0,
