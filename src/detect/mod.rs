@@ -1019,7 +1019,7 @@ impl Detector {
         // its cap: a survey that always spawns 50 workers, seen once at 35,
         // is not a runaway at 41.
         let (limit, basis, normal) = match own {
-            Some(q) if q.count > 0 && q.count < min && basis != "task_type" && ceil_limit(t.fanout_ratio * q.p99, 0) > limit => {
+            Some(q) if q.count > 0 && q.count < min && ceil_limit(t.fanout_ratio * q.p99, 0) > limit => {
                 (ceil_limit(t.fanout_ratio * q.p99, 0), "task_type_young", Some(q))
             }
             _ => (limit, basis, normal),

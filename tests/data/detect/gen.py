@@ -45,6 +45,23 @@ class Stream:
             ts += wait()
         return ts
 
+    def open_page(self, ts, s, url):
+        """A computer-use agent opens `url`: the LLM call choosing it, the navigation."""
+        self.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash=url, latency_ms=1500)
+        ts += 1600
+        self.tool(ts, s, "browser", "web_task", "navigate", url, latency_ms=400)
+        return ts + 500
+
+    def look_and_act(self, ts, s, inp, tool, args):
+        """One computer-use turn: `screenshot()` (the same arguments in
+        every session), the LLM call choosing `tool`, the action."""
+        self.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
+        ts += 300
+        self.llm(ts, s, "browser", "web_task", inp=inp, tool=tool, latency_ms=1500)
+        ts += 1600
+        self.tool(ts, s, "browser", "web_task", tool, args, latency_ms=150)
+        return ts + 200
+
     def normal_session(self, start, s, a, tt, steps, model="gpt-4o", base_inp=2000, tools=("read_file", "search", "edit_file", "run_tests")):
         """A healthy ReAct session: context grows a little each step, varied tool calls."""
         ts = start
@@ -597,17 +614,9 @@ def browser_fleet(st, ts, n=25):
     same arguments in every session."""
     for i in range(n):
         s = f"run-browse-{i}"
-        st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash=f"url-{i}", latency_ms=1500)
-        ts += 1600
-        st.tool(ts, s, "browser", "web_task", "navigate", f"url-{i}", latency_ms=400)
-        ts += 500
+        ts = st.open_page(ts, s, f"url-{i}")
         for _ in range(2):
-            st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
-            ts += 300
-            st.llm(ts, s, "browser", "web_task", inp=4000, tool="scroll", latency_ms=1500)
-            ts += 1600
-            st.tool(ts, s, "browser", "web_task", "scroll", "down", latency_ms=150)
-            ts += 200
+            ts = st.look_and_act(ts, s, 4000, "scroll", "down")
         ts += 20_000
     return ts
 
@@ -620,17 +629,9 @@ def scroll_read(st, ts):
     loop does (25 turns, or what the window holds)."""
     ts = browser_fleet(st, ts)
     s = "run-scroll-read"
-    st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash="url-long", latency_ms=1500)
-    ts += 1600
-    st.tool(ts, s, "browser", "web_task", "navigate", "url-long", latency_ms=400)
-    ts += 500
+    ts = st.open_page(ts, s, "url-long")
     for _ in range(15):
-        st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
-        ts += 300
-        st.llm(ts, s, "browser", "web_task", inp=5000, tool="scroll", latency_ms=1500)
-        ts += 1600
-        st.tool(ts, s, "browser", "web_task", "scroll", "down", latency_ms=150)
-        ts += 200
+        ts = st.look_and_act(ts, s, 5000, "scroll", "down")
     st.llm(ts, s, "browser", "web_task", inp=9000, out=600, tool="extract", args_hash="table-1")
     return ["nokill run-scroll-read"]
 
@@ -641,17 +642,9 @@ def stuck_click(st, ts):
     between is an observation): five clicks kill, as any spin does."""
     ts = browser_fleet(st, ts)
     s = "run-stuck-click"
-    st.llm(ts, s, "browser", "web_task", inp=2500, tool="navigate", args_hash="url-form", latency_ms=1500)
-    ts += 1600
-    st.tool(ts, s, "browser", "web_task", "navigate", "url-form", latency_ms=400)
-    ts += 500
+    ts = st.open_page(ts, s, "url-form")
     for _ in range(100):
-        st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
-        ts += 300
-        st.llm(ts, s, "browser", "web_task", inp=5000, tool="click", latency_ms=1500)
-        ts += 1600
-        st.tool(ts, s, "browser", "web_task", "click", "#submit", latency_ms=150)
-        ts += 200
+        ts = st.look_and_act(ts, s, 5000, "click", "#submit")
     return ["kill run-stuck-click loop_repeat 20"]
 
 
