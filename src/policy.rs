@@ -260,7 +260,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-8";
+pub const BUILTIN_VERSION: &str = "builtin-9";
 
 impl Default for Policy {
     fn default() -> Self {

@@ -1220,8 +1220,11 @@ impl Detector {
             // to the session counts toward its commonness.
             let plain = plain_sig.unwrap_or(c.sig);
             let common = if seen { self.common_calls.is_common(plain) } else { self.common_calls.note_new(plain) };
-            if std::mem::take(&mut s.waited) || (idled && !spent) || common {
+            if std::mem::take(&mut s.waited) || (idled && !spent) {
                 c.mark_polled();
+            }
+            if common {
+                c.mark_common();
             }
             if spent {
                 c.mark_spent();
@@ -1245,7 +1248,7 @@ impl Detector {
                 let (hit, limit) = if repeats.spins() >= t.repeat_kill {
                     (repeats.spins(), t.repeat_kill)
                 } else {
-                    (repeats.count - repeats.free_polls, t.repeat_poll_kill)
+                    (repeats.poll_hits(), t.repeat_poll_kill)
                 };
                 if hit >= limit {
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
@@ -2145,7 +2148,9 @@ const POLL_CYCLE_MAX_PERIOD: usize = 3;
 /// reading a long page scrolls and looks 20 times with the same two calls;
 /// a stuck agent repeats a call of its own (`click(#submit)`,
 /// `read_file(src/x.rs)`). A common call repeated is weak evidence, like a
-/// poll: it kills at `repeat_poll_kill`, not at `repeat_kill`.
+/// poll: it kills at `repeat_poll_kill`, not at `repeat_kill`; a free look
+/// in a loop that pays for its decisions does not count at all, and a
+/// cycle of observations only is no `loop_cycle`.
 ///
 /// Counts a call once per session window it is new in; bounded: past
 /// `COMMON_CALLS_CAP` signatures every count is halved and the zeros go,
@@ -2220,6 +2225,13 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usi
         let first = recent[0].sig;
         if recent[..period].iter().all(|c| c.sig == first) {
             continue; // one call repeated: that is loop_repeat's
+        }
+        // A sequence of observations only (scroll, screenshot, scroll…)
+        // shows nothing by its shape: the page moves under the same calls.
+        // Their repeats still count as polls (loop_repeat), and a session
+        // doing nothing else is a step runaway in the end.
+        if recent[..period].iter().all(|c| c.common()) {
+            return None;
         }
         let mut turns = repeats.0;
         let polled = |need: usize| recent[..need].iter().filter(|c| c.polled()).count();

@@ -26,7 +26,8 @@ pub(crate) struct Call {
 const NOVEL: u32 = 1 << 31;
 const POLLED: u32 = 1 << 30;
 const SPENT: u32 = 1 << 29;
-const FLAGS: u32 = NOVEL | POLLED | SPENT;
+const COMMON: u32 = 1 << 28;
+const FLAGS: u32 = NOVEL | POLLED | SPENT | COMMON;
 
 impl Call {
     pub fn new(sig: u32, tool_id: u32) -> Call {
@@ -37,8 +38,14 @@ impl Call {
         self.tool & !FLAGS
     }
 
-    /// True when the session had waited before this call (a poll).
+    /// True when the call is a poll: the session had waited before it,
+    /// or it is an observation (see [`Call::common`]); polls kill later.
     pub fn polled(self) -> bool {
+        self.tool & (POLLED | COMMON) != 0
+    }
+
+    /// True when the session had waited before this call.
+    pub fn waited(self) -> bool {
         self.tool & POLLED != 0
     }
 
@@ -63,6 +70,16 @@ impl Call {
 
     pub fn mark_spent(&mut self) {
         self.tool |= SPENT;
+    }
+
+    /// True when the call is an observation: made identically in many
+    /// sessions of the fleet (`screenshot()`, `git_status()`).
+    pub fn common(self) -> bool {
+        self.tool & COMMON != 0
+    }
+
+    pub fn mark_common(&mut self) {
+        self.tool |= COMMON;
     }
 }
 
@@ -143,12 +160,17 @@ impl CallRing {
         let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
         let seen = has(before) || has(after);
         let mut r = Recurrence { seen, ..Recurrence::default() };
+        // Spending after each repeat, newest first: what the session paid
+        // for after the oldest repeat counted is what the repeats cost.
+        let mut spent_after = false;
         for c in before.iter().rev().chain(after.iter().rev()) {
             if c.sig == sig {
-                r.add(*c);
+                r.tally(*c);
+                r.span_spent = spent_after;
             } else if c.novel() {
                 break;
             }
+            spent_after |= c.spent();
         }
         r
     }
@@ -163,21 +185,44 @@ pub(crate) struct Recurrence {
     pub count: u32,
     /// Those made after a wait (polls).
     pub polls: u32,
-    /// Polls the session did not pay for: no LLM call or priced tool
-    /// call since the call before.
+    /// Polls after a wait the session did not pay for: no LLM call or
+    /// priced tool call since the call before.
     pub free_polls: u32,
+    /// Repeats of an observation made without a wait, and without an LLM
+    /// call or priced tool call since the call before.
+    pub free_looks: u32,
+    /// The session paid for something after the oldest repeat counted.
+    pub span_spent: bool,
 }
 
 impl Recurrence {
-    pub fn add(&mut self, c: Call) {
+    /// Counts `c`, an older repeat found in the window.
+    fn tally(&mut self, c: Call) {
         self.count += 1;
         self.polls += u32::from(c.polled());
-        self.free_polls += u32::from(c.polled() && !c.spent());
+        self.free_polls += u32::from(c.waited() && !c.spent());
+        self.free_looks += u32::from(c.common() && !c.waited() && !c.spent());
+    }
+
+    /// Counts `c`, the newest call.
+    pub fn add(&mut self, c: Call) {
+        self.tally(c);
+        self.span_spent |= c.spent();
     }
 
     /// Repeats made without waiting first.
     pub fn spins(&self) -> u32 {
         self.count - self.polls
+    }
+
+    /// Repeats that count toward the poll limit: all but the polls after
+    /// a wait that cost nothing, and but the free looks at an observation
+    /// in a loop that pays its way. An agent that scrolls (paid: an LLM
+    /// call chose it) and takes a screenshot after each scroll shows
+    /// nothing by the screenshots; a harness re-taking the screenshot back
+    /// to back, with nothing paid between, is stuck.
+    pub fn poll_hits(&self) -> u32 {
+        self.count - self.free_polls - if self.span_spent { self.free_looks } else { 0 }
     }
 }
 
@@ -634,18 +679,24 @@ mod tests {
 
     /// The scan by hand, as it was written before `recurrence`.
     fn recurrence_by_hand(r: &super::CallRing, sig: u32, limit: usize) -> super::Recurrence {
-        let (mut seen, mut count, mut polls, mut free_polls, mut counting) = (false, 0, 0, 0, true);
+        let (mut seen, mut count, mut polls, mut free_polls, mut free_looks, mut counting) = (false, 0, 0, 0, 0, true);
+        let (mut span_spent, mut spent_after) = (false, false);
         for x in r.iter_newest_first().take(limit) {
             if x.sig == sig {
                 seen = true;
                 count += u32::from(counting);
                 polls += u32::from(counting && x.polled());
-                free_polls += u32::from(counting && x.polled() && !x.spent());
+                free_polls += u32::from(counting && x.waited() && !x.spent());
+                free_looks += u32::from(counting && x.common() && !x.waited() && !x.spent());
+                if counting {
+                    span_spent = spent_after;
+                }
             } else if x.novel() {
                 counting = false;
             }
+            spent_after |= counting && x.spent();
         }
-        super::Recurrence { seen, count, polls, free_polls }
+        super::Recurrence { seen, count, polls, free_polls, free_looks, span_spent }
     }
 
     #[test]
@@ -665,6 +716,9 @@ mod tests {
             }
             if x % 4 != 0 {
                 c.mark_spent();
+            }
+            if x % 11 == 0 {
+                c.mark_common();
             }
             for limit in [0, 1, 5, 11, 12, 13, 40] {
                 assert_eq!(r.recurrence(x % 7, limit), recurrence_by_hand(&r, x % 7, limit), "step {step} limit {limit}");

@@ -636,6 +636,34 @@ def scroll_read(st, ts):
     return ["nokill run-scroll-read"]
 
 
+def long_page_read(st, ts):
+    """A browser agent reads a long page to its end: 24 turns of look,
+    decide, scroll down. A loop made only of observations shows nothing
+    by its shape (the page moves under the same calls): the 48-call window
+    holding nothing but it is no evidence. Its paid scrolls still count
+    as polls do, and would kill at 25."""
+    ts = browser_fleet(st, ts)
+    s = "run-long-read"
+    ts = st.open_page(ts, s, "url-longer")
+    for _ in range(24):
+        ts = st.look_and_act(ts, s, 5000, "scroll", "down")
+    st.llm(ts, s, "browser", "web_task", inp=12000, out=900, tool="extract", args_hash="table-2")
+    return ["nokill run-long-read"]
+
+
+def screenshot_spin(st, ts):
+    """A harness stuck re-taking a screenshot back to back, no LLM call
+    between: the call is an observation the fleet makes everywhere, but
+    nothing paid for a decision between the looks, so they count."""
+    ts = browser_fleet(st, ts)
+    s = "run-screenshot-spin"
+    ts = st.open_page(ts, s, "url-spin")
+    for _ in range(100):
+        st.tool(ts, s, "browser", "web_task", "screenshot", "{}", latency_ms=200)
+        ts += 350
+    return ["kill run-screenshot-spin loop_repeat 27"]
+
+
 def stuck_click(st, ts):
     """A browser agent stuck on a button that does nothing: click the same
     element, look, click it again… Its own call repeats (the screenshot
@@ -713,7 +741,9 @@ FIXTURES = {
     "trap_young_wide_fanout": young_wide_fanout,
     "trap_scroll_read": scroll_read,
     "trap_crew_tail": crew_tail,
+    "trap_long_page_read": long_page_read,
     "runaway_harness_spin": harness_spin,
+    "runaway_screenshot_spin": screenshot_spin,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
