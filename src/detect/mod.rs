@@ -230,6 +230,59 @@ struct Normals {
     cost_micros: RollingHistogram,
     children: RollingHistogram,
     handoffs: RollingHistogram,
+    /// Its trees the fan-out rule killed, against those that finished.
+    fanout: FanoutKills,
+}
+
+/// A task type's fan-out kills against its trees that finished, counts
+/// halved as they grow (recent trees weigh more; bounded).
+///
+/// A killed tree never becomes its type's normal. When the normal formed
+/// on a type's small trees only, its wide ones are killed one after
+/// another and the normal never learns them: an eval suite of 20–30
+/// graders one night and 150 the next is held to 60 for ever. Runaways
+/// are rare by nature, so a limit that kills a large share of a type's
+/// trees is wrong about the type, not about the trees.
+#[derive(Debug, Clone, Copy, Default)]
+struct FanoutKills {
+    finished: u32,
+    killed: u32,
+    /// Children of the widest tree killed.
+    widest: u32,
+}
+
+/// Kills a type must have had before its limit may be doubted.
+const FANOUT_CENSOR_MIN_KILLS: u32 = 4;
+/// Share of a type's trees killed (1 in this many) that says its limit is
+/// below its normal.
+const FANOUT_CENSOR_SHARE: u32 = 3;
+/// The most a limit doubted so may rise: a type whose every tree runs away
+/// (a bad deploy) is still stopped.
+const FANOUT_CENSOR_MAX_RAISE: u64 = 4;
+
+impl FanoutKills {
+    fn note(&mut self, killed: Option<u32>) {
+        match killed {
+            Some(children) => {
+                self.killed += 1;
+                self.widest = self.widest.max(children);
+            }
+            None => self.finished += 1,
+        }
+        if self.finished + self.killed >= 64 {
+            self.finished /= 2;
+            self.killed /= 2;
+        }
+    }
+
+    /// The limit to use instead of `limit` when this type's kills show
+    /// it is too low: twice its widest killed tree, at most
+    /// `FANOUT_CENSOR_MAX_RAISE` times `limit`.
+    fn raised(&self, limit: u64) -> Option<u64> {
+        let doubted = self.killed >= FANOUT_CENSOR_MIN_KILLS && self.killed * FANOUT_CENSOR_SHARE >= self.killed + self.finished;
+        let raised = (2 * u64::from(self.widest)).min(FANOUT_CENSOR_MAX_RAISE * limit);
+        (doubted && raised > limit).then_some(raised)
+    }
 }
 
 impl Normals {
@@ -241,6 +294,7 @@ impl Normals {
             cost_micros: RollingHistogram::new(window_ms, buckets),
             children: RollingHistogram::new(window_ms, buckets),
             handoffs: RollingHistogram::new(window_ms, buckets),
+            fanout: FanoutKills::default(),
         }
     }
 
@@ -255,6 +309,7 @@ impl Normals {
         self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
         if s.children > 0 {
             self.children.record(s.last_ts, s.children as u64);
+            self.fanout.note(None);
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
     }
@@ -993,7 +1048,10 @@ impl Detector {
             return true;
         }
         let t = &rules.t;
-        let own = self.normals.get_mut(&ids.1).map(|n| n.children.quantiles());
+        let (own, kills) = match self.normals.get_mut(&ids.1) {
+            Some(n) => (Some(n.children.quantiles()), n.fanout),
+            None => (None, FanoutKills::default()),
+        };
         let fleet = self.fleet_normals.children.quantiles();
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
@@ -1024,10 +1082,18 @@ impl Detector {
             }
             _ => (limit, basis, normal),
         };
+        let (limit, basis) = match kills.raised(limit) {
+            Some(raised) => (raised, "task_type_kills"),
+            None => (limit, basis),
+        };
         if (children as u64) <= limit {
             return true;
         }
         let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
+        if self.normals.len() < self.policy.global.max_baselines as usize || self.normals.contains_key(&ids.1) {
+            let g = &self.policy.global;
+            self.normals.entry(ids.1).or_insert_with(|| Normals::new(g)).fanout.note(Some(children));
+        }
         let Some(p) = self.sessions.by_id_mut(parent) else { return true };
         p.killed = true;
         p.alerted |= Reason::SubagentFanout.bit();
@@ -1036,6 +1102,8 @@ impl Detector {
             "limit": limit,
             "normal_p95_children": normal.map(|q| q.p95),
             "normal_basis": basis,
+            "type_trees_killed": kills.killed,
+            "type_trees_finished": kills.finished,
             "tree_cost_usd": tree_cost.map(round_usd),
             "spawned_session_id": spawned.map(|s| &**s),
         });
@@ -2282,6 +2350,29 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fanout_kills_doubt_a_limit_that_kills_a_third_of_its_trees() {
+        let mut k = FanoutKills::default();
+        for _ in 0..10 {
+            k.note(None);
+        }
+        for _ in 0..4 {
+            k.note(Some(51));
+        }
+        assert_eq!(k.raised(50), None, "4 kills of 14 trees: not yet a third");
+        k.note(Some(51));
+        assert_eq!(k.raised(50), Some(102), "twice the widest killed");
+        k.note(Some(900));
+        assert_eq!(k.raised(50), Some(200), "at most 4x the limit");
+        // Bounded, and recent trees weigh more: many finished trees later,
+        // the limit stands again.
+        for _ in 0..1000 {
+            k.note(None);
+        }
+        assert!(k.finished + k.killed < 64);
+        assert_eq!(k.raised(50), None);
+    }
 
     #[test]
     fn paused_sessions_stay_bounded_and_resume_once() {

@@ -608,6 +608,48 @@ def young_wide_fanout(st, ts):
     return out
 
 
+def eval_suite(st, ts, run, width):
+    """An eval driver fanning out to `width` graders, one LLM call each,
+    then summing up; finished (idle past the session TTL) afterwards."""
+    st.llm(ts, run, "eval-driver", "eval_suite", inp=3000, out=500)
+    ts += 2000
+    for i in range(width):
+        st.llm(ts, f"{run}-g{i}", "llm-judge", "eval_grade", inp=2000, out=200, parent_session_id=run)
+        ts += 300
+    ts += 30_000
+    st.llm(ts, run, "eval-driver", "eval_suite", inp=6000, out=800)
+    return ts + 40 * MIN
+
+
+def censored_wide_suites(st, ts):
+    """An eval suite type that runs 25 graders on some nights and 120 on
+    others. The small suites finish first and become the type's normal
+    (limit 50); the wide ones are killed at 51 and, killed, never become
+    it. Once the fan-out rule has killed a third of the type's trees, its
+    limit is doubted and rises (twice the widest tree killed, at most 4x):
+    the later wide suites run. A tree spawning without end is still
+    killed (`runaway_fanout_after_doubt`)."""
+    out = []
+    for k in range(10):
+        ts = eval_suite(st, ts, f"run-suite-small-{k}", 25)
+    for k in range(8):
+        ts = eval_suite(st, ts, f"run-suite-wide-{k}", 120)
+    out += ["kill run-suite-wide-0 subagent_fanout 1", "nokill run-suite-wide-6", "nokill run-suite-wide-7"]
+    return out
+
+
+def fanout_after_doubt(st, ts):
+    """The type of `trap_censored_wide_suites` after its limit rose: a
+    driver re-dispatching graders without end is killed at the raised
+    limit (at most 4x the one its normal gives)."""
+    for k in range(10):
+        ts = eval_suite(st, ts, f"run-suite-small-{k}", 25)
+    for k in range(8):
+        ts = eval_suite(st, ts, f"run-suite-wide-{k}", 120)
+    ts = eval_suite(st, ts, "run-suite-runaway", 1000)
+    return ["kill run-suite-runaway subagent_fanout 1"]
+
+
 def browser_fleet(st, ts, n=25):
     """Short browser sessions of a computer-use fleet: open a page, look,
     scroll a little, look. `screenshot()` and `scroll(down)` carry the
@@ -742,8 +784,10 @@ FIXTURES = {
     "trap_scroll_read": scroll_read,
     "trap_crew_tail": crew_tail,
     "trap_long_page_read": long_page_read,
+    "trap_censored_wide_suites": censored_wide_suites,
     "runaway_harness_spin": harness_spin,
     "runaway_screenshot_spin": screenshot_spin,
+    "runaway_fanout_after_doubt": fanout_after_doubt,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
