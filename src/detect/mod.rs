@@ -1325,7 +1325,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "limit": limit, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
