@@ -590,6 +590,9 @@ fn count_field<E: de::Error>(field: &str, n: Num) -> Result<Option<u64>, E> {
     }
 }
 
+/// The most one event may cost, in USD.
+pub const MAX_COST_USD: f64 = 1_000_000.0;
+
 fn cost_field<E: de::Error>(n: Num) -> Result<Option<f64>, E> {
     let v = match n {
         Num::U(v) => v as f64,
@@ -601,6 +604,12 @@ fn cost_field<E: de::Error>(n: Num) -> Result<Option<f64>, E> {
     };
     if !v.is_finite() || v < 0.0 {
         return Err(FieldFault::raise("field", "cost_usd", format!("must be a finite number >= 0, got {v}")));
+    }
+    // No single call costs a million dollars: a larger figure is a unit
+    // mistake (micro-dollars, cents) that would otherwise kill on sight
+    // and turn the run's spend into infinity.
+    if v > MAX_COST_USD {
+        return Err(FieldFault::raise("field", "cost_usd", format!("must be at most {MAX_COST_USD} (USD for one call), got {v}")));
     }
     Ok(Some(v))
 }
