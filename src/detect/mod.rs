@@ -1090,9 +1090,8 @@ impl Detector {
             return true;
         }
         let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
-        if self.normals.len() < self.policy.global.max_baselines as usize || self.normals.contains_key(&ids.1) {
-            let g = &self.policy.global;
-            self.normals.entry(ids.1).or_insert_with(|| Normals::new(g)).fanout.note(Some(children));
+        if let Some(n) = self.type_normals(ids.1) {
+            n.fanout.note(Some(children));
         }
         let Some(p) = self.sessions.by_id_mut(parent) else { return true };
         p.killed = true;
@@ -1985,12 +1984,20 @@ impl Detector {
         if budget > 0.0 && s.cost_usd >= PAUSED_MIN_SHARE * budget {
             self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.shard);
         }
-        let max = self.policy.global.max_baselines as usize;
-        if self.normals.len() < max || self.normals.contains_key(&s.ids.1) {
-            let g = &self.policy.global;
-            self.normals.entry(s.ids.1).or_insert_with(|| Normals::new(g)).record(&s);
+        if let Some(n) = self.type_normals(s.ids.1) {
+            n.record(&s);
         }
         self.fleet_normals.record(&s);
+    }
+
+    /// A task type's normals, opened if the table has room for one more
+    /// (`max_baselines`).
+    fn type_normals(&mut self, task_type: u32) -> Option<&mut Normals> {
+        if self.normals.len() >= self.policy.global.max_baselines as usize && !self.normals.contains_key(&task_type) {
+            return None;
+        }
+        let g = &self.policy.global;
+        Some(self.normals.entry(task_type).or_insert_with(|| Normals::new(g)))
     }
 
     /// Approximate bytes of detector state, for the memory harness.
