@@ -231,41 +231,47 @@ struct Normals {
     children: RollingHistogram,
     handoffs: RollingHistogram,
     /// Its trees the fan-out rule killed, against those that finished.
-    fanout: FanoutKills,
+    fanout: RuleKills,
+    /// The most spins (`Session::most_spins`) of its finished sessions.
+    spins: RollingHistogram,
+    /// Its sessions `loop_repeat` killed for spins, against those that finished.
+    repeats: RuleKills,
 }
 
-/// A task type's fan-out kills against its trees that finished, counts
-/// halved as they grow (recent trees weigh more; bounded).
+/// A rule's kills in a task type against the type's sessions (or trees)
+/// that finished, counts halved as they grow (recent ones weigh more;
+/// bounded).
 ///
-/// A killed tree never becomes its type's normal. When the normal formed
-/// on a type's small trees only, its wide ones are killed one after
+/// A killed session never becomes its type's normal. When the normal
+/// formed on a type's small trees only, its wide ones are killed one after
 /// another and the normal never learns them: an eval suite of 20–30
-/// graders one night and 150 the next is held to 60 for ever. Runaways
-/// are rare by nature, so a limit that kills a large share of a type's
-/// trees is wrong about the type, not about the trees.
+/// graders one night and 150 the next is held to 60 for ever; a sampler
+/// that asks the same prompt 5–12 times is killed at 5 every time.
+/// Runaways are rare by nature, so a limit that kills a large share of a
+/// type's sessions is wrong about the type, not about the sessions.
 #[derive(Debug, Clone, Copy, Default)]
-struct FanoutKills {
+struct RuleKills {
     finished: u32,
     killed: u32,
-    /// Children of the widest tree killed.
+    /// The rule's figure (children, repeats) at the widest kill.
     widest: u32,
 }
 
 /// Kills a type must have had before its limit may be doubted.
-const FANOUT_CENSOR_MIN_KILLS: u32 = 4;
-/// Share of a type's trees killed (1 in this many) that says its limit is
-/// below its normal.
-const FANOUT_CENSOR_SHARE: u32 = 3;
-/// The most a limit doubted so may rise: a type whose every tree runs away
-/// (a bad deploy) is still stopped.
-const FANOUT_CENSOR_MAX_RAISE: u64 = 4;
+const CENSOR_MIN_KILLS: u32 = 4;
+/// Share of a type's sessions killed (1 in this many) that says its limit
+/// is below its normal.
+const CENSOR_SHARE: u32 = 3;
+/// The most a limit doubted so may rise: a type whose every session runs
+/// away (a bad deploy) is still stopped.
+const CENSOR_MAX_RAISE: u64 = 4;
 
-impl FanoutKills {
+impl RuleKills {
     fn note(&mut self, killed: Option<u32>) {
         match killed {
-            Some(children) => {
+            Some(figure) => {
                 self.killed += 1;
-                self.widest = self.widest.max(children);
+                self.widest = self.widest.max(figure);
             }
             None => self.finished += 1,
         }
@@ -276,13 +282,22 @@ impl FanoutKills {
     }
 
     /// The limit to use instead of `limit` when this type's kills show
-    /// it is too low: twice its widest killed tree, at most
-    /// `FANOUT_CENSOR_MAX_RAISE` times `limit`.
+    /// it is too low: twice its widest kill, at most `CENSOR_MAX_RAISE`
+    /// times `limit`.
     fn raised(&self, limit: u64) -> Option<u64> {
-        let doubted = self.killed >= FANOUT_CENSOR_MIN_KILLS && self.killed * FANOUT_CENSOR_SHARE >= self.killed + self.finished;
-        let raised = (2 * u64::from(self.widest)).min(FANOUT_CENSOR_MAX_RAISE * limit);
+        let doubted = self.killed >= CENSOR_MIN_KILLS && self.killed * CENSOR_SHARE >= self.killed + self.finished;
+        let raised = (2 * u64::from(self.widest)).min(CENSOR_MAX_RAISE * limit);
         (doubted && raised > limit).then_some(raised)
     }
+}
+
+/// `normals`' entry for `task_type`, opened if the table has room for one
+/// more (`max_baselines`).
+fn open_normals<'a>(normals: &'a mut FxHashMap<u32, Normals>, g: &crate::policy::Global, task_type: u32) -> Option<&'a mut Normals> {
+    if normals.len() >= g.max_baselines as usize && !normals.contains_key(&task_type) {
+        return None;
+    }
+    Some(normals.entry(task_type).or_insert_with(|| Normals::new(g)))
 }
 
 impl Normals {
@@ -294,12 +309,14 @@ impl Normals {
             cost_micros: RollingHistogram::new(window_ms, buckets),
             children: RollingHistogram::new(window_ms, buckets),
             handoffs: RollingHistogram::new(window_ms, buckets),
-            fanout: FanoutKills::default(),
+            fanout: RuleKills::default(),
+            spins: RollingHistogram::new(window_ms, buckets),
+            repeats: RuleKills::default(),
         }
     }
 
     fn forget_if_ahead_of(&mut self, ts_ms: i64) {
-        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.handoffs] {
+        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.handoffs, &mut self.spins] {
             h.forget_if_ahead_of(ts_ms);
         }
     }
@@ -312,6 +329,8 @@ impl Normals {
             self.fanout.note(None);
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
+        self.spins.record(s.last_ts, u64::from(s.most_spins));
+        self.repeats.note(None);
     }
 }
 
@@ -1050,7 +1069,7 @@ impl Detector {
         let t = &rules.t;
         let (own, kills) = match self.normals.get_mut(&ids.1) {
             Some(n) => (Some(n.children.quantiles()), n.fanout),
-            None => (None, FanoutKills::default()),
+            None => (None, RuleKills::default()),
         };
         let fleet = self.fleet_normals.children.quantiles();
         let min = t.fanout_min_parents as u64;
@@ -1309,22 +1328,29 @@ impl Detector {
                 }
             }
             s.calls.push(c, window);
+            let spins = repeats.spins();
+            s.most_spins = s.most_spins.max(spins.min(u32::from(u8::MAX)) as u8);
             if on(Reason::LoopRepeat) {
                 // Spins (repeats with no wait before them) kill at
-                // `repeat_kill`; with polls among them, at `repeat_poll_kill`.
-                let (hit, limit) = if repeats.spins() >= t.repeat_kill {
-                    (repeats.spins(), t.repeat_kill)
-                } else {
-                    (repeats.poll_hits(), t.repeat_poll_kill)
-                };
+                // `repeat_kill` (or the task type's normal when it repeats
+                // more); with polls among them, at `repeat_poll_kill`.
+                let spin_limit = if spins >= t.repeat_kill { spin_limit(self.normals.get_mut(&ids.1), t) } else { SpinLimit::policy(t) };
+                let (hit, limit) =
+                    if spins >= spin_limit.limit { (spins, spin_limit.limit) } else { (repeats.poll_hits(), t.repeat_poll_kill) };
                 if hit >= limit {
+                    if spins >= spin_limit.limit {
+                        if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
+                            n.repeats.note(Some(spins));
+                        }
+                    }
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     let count = repeats.count;
+                    let basis = if limit == spin_limit.limit { spin_limit.basis } else { "policy_polls" };
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_finished": spin_limit.kills.finished, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
@@ -1993,11 +2019,7 @@ impl Detector {
     /// A task type's normals, opened if the table has room for one more
     /// (`max_baselines`).
     fn type_normals(&mut self, task_type: u32) -> Option<&mut Normals> {
-        if self.normals.len() >= self.policy.global.max_baselines as usize && !self.normals.contains_key(&task_type) {
-            return None;
-        }
-        let g = &self.policy.global;
-        Some(self.normals.entry(task_type).or_insert_with(|| Normals::new(g)))
+        open_normals(&mut self.normals, &self.policy.global, task_type)
     }
 
     /// Approximate bytes of detector state, for the memory harness.
@@ -2088,6 +2110,61 @@ struct Decision {
     figures: Option<(f64, f64)>,
     evidence: serde_json::Value,
     message: String,
+}
+
+/// The spin limit of `loop_repeat` for a session of a task type with
+/// normals `n`, and what it rests on.
+struct SpinLimit {
+    limit: u32,
+    basis: &'static str,
+    p95: Option<f64>,
+    kills: RuleKills,
+}
+
+impl SpinLimit {
+    fn policy(t: &Thresholds) -> SpinLimit {
+        SpinLimit { limit: t.repeat_kill, basis: "policy", p95: None, kills: RuleKills::default() }
+    }
+}
+
+/// `repeat_kill`, unless the task type shows it repeats more by design.
+/// Its finished sessions can only have spun `repeat_kill` times or more
+/// under a limit raised before, so their normal is used only then: 2× the
+/// p95 of their most spins, once `step_min_sessions` have finished (2× the
+/// p99 of the fewer before). A limit
+/// that kills a third of the type's sessions (at least 4) is doubted and
+/// rises to twice the most spins killed, at most 4× (a sampler asking one
+/// prompt 5–12 times is killed at 5 every time, and killed, never becomes
+/// the normal). Never above `repeat_poll_kill`: at worst a type's spins
+/// are judged like its polls.
+fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
+    let mut out = SpinLimit::policy(t);
+    let Some(n) = n else { return out };
+    out.kills = n.repeats;
+    let cap = t.repeat_poll_kill.max(t.repeat_kill);
+    let q = n.spins.quantiles();
+    let rk = f64::from(t.repeat_kill);
+    // The few sessions a young type has finished can likewise only raise
+    // it (2× their p99): a doubted limit must not fall back while the
+    // sessions it let finish are still too few to form the normal.
+    let learned = if q.count >= u64::from(t.step_min_sessions) {
+        (q.p95 >= rk).then_some((q.p95, "task_type"))
+    } else {
+        (q.count > 0 && q.p99 >= rk).then_some((q.p99, "task_type_young"))
+    };
+    if let Some((spins, basis)) = learned {
+        let learned = ceil_limit(2.0 * spins, t.repeat_kill).min(u64::from(cap)) as u32;
+        if learned > out.limit {
+            out = SpinLimit { limit: learned, basis, p95: Some(q.p95), ..out };
+        }
+    }
+    if let Some(raised) = n.repeats.raised(u64::from(t.repeat_kill)) {
+        let raised = raised.min(u64::from(cap)) as u32;
+        if raised > out.limit {
+            out = SpinLimit { limit: raised, basis: "task_type_kills", ..out };
+        }
+    }
+    out
 }
 
 fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, (limit, normal): (u32, Option<Quantiles>)) -> Decision {
@@ -2360,7 +2437,7 @@ mod tests {
 
     #[test]
     fn fanout_kills_doubt_a_limit_that_kills_a_third_of_its_trees() {
-        let mut k = FanoutKills::default();
+        let mut k = RuleKills::default();
         for _ in 0..10 {
             k.note(None);
         }
@@ -2379,6 +2456,54 @@ mod tests {
         }
         assert!(k.finished + k.killed < 64);
         assert_eq!(k.raised(50), None);
+    }
+
+    /// A finished session of type "t", `i` minutes into the day.
+    fn test_session(i: i64) -> Session {
+        let rules = Arc::new(Resolved::new(Policy::default().resolve("a", "t"), 0));
+        let mut s = Session::new(None, None, rules, 0);
+        s.last_ts = 1_767_225_600_000 + i * 60_000;
+        s.actions = 10;
+        s
+    }
+
+    #[test]
+    fn spin_limit_follows_a_type_that_repeats_by_design() {
+        let t = Thresholds::default();
+        let g = crate::policy::Global::default();
+        let mut n = Normals::new(&g);
+        let limit = |n: &mut Normals| {
+            let l = spin_limit(Some(n), &t);
+            (l.limit, l.basis)
+        };
+        assert_eq!(limit(&mut n), (t.repeat_kill, "policy"));
+        // Finished sessions that never spun `repeat_kill` times say nothing.
+        for i in 0..50 {
+            let mut s = test_session(i);
+            s.most_spins = (i % 5) as u8;
+            n.record(&s);
+        }
+        assert_eq!(limit(&mut n), (t.repeat_kill, "policy"), "a normal type keeps the policy's limit");
+        // Kills that make a third of the type's sessions: doubted.
+        for _ in 0..30 {
+            n.repeats.note(Some(t.repeat_kill));
+        }
+        assert_eq!(limit(&mut n), (2 * t.repeat_kill, "task_type_kills"));
+        // Sessions that finished under the raised limit form the normal.
+        let mut n = Normals::new(&g);
+        for i in 0..40 {
+            let mut s = test_session(i);
+            s.most_spins = 6 + (i % 7) as u8;
+            n.record(&s);
+        }
+        let l = spin_limit(Some(&mut n), &t);
+        assert_eq!((l.limit, l.basis), (t.repeat_poll_kill.min(24), "task_type"), "2x p95 (12), never above the poll limit");
+        // One finished session past the limit already raises it (young type).
+        let mut n = Normals::new(&g);
+        let mut s = test_session(1);
+        s.most_spins = 7;
+        n.record(&s);
+        assert_eq!(limit(&mut n), (14, "task_type_young"));
     }
 
     #[test]

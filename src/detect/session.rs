@@ -305,6 +305,9 @@ pub(crate) struct Session {
     /// calls' latencies explain) since its last call with a tool: a free
     /// call after that is a poll.
     pub idled: bool,
+    /// The most times one call was repeated back to back with nothing new
+    /// between (`loop_repeat` spins), learned into its task type's normal.
+    pub most_spins: u8,
     /// Latency of the session's latest event, in tenths of a second.
     pub last_latency_ds: u16,
     /// Reasons already alerted on (bit per `Reason`).
@@ -364,6 +367,7 @@ impl Session {
             waited: false,
             spent: false,
             idled: false,
+            most_spins: 0,
             last_latency_ds: 0,
             alerted: 0,
             children: 0,

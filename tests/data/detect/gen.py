@@ -650,6 +650,49 @@ def fanout_after_doubt(st, ts):
     return ["kill run-suite-runaway subagent_fanout 1"]
 
 
+def sampler_session(st, ts, run, items, spin=False):
+    """A self-consistency sampler: for each item, the same prompt sampled
+    5-12 times, each vote recorded with the same arguments, then the votes
+    summed up; finished (idle past the session TTL) afterwards. The votes
+    name their run, so no call becomes common to the fleet. With
+    `spin`, the first item is sampled without end."""
+    rng = st.rng
+    for it in range(items):
+        inp = rng.randint(800, 3000)
+        k = 1000 if spin and it == 0 else rng.randint(5, 12)
+        for _ in range(k):
+            st.llm(ts, run, "sampler", "self_consistency", model="gpt-4o-mini", inp=inp, out=rng.randint(60, 400))
+            ts += rng.randint(800, 3000)
+            st.tool(ts, run, "sampler", "self_consistency", "record_vote", f"{run}/item-{it}")
+            ts += rng.randint(20, 300)
+        st.tool(ts, run, "sampler", "self_consistency", "aggregate_votes", f"{run}/item-{it}")
+        ts += 500
+    return ts + 40 * MIN
+
+
+def consistency_sampler(st, ts):
+    """A task type that samples one prompt 5-12 times per item by design.
+    Its first sessions are killed at 5 repeats; killed, they never become
+    the type's normal. Once `loop_repeat` has killed a third of the type's
+    sessions its limit is doubted (twice the most repeats killed, at most
+    4x), the sessions that then finish form the type's normal (2x the p95
+    of their most repeats) and the later samplers run. One sampling
+    without end is still killed (`runaway_sampler_spin`)."""
+    for k in range(36):
+        ts = sampler_session(st, ts, f"run-sampler-{k}", 8)
+    return ["kill run-sampler-0 loop_repeat 10"] + [f"nokill run-sampler-{k}" for k in range(8, 36)]
+
+
+def sampler_spin(st, ts):
+    """The type of `trap_consistency_sampler` after its normal formed: a
+    sampler asking one prompt without end is killed at the type's limit
+    (never beyond the poll limit, 25)."""
+    for k in range(36):
+        ts = sampler_session(st, ts, f"run-sampler-{k}", 8)
+    sampler_session(st, ts, "run-sampler-spin", 3, spin=True)
+    return ["kill run-sampler-spin loop_repeat 50"]
+
+
 def browser_fleet(st, ts, n=25):
     """Short browser sessions of a computer-use fleet: open a page, look,
     scroll a little, look. `screenshot()` and `scroll(down)` carry the
@@ -785,9 +828,11 @@ FIXTURES = {
     "trap_crew_tail": crew_tail,
     "trap_long_page_read": long_page_read,
     "trap_censored_wide_suites": censored_wide_suites,
+    "trap_consistency_sampler": consistency_sampler,
     "runaway_harness_spin": harness_spin,
     "runaway_screenshot_spin": screenshot_spin,
     "runaway_fanout_after_doubt": fanout_after_doubt,
+    "runaway_sampler_spin": sampler_spin,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
