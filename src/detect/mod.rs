@@ -1334,18 +1334,24 @@ impl Detector {
                 // Spins (repeats with no wait before them) kill at
                 // `repeat_kill` (or the task type's normal when it repeats
                 // more); with polls among them, at `repeat_poll_kill`.
-                let spin_limit = if spins >= t.repeat_kill { spin_limit(self.normals.get_mut(&ids.1), t) } else { SpinLimit::policy(t) };
-                let (hit, limit) =
-                    if spins >= spin_limit.limit { (spins, spin_limit.limit) } else { (repeats.poll_hits(), t.repeat_poll_kill) };
+                // The type's own limit is looked up only for a session
+                // already past the policy's (rare).
+                let spin_limit = if spins >= t.repeat_kill { Some(spin_limit(self.normals.get_mut(&ids.1), t)) } else { None };
+                let spin_kill = spin_limit.as_ref().is_some_and(|l| spins >= l.limit);
+                let (hit, limit) = match &spin_limit {
+                    Some(l) if spin_kill => (spins, l.limit),
+                    _ => (repeats.poll_hits(), t.repeat_poll_kill),
+                };
                 if hit >= limit {
-                    if spins >= spin_limit.limit {
+                    if spin_kill {
                         if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
                             n.repeats.note(Some(spins));
                         }
                     }
+                    let spin_limit = spin_limit.unwrap_or_else(|| SpinLimit::policy(t));
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     let count = repeats.count;
-                    let basis = if limit == spin_limit.limit { spin_limit.basis } else { "policy_polls" };
+                    let basis = if spin_kill { spin_limit.basis } else { "policy_polls" };
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
@@ -2137,6 +2143,8 @@ impl SpinLimit {
 /// prompt 5–12 times is killed at 5 every time, and killed, never becomes
 /// the normal). Never above `repeat_poll_kill`: at worst a type's spins
 /// are judged like its polls.
+#[cold]
+#[inline(never)]
 fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
     let mut out = SpinLimit::policy(t);
     let Some(n) = n else { return out };
