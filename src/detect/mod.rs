@@ -1508,14 +1508,20 @@ impl Detector {
             let other_model = model == 0 || s_cost.model == 0 || model != s_cost.model;
             let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level && other_model;
             let first = s_cost.llm_calls <= t.spike_session_reference;
-            let spike = (token_spike && above_median) || (level_spike && more_tokens && above_range && !first);
+            // The first calls set the session's own level (its context
+            // fills up in its first steps), unless a call leaves its
+            // baseline's range by the spike ratio itself: an agent whose
+            // calls never pass 6k tokens jumping to 60k at its second call
+            // has not found its level, it has left it.
+            let beyond_range = reference.is_some_and(|q| cost >= t.spike_ratio * q.p99 / NANO);
+            let spike = (token_spike && above_median) || (level_spike && more_tokens && above_range && (!first || beyond_range));
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
             // The first calls define the session's cost level whatever they
             // cost (a session's context fills up in its first steps); the
             // cost per token is stable per model, so it excludes outliers at once.
-            if !level_spike || first {
+            if !level_spike || (first && !beyond_range) {
                 s_cost.level = follow(level, cost, first, s_cost.llm_calls) as f32;
                 s_cost.tokens_level = follow(tokens_level, tokens as f64, first, s_cost.llm_calls) as f32;
             }

@@ -143,6 +143,26 @@ def one_expensive(st, ts):
     return ["nokill trap-bigdoc"]
 
 
+def working_set_early(st, ts):
+    """A session loads its working set at its second call, larger than the
+    agent's calls usually are (above their p99, within 3x it), and works
+    on it: the first calls set a session's own level, since a context
+    fills up in its first steps."""
+    s = "trap-working-set"
+    st.llm(ts, s, "coder", "code_edit", inp=2000, out=300, tool="read_file", args_hash="spec.md")
+    ts += 3000
+    st.tool(ts, s, "coder", "code_edit", "read_file", "spec.md")
+    ts += 1000
+    for i in range(12):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"ws-{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", inp=45_000 + 300 * i, out=400, tool=t, args_hash=args)
+        ts += 4000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+    return ["nokill trap-working-set"]
+
+
 def escalation_burst(st, ts):
     # A router sends a few hard steps to a ~6x pricier model, then returns
     # to the agent's usual one: an escalation, not a model switch.
@@ -365,6 +385,27 @@ def long_growing(st, ts):
     st.context_steps(ts, "trap-long-growing", 35, lambda inp: inp + 3000 if inp < 24_000 else inp * 1.015,
                      tools=("read_file", "search", "edit_file"))
     return ["nokill trap-long-growing"]
+
+
+def context_jump_early(st, ts):
+    """A session's second call jumps to 120k tokens, about ten times what
+    the agent's calls ever carry, and stays there (a tool pasting a whole
+    repository into the context each turn). Its first calls cannot set its
+    level when they leave the baseline's range by the spike ratio itself:
+    killed as a sustained spike, not taken for the session's normal."""
+    s = "run-context-jump"
+    st.llm(ts, s, "coder", "code_edit", inp=2000, out=300, tool="search", args_hash="q-0")
+    ts += 3000
+    st.tool(ts, s, "coder", "code_edit", "search", "q-0")
+    ts += 1000
+    for i in range(100):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"cj-{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", inp=120_000 + 100 * i, out=400, tool=t, args_hash=args)
+        ts += 6000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+    return ["kill run-context-jump cost_spike 12"]
 
 
 def cost_spike(st, ts):
@@ -829,10 +870,12 @@ FIXTURES = {
     "trap_long_page_read": long_page_read,
     "trap_censored_wide_suites": censored_wide_suites,
     "trap_consistency_sampler": consistency_sampler,
+    "trap_working_set_early": working_set_early,
     "runaway_harness_spin": harness_spin,
     "runaway_screenshot_spin": screenshot_spin,
     "runaway_fanout_after_doubt": fanout_after_doubt,
     "runaway_sampler_spin": sampler_spin,
+    "runaway_context_jump_early": context_jump_early,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
