@@ -232,7 +232,7 @@ struct Normals {
     handoffs: RollingHistogram,
     /// Its trees the fan-out rule killed, against those that finished.
     fanout: RuleKills,
-    /// The most spins (`Session::most_spins`) of its finished sessions.
+    /// The most spins (`CallRing::most_spins`) of its finished sessions.
     spins: RollingHistogram,
     /// Its sessions `loop_repeat` killed for spins, against those that finished.
     repeats: RuleKills,
@@ -329,7 +329,7 @@ impl Normals {
             self.fanout.note(None);
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
-        self.spins.record(s.last_ts, u64::from(s.most_spins));
+        self.spins.record(s.last_ts, u64::from(s.calls.most_spins()));
         self.repeats.note(None);
     }
 }
@@ -1329,7 +1329,7 @@ impl Detector {
             }
             s.calls.push(c, window);
             let spins = repeats.spins();
-            s.most_spins = s.most_spins.max(spins.min(u32::from(u8::MAX)) as u8);
+            s.calls.note_spins(spins);
             if on(Reason::LoopRepeat) {
                 // Spins (repeats with no wait before them) kill at
                 // `repeat_kill` (or the task type's normal when it repeats
@@ -2494,7 +2494,7 @@ mod tests {
         // Finished sessions that never spun `repeat_kill` times say nothing.
         for i in 0..50 {
             let mut s = test_session(i);
-            s.most_spins = (i % 5) as u8;
+            s.calls.note_spins((i % 5) as u32);
             n.record(&s);
         }
         assert_eq!(limit(&mut n), (t.repeat_kill, "policy"), "a normal type keeps the policy's limit");
@@ -2507,7 +2507,7 @@ mod tests {
         let mut n = Normals::new(&g);
         for i in 0..40 {
             let mut s = test_session(i);
-            s.most_spins = 6 + (i % 7) as u8;
+            s.calls.note_spins(6 + (i % 7) as u32);
             n.record(&s);
         }
         let l = spin_limit(Some(&mut n), &t);
@@ -2515,7 +2515,7 @@ mod tests {
         // One finished session past the limit already raises it (young type).
         let mut n = Normals::new(&g);
         let mut s = test_session(1);
-        s.most_spins = 7;
+        s.calls.note_spins(7);
         n.record(&s);
         assert_eq!(limit(&mut n), (14, "task_type_young"));
     }

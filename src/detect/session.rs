@@ -83,15 +83,28 @@ impl Call {
     }
 }
 
-/// Bounded ring of the most recent calls with a tool and arguments.
+/// Bounded ring of the most recent calls with a tool and arguments, and
+/// the most times one call was repeated in it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallRing {
     calls: Vec<Call>,
     next: u16,
     cap: u16,
+    /// The most times one call was repeated back to back with nothing new
+    /// between (`loop_repeat` spins), learned into the session's task
+    /// type's normal. Here, not in `Session`: it fits the ring's padding.
+    most_spins: u8,
 }
 
 impl CallRing {
+    pub fn note_spins(&mut self, spins: u32) {
+        self.most_spins = self.most_spins.max(spins.min(u32::from(u8::MAX)) as u8);
+    }
+
+    pub fn most_spins(&self) -> u8 {
+        self.most_spins
+    }
+
     pub fn push(&mut self, c: Call, cap: usize) {
         let cap = cap.clamp(1, u16::MAX as usize);
         if self.cap as usize != cap {
@@ -305,9 +318,6 @@ pub(crate) struct Session {
     /// calls' latencies explain) since its last call with a tool: a free
     /// call after that is a poll.
     pub idled: bool,
-    /// The most times one call was repeated back to back with nothing new
-    /// between (`loop_repeat` spins), learned into its task type's normal.
-    pub most_spins: u8,
     /// Latency of the session's latest event, in tenths of a second.
     pub last_latency_ds: u16,
     /// Reasons already alerted on (bit per `Reason`).
@@ -367,7 +377,6 @@ impl Session {
             waited: false,
             spent: false,
             idled: false,
-            most_spins: 0,
             last_latency_ds: 0,
             alerted: 0,
             children: 0,
