@@ -230,17 +230,19 @@ struct Normals {
     cost_micros: RollingHistogram,
     children: RollingHistogram,
     handoffs: RollingHistogram,
-    /// Its trees the fan-out rule killed, against those that finished.
+    /// Its trees the fan-out rule killed, against those begun.
     fanout: RuleKills,
     /// The most spins (`CallRing::most_spins`) of its finished sessions.
     spins: RollingHistogram,
-    /// Its sessions `loop_repeat` killed for spins, against those that finished.
+    /// Its sessions `loop_repeat` killed for spins, against those begun.
     repeats: RuleKills,
 }
 
 /// A rule's kills in a task type against the type's sessions (or trees)
-/// that finished, counts halved as they grow (recent ones weigh more;
-/// bounded).
+/// begun, counts halved as they grow (recent ones weigh more; bounded).
+/// Begun, not finished: a session finishes only after its idle timeout,
+/// so in a burst (or the first half hour of a run) none has, and four
+/// runaways alone would make every session of the type.
 ///
 /// A killed session never becomes its type's normal. When the normal
 /// formed on a type's small trees only, its wide ones are killed one after
@@ -251,7 +253,7 @@ struct Normals {
 /// type's sessions is wrong about the type, not about the sessions.
 #[derive(Debug, Clone, Copy, Default)]
 struct RuleKills {
-    finished: u32,
+    started: u32,
     killed: u32,
     /// The rule's figure (children, repeats) at the widest kill.
     widest: u32,
@@ -259,33 +261,32 @@ struct RuleKills {
 
 /// Kills a type must have had before its limit may be doubted.
 const CENSOR_MIN_KILLS: u32 = 4;
-/// Share of a type's sessions killed (1 in this many) that says its limit
-/// is below its normal.
-const CENSOR_SHARE: u32 = 3;
+/// Share of a type's sessions begun that were killed (1 in this many)
+/// that says its limit is below its normal.
+const CENSOR_SHARE: u32 = 4;
 /// The most a limit doubted so may rise: a type whose every session runs
 /// away (a bad deploy) is still stopped.
 const CENSOR_MAX_RAISE: u64 = 4;
 
 impl RuleKills {
-    fn note(&mut self, killed: Option<u32>) {
-        match killed {
-            Some(figure) => {
-                self.killed += 1;
-                self.widest = self.widest.max(figure);
-            }
-            None => self.finished += 1,
-        }
-        if self.finished + self.killed >= 64 {
-            self.finished /= 2;
+    fn note_started(&mut self) {
+        self.started += 1;
+        if self.started >= 64 {
+            self.started /= 2;
             self.killed /= 2;
         }
+    }
+
+    fn note_killed(&mut self, figure: u32) {
+        self.killed += 1;
+        self.widest = self.widest.max(figure);
     }
 
     /// The limit to use instead of `limit` when this type's kills show
     /// it is too low: twice its widest kill, at most `CENSOR_MAX_RAISE`
     /// times `limit`.
     fn raised(&self, limit: u64) -> Option<u64> {
-        let doubted = self.killed >= CENSOR_MIN_KILLS && self.killed * CENSOR_SHARE >= self.killed + self.finished;
+        let doubted = self.killed >= CENSOR_MIN_KILLS && self.killed * CENSOR_SHARE >= self.started.max(self.killed);
         let raised = (2 * u64::from(self.widest)).min(CENSOR_MAX_RAISE * limit);
         (doubted && raised > limit).then_some(raised)
     }
@@ -326,11 +327,9 @@ impl Normals {
         self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
         if s.children > 0 {
             self.children.record(s.last_ts, s.children as u64);
-            self.fanout.note(None);
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
         self.spins.record(s.last_ts, u64::from(s.calls.most_spins()));
-        self.repeats.note(None);
     }
 }
 
@@ -909,6 +908,11 @@ impl Detector {
                     return None;
                 }
                 let slot = self.open_session(e, shard);
+                if let Some(task_type) = self.sessions.get(slot).map(|s| s.ids.1) {
+                    if let Some(n) = self.type_normals(task_type) {
+                        n.repeats.note_started();
+                    }
+                }
                 // Its spend carries over the pause, for its ceiling; its
                 // actions do not: task types' normal lengths are learned
                 // from the same spans between pauses.
@@ -1057,11 +1061,17 @@ impl Detector {
     #[inline(never)]
     fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) -> bool {
         let Some(p) = self.sessions.by_id_mut(parent) else { return false };
+        let first_children = p.children == 0 && n > 0;
         p.children = p.children.saturating_add(n);
         if p.killed {
             return true;
         }
         let (children, ids, rules) = (p.children, p.ids, p.rules.clone());
+        if first_children {
+            if let Some(n) = self.type_normals(ids.1) {
+                n.fanout.note_started();
+            }
+        }
         let task_type = self.name(ids.1);
         if !rules.enabled(Reason::SubagentFanout) {
             return true;
@@ -1110,7 +1120,7 @@ impl Detector {
         }
         let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
         if let Some(n) = self.type_normals(ids.1) {
-            n.fanout.note(Some(children));
+            n.fanout.note_killed(children);
         }
         let Some(p) = self.sessions.by_id_mut(parent) else { return true };
         p.killed = true;
@@ -1121,7 +1131,7 @@ impl Detector {
             "normal_p95_children": normal.map(|q| q.p95),
             "normal_basis": basis,
             "type_trees_killed": kills.killed,
-            "type_trees_finished": kills.finished,
+            "type_trees_begun": kills.started,
             "tree_cost_usd": tree_cost.map(round_usd),
             "spawned_session_id": spawned.map(|s| &**s),
         });
@@ -1345,7 +1355,7 @@ impl Detector {
                 if hit >= limit {
                     if spin_kill {
                         if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
-                            n.repeats.note(Some(spins));
+                            n.repeats.note_killed(spins);
                         }
                     }
                     let spin_limit = spin_limit.unwrap_or_else(|| SpinLimit::policy(t));
@@ -1356,7 +1366,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_finished": spin_limit.kills.finished, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
@@ -2144,7 +2154,7 @@ impl SpinLimit {
 /// under a limit raised before, so their normal is used only then: 2× the
 /// p95 of their most spins, once `step_min_sessions` have finished (2× the
 /// p99 of the fewer before). A limit
-/// that kills a third of the type's sessions (at least 4) is doubted and
+/// that kills a quarter of the sessions the type began (at least 4) is doubted and
 /// rises to twice the most spins killed, at most 4× (a sampler asking one
 /// prompt 5–12 times is killed at 5 every time, and killed, never becomes
 /// the normal). Never above `repeat_poll_kill`: at worst a type's spins
@@ -2450,26 +2460,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fanout_kills_doubt_a_limit_that_kills_a_third_of_its_trees() {
+    fn fanout_kills_doubt_a_limit_that_kills_a_quarter_of_its_trees() {
         let mut k = RuleKills::default();
-        for _ in 0..10 {
-            k.note(None);
+        let kill = |k: &mut RuleKills, children: u32| {
+            k.note_started();
+            k.note_killed(children);
+        };
+        for _ in 0..13 {
+            k.note_started();
         }
         for _ in 0..4 {
-            k.note(Some(51));
+            kill(&mut k, 51);
         }
-        assert_eq!(k.raised(50), None, "4 kills of 14 trees: not yet a third");
-        k.note(Some(51));
+        assert_eq!(k.raised(50), None, "4 kills of 17 trees: not yet a quarter");
+        kill(&mut k, 51);
         assert_eq!(k.raised(50), Some(102), "twice the widest killed");
-        k.note(Some(900));
+        kill(&mut k, 900);
         assert_eq!(k.raised(50), Some(200), "at most 4x the limit");
-        // Bounded, and recent trees weigh more: many finished trees later,
-        // the limit stands again.
+        // Bounded, and recent trees weigh more: many trees later, the
+        // limit stands again.
         for _ in 0..1000 {
-            k.note(None);
+            k.note_started();
         }
-        assert!(k.finished + k.killed < 64);
+        assert!(k.started < 64);
         assert_eq!(k.raised(50), None);
+        // Kills are judged against the trees begun, not only those
+        // finished: in a burst none has finished yet, and a few runaways
+        // among many live trees are no reason to doubt the limit.
+        let mut k = RuleKills::default();
+        for _ in 0..40 {
+            k.note_started();
+        }
+        for _ in 0..8 {
+            kill(&mut k, 51);
+        }
+        assert_eq!(k.raised(50), None, "8 kills of 48 trees begun, none finished");
     }
 
     /// A finished session of type "t", `i` minutes into the day.
@@ -2498,9 +2523,13 @@ mod tests {
             n.record(&s);
         }
         assert_eq!(limit(&mut n), (t.repeat_kill, "policy"), "a normal type keeps the policy's limit");
-        // Kills that make a third of the type's sessions: doubted.
-        for _ in 0..30 {
-            n.repeats.note(Some(t.repeat_kill));
+        // Kills that make a quarter of the type's sessions begun: doubted.
+        for _ in 0..20 {
+            n.repeats.note_started();
+        }
+        for _ in 0..10 {
+            n.repeats.note_started();
+            n.repeats.note_killed(t.repeat_kill);
         }
         assert_eq!(limit(&mut n), (2 * t.repeat_kill, "task_type_kills"));
         // Sessions that finished under the raised limit form the normal.

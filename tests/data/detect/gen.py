@@ -666,16 +666,17 @@ def censored_wide_suites(st, ts):
     """An eval suite type that runs 25 graders on some nights and 120 on
     others. The small suites finish first and become the type's normal
     (limit 50); the wide ones are killed at 51 and, killed, never become
-    it. Once the fan-out rule has killed a third of the type's trees, its
-    limit is doubted and rises (twice the widest tree killed, at most 4x):
-    the later wide suites run. A tree spawning without end is still
+    it. Once the fan-out rule has killed a quarter of the trees the type
+    began (small ones included), its limit is doubted and rises (twice the
+    widest tree killed, at most 4x): the later wide suites run. A tree
+    spawning without end is still
     killed (`runaway_fanout_after_doubt`)."""
     out = []
     for k in range(10):
         ts = eval_suite(st, ts, f"run-suite-small-{k}", 25)
-    for k in range(8):
+    for k in range(10):
         ts = eval_suite(st, ts, f"run-suite-wide-{k}", 120)
-    out += ["kill run-suite-wide-0 subagent_fanout 1", "nokill run-suite-wide-6", "nokill run-suite-wide-7"]
+    out += ["kill run-suite-wide-0 subagent_fanout 1", "nokill run-suite-wide-8", "nokill run-suite-wide-9"]
     return out
 
 
@@ -714,7 +715,7 @@ def sampler_session(st, ts, run, items, spin=False):
 def consistency_sampler(st, ts):
     """A task type that samples one prompt 5-12 times per item by design.
     Its first sessions are killed at 5 repeats; killed, they never become
-    the type's normal. Once `loop_repeat` has killed a third of the type's
+    the type's normal. Once `loop_repeat` has killed a quarter of the type's
     sessions its limit is doubted (twice the most repeats killed, at most
     4x), the sessions that then finish form the type's normal (2x the p95
     of their most repeats) and the later samplers run. One sampling
