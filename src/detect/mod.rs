@@ -2153,12 +2153,12 @@ impl SpinLimit {
 /// Its finished sessions can only have spun `repeat_kill` times or more
 /// under a limit raised before, so their normal is used only then: 2× the
 /// p95 of their most spins, once `step_min_sessions` have finished (2× the
-/// p99 of the fewer before). A limit
-/// that kills a quarter of the sessions the type began (at least 4) is doubted and
-/// rises to twice the most spins killed, at most 4× (a sampler asking one
-/// prompt 5–12 times is killed at 5 every time, and killed, never becomes
-/// the normal). Never above `repeat_poll_kill`: at worst a type's spins
-/// are judged like its polls.
+/// p99 of the fewer before). A limit that kills a quarter of the sessions
+/// the type began (at least 4) is doubted and rises to twice the most
+/// spins killed, at most 4× (a sampler asking one prompt 5–12 times is
+/// killed at 5 every time, and killed, never becomes the normal). Never
+/// above `repeat_poll_kill`: at worst a type's spins are judged like its
+/// polls.
 #[cold]
 #[inline(never)]
 fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
