@@ -101,6 +101,7 @@ fixtures! {
     runaway_fanout_after_doubt,
     runaway_sampler_spin,
     runaway_context_jump_early,
+    runaway_loop_burst,
     runaway_stuck_click,
     runaway_budget_across_pause,
     runaway_loop_cycle,

@@ -408,6 +408,34 @@ def context_jump_early(st, ts):
     return ["kill run-context-jump cost_spike 12"]
 
 
+def loop_burst(st, ts):
+    """A bad deploy: right after a start, eight sessions of one task type
+    loop on the same lookup while 40 others of the type work normally,
+    all within minutes, so none has finished. Kills are judged against the
+    sessions the type began, not those finished: eight loops among 48 are
+    no reason to doubt the limit, and every loop is killed."""
+    plan = []
+    for k in range(48):
+        s = f"run-burst-{k}"
+        t = ts + k * 4000
+        looping = k % 6 == 5
+        for i in range(12):
+            if looping:
+                plan.append((t, s, "llm", None, None))
+                plan.append((t + 1500, s, "tool", "lookup_order", "order-same"))
+            else:
+                a = f"{s}-{i}"
+                plan.append((t, s, "llm", None, None))
+                plan.append((t + 1500, s, "tool", ["lookup_order", "refund", "reply"][i % 3], a))
+            t += 3000
+    for t, s, kind, tool, args in sorted(plan, key=lambda p: (p[0], p[1])):
+        if kind == "llm":
+            st.llm(t, s, "triager", "order_triage", model="gpt-4o-mini", inp=1500, out=150)
+        else:
+            st.tool(t, s, "triager", "order_triage", tool, args)
+    return [f"kill run-burst-{k} loop_repeat 10" for k in range(48) if k % 6 == 5]
+
+
 def cost_spike(st, ts):
     s = "run-spike"
     ts = st.normal_session(ts, s, "coder", "code_edit", 6)
@@ -877,6 +905,7 @@ FIXTURES = {
     "runaway_fanout_after_doubt": fanout_after_doubt,
     "runaway_sampler_spin": sampler_spin,
     "runaway_context_jump_early": context_jump_early,
+    "runaway_loop_burst": loop_burst,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
