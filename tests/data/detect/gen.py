@@ -92,6 +92,23 @@ class Stream:
             inp = next_inp(inp)
         return ts
 
+    def context_from_second_call(self, ts, s, first_tool, first_args, steps, inp, prefix, think):
+        """A coder session whose first call is small (2,000 tokens, with its
+        tool call) and whose next `steps` calls carry `inp(i)` tokens, each
+        with its tool call, `think` ms after the LLM call."""
+        self.llm(ts, s, "coder", "code_edit", inp=2000, out=300, tool=first_tool, args_hash=first_args)
+        ts += 3000
+        self.tool(ts, s, "coder", "code_edit", first_tool, first_args)
+        ts += 1000
+        for i in range(steps):
+            t = ["read_file", "search", "edit_file"][i % 3]
+            args = f"{prefix}-{t}-{i}"
+            self.llm(ts, s, "coder", "code_edit", inp=inp(i), out=400, tool=t, args_hash=args)
+            ts += think
+            self.tool(ts, s, "coder", "code_edit", t, args)
+            ts += 1000
+        return ts
+
     def warmup(self, agents=("coder", "helper"), tt="code_edit", sessions=40):
         ts = T0
         for i in range(sessions):
@@ -148,18 +165,7 @@ def working_set_early(st, ts):
     agent's calls usually are (above their p99, within 3x it), and works
     on it: the first calls set a session's own level, since a context
     fills up in its first steps."""
-    s = "trap-working-set"
-    st.llm(ts, s, "coder", "code_edit", inp=2000, out=300, tool="read_file", args_hash="spec.md")
-    ts += 3000
-    st.tool(ts, s, "coder", "code_edit", "read_file", "spec.md")
-    ts += 1000
-    for i in range(12):
-        t = ["read_file", "search", "edit_file"][i % 3]
-        args = f"ws-{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", inp=45_000 + 300 * i, out=400, tool=t, args_hash=args)
-        ts += 4000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
+    st.context_from_second_call(ts, "trap-working-set", "read_file", "spec.md", 12, lambda i: 45_000 + 300 * i, "ws", 4000)
     return ["nokill trap-working-set"]
 
 
@@ -393,18 +399,7 @@ def context_jump_early(st, ts):
     repository into the context each turn). Its first calls cannot set its
     level when they leave the baseline's range by the spike ratio itself:
     killed as a sustained spike, not taken for the session's normal."""
-    s = "run-context-jump"
-    st.llm(ts, s, "coder", "code_edit", inp=2000, out=300, tool="search", args_hash="q-0")
-    ts += 3000
-    st.tool(ts, s, "coder", "code_edit", "search", "q-0")
-    ts += 1000
-    for i in range(100):
-        t = ["read_file", "search", "edit_file"][i % 3]
-        args = f"cj-{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", inp=120_000 + 100 * i, out=400, tool=t, args_hash=args)
-        ts += 6000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
+    st.context_from_second_call(ts, "run-context-jump", "search", "q-0", 100, lambda i: 120_000 + 100 * i, "cj", 6000)
     return ["kill run-context-jump cost_spike 12"]
 
 
