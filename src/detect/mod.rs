@@ -1524,14 +1524,22 @@ impl Detector {
             // calls never pass 6k tokens jumping to 60k at its second call
             // has not found its level, it has left it.
             let beyond_range = reference.is_some_and(|q| cost >= t.spike_ratio * q.p99 / NANO);
-            let spike = (token_spike && above_median) || (level_spike && more_tokens && above_range && (!first || beyond_range));
+            // Nor has a session whose every call so far leaves its agent's
+            // own range (a pricier model from the first call): it has no
+            // level of its own to be judged against, and its agent's history
+            // says what it should cost. Only the agent's own baseline says
+            // so: a new agent is judged by others', and may be pricier by
+            // nature.
+            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == "agent_task_type");
+            let spike =
+                unsettled || (token_spike && above_median) || (level_spike && more_tokens && above_range && (!first || beyond_range));
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
             // The first calls define the session's cost level whatever they
             // cost (a session's context fills up in its first steps); the
             // cost per token is stable per model, so it excludes outliers at once.
-            if !level_spike || (first && !beyond_range) {
+            if !unsettled && (!level_spike || (first && !beyond_range)) {
                 s_cost.level = follow(level, cost, first, s_cost.llm_calls) as f32;
                 s_cost.tokens_level = follow(tokens_level, tokens as f64, first, s_cost.llm_calls) as f32;
             }
@@ -1549,7 +1557,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
                         message: format!(
                             "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
                             cost / against,
@@ -1563,7 +1571,7 @@ impl Detector {
                         action: Action::Alert,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
                         message: format!("one call cost ${cost:.4}, {:.1}x its normal", cost / against),
                     }));
                 }

@@ -403,6 +403,24 @@ def context_jump_early(st, ts):
     return ["kill run-context-jump cost_spike 12"]
 
 
+def pricier_from_first_call(st, ts):
+    """The coder, whose history on this task type is all gpt-4o, starts a
+    session on o1 with a bigger context (about 15x its usual cost per call)
+    and stays there. The session has no cheaper level of its own to jump
+    from, so only its agent's own baseline shows the switch: killed as a
+    sustained spike at its fifth call. A new agent on o1 is not (its
+    baseline is others'): see trap_new_agent_pricier."""
+    s = "run-pricier-first"
+    for i in range(60):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"pf-{t}-{i}"
+        st.llm(ts, s, "coder", "code_edit", model="o1", inp=8000 + 100 * i, tool=t, args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+    return ["kill run-pricier-first cost_spike 9"]
+
+
 def loop_burst(st, ts):
     """A bad deploy: right after a start, eight sessions of one task type
     loop on the same lookup while 40 others of the type work normally,
@@ -447,9 +465,11 @@ def cost_spike(st, ts):
 
 
 def session_budget(st, ts):
+    # An agent with no history of its own: $1 a call is its own normal,
+    # not a spike against a cheaper past, so the ceiling is what stops it.
     s = "run-budget"
     for i in range(40):
-        st.ev(ts, s, "coder", "code_edit", kind="llm", model="custom-model", cost_usd=1.0,
+        st.ev(ts, s, "deal-desk", "code_edit", kind="llm", model="custom-model", cost_usd=1.0,
               tool="t", args_hash=f"a{i}")
         ts += 5000
     return ["kill run-budget session_budget 26"]
@@ -854,17 +874,18 @@ def budget_across_pause(st, ts):
     TTL, and resumes: its ceiling ($25) holds for what it spent before the
     pause plus after ($3 a call: $18 before, $15 after; the third call after
     crosses it; the actions count from the resume, since task types' normal
-    lengths are learned from the spans between pauses)."""
+    lengths are learned from the spans between pauses). Its agent has no
+    history of its own, so $3 a call is its normal, not a spike."""
     s = "run-paused"
     for i in range(6):
-        st.llm(ts, s, "coder", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"e-{i}")
+        st.llm(ts, s, "deal-desk", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"e-{i}")
         ts += 4000
     # Other sessions go on meanwhile (they move event time past the TTL).
     for k in range(24):
         st.normal_session(ts, f"run-meanwhile-{k}", "helper", "code_edit", 3)
         ts += 5 * MIN
     for i in range(5):
-        st.llm(ts, s, "coder", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"f-{i}")
+        st.llm(ts, s, "deal-desk", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"f-{i}")
         ts += 4000
     return ["kill run-paused session_budget 3"]
 
@@ -901,6 +922,7 @@ FIXTURES = {
     "runaway_sampler_spin": sampler_spin,
     "runaway_context_jump_early": context_jump_early,
     "runaway_loop_burst": loop_burst,
+    "runaway_pricier_from_first_call": pricier_from_first_call,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
