@@ -66,7 +66,27 @@ fn check(fixture: &str) {
 }
 
 macro_rules! fixtures {
-    ($($name:ident),* $(,)?) => { $( #[test] fn $name() { check(stringify!($name)); } )* };
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { check(stringify!($name)); } )*
+        const FIXTURES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+/// Every `.expect` in the fixture directory has its test above: a fixture
+/// written by `gen.py` but never listed would otherwise pass by not running.
+#[test]
+fn every_fixture_file_is_checked() {
+    let dir = data("");
+    let mut unlisted = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("fixture directory") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".expect") {
+            if stem != "warmup" && !FIXTURES.contains(&stem) {
+                unlisted.push(stem.to_string());
+            }
+        }
+    }
+    assert!(unlisted.is_empty(), "fixtures without a test in tests/integration/detect.rs: {unlisted:?}");
 }
 
 fixtures! {
@@ -102,6 +122,7 @@ fixtures! {
     runaway_sampler_spin,
     runaway_context_jump_early,
     runaway_loop_burst,
+    runaway_pricier_from_first_call,
     runaway_stuck_click,
     runaway_budget_across_pause,
     runaway_loop_cycle,
