@@ -124,10 +124,14 @@ impl BaselineKey {
         } else if (self.0 >> 32) as u32 == Self::ANY {
             "task_type"
         } else {
-            "agent_task_type"
+            AGENT_SCOPE
         }
     }
 }
+
+/// Scope name of an agent's own baseline on its task type (evidence
+/// `baseline_scope`), the only one that says what *this* agent costs.
+const AGENT_SCOPE: &str = "agent_task_type";
 
 /// One level's baselines: both metrics live in one entry, so an LLM call
 /// finds its three levels once for both.
@@ -1530,7 +1534,7 @@ impl Detector {
             // says what it should cost. Only the agent's own baseline says
             // so: a new agent is judged by others', and may be pricier by
             // nature.
-            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == "agent_task_type");
+            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
             let spike =
                 unsettled || (token_spike && above_median) || (level_spike && more_tokens && above_range && (!first || beyond_range));
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
