@@ -310,11 +310,16 @@ fn send(producer: &ThreadedProducer<DefaultProducerContext>, partition: i32, key
     }
 }
 
-/// An event; `loop_call` makes it the same tool call every time.
+/// An event; `loop_call` makes it the same tool call every time, its
+/// session's own: one call that many sessions make is a fleet-common
+/// lookup, not a loop. Loops carry the ordinary sessions' task type: in a
+/// type of their own every session of it would be a loop, and four kills
+/// among them make the detector doubt its repeat limit (a type that
+/// repeats by design).
 fn event_json(id: &str, session: &str, ts: i64, tool: bool, loop_call: Option<()>) -> String {
     if loop_call.is_some() {
         return format!(
-            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","kind":"tool","tool":"search","args_hash":"same"}}"#
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"{session}","agent_id":"agent-load","task_type":"load","kind":"tool","tool":"search","args_hash":"same-{session}"}}"#
         );
     }
     if tool {
