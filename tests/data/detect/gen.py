@@ -100,10 +100,15 @@ class Stream:
         ts += 3000
         self.tool(ts, s, "coder", "code_edit", first_tool, first_args)
         ts += 1000
+        return self.coder_steps(ts, s, steps, inp, f"{prefix}-", out=400, think=think)
+
+    def coder_steps(self, ts, s, steps, inp, args_prefix, model="gpt-4o", out=300, think=3000):
+        """`steps` coder calls of `inp(i)` tokens, each on a new file
+        (read, search, edit in turn) with its tool call `think` ms later."""
         for i in range(steps):
             t = ["read_file", "search", "edit_file"][i % 3]
-            args = f"{prefix}-{t}-{i}"
-            self.llm(ts, s, "coder", "code_edit", inp=inp(i), out=400, tool=t, args_hash=args)
+            args = f"{args_prefix}{t}-{i}"
+            self.llm(ts, s, "coder", "code_edit", model=model, inp=inp(i), out=out, tool=t, args_hash=args)
             ts += think
             self.tool(ts, s, "coder", "code_edit", t, args)
             ts += 1000
@@ -411,13 +416,7 @@ def pricier_from_first_call(st, ts):
     sustained spike at its fifth call. A new agent on o1 is not (its
     baseline is others'): see trap_new_agent_pricier."""
     s = "run-pricier-first"
-    for i in range(60):
-        t = ["read_file", "search", "edit_file"][i % 3]
-        args = f"pf-{t}-{i}"
-        st.llm(ts, s, "coder", "code_edit", model="o1", inp=8000 + 100 * i, tool=t, args_hash=args)
-        ts += 3000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
+    st.coder_steps(ts, s, 60, lambda i: 8000 + 100 * i, "pf-", model="o1")
     return ["kill run-pricier-first cost_spike 9"]
 
 
@@ -452,14 +451,8 @@ def loop_burst(st, ts):
 def cost_spike(st, ts):
     s = "run-spike"
     ts = st.normal_session(ts, s, "coder", "code_edit", 6)
-    for i in range(100):
-        t = ["read_file", "search", "edit_file"][i % 3]
-        args = f"{t}-{i}"
-        # the session switched to a ~6x pricier model mid-way
-        st.llm(ts, s, "coder", "code_edit", model="o1", inp=8000 + 200 * i, tool=t, args_hash=args)
-        ts += 3000
-        st.tool(ts, s, "coder", "code_edit", t, args)
-        ts += 1000
+    # the session switched to a ~6x pricier model mid-way
+    st.coder_steps(ts, s, 100, lambda i: 8000 + 200 * i, "", model="o1")
     # killed at its 5th call on the pricier model (`spike_sustain` 5 of 7)
     return ["kill run-spike cost_spike 22"]
 
