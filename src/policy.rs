@@ -260,7 +260,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-11";
+pub const BUILTIN_VERSION: &str = "builtin-12";
 
 impl Default for Policy {
     fn default() -> Self {

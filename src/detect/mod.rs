@@ -9,6 +9,7 @@
 
 mod names;
 mod session;
+mod tree;
 pub mod window;
 
 use std::cmp::Reverse;
@@ -24,7 +25,8 @@ use crate::event::{format_rfc3339_ms, Event, EventKind, Status};
 use crate::policy::{Policy, Thresholds};
 use crate::signal::{round_ratio, round_usd, signal_id, Action, Reason, Scope, Signal};
 use names::PtrCache;
-use session::{recent_ones, Call, PingPong, Session, SessionTable};
+use session::{id_hash, recent_ones, Call, PingPong, Session, SessionTable};
+use tree::{Parent, Trees, MAX_TREE_DEPTH};
 use window::{Quantiles, RollingHistogram, RollingSum};
 
 /// Thresholds resolved for one (agent, task type) with their rule ids.
@@ -233,9 +235,14 @@ struct Normals {
     actions: RollingHistogram,
     cost_micros: RollingHistogram,
     children: RollingHistogram,
+    /// Sessions below a parent at any depth (its children included), of
+    /// parents with children: equal to `children` for one-level trees.
+    descendants: RollingHistogram,
     handoffs: RollingHistogram,
     /// Its trees the fan-out rule killed, against those begun.
     fanout: RuleKills,
+    /// The same for the rule on whole trees (parents with grandchildren).
+    deep_fanout: RuleKills,
     /// The most spins (`CallRing::most_spins`) of its finished sessions.
     spins: RollingHistogram,
     /// Its sessions `loop_repeat` killed for spins, against those begun.
@@ -313,24 +320,44 @@ impl Normals {
             actions: RollingHistogram::new(window_ms, buckets),
             cost_micros: RollingHistogram::new(window_ms, buckets),
             children: RollingHistogram::new(window_ms, buckets),
+            descendants: RollingHistogram::new(window_ms, buckets),
             handoffs: RollingHistogram::new(window_ms, buckets),
             fanout: RuleKills::default(),
+            deep_fanout: RuleKills::default(),
             spins: RollingHistogram::new(window_ms, buckets),
             repeats: RuleKills::default(),
         }
     }
 
     fn forget_if_ahead_of(&mut self, ts_ms: i64) {
-        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.handoffs, &mut self.spins] {
+        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.descendants, &mut self.handoffs, &mut self.spins]
+        {
             h.forget_if_ahead_of(ts_ms);
         }
     }
 
-    fn record(&mut self, s: &Session) {
+    fn spread(&mut self, spread: Spread) -> &mut RollingHistogram {
+        match spread {
+            Spread::Children => &mut self.children,
+            Spread::Descendants => &mut self.descendants,
+        }
+    }
+
+    fn spread_kills(&self, spread: Spread) -> RuleKills {
+        match spread {
+            Spread::Children => self.fanout,
+            Spread::Descendants => self.deep_fanout,
+        }
+    }
+
+    /// Learns a finished session; `deeper` counts the sessions below its
+    /// children.
+    fn record(&mut self, s: &Session, deeper: u32) {
         self.actions.record(s.last_ts, s.actions as u64);
         self.cost_micros.record(s.last_ts, (s.cost_usd * 1e6).round() as u64);
         if s.children > 0 {
             self.children.record(s.last_ts, s.children as u64);
+            self.descendants.record(s.last_ts, u64::from(s.children.saturating_add(deeper)));
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
         self.spins.record(s.last_ts, u64::from(s.calls.most_spins()));
@@ -575,6 +602,8 @@ pub struct Detector {
     /// and a child keyed by its own id may sit on another one): counted
     /// here and handed to the parent when it appears.
     orphans: Orphans,
+    /// Sub-agent trees below their first level (see `tree`).
+    trees: Trees,
     baselines: BaselineStore,
     /// What a finished session of each task type looks like, and of the fleet.
     /// Keyed by interned task type id.
@@ -679,6 +708,7 @@ impl Detector {
             killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
             paused: PausedSessions::default(),
             orphans: Orphans::new(g.max_sessions as usize),
+            trees: Trees::default(),
             policy,
             generation: 1,
             rules: FxHashMap::default(),
@@ -752,6 +782,8 @@ impl Detector {
     /// skipped as duplicates of what was dropped.
     pub fn drop_shard(&mut self, shard: u32) {
         self.sessions.retain(|s| s.shard != shard);
+        let sessions = &self.sessions;
+        self.trees.retain(|lo| sessions.holds_low_hash(lo));
         // Its sessions' events are read again from the last commit, by this
         // detector or another: what they spent before a pause with them.
         self.paused.forget_shard(shard);
@@ -929,6 +961,7 @@ impl Detector {
                 // Once per child: a child whose partition was handed away and
                 // back opens again on the replay, and must not count twice.
                 if let Some(parent) = &e.parent_session_id {
+                    self.trees.link(id_hash(&e.session_id), Parent { key: id_hash(parent), id: parent.clone() });
                     if !self.dedupe.seen(spawn_key(h, parent)) {
                         self.on_child_spawned(e, parent, out);
                     }
@@ -992,11 +1025,7 @@ impl Detector {
         if self.sessions.get(slot).is_none_or(|s| s.killed) {
             return Outcome::AfterKill;
         }
-        let parent_killed_for_tree = e
-            .parent_session_id
-            .as_ref()
-            .and_then(|p| self.sessions.by_id(p))
-            .is_some_and(|p| p.killed && p.children > 0 && p.alerted & Reason::SubagentFanout.bit() != 0);
+        let stopped_above = e.parent_session_id.as_ref().and_then(|p| self.tree_stopped_above(p));
 
         // Tree-wide kills reach every session of the tree at its next event.
         if let Some(reason) = task_killed {
@@ -1005,10 +1034,24 @@ impl Detector {
             self.decide(e, slot, Decision { action: Action::Kill, reason, figures: None, evidence, message }, out);
             return Outcome::Processed;
         }
-        if parent_killed_for_tree {
-            let evidence = json!({"parent_session_id": e.parent_session_id.as_deref(), "propagated": true});
-            let message = format!("parent session {} was stopped for sub-agent fan-out", e.parent_session_id.as_deref().unwrap_or(""));
+        if let Some(stopped) = stopped_above {
+            let parent = e.parent_session_id.as_deref().unwrap_or("");
+            let (evidence, message) = match stopped {
+                None => (
+                    json!({"parent_session_id": parent, "propagated": true}),
+                    format!("parent session {parent} was stopped for sub-agent fan-out"),
+                ),
+                Some(ancestor) => (
+                    json!({"parent_session_id": parent, "stopped_ancestor_session_id": &*ancestor, "propagated": true}),
+                    format!("session {ancestor}, above parent session {parent}, was stopped for sub-agent fan-out"),
+                ),
+            };
             self.decide(e, slot, Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures: None, evidence, message }, out);
+            // Its own children follow it: the whole tree below the killed
+            // parent stops, however deep.
+            if let Some(s) = self.sessions.get_mut(slot) {
+                s.alerted |= Reason::SubagentFanout.bit();
+            }
             return Outcome::Processed;
         }
 
@@ -1024,6 +1067,25 @@ impl Detector {
             self.decide(e, slot, d, out);
         }
         Outcome::Processed
+    }
+
+    /// Whether the tree above a session whose parent is `parent` was
+    /// stopped for fan-out: `Some(None)` when its parent was,
+    /// `Some(Some(ancestor))` when a session higher up was.
+    fn tree_stopped_above(&self, parent: &Arc<str>) -> Option<Option<Arc<str>>> {
+        let stopped = |s: &Session| s.killed && s.children > 0 && s.alerted & Reason::SubagentFanout.bit() != 0;
+        let mut key = id_hash(parent);
+        if self.sessions.find_hashed(key).and_then(|slot| self.sessions.get(slot)).is_some_and(stopped) {
+            return Some(None);
+        }
+        for _ in 2..=MAX_TREE_DEPTH {
+            let up = self.trees.parent_of(key)?;
+            if self.sessions.find_hashed(up.key).and_then(|slot| self.sessions.get(slot)).is_some_and(stopped) {
+                return Some(Some(up.id.clone()));
+            }
+            key = up.key;
+        }
+        None
     }
 
     #[inline(never)]
@@ -1057,35 +1119,120 @@ impl Detector {
         }
     }
 
-    /// Adds `n` children to `parent` and checks its fan-out; false when
-    /// `parent` is not a live session. `e` is the event that showed them,
-    /// `spawned` the child it opened (none when a parent adopts children
-    /// that came before it).
+    /// Adds `n` children to `parent` and checks its fan-out, then that of
+    /// each tree above it; false when `parent` is not a live session. `e`
+    /// is the event that showed them, `spawned` the child it opened (none
+    /// when a parent adopts children that came before it).
     #[cold]
     #[inline(never)]
     fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) -> bool {
         let Some(p) = self.sessions.by_id_mut(parent) else { return false };
         let first_children = p.children == 0 && n > 0;
         p.children = p.children.saturating_add(n);
-        if p.killed {
-            return true;
-        }
-        let (children, ids, rules) = (p.children, p.ids, p.rules.clone());
-        if first_children {
-            if let Some(n) = self.type_normals(ids.1) {
-                n.fanout.note_started();
+        let (children, ids, rules, killed) = (p.children, p.ids, p.rules.clone(), p.killed);
+        if !killed {
+            if first_children {
+                if let Some(n) = self.type_normals(ids.1) {
+                    n.fanout.note_started();
+                }
+            }
+            if rules.enabled(Reason::SubagentFanout) {
+                if let Some(limit) = self.fanout_limit(ids.1, &rules.t, Spread::Children) {
+                    if children as u64 > limit.limit {
+                        if let Some(n) = self.type_normals(ids.1) {
+                            n.fanout.note_killed(children);
+                        }
+                        let message = format!(
+                            "session {parent} spawned {children} sub-sessions, above the limit of {} for task type {}",
+                            limit.limit,
+                            self.name(ids.1)
+                        );
+                        let evidence = json!({
+                            "children": children,
+                            "limit": limit.limit,
+                            "normal_p95_children": limit.normal.map(|q| q.p95),
+                            "normal_basis": limit.basis,
+                            "type_trees_killed": limit.kills.killed,
+                            "type_trees_begun": limit.kills.started,
+                            "tree_cost_usd": self.tree_cost(e).map(round_usd),
+                            "spawned_session_id": spawned.map(|s| &**s),
+                        });
+                        self.kill_for_fanout(e, parent, (children, limit.limit), evidence, message, out);
+                    }
+                }
             }
         }
-        let task_type = self.name(ids.1);
-        if !rules.enabled(Reason::SubagentFanout) {
-            return true;
+        self.count_deeper(e, id_hash(parent), n, spawned, out);
+        true
+    }
+
+    /// Counts `n` new sessions below `parent` in every live tree above it
+    /// (its parent's, its grandparent's, ...) and checks each tree's size
+    /// against what its root's task type spawns in all: a runaway that
+    /// recurses (each sub-agent spawning a few more) stays within the
+    /// normal of direct children at every level.
+    fn count_deeper(&mut self, e: &Event, parent: (u64, u64), n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) {
+        let mut below = parent;
+        for depth in 2..=MAX_TREE_DEPTH {
+            let Some(Parent { key, id }) = self.trees.parent_of(below).cloned() else { return };
+            let Some(slot) = self.sessions.find_hashed(key) else { return };
+            let (deeper, first) = self.trees.add_deeper(key, n);
+            below = key;
+            let Some(a) = self.sessions.get(slot) else { return };
+            let (children, ids, rules, killed) = (a.children, a.ids, a.rules.clone(), a.killed);
+            if first {
+                if let Some(n) = self.type_normals(ids.1) {
+                    n.deep_fanout.note_started();
+                }
+            }
+            if killed || !rules.enabled(Reason::SubagentFanout) {
+                continue;
+            }
+            let Some(mut limit) = self.fanout_limit(ids.1, &rules.t, Spread::Descendants) else { continue };
+            // Never below what the parent may spawn itself: a tree is not
+            // judged stricter for one grandchild than the same width
+            // without it.
+            if let Some(direct) = self.fanout_limit(ids.1, &rules.t, Spread::Children) {
+                if direct.limit > limit.limit {
+                    limit = FanoutLimit { basis: "children_limit", ..direct };
+                }
+            }
+            let total = children.saturating_add(deeper);
+            if total as u64 <= limit.limit {
+                continue;
+            }
+            if let Some(n) = self.type_normals(ids.1) {
+                n.deep_fanout.note_killed(total);
+            }
+            let message = format!(
+                "session {id} has {total} sub-sessions in its tree ({children} spawned by it, the rest by them, {depth} levels deep), above the limit of {} for task type {}",
+                limit.limit,
+                self.name(ids.1)
+            );
+            let evidence = json!({
+                "descendants": total,
+                "children": children,
+                "depth": depth,
+                "limit": limit.limit,
+                "normal_p95_descendants": limit.normal.map(|q| q.p95),
+                "normal_basis": limit.basis,
+                "type_trees_killed": limit.kills.killed,
+                "type_trees_begun": limit.kills.started,
+                "tree_cost_usd": self.tree_cost(e).map(round_usd),
+                "spawned_session_id": spawned.map(|s| &**s),
+            });
+            self.kill_for_fanout(e, &id, (total, limit.limit), evidence, message, out);
         }
-        let t = &rules.t;
-        let (own, kills) = match self.normals.get_mut(&ids.1) {
-            Some(n) => (Some(n.children.quantiles()), n.fanout),
+    }
+
+    /// The fan-out limit of a parent of `task_type`, for its direct
+    /// children or its whole tree; None when no limit applies.
+    fn fanout_limit(&mut self, task_type: u32, t: &Thresholds, spread: Spread) -> Option<FanoutLimit> {
+        let (own, kills) = match self.normals.get_mut(&task_type) {
+            Some(n) => (Some(n.spread(spread).quantiles()), n.spread_kills(spread)),
             None => (None, RuleKills::default()),
         };
-        let fleet = self.fleet_normals.children.quantiles();
+        let fleet = self.fleet_normals.spread(spread).quantiles();
         let min = t.fanout_min_parents as u64;
         let (limit, basis, normal) = match own {
             // Or 1.5x its p99, when more: a type whose trees are mostly
@@ -1103,8 +1250,12 @@ impl Detector {
                 let limit = ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children.max(t.fanout_cap_without_baseline));
                 (limit, "fleet", Some(fleet))
             }
+            // A whole tree has no static cap: before any tree has finished
+            // there is nothing to say how deep a type's trees go, and each
+            // of its parents is still held to the cap on its own children.
+            _ if matches!(spread, Spread::Descendants) => return None,
             _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
-            _ => return true,
+            _ => return None,
         };
         // The few trees a young type has finished can likewise only raise
         // its cap: a survey that always spawns 50 workers, seen once at 35,
@@ -1119,29 +1270,29 @@ impl Detector {
             Some(raised) => (raised, "task_type_kills"),
             None => (limit, basis),
         };
-        if (children as u64) <= limit {
-            return true;
-        }
-        let tree_cost = e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd);
-        if let Some(n) = self.type_normals(ids.1) {
-            n.fanout.note_killed(children);
-        }
-        let Some(p) = self.sessions.by_id_mut(parent) else { return true };
+        Some(FanoutLimit { limit, basis, normal, kills })
+    }
+
+    /// Spend so far of the event's task tree.
+    fn tree_cost(&self, e: &Event) -> Option<f64> {
+        e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd)
+    }
+
+    /// Kills `parent` (and, through it, its tree) for fan-out.
+    fn kill_for_fanout(
+        &mut self,
+        e: &Event,
+        parent: &Arc<str>,
+        figures: (u32, u64),
+        evidence: serde_json::Value,
+        message: String,
+        out: &mut Vec<Signal>,
+    ) {
+        let Some(p) = self.sessions.by_id_mut(parent) else { return };
         p.killed = true;
         p.alerted |= Reason::SubagentFanout.bit();
-        let evidence = json!({
-            "children": children,
-            "limit": limit,
-            "normal_p95_children": normal.map(|q| q.p95),
-            "normal_basis": basis,
-            "type_trees_killed": kills.killed,
-            "type_trees_begun": kills.started,
-            "tree_cost_usd": tree_cost.map(round_usd),
-            "spawned_session_id": spawned.map(|s| &**s),
-        });
-        let (task_id, tenant, cost, actions) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64);
-        let (agent, tt) = (self.name(ids.0), task_type.clone());
-        let message = format!("session {parent} spawned {children} sub-sessions, above the limit of {limit} for task type {tt}");
+        let (task_id, tenant, cost, actions, ids) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64, p.ids);
+        let (agent, tt) = (self.name(ids.0), self.name(ids.1));
         let policy_id = self.policy.rule_id(Reason::SubagentFanout, &agent, &tt);
         out.push(cold(|| {
             self.signal(SignalParts {
@@ -1156,13 +1307,12 @@ impl Detector {
                 trigger: e,
                 session_cost_usd: cost,
                 session_actions: actions,
-                figures: Some((children as f64, limit as f64)),
+                figures: Some((f64::from(figures.0), figures.1 as f64)),
                 evidence,
                 policy_id,
                 message,
             })
         }));
-        true
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
@@ -2033,7 +2183,9 @@ impl Detector {
     /// A session ended: learn its length and fan-out, then forget it.
     #[inline(never)]
     fn finish_session(&mut self, id: &Arc<str>) {
-        let Some(s) = self.sessions.remove(id) else { return };
+        let key = id_hash(id);
+        let Some(s) = self.sessions.remove_hashed(key) else { return };
+        let deeper = self.trees.forget(key);
         if s.killed {
             let _ = self.killed_evicted.seen(xxh3_64(id.as_bytes()));
             return;
@@ -2045,9 +2197,9 @@ impl Detector {
             self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.shard);
         }
         if let Some(n) = self.type_normals(s.ids.1) {
-            n.record(&s);
+            n.record(&s, deeper);
         }
-        self.fleet_normals.record(&s);
+        self.fleet_normals.record(&s, deeper);
     }
 
     /// A task type's normals, opened if the table has room for one more
@@ -2065,7 +2217,7 @@ impl Detector {
             .map(|s| std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<Session>() + s.heap_bytes() + 32)
             .sum();
         let baselines = self.baselines.heap_bytes();
-        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16 + self.orphans.len() * 16
+        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16 + self.orphans.len() * 16 + self.trees.len() * 32
     }
 
     fn signal(&self, p: SignalParts<'_>) -> Signal {
@@ -2327,6 +2479,21 @@ impl PausedSessions {
 /// Multiple of a task type's p99 children that is still within its normal.
 const FANOUT_P99_RATIO: f64 = 1.5;
 
+/// What a fan-out limit counts: a parent's own children, or every
+/// session below it.
+#[derive(Debug, Clone, Copy)]
+enum Spread {
+    Children,
+    Descendants,
+}
+
+struct FanoutLimit {
+    limit: u64,
+    basis: &'static str,
+    normal: Option<Quantiles>,
+    kills: RuleKills,
+}
+
 /// Longest cycle that can be a poll loop.
 const POLL_CYCLE_MAX_PERIOD: usize = 3;
 
@@ -2532,7 +2699,7 @@ mod tests {
         for i in 0..50 {
             let mut s = test_session(i);
             s.calls.note_spins((i % 5) as u32);
-            n.record(&s);
+            n.record(&s, 0);
         }
         assert_eq!(limit(&mut n), (t.repeat_kill, "policy"), "a normal type keeps the policy's limit");
         // Kills that make a quarter of the type's sessions begun: doubted.
@@ -2549,7 +2716,7 @@ mod tests {
         for i in 0..40 {
             let mut s = test_session(i);
             s.calls.note_spins(6 + (i % 7) as u32);
-            n.record(&s);
+            n.record(&s, 0);
         }
         let l = spin_limit(Some(&mut n), &t);
         assert_eq!((l.limit, l.basis), (t.repeat_poll_kill.min(24), "task_type"), "2x p95 (12), never above the poll limit");
@@ -2557,7 +2724,7 @@ mod tests {
         let mut n = Normals::new(&g);
         let mut s = test_session(1);
         s.calls.note_spins(7);
-        n.record(&s);
+        n.record(&s, 0);
         assert_eq!(limit(&mut n), (14, "task_type_young"));
     }
 

@@ -465,7 +465,8 @@ pub(crate) struct SessionTable {
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
-fn id_hash(id: &str) -> (u64, u64) {
+/// A session id's 128-bit hash, low and high halves: the table's key.
+pub(crate) fn id_hash(id: &str) -> (u64, u64) {
     let h = xxh3_128(id.as_bytes());
     (h as u64, (h >> 64) as u64)
 }
@@ -479,12 +480,17 @@ impl SessionTable {
         self.find_hashed(id_hash(id))
     }
 
-    fn find_hashed(&self, (lo, hi): (u64, u64)) -> Option<u32> {
+    pub fn find_hashed(&self, (lo, hi): (u64, u64)) -> Option<u32> {
         let slot = *self.index.get(&lo)?;
         if self.get(slot)?.id_hi == hi {
             return Some(slot);
         }
         self.collided.get(&((hi as u128) << 64 | lo as u128)).copied()
+    }
+
+    /// True when a live session's id hash has this low half.
+    pub fn holds_low_hash(&self, lo: u64) -> bool {
+        self.index.contains_key(&lo)
     }
 
     pub fn get(&self, slot: u32) -> Option<&Session> {
@@ -543,11 +549,7 @@ impl SessionTable {
         slot
     }
 
-    pub fn remove(&mut self, id: &str) -> Option<Session> {
-        self.remove_hashed(id_hash(id))
-    }
-
-    fn remove_hashed(&mut self, (lo, hi): (u64, u64)) -> Option<Session> {
+    pub fn remove_hashed(&mut self, (lo, hi): (u64, u64)) -> Option<Session> {
         let slot = self.find_hashed((lo, hi))?;
         if self.collided.remove(&((hi as u128) << 64 | lo as u128)).is_none() {
             self.index.remove(&lo);

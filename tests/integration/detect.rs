@@ -115,6 +115,7 @@ fixtures! {
     trap_censored_wide_suites,
     trap_consistency_sampler,
     trap_working_set_early,
+    trap_deep_tree_type,
     runaway_loop_repeat,
     runaway_harness_spin,
     runaway_screenshot_spin,
@@ -138,6 +139,19 @@ fixtures! {
     runaway_cost_spike,
     runaway_session_budget,
     runaway_subagent_fanout,
+    runaway_recursive_fanout,
+}
+
+#[test]
+fn a_recursive_fanout_is_killed_by_its_whole_tree() {
+    let (signals, _) = replay("runaway_recursive_fanout");
+    let k = signals.iter().find(|s| s.action == Action::Kill && s.session_id.as_deref() == Some("run-recursive")).expect("kill");
+    let ev = &k.evidence;
+    assert_eq!((ev["descendants"].as_u64(), ev["children"].as_u64(), ev["depth"].as_u64()), (Some(9), Some(3), Some(2)), "{k:#?}");
+    assert_eq!((ev["limit"].as_u64(), ev["normal_basis"].as_str()), (Some(8), Some("task_type")), "{k:#?}");
+    // Below the lead, a session two levels down names the stopped ancestor.
+    let below = signals.iter().find(|s| s.session_id.as_deref() == Some("run-recursive-h0-0-0")).expect("kill below");
+    assert_eq!(below.evidence["stopped_ancestor_session_id"], "run-recursive", "{below:#?}");
 }
 
 #[test]

@@ -685,6 +685,71 @@ def young_wide_fanout(st, ts):
     return out
 
 
+def research_tree(st, ts, lead, branches):
+    """A research lead that spawns one helper per entry of `branches`;
+    helper i spawns `branches[i]` sub-helpers (one LLM call each); the lead
+    sums up and the tree finishes (idle past the session TTL)."""
+    st.llm(ts, lead, "research-lead", "deep_research", inp=3000, out=500)
+    ts += 2000
+    for i, width in enumerate(branches):
+        helper = f"{lead}-h{i}"
+        st.llm(ts, helper, "research-helper", "research_part", inp=2500, out=300, parent_session_id=lead)
+        ts += 500
+        for j in range(width):
+            st.llm(ts, f"{helper}-{j}", "research-helper", "research_part", inp=2000, out=200, parent_session_id=helper)
+            ts += 400
+    ts += 30_000
+    st.llm(ts, lead, "research-lead", "deep_research", inp=9000, out=1500)
+    return ts + 40 * MIN
+
+
+def deep_tree_type(st, ts):
+    """A task type whose trees are two levels deep by nature: the lead
+    spawns helpers that spawn sub-helpers. Its first tree (6 helpers of 7
+    each, 48 sessions) comes before any tree has finished: a whole tree has
+    no static cap (each parent is still held to the cap on its own
+    children). Once ten trees of 6-8 sessions have finished, one of 12 is
+    within twice their p95."""
+    ts = research_tree(st, ts, "run-research-first", [7] * 6)
+    for k in range(10):
+        ts = research_tree(st, ts, f"run-research-{k}", [1 + k % 2, 2, 3])
+    ts = research_tree(st, ts, "run-research-wider", [3, 3, 3])
+    return ["nokill run-research-first"] + [f"nokill run-research-{k}" for k in range(10)] + ["nokill run-research-wider"]
+
+
+def recursive_fanout(st, ts):
+    """A research type whose twenty finished trees are one level deep (the
+    lead spawns 2-3 helpers), then a lead whose helpers each spawn three
+    more, which spawn three more: no parent spawns more than three, within
+    the normal of direct children at every level, but the tree passes its
+    type's normal of whole trees (limit 8, the floor) at its ninth session.
+    The lead is killed then; what is spawned below it later, at any depth,
+    is killed at its first event."""
+    for k in range(20):
+        ts = research_tree(st, ts, f"run-research-{k}", [0] * (2 + k % 2))
+    lead = "run-recursive"
+    st.llm(ts, lead, "research-lead", "deep_research", inp=3000, out=500)
+    ts += 2000
+    st.llm(ts, lead, "research-lead", "deep_research", inp=3500, out=500)
+    ts += 2000
+    level = [lead]
+    for depth in range(3):
+        below = []
+        for parent in level:
+            for j in range(3):
+                child = f"{parent}-{j}" if parent != lead else f"{lead}-h{j}"
+                st.llm(ts, child, "research-helper", "research_part", inp=2000, out=200, parent_session_id=parent)
+                ts += 400
+                below.append(child)
+        level = below
+    return [
+        "kill run-recursive subagent_fanout 2",
+        "kill run-recursive-h2-2 subagent_fanout 1",
+        "kill run-recursive-h0-0-0 subagent_fanout 1",
+        "kill run-recursive-h2-2-2 subagent_fanout 1",
+    ]
+
+
 def eval_suite(st, ts, run, width):
     """An eval driver fanning out to `width` graders, one LLM call each,
     then summing up; finished (idle past the session TTL) afterwards."""
@@ -909,6 +974,7 @@ FIXTURES = {
     "trap_censored_wide_suites": censored_wide_suites,
     "trap_consistency_sampler": consistency_sampler,
     "trap_working_set_early": working_set_early,
+    "trap_deep_tree_type": deep_tree_type,
     "runaway_harness_spin": harness_spin,
     "runaway_screenshot_spin": screenshot_spin,
     "runaway_fanout_after_doubt": fanout_after_doubt,
@@ -932,6 +998,7 @@ FIXTURES = {
     "runaway_cost_spike": cost_spike,
     "runaway_session_budget": session_budget,
     "runaway_subagent_fanout": subagent_fanout,
+    "runaway_recursive_fanout": recursive_fanout,
 }
 
 if __name__ == "__main__":
