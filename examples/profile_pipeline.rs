@@ -2,6 +2,7 @@
 //! instructions (`valgrind --tool=callgrind`), which stay exact on a busy
 //! machine where wall-clock benches do not.
 //! Usage: cargo run --release --example profile_pipeline -- decode|engine|detect [rounds]
+//! (`rounds`, default 1, repeats the stage, each round from fresh state.)
 //!
 //! `time [rounds]` instead times the three stages as the criterion bench
 //! does, interleaved round by round so a busy neighbour slows all three
@@ -20,26 +21,31 @@ fn main() {
     let lines = stream::stream();
     let policy = Arc::new(Policy::default());
     let mut signals = Vec::new();
+    // Repeated so a sampling profiler (`perf record`) sees the stage rather
+    // than the stream's generation.
+    let rounds: Option<usize> = std::env::args().nth(2).and_then(|n| n.parse().ok());
     match stage.as_str() {
         "decode" => {
-            let mut d = Decoder::default();
-            let ok = lines.iter().filter(|l| d.decode(l.as_bytes()).is_ok()).count();
+            let mut ok = 0;
+            for _ in 0..rounds.unwrap_or(1) {
+                let mut d = Decoder::default();
+                ok += lines.iter().filter(|l| d.decode(l.as_bytes()).is_ok()).count();
+            }
             println!("decoded {ok}");
         }
         "engine" => {
-            let mut engine = Engine::new(Catalog::embedded(), policy);
             let file: Arc<str> = Arc::from("bench.ndjson");
-            for (i, l) in lines.iter().enumerate() {
-                engine.process_record(l.as_bytes(), SourcePos::File { file: file.clone(), line: i as u64 }, 0, &mut signals);
+            for _ in 0..rounds.unwrap_or(1) {
+                let mut engine = Engine::new(Catalog::embedded(), policy.clone());
+                for (i, l) in lines.iter().enumerate() {
+                    engine.process_record(l.as_bytes(), SourcePos::File { file: file.clone(), line: i as u64 }, 0, &mut signals);
+                }
             }
             println!("signals {}", signals.len());
         }
         "detect" => {
             let events = predecode(&lines);
-            // Repeated (second argument, default 1) so a sampling profiler
-            // sees detection rather than the stream's generation and decoding.
-            let rounds: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(1);
-            for _ in 0..rounds {
+            for _ in 0..rounds.unwrap_or(1) {
                 let mut det = Detector::new(policy.clone());
                 for (e, c) in &events {
                     det.process(e, *c, &mut signals);
@@ -48,7 +54,7 @@ fn main() {
             println!("signals {}", signals.len());
         }
         "gen" => println!("lines {}", lines.len()),
-        "time" => time_stages(&lines, policy, std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(15)),
+        "time" => time_stages(&lines, policy, rounds.unwrap_or(15)),
         other => eprintln!("unknown stage {other}: gen|decode|engine|detect|time"),
     }
 }
