@@ -24,7 +24,13 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
         Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
         Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
         Reason::ContextGrowth => &["growth_steps", "growth_ratio", "growth_hold_ratio", "growth_hold_calls"],
-        Reason::SubagentFanout => &["fanout_ratio", "fanout_min_children", "fanout_min_parents", "fanout_cap_without_baseline"],
+        Reason::SubagentFanout => &[
+            "fanout_ratio",
+            "fanout_min_children",
+            "fanout_min_parents",
+            "fanout_cap_without_baseline",
+            "fanout_tree_cap_without_baseline",
+        ],
         Reason::AgentBudget => &["agent_budget_usd"],
         Reason::FleetBudget => &[],
     }
@@ -160,6 +166,9 @@ thresholds! {
     /// Child cap while the task type has no normal of its own; the fleet's
     /// normal (ratio × its p95) can raise it, not lower it (0 = none).
     fanout_cap_without_baseline: u32 = 40,
+    /// Cap on the sessions below a parent at any depth while neither its
+    /// task type nor the fleet has a normal of whole trees (0 = none).
+    fanout_tree_cap_without_baseline: u32 = 320,
     /// Per-agent spend budget over the agent window, USD (0 = none).
     agent_budget_usd: f64 = 250.0,
 }

@@ -1250,10 +1250,14 @@ impl Detector {
                 let limit = ceil_limit(t.fanout_ratio * fleet.p95, t.fanout_min_children.max(t.fanout_cap_without_baseline));
                 (limit, "fleet", Some(fleet))
             }
-            // A whole tree has no static cap: before any tree has finished
-            // there is nothing to say how deep a type's trees go, and each
-            // of its parents is still held to the cap on its own children.
-            _ if matches!(spread, Spread::Descendants) => return None,
+            // Before any tree has finished nothing says how deep a type's
+            // trees go, and each of its parents is still held to the cap on
+            // its own children: a whole tree's own cap is far wider, there
+            // only for a recursion without end.
+            _ if matches!(spread, Spread::Descendants) => match t.fanout_tree_cap_without_baseline {
+                0 => return None,
+                cap => (u64::from(cap.max(t.fanout_min_children)), "static", None),
+            },
             _ if t.fanout_cap_without_baseline > 0 => ((t.fanout_cap_without_baseline.max(t.fanout_min_children)) as u64, "static", None),
             _ => return None,
         };

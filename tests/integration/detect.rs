@@ -140,6 +140,7 @@ fixtures! {
     runaway_session_budget,
     runaway_subagent_fanout,
     runaway_recursive_fanout,
+    runaway_recursive_fanout_first,
 }
 
 #[test]
@@ -152,6 +153,15 @@ fn a_recursive_fanout_is_killed_by_its_whole_tree() {
     // Below the lead, a session two levels down names the stopped ancestor.
     let below = signals.iter().find(|s| s.session_id.as_deref() == Some("run-recursive-h0-0-0")).expect("kill below");
     assert_eq!(below.evidence["stopped_ancestor_session_id"], "run-recursive", "{below:#?}");
+    // Before any tree has finished, only the wide cap on whole trees holds.
+    let (signals, _) = replay("runaway_recursive_fanout_first");
+    let k = signals.iter().find(|s| s.session_id.as_deref() == Some("run-swarm")).expect("kill");
+    let ev = &k.evidence;
+    assert_eq!(
+        (ev["descendants"].as_u64(), ev["limit"].as_u64(), ev["normal_basis"].as_str()),
+        (Some(321), Some(320), Some("static")),
+        "{k:#?}"
+    );
 }
 
 #[test]

@@ -706,15 +706,36 @@ def research_tree(st, ts, lead, branches):
 def deep_tree_type(st, ts):
     """A task type whose trees are two levels deep by nature: the lead
     spawns helpers that spawn sub-helpers. Its first tree (6 helpers of 7
-    each, 48 sessions) comes before any tree has finished: a whole tree has
-    no static cap (each parent is still held to the cap on its own
-    children). Once ten trees of 6-8 sessions have finished, one of 12 is
-    within twice their p95."""
+    each, 48 sessions) comes before any tree has finished: a whole tree is
+    then held only to a wide cap (320), each parent to the cap on its own
+    children (40). Once ten trees of 6-8 sessions have finished, one of 12
+    is within twice their p95."""
     ts = research_tree(st, ts, "run-research-first", [7] * 6)
     for k in range(10):
         ts = research_tree(st, ts, f"run-research-{k}", [1 + k % 2, 2, 3])
     ts = research_tree(st, ts, "run-research-wider", [3, 3, 3])
     return ["nokill run-research-first"] + [f"nokill run-research-{k}" for k in range(10)] + ["nokill run-research-wider"]
+
+
+def recursive_fanout_first(st, ts):
+    """A recursion in a fleet where no tree has finished yet: a swarm lead
+    whose agents spawn seven each, three levels deep (399 sessions). No
+    parent passes the cap on its own children (40); the whole tree is
+    killed at the cap on whole trees before any normal (320)."""
+    lead = "run-swarm"
+    st.llm(ts, lead, "swarm-lead", "swarm", inp=3000, out=500)
+    ts += 2000
+    level = [lead]
+    for depth in range(3):
+        below = []
+        for parent in level:
+            for j in range(7):
+                child = f"{parent}-{j}"
+                st.llm(ts, child, "swarm-agent", "swarm_part", inp=2000, out=200, parent_session_id=parent)
+                ts += 200
+                below.append(child)
+        level = below
+    return ["kill run-swarm subagent_fanout 1", "kill run-swarm-6-6-6 subagent_fanout 1"]
 
 
 def recursive_fanout(st, ts):
@@ -999,6 +1020,7 @@ FIXTURES = {
     "runaway_session_budget": session_budget,
     "runaway_subagent_fanout": subagent_fanout,
     "runaway_recursive_fanout": recursive_fanout,
+    "runaway_recursive_fanout_first": recursive_fanout_first,
 }
 
 if __name__ == "__main__":
