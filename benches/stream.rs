@@ -5,7 +5,10 @@ pub const EVENTS: usize = 200_000;
 
 /// A deterministic fleet: 4,000 interleaved sessions of 40 agents on 8 task
 /// types; LLM calls (some with `cost_usd`, most priced from the catalog),
-/// tool calls with arguments, a few handoffs, retries and sub-agents.
+/// tool calls with arguments, a few handoffs and failed calls. No session
+/// names a parent (`parent_session_id`): the sub-agent tree path (one more
+/// map lookup per event of a child session, a walk up its tree when it
+/// opens) is not in these figures.
 pub fn stream() -> Vec<String> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rnd = move |n: u64| {
