@@ -4,8 +4,9 @@
 //!
 //! Owns those links and counts only; the fan-out rule that judges them is
 //! the detector's. A session's direct children are counted in the session
-//! itself (`Session::children`): most trees are one level deep, and those
-//! never reach this table.
+//! itself (`Session::children`); here every live child session has its link
+//! to its parent, and only sessions with grandchildren have a count. A
+//! session outside any tree has no entry.
 //!
 //! Keys are the sessions' 128-bit id hashes (as `SessionTable` keys them),
 //! so walking up a tree re-hashes no id. Bounded by the live sessions: a
