@@ -15,7 +15,7 @@ use crate::signal::Reason;
 /// The thresholds each rule reads (fleet budget's are global only).
 fn rule_keys(reason: Reason) -> &'static [&'static str] {
     match reason {
-        Reason::SessionBudget => &["session_budget_usd"],
+        Reason::SessionBudget => &["session_budget_usd", "spend_ratio", "spend_min_usd", "spend_min_sessions"],
         Reason::TaskBudget => &["task_budget_usd"],
         Reason::CostSpike => &["spike_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
         Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
@@ -94,6 +94,13 @@ macro_rules! thresholds {
 thresholds! {
     /// Per-session spend ceiling in USD: kill at the event that crosses it.
     session_budget_usd: f64 = 25.0,
+    /// A ceiling learned per task type: kill a session whose spend passes
+    /// this multiple of the p99 spend of the type's finished sessions (0 = off).
+    spend_ratio: f64 = 5.0,
+    /// ... never below this spend in USD.
+    spend_min_usd: f64 = 2.5,
+    /// Finished sessions a task type needs before its spend normal is trusted.
+    spend_min_sessions: u32 = 50,
     /// Spend ceiling in USD for a whole sub-agent tree (one `task_id`).
     task_budget_usd: f64 = 100.0,
     /// Cost per action at or above this multiple of the baseline is a spike.
@@ -382,6 +389,11 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     p.apply(&mut t);
     let k = |f: &str| format!("{table}.{f}");
     non_negative(&k("session_budget_usd"), t.session_budget_usd)?;
+    if t.spend_ratio != 0.0 {
+        at_least(&k("spend_ratio"), t.spend_ratio, 1.0)?;
+    }
+    non_negative(&k("spend_min_usd"), t.spend_min_usd)?;
+    positive_u32(&k("spend_min_sessions"), t.spend_min_sessions)?;
     non_negative(&k("task_budget_usd"), t.task_budget_usd)?;
     non_negative(&k("agent_budget_usd"), t.agent_budget_usd)?;
     at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
@@ -517,6 +529,8 @@ session_budget_usd = 2.0
             ("[defaults]\ngrowth_hold_ratio = 0.9\n", "defaults.growth_hold_ratio"),
             ("[task_type.x]\ngrowth_hold_calls = 5000\n", "growth_hold_calls"),
             ("[defaults]\nstep_p99_ratio = 0.5\n", "defaults.step_p99_ratio"),
+            ("[defaults]\nspend_ratio = 0.5\n", "defaults.spend_ratio"),
+            ("[defaults]\nspend_min_sessions = 0\n", "defaults.spend_min_sessions"),
         ]);
         let off = Policy::parse("[defaults]\ngrowth_hold_calls = 0\n", "p.toml").expect("0 turns the rule off");
         assert_eq!(off.resolve("a", "t").growth_hold_calls, 0);

@@ -999,6 +999,7 @@ impl Detector {
             s.rules = rules;
         }
         s.cost_usd += cost;
+        s.max_event_usd = s.max_event_usd.max(cost as f32);
         s.spent |= cost > 0.0;
         s.actions = s.actions.saturating_add(1);
         let gap = s.rules.t.repeat_poll_gap_seconds as i64 * 1000;
@@ -1326,7 +1327,7 @@ impl Detector {
 
         // Interned before borrowing the session mutably.
         let tool = e.tool.as_ref().map(|tool| self.intern_tool(tool));
-        let (ids, actions, id_hi) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi))?;
+        let (ids, actions, id_hi, spent) = self.sessions.get(slot).map(|s| (s.ids, s.actions, s.id_hi, s.cost_usd))?;
         let agent_now = if tool.is_some() || e.kind == EventKind::Llm { self.acting_ids(e, ids) } else { ids };
         // Another agent of the session making the same call is not the
         // first one repeating itself: a specialist handed the work looks
@@ -1355,6 +1356,15 @@ impl Detector {
             self.normals.get_mut(&ids.1).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
         } else {
             None
+        };
+        // What the type's finished sessions spend, looked up only once the
+        // session has spent enough for it to matter.
+        let spend_normal = match step_normal {
+            Some((_, c)) => Some(c),
+            None if rules.t.spend_ratio > 0.0 && spent > rules.t.spend_min_usd => {
+                self.normals.get_mut(&ids.1).map(|n| n.cost_micros.quantiles())
+            }
+            None => None,
         };
 
         // The model's ids: its health key, and its id within a cost level.
@@ -1386,7 +1396,7 @@ impl Detector {
                 action: Action::Kill,
                 reason: Reason::SessionBudget,
                 figures: Some((s.cost_usd, t.session_budget_usd)),
-                evidence: json!({"ceiling_usd": t.session_budget_usd, "session_cost_usd": round_usd(s.cost_usd)}),
+                evidence: json!({"ceiling_usd": t.session_budget_usd, "ceiling_basis": "policy", "session_cost_usd": round_usd(s.cost_usd)}),
                 message: format!("session spend ${:.2} crossed its ceiling of ${:.2}", s.cost_usd, t.session_budget_usd),
             }));
         }
@@ -1761,6 +1771,34 @@ impl Detector {
                             "session took {} actions, above the limit of {limit} for task type {} ({basis} normal)",
                             s.actions, e.task_type
                         ),
+                    }));
+                }
+            }
+        }
+
+        // --- spend far beyond what the task type's finished sessions
+        // spend: a ceiling learned per type, for the runaway that stays
+        // under the policy's ceiling but spends many times its kind of work
+        // (each call normal, none repeated, no spike: only the total tells).
+        // Its single most expensive event does not count: one big document
+        // in a cheap type is not a runaway, however far it goes past.
+        let spend = s.cost_usd - f64::from(s.max_event_usd);
+        if on(Reason::SessionBudget) && t.spend_ratio > 0.0 && spend > t.spend_min_usd {
+            if let Some(c) = spend_normal.filter(|c| c.count >= u64::from(t.spend_min_sessions)) {
+                let p99 = c.p99 / 1e6;
+                let limit = (t.spend_ratio * p99).max(t.spend_min_usd);
+                if spend > limit {
+                    return Some(cold(|| {
+                        Decision {
+                        action: Action::Kill,
+                        reason: Reason::SessionBudget,
+                        figures: Some((spend, limit)),
+                        evidence: json!({"ceiling_usd": round_usd(limit), "ceiling_basis": "task_type", "normal_p99_cost_usd": round_usd(p99), "normal_sessions": c.count, "session_cost_usd": round_usd(s.cost_usd), "costliest_event_usd": round_usd(f64::from(s.max_event_usd))}),
+                        message: format!(
+                            "session spend ${:.2} (${spend:.2} besides its costliest event) passed {:.0}x the p99 of what task type {}'s sessions spend (${p99:.2}): ceiling ${limit:.2}",
+                            s.cost_usd, t.spend_ratio, e.task_type
+                        ),
+                    }
                     }));
                 }
             }

@@ -359,6 +359,9 @@ pub(crate) struct Session {
     pub ping_pong: PingPong,
     /// Handoffs made in this session (learned into the task type's normal).
     pub handoffs: u32,
+    /// The most one event of the session cost (USD): the learned spend
+    /// ceiling judges what the session spent besides it.
+    pub max_event_usd: f32,
 }
 
 impl Session {
@@ -397,6 +400,7 @@ impl Session {
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
             handoffs: 0,
+            max_event_usd: 0.0,
         }
     }
 

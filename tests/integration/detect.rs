@@ -116,6 +116,7 @@ fixtures! {
     trap_consistency_sampler,
     trap_working_set_early,
     trap_deep_tree_type,
+    trap_one_big_event_in_cheap_type,
     runaway_loop_repeat,
     runaway_harness_spin,
     runaway_screenshot_spin,
@@ -141,6 +142,7 @@ fixtures! {
     runaway_subagent_fanout,
     runaway_recursive_fanout,
     runaway_recursive_fanout_first,
+    runaway_spend_beyond_type,
 }
 
 #[test]
@@ -162,6 +164,19 @@ fn a_recursive_fanout_is_killed_by_its_whole_tree() {
         (Some(321), Some(320), Some("static")),
         "{k:#?}"
     );
+}
+
+#[test]
+fn spend_beyond_its_type_is_killed_by_the_learned_ceiling_alone() {
+    let (signals, _) = replay("runaway_spend_beyond_type");
+    let k = signals.iter().find(|s| s.action == Action::Kill && s.session_id.as_deref() == Some("run-spend")).expect("kill");
+    assert_eq!((k.evidence["ceiling_basis"].as_str(), k.evidence["ceiling_usd"].as_f64()), (Some("task_type"), Some(2.5)), "{k:#?}");
+    assert!(k.evidence["normal_sessions"].as_u64().is_some_and(|n| n >= 50), "{k:#?}");
+    // No other rule sees it: without the learned ceiling it runs on.
+    let off = Policy::parse("version = \"no-learned-ceiling\"\n[defaults]\nspend_ratio = 0\n", "test").expect("policy");
+    let (signals, _) = replay_with("runaway_spend_beyond_type", off);
+    let kills: Vec<_> = signals.iter().filter(|s| s.action == Action::Kill && s.session_id.as_deref() == Some("run-spend")).collect();
+    assert!(kills.is_empty(), "{kills:#?}");
 }
 
 #[test]

@@ -771,6 +771,57 @@ def recursive_fanout(st, ts):
     ]
 
 
+def drafting_history(st, ts, sessions=70):
+    """`sessions` finished report drafts: six sections each, a 20k-token
+    call (about $0.05) and its tool call per section, about $0.32 a
+    session; every one idle past the session TTL before what follows."""
+    for k in range(sessions):
+        s, t = f"draft-{k}", ts + k * 2 * MIN
+        for i in range(6):
+            args = f"section-{k}-{i}"
+            st.llm(t, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
+            t += 4000
+            st.tool(t, s, "drafter", "report_draft", "write_section", args)
+            t += 2000
+    return ts + sessions * 2 * MIN + 40 * MIN
+
+
+def spend_beyond_type(st, ts):
+    """A drafter that goes on writing section after section: every call
+    like its type's, each on a new section (a batch, which `step_runaway`
+    spares), no repeat, no spike, no growing context. Only what it spends
+    in all tells: past 5x the p99 of its type's finished sessions (the $2.50
+    floor here), besides its costliest event."""
+    ts = drafting_history(st, ts)
+    s = "run-spend"
+    for i in range(200):
+        args = f"runaway-section-{i}"
+        st.llm(ts, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
+        ts += 4000
+        st.tool(ts, s, "drafter", "report_draft", "write_section", args)
+        ts += 2000
+    return ["kill run-spend session_budget 100"]
+
+
+def one_big_event_in_cheap_type(st, ts):
+    """A drafting session with one $4 call (a whole contract read on a
+    pricier provider, `cost_usd` given) among its six sections: far past 5x
+    what its type's sessions spend, but by one event, which the learned
+    ceiling does not count."""
+    ts = drafting_history(st, ts)
+    s = "trap-big-event"
+    for i in range(6):
+        args = f"big-section-{i}"
+        if i == 2:
+            st.llm(ts, s, "drafter", "report_draft", inp=900_000, out=2000, cost_usd=4.0, tool="write_section", args_hash=args)
+        else:
+            st.llm(ts, s, "drafter", "report_draft", inp=20_000, out=300, tool="write_section", args_hash=args)
+        ts += 4000
+        st.tool(ts, s, "drafter", "report_draft", "write_section", args)
+        ts += 2000
+    return ["nokill trap-big-event"]
+
+
 def eval_suite(st, ts, run, width):
     """An eval driver fanning out to `width` graders, one LLM call each,
     then summing up; finished (idle past the session TTL) afterwards."""
@@ -996,6 +1047,7 @@ FIXTURES = {
     "trap_consistency_sampler": consistency_sampler,
     "trap_working_set_early": working_set_early,
     "trap_deep_tree_type": deep_tree_type,
+    "trap_one_big_event_in_cheap_type": one_big_event_in_cheap_type,
     "runaway_harness_spin": harness_spin,
     "runaway_screenshot_spin": screenshot_spin,
     "runaway_fanout_after_doubt": fanout_after_doubt,
@@ -1021,6 +1073,7 @@ FIXTURES = {
     "runaway_subagent_fanout": subagent_fanout,
     "runaway_recursive_fanout": recursive_fanout,
     "runaway_recursive_fanout_first": recursive_fanout_first,
+    "runaway_spend_beyond_type": spend_beyond_type,
 }
 
 if __name__ == "__main__":
