@@ -1240,7 +1240,13 @@ impl Detector {
             // small but now and then wide (a crew of 30-50 for a big job)
             // has a tail that 2x its p95 cuts into.
             Some(q) if q.count >= min => {
-                (ceil_limit((t.fanout_ratio * q.p95).max(FANOUT_P99_RATIO * q.p99), t.fanout_min_children), "task_type", Some(q))
+                // Whole trees sum their levels' widths: a longer tail, held
+                // to the ratio over their p99.
+                let tail = match spread {
+                    Spread::Children => FANOUT_P99_RATIO * q.p99,
+                    Spread::Descendants => t.fanout_ratio * q.p99,
+                };
+                (ceil_limit((t.fanout_ratio * q.p95).max(tail), t.fanout_min_children), "task_type", Some(q))
             }
             // A task type without a normal of its own is not held to the
             // fleet's: fleets mix types of very different fan-out (chat
