@@ -1363,9 +1363,11 @@ impl Detector {
         } else {
             None
         };
-        // What the type's finished sessions spend, looked up only once the
-        // session has spent enough for it to matter.
+        // What the type's finished sessions spend, looked up only at an
+        // event that adds spend, once the session has spent enough for it
+        // to matter.
         let spend_normal = match step_normal {
+            _ if cost <= 0.0 => None,
             Some((_, c)) => Some(c),
             None if rules.t.spend_ratio > 0.0 && spent > rules.t.spend_min_usd => {
                 self.normals.get_mut(&ids.1).map(|n| n.cost_micros.quantiles())
