@@ -1796,17 +1796,21 @@ impl Detector {
                 let p99 = c.p99 / 1e6;
                 let limit = (t.spend_ratio * p99).max(t.spend_min_usd);
                 if spend > limit {
+                    let (cost_usd, costliest) = (s.cost_usd, f64::from(s.max_event_usd));
                     return Some(cold(|| {
-                        Decision {
-                        action: Action::Kill,
-                        reason: Reason::SessionBudget,
-                        figures: Some((spend, limit)),
-                        evidence: json!({"ceiling_usd": round_usd(limit), "ceiling_basis": "task_type", "normal_p99_cost_usd": round_usd(p99), "normal_sessions": c.count, "session_cost_usd": round_usd(s.cost_usd), "costliest_event_usd": round_usd(f64::from(s.max_event_usd))}),
-                        message: format!(
-                            "session spend ${:.2} (${spend:.2} besides its costliest event) passed {:.0}x the p99 of what task type {}'s sessions spend (${p99:.2}): ceiling ${limit:.2}",
-                            s.cost_usd, t.spend_ratio, e.task_type
-                        ),
-                    }
+                        let evidence = json!({
+                            "ceiling_usd": round_usd(limit),
+                            "ceiling_basis": "task_type",
+                            "normal_p99_cost_usd": round_usd(p99),
+                            "normal_sessions": c.count,
+                            "session_cost_usd": round_usd(cost_usd),
+                            "costliest_event_usd": round_usd(costliest),
+                        });
+                        let message = format!(
+                            "session spend ${cost_usd:.2} (${spend:.2} besides its costliest event) passed {:.0}x the p99 of what task type {}'s sessions spend (${p99:.2}): ceiling ${limit:.2}",
+                            t.spend_ratio, e.task_type
+                        );
+                        Decision { action: Action::Kill, reason: Reason::SessionBudget, figures: Some((spend, limit)), evidence, message }
                     }));
                 }
             }
