@@ -114,6 +114,22 @@ class Stream:
             ts += 1000
         return ts
 
+    def spawn_levels(self, ts, lead, agent, tt, width, levels, gap, name=lambda parent, j: f"{parent}-{j}"):
+        """Below `lead`, `levels` levels of sub-sessions of `agent`, each
+        parent spawning `width` (one LLM call each, `gap` ms apart),
+        breadth first; `name(parent, j)` names a child."""
+        level = [lead]
+        for _ in range(levels):
+            below = []
+            for parent in level:
+                for j in range(width):
+                    child = name(parent, j)
+                    self.llm(ts, child, agent, tt, inp=2000, out=200, parent_session_id=parent)
+                    ts += gap
+                    below.append(child)
+            level = below
+        return ts
+
     def warmup(self, agents=("coder", "helper"), tt="code_edit", sessions=40):
         ts = T0
         for i in range(sessions):
@@ -724,17 +740,7 @@ def recursive_fanout_first(st, ts):
     killed at the cap on whole trees before any normal (320)."""
     lead = "run-swarm"
     st.llm(ts, lead, "swarm-lead", "swarm", inp=3000, out=500)
-    ts += 2000
-    level = [lead]
-    for depth in range(3):
-        below = []
-        for parent in level:
-            for j in range(7):
-                child = f"{parent}-{j}"
-                st.llm(ts, child, "swarm-agent", "swarm_part", inp=2000, out=200, parent_session_id=parent)
-                ts += 200
-                below.append(child)
-        level = below
+    st.spawn_levels(ts + 2000, lead, "swarm-agent", "swarm_part", width=7, levels=3, gap=200)
     return ["kill run-swarm subagent_fanout 1", "kill run-swarm-6-6-6 subagent_fanout 1"]
 
 
@@ -753,16 +759,8 @@ def recursive_fanout(st, ts):
     ts += 2000
     st.llm(ts, lead, "research-lead", "deep_research", inp=3500, out=500)
     ts += 2000
-    level = [lead]
-    for depth in range(3):
-        below = []
-        for parent in level:
-            for j in range(3):
-                child = f"{parent}-{j}" if parent != lead else f"{lead}-h{j}"
-                st.llm(ts, child, "research-helper", "research_part", inp=2000, out=200, parent_session_id=parent)
-                ts += 400
-                below.append(child)
-        level = below
+    name = lambda parent, j: f"{lead}-h{j}" if parent == lead else f"{parent}-{j}"  # noqa: E731
+    st.spawn_levels(ts, lead, "research-helper", "research_part", width=3, levels=3, gap=400, name=name)
     return [
         "kill run-recursive subagent_fanout 2",
         "kill run-recursive-h2-2 subagent_fanout 1",
