@@ -1127,7 +1127,9 @@ impl Detector {
     #[cold]
     #[inline(never)]
     fn count_children(&mut self, e: &Event, parent: &Arc<str>, n: u32, spawned: Option<&Arc<str>>, out: &mut Vec<Signal>) -> bool {
-        let Some(p) = self.sessions.by_id_mut(parent) else { return false };
+        let key = id_hash(parent);
+        let Some(slot) = self.sessions.find_hashed(key) else { return false };
+        let Some(p) = self.sessions.get_mut(slot) else { return false };
         let first_children = p.children == 0 && n > 0;
         p.children = p.children.saturating_add(n);
         let (children, ids, rules, killed) = (p.children, p.ids, p.rules.clone(), p.killed);
@@ -1158,12 +1160,19 @@ impl Detector {
                             "tree_cost_usd": self.tree_cost(e).map(round_usd),
                             "spawned_session_id": spawned.map(|s| &**s),
                         });
-                        self.kill_for_fanout(e, parent, (children, limit.limit), evidence, message, out);
+                        let figures = Some((f64::from(children), limit.limit as f64));
+                        self.kill_for_fanout(
+                            e,
+                            slot,
+                            parent,
+                            Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures, evidence, message },
+                            out,
+                        );
                     }
                 }
             }
         }
-        self.count_deeper(e, id_hash(parent), n, spawned, out);
+        self.count_deeper(e, key, n, spawned, out);
         true
     }
 
@@ -1222,7 +1231,14 @@ impl Detector {
                 "tree_cost_usd": self.tree_cost(e).map(round_usd),
                 "spawned_session_id": spawned.map(|s| &**s),
             });
-            self.kill_for_fanout(e, &id, (total, limit.limit), evidence, message, out);
+            let figures = Some((f64::from(total), limit.limit as f64));
+            self.kill_for_fanout(
+                e,
+                slot,
+                &id,
+                Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures, evidence, message },
+                out,
+            );
         }
     }
 
@@ -1289,36 +1305,30 @@ impl Detector {
         e.task_id.as_deref().and_then(|id| self.tasks.get(&task_key(id))).map(|t| t.cost_usd)
     }
 
-    /// Kills `parent` (and, through it, its tree) for fan-out.
-    fn kill_for_fanout(
-        &mut self,
-        e: &Event,
-        parent: &Arc<str>,
-        figures: (u32, u64),
-        evidence: serde_json::Value,
-        message: String,
-        out: &mut Vec<Signal>,
-    ) {
-        let Some(p) = self.sessions.by_id_mut(parent) else { return };
+    /// Kills `parent`, at `slot` (and, through it, its tree) for fan-out
+    /// (`d`, a kill for `subagent_fanout`).
+    fn kill_for_fanout(&mut self, e: &Event, slot: u32, parent: &Arc<str>, d: Decision, out: &mut Vec<Signal>) {
+        let Decision { action, reason, figures, evidence, message } = d;
+        let Some(p) = self.sessions.get_mut(slot) else { return };
         p.killed = true;
-        p.alerted |= Reason::SubagentFanout.bit();
+        p.alerted |= reason.bit();
         let (task_id, tenant, cost, actions, ids) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64, p.ids);
         let (agent, tt) = (self.name(ids.0), self.name(ids.1));
-        let policy_id = self.policy.rule_id(Reason::SubagentFanout, &agent, &tt);
+        let policy_id = self.policy.rule_id(reason, &agent, &tt);
         out.push(cold(|| {
             self.signal(SignalParts {
-                action: Action::Kill,
+                action,
                 scope: Scope::Session,
                 session_id: Some(parent.clone()),
                 agent_id: Some(agent),
                 task_type: Some(tt),
                 task_id,
                 tenant,
-                reason: Reason::SubagentFanout,
+                reason,
                 trigger: e,
                 session_cost_usd: cost,
                 session_actions: actions,
-                figures: Some((f64::from(figures.0), figures.1 as f64)),
+                figures,
                 evidence,
                 policy_id,
                 message,

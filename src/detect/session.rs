@@ -509,11 +509,6 @@ impl SessionTable {
         self.get(self.find(id)?)
     }
 
-    pub fn by_id_mut(&mut self, id: &str) -> Option<&mut Session> {
-        let slot = self.find(id)?;
-        self.get_mut(slot)
-    }
-
     fn place(&mut self, slot: u32) -> Option<&mut Option<Session>> {
         self.chunks.get_mut((slot >> CHUNK_BITS) as usize)?.get_mut(slot as usize & (CHUNK - 1))
     }
