@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use runaway::event::Decoder;
-use runaway::{Catalog, Detector, Engine, Event, Policy, SourcePos};
+use runaway::{Catalog, Charge, Detector, Engine, Event, Policy, SourcePos};
 
 #[path = "stream.rs"]
 mod stream;
@@ -51,11 +51,11 @@ fn benches(c: &mut Criterion) {
     // Decoded as the pipeline decodes: one decoder for the stream, so names
     // repeated across events share one allocation, as they do in `Engine`.
     let mut decoder = Decoder::default();
-    let decoded: Vec<(Event, f64)> = lines
+    let decoded: Vec<(Event, Charge)> = lines
         .iter()
         .map(|l| {
             let e = decoder.decode(l.as_bytes()).expect("bench stream decodes");
-            let cost = catalog.price(&e).0.cost_usd;
+            let cost = catalog.price(&e).0.into();
             (e, cost)
         })
         .collect();

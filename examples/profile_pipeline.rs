@@ -14,7 +14,7 @@ mod stream;
 use std::sync::Arc;
 
 use runaway::event::Decoder;
-use runaway::{Catalog, Detector, Engine, Event, Policy, SourcePos};
+use runaway::{Catalog, Charge, Detector, Engine, Event, Policy, SourcePos};
 
 fn main() {
     let stage = std::env::args().nth(1).unwrap_or_else(|| "engine".into());
@@ -61,14 +61,14 @@ fn main() {
 
 /// The stream decoded and priced as `Engine` does (one decoder, so
 /// repeated names share an allocation): the input of the detect stage.
-fn predecode(lines: &[String]) -> Vec<(Event, f64)> {
+fn predecode(lines: &[String]) -> Vec<(Event, Charge)> {
     let mut d = Decoder::default();
     let mut catalog = Catalog::embedded();
     lines
         .iter()
         .filter_map(|l| d.decode(l.as_bytes()).ok())
         .map(|e| {
-            let c = catalog.price(&e).0.cost_usd;
+            let c = catalog.price(&e).0.into();
             (e, c)
         })
         .collect()

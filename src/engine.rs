@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::detect::{Detector, Outcome};
+use crate::detect::{Charge, Detector, Outcome};
 use crate::event::{DecodeError, Decoder, Event};
 use crate::policy::Policy;
-use crate::pricing::{Catalog, CostSource, UnknownModel};
+use crate::pricing::{Catalog, CostSource, Priced, UnknownModel};
 use crate::signal::Signal;
 
 /// Where a record came from, for dead letters and the archive.
@@ -135,7 +135,14 @@ impl Engine {
             tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog; priced at the fallback rate (never as free)");
             self.unknown_models.push(m);
         }
-        let outcome = self.detector.process_in_shard(&event, priced.cost_usd, shard, signals);
+        let outcome = self.detector.process_in_shard(&event, priced.into(), shard, signals);
         PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome }
+    }
+}
+
+/// The detector sees what pricing found, not how.
+impl From<Priced> for Charge {
+    fn from(p: Priced) -> Charge {
+        Charge { cost_usd: p.cost_usd, list_price: p.list_price }
     }
 }

@@ -17,7 +17,7 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
     match reason {
         Reason::SessionBudget => &["session_budget_usd", "spend_ratio", "spend_min_usd", "spend_min_sessions"],
         Reason::TaskBudget => &["task_budget_usd"],
-        Reason::CostSpike => &["spike_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
+        Reason::CostSpike => &["spike_ratio", "spike_price_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
         Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
         Reason::LoopCycle => &["cycle_repeats", "cycle_max_period"],
         Reason::PingPong => &["ping_pong_handoffs"],
@@ -105,6 +105,11 @@ thresholds! {
     task_budget_usd: f64 = 100.0,
     /// Cost per action at or above this multiple of the baseline is a spike.
     spike_ratio: f64 = 3.0,
+    /// An LLM call on a model whose list price (one input plus one output
+    /// token) is at or above this multiple of the p99 of its agent's usual
+    /// models' list prices is a spike, from a session's first call on
+    /// (0 = off).
+    spike_price_ratio: f64 = 3.0,
     /// Recent priced actions looked at to call a spike sustained.
     spike_window: u32 = 7,
     /// Spiking actions among the recent window that make a spike sustained (kill).
@@ -276,7 +281,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-12";
+pub const BUILTIN_VERSION: &str = "builtin-13";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -397,6 +402,9 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     non_negative(&k("task_budget_usd"), t.task_budget_usd)?;
     non_negative(&k("agent_budget_usd"), t.agent_budget_usd)?;
     at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
+    if t.spike_price_ratio != 0.0 {
+        at_least(&k("spike_price_ratio"), t.spike_price_ratio, 1.0)?;
+    }
     at_least(&k("step_ratio"), t.step_ratio, 1.0)?;
     at_least(&k("step_p99_ratio"), t.step_p99_ratio, 1.0)?;
     at_least(&k("growth_ratio"), t.growth_ratio, 1.0)?;

@@ -49,6 +49,13 @@ impl ModelPrice {
             + e.cache_write_tokens as f64 * cache_write
             + e.reasoning_tokens as f64 * reasoning
     }
+
+    /// The model's list price: USD for one input and one output token.
+    /// What it costs per call depends on the call; this does not, so it
+    /// tells a pricier model from a bigger or uncached context.
+    pub fn list_price(&self) -> f64 {
+        self.input_cost_per_token + self.output_cost_per_token
+    }
 }
 
 /// Where an event's cost came from (archived beside the cost).
@@ -100,7 +107,7 @@ pub const FALLBACK_PRICE: ModelPrice = ModelPrice {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     models: HashMap<String, ModelPrice>,
-    resolved: FxHashMap<Arc<str>, Option<ModelPrice>>,
+    resolved: FxHashMap<Arc<str>, Resolved>,
     fallback: ModelPrice,
     source: String,
 }
@@ -110,6 +117,10 @@ pub struct Catalog {
 pub struct Priced {
     pub cost_usd: f64,
     pub source: CostSource,
+    /// The catalog's [`ModelPrice::list_price`] of the event's model, also
+    /// when the cost was reported; 0 when the catalog lacks the model or
+    /// the event names none.
+    pub list_price: f64,
 }
 
 /// A model seen for the first time that the catalog does not know; the
@@ -184,35 +195,46 @@ impl Catalog {
     }
 
     /// Prices one event. Returns the price and, the first time a model is
-    /// missing from the catalog, that model's name.
+    /// missing from the catalog on an event it had to price, that model's
+    /// name.
     pub fn price(&mut self, e: &Event) -> (Priced, Option<UnknownModel>) {
-        if let Some(c) = e.cost_usd {
-            return (Priced { cost_usd: c, source: CostSource::Reported }, None);
-        }
-        let model = match (&e.model, e.kind) {
-            (Some(m), _) => m,
-            (None, _) => return (Priced { cost_usd: 0.0, source: CostSource::Unpriced }, None),
+        let Some(model) = &e.model else {
+            let priced = match e.cost_usd {
+                Some(c) => Priced { cost_usd: c, source: CostSource::Reported, list_price: 0.0 },
+                None => Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0 },
+            };
+            return (priced, None);
         };
-        if e.kind != EventKind::Llm && e.input_tokens + e.output_tokens + e.cache_read_tokens == 0 {
-            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced }, None);
+        if e.cost_usd.is_none() && e.kind != EventKind::Llm && e.input_tokens + e.output_tokens + e.cache_read_tokens == 0 {
+            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0 }, None);
         }
-        let mut first_miss = None;
-        let price = match self.resolved.get(model) {
-            Some(p) => *p,
+        let resolved = match self.resolved.get_mut(model) {
+            Some(r) => r,
             None => {
-                let p = self.lookup(model, e.provider.as_deref());
-                if p.is_none() {
-                    first_miss = Some(UnknownModel(model.clone()));
-                }
-                self.resolved.insert(model.clone(), p);
-                p
+                let price = self.lookup(model, e.provider.as_deref());
+                self.resolved.entry(model.clone()).or_insert(Resolved { price, warned: false })
             }
         };
-        match price {
-            Some(p) => (Priced { cost_usd: p.cost(e), source: CostSource::Catalog }, None),
-            None => (Priced { cost_usd: self.fallback.cost(e), source: CostSource::Fallback }, first_miss),
+        let list_price = resolved.price.map_or(0.0, |p| p.list_price());
+        if let Some(c) = e.cost_usd {
+            return (Priced { cost_usd: c, source: CostSource::Reported, list_price }, None);
+        }
+        match resolved.price {
+            Some(p) => (Priced { cost_usd: p.cost(e), source: CostSource::Catalog, list_price }, None),
+            None => {
+                let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
+                (Priced { cost_usd: self.fallback.cost(e), source: CostSource::Fallback, list_price }, first_miss)
+            }
         }
     }
+}
+
+/// A model name as resolved in the catalog, and whether its absence was
+/// reported.
+#[derive(Debug, Clone, Copy)]
+struct Resolved {
+    price: Option<ModelPrice>,
+    warned: bool,
 }
 
 /// Names to try for a model: as given, with/without a provider prefix, and

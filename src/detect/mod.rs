@@ -53,6 +53,23 @@ impl Resolved {
     }
 }
 
+/// An event's price as the shell found it: what the event cost, and the
+/// list price of its model (USD for one input and one output token, 0 when
+/// unknown), which tells a pricier model from a bigger context.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Charge {
+    pub cost_usd: f64,
+    pub list_price: f64,
+}
+
+impl From<f64> for Charge {
+    /// A cost without a list price: the rules that compare models' prices
+    /// do not judge the event.
+    fn from(cost_usd: f64) -> Charge {
+        Charge { cost_usd, list_price: 0.0 }
+    }
+}
+
 /// What the detector did with one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -98,6 +115,9 @@ enum Metric {
     Cost,
     /// Context size in tokens (input + cache read + cache write).
     Context,
+    /// The model's list price in nano-USD (one input and one output
+    /// token); kept for an agent's own baseline only.
+    Price,
 }
 
 /// Which baseline: one level of the hierarchy, packed into one integer
@@ -141,7 +161,42 @@ struct Baseline {
     key: BaselineKey,
     cost: RollingHistogram,
     context: RollingHistogram,
+    price: RollingHistogram,
+    starts: RecentStarts,
     last_used: u64,
+}
+
+/// The list prices its agent's last sessions started on (an agent's own
+/// baseline only): a pricier model that several of them started on is the
+/// agent's model now (a rollout, or a model picked per session by design),
+/// not one session's runaway.
+#[derive(Default, Clone, Copy)]
+struct RecentStarts {
+    /// Nano-USD list prices, a ring; 0 = empty.
+    prices: [u32; RECENT_STARTS],
+    next: u8,
+}
+
+const RECENT_STARTS: usize = 16;
+
+/// Of an agent's last `RECENT_STARTS` sessions, how many must have started
+/// on a model at least as pricey for it to be the agent's own model: the
+/// session judged and one more. A rollout starts every new session on the
+/// new model, so the second comes within the first's few calls; a session
+/// that runs away on a pricier model is alone on it.
+const STARTS_MAKING_A_MODEL_NORMAL: usize = 2;
+
+impl RecentStarts {
+    fn note(&mut self, price_nano: u64) {
+        self.prices[self.next as usize % RECENT_STARTS] = price_nano.min(u64::from(u32::MAX)) as u32;
+        self.next = ((self.next as usize + 1) % RECENT_STARTS) as u8;
+    }
+
+    /// Sessions among the last that started on a model priced at least
+    /// `price_nano` (within rounding).
+    fn at_least(&self, price_nano: f64) -> usize {
+        self.prices.iter().filter(|&&p| p > 0 && f64::from(p) >= 0.99 * price_nano).count()
+    }
 }
 
 impl Baseline {
@@ -149,6 +204,7 @@ impl Baseline {
         match metric {
             Metric::Cost => &mut self.cost,
             Metric::Context => &mut self.context,
+            Metric::Price => &mut self.price,
         }
     }
 }
@@ -225,7 +281,7 @@ impl BaselineStore {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.slots.iter().flatten().map(|b| b.cost.heap_bytes() + b.context.heap_bytes() + 64).sum()
+        self.slots.iter().flatten().map(|b| b.cost.heap_bytes() + b.context.heap_bytes() + b.price.heap_bytes() + 64).sum()
     }
 }
 
@@ -540,6 +596,32 @@ const NANO: f64 = 1e9;
 /// `task_type`, `fleet`: what `scope_name` says).
 type ScopedQuantiles = (&'static str, Quantiles);
 
+/// The baselines an event wants looked up.
+#[derive(Clone, Copy)]
+struct Wanted {
+    cost: bool,
+    context: bool,
+    /// The call's list price in nano-USD, or 0 when not wanted.
+    price: f64,
+}
+
+/// The baselines found for an event (see [`Detector::baselines_for`]).
+#[derive(Default)]
+struct Found {
+    cost: Option<ScopedQuantiles>,
+    context: Option<ScopedQuantiles>,
+    price: Option<PriceNormal>,
+}
+
+/// What an agent's own calls are priced at (list prices, nano-USD).
+#[derive(Clone, Copy)]
+struct PriceNormal {
+    p99: f64,
+    /// Of its last sessions, those that started on a model at least as
+    /// pricey as the call's.
+    starts_at_least: usize,
+}
+
 // Seeds keep a provider and a model of the same name apart in provider health.
 fn provider_key(name: &str) -> u64 {
     xxh3_64_with_seed(name.as_bytes(), 1)
@@ -814,12 +896,13 @@ impl Detector {
     }
 
     /// Processes one priced event; signals it causes are appended to `out`.
-    pub fn process(&mut self, e: &Event, cost_usd: f64, out: &mut Vec<Signal>) -> Outcome {
-        self.process_in_shard(e, cost_usd, 0, out)
+    pub fn process(&mut self, e: &Event, charge: impl Into<Charge>, out: &mut Vec<Signal>) -> Outcome {
+        self.process_in_shard(e, charge.into(), 0, out)
     }
 
     /// As [`Detector::process`], tagging a new session with `shard`.
-    pub fn process_in_shard(&mut self, e: &Event, cost_usd: f64, shard: u32, out: &mut Vec<Signal>) -> Outcome {
+    pub fn process_in_shard(&mut self, e: &Event, charge: Charge, shard: u32, out: &mut Vec<Signal>) -> Outcome {
+        let Charge { cost_usd, list_price } = charge;
         let key = self.dedupe_key(e, shard);
         if self.dedupe.seen(key) {
             self.stats.duplicates += 1;
@@ -837,11 +920,11 @@ impl Detector {
 
         let entered = self.enter_session(e, cost_usd, shard, out);
         let outcome = match &entered {
-            Some(s) => self.session_scope(e, cost_usd, s, out),
+            Some(s) => self.session_scope(e, cost_usd, list_price, s, out),
             None => Outcome::AfterKill,
         };
         if let (Outcome::Processed, Some(s)) = (outcome, &entered) {
-            self.learn(e, cost_usd, s.slot, &s.rules);
+            self.learn(e, cost_usd, list_price, s.slot, &s.rules);
         }
         if outcome == Outcome::AfterKill {
             self.stats.events_after_kill += 1;
@@ -1018,7 +1101,7 @@ impl Detector {
     }
 
     /// Session and task-tree decisions for an event already counted.
-    fn session_scope(&mut self, e: &Event, cost: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
+    fn session_scope(&mut self, e: &Event, cost: f64, list_price: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
         let Entered { slot, ref rules, task_key, task_killed, decided } = *entered;
         if decided {
             return Outcome::Processed;
@@ -1056,7 +1139,7 @@ impl Detector {
             return Outcome::Processed;
         }
 
-        if let Some(d) = self.check_session(e, cost, slot, task_key, rules) {
+        if let Some(d) = self.check_session(e, cost, list_price, slot, task_key, rules) {
             self.decide(e, slot, d, out);
             return Outcome::Processed;
         }
@@ -1337,7 +1420,15 @@ impl Detector {
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
-    fn check_session(&mut self, e: &Event, cost: f64, slot: u32, task_key: Option<u128>, rules: &Resolved) -> Option<Decision> {
+    fn check_session(
+        &mut self,
+        e: &Event,
+        cost: f64,
+        list_price: f64,
+        slot: u32,
+        task_key: Option<u128>,
+        rules: &Resolved,
+    ) -> Option<Decision> {
         let t = &rules.t;
         let on = |r: Reason| rules.enabled(r);
 
@@ -1366,7 +1457,13 @@ impl Detector {
         // session shared by agents, not always the one that opened it).
         let acting = if e.kind == EventKind::Llm { agent_now } else { ids };
         let context = if e.kind == EventKind::Llm { context_tokens(e) } else { 0 };
-        let (baseline, context_baseline) = self.baselines_for(acting, rules, e.kind == EventKind::Llm && cost > 0.0, context > 0);
+        let llm_priced = e.kind == EventKind::Llm && cost > 0.0;
+        let wanted = Wanted {
+            cost: llm_priced,
+            context: context > 0,
+            price: if llm_priced && rules.t.spike_price_ratio > 0.0 { list_price * NANO } else { 0.0 },
+        };
+        let Found { cost: baseline, context: context_baseline, price: price_baseline } = self.baselines_for(acting, rules, wanted);
         // Only sessions past the floor can be step runaways: look the normal up then.
         let step_normal = if actions > rules.t.step_min_actions {
             self.normals.get_mut(&ids.1).map(|n| (n.actions.quantiles(), n.cost_micros.quantiles()))
@@ -1716,20 +1813,31 @@ impl Detector {
             // says what it should cost. Only the agent's own baseline says
             // so: a new agent is judged by others', and may be pricier by
             // nature.
-            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
-            let spike =
-                unsettled || (token_spike && above_median) || (level_spike && more_tokens && above_range && (!first || beyond_range));
+            // A model whose list price is many times what the agent's calls
+            // are priced at (the p99 of its models' list prices) is a
+            // pricier model however small, big or cached the call: cost per
+            // call or per token only shows it against a level the session
+            // set on its usual model, and one on the pricier model from its
+            // first call has none.
+            let agent_list_p99 = price_baseline.map(|q| q.p99 / NANO);
+            let pricier_model = price_baseline
+                .is_some_and(|q| list_price * NANO >= t.spike_price_ratio * q.p99 && q.starts_at_least < STARTS_MAKING_A_MODEL_NORMAL);
+            let unsettled = level == 0.0 && ((beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE)) || pricier_model);
+            let spike = unsettled
+                || pricier_model
+                || (token_spike && above_median)
+                || (level_spike && more_tokens && above_range && (!first || beyond_range));
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
             // The first calls define the session's cost level whatever they
             // cost (a session's context fills up in its first steps); the
             // cost per token is stable per model, so it excludes outliers at once.
-            if !unsettled && (!level_spike || (first && !beyond_range)) {
+            if !unsettled && !pricier_model && (!level_spike || (first && !beyond_range)) {
                 s_cost.level = follow(level, cost, first, s_cost.llm_calls) as f32;
                 s_cost.tokens_level = follow(tokens_level, tokens as f64, first, s_cost.llm_calls) as f32;
             }
-            if !token_spike && per_token > 0.0 {
+            if !token_spike && !pricier_model && per_token > 0.0 {
                 s_cost.token_level = follow(token_level, per_token, first, s_cost.llm_calls) as f32;
                 s_cost.model = model;
             }
@@ -1743,7 +1851,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "sustained": true}),
+                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
                         message: format!(
                             "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
                             cost / against,
@@ -1895,57 +2003,69 @@ impl Detector {
     }
 
     /// The most specific mature cost and context baselines for the event,
-    /// each when wanted (young ones fall back to the next level). Creates
-    /// missing levels so the event can be recorded into them afterwards.
-    fn baselines_for(
-        &mut self,
-        ids: (u32, u32),
-        rules: &Resolved,
-        cost: bool,
-        context: bool,
-    ) -> (Option<ScopedQuantiles>, Option<ScopedQuantiles>) {
-        if !cost && !context {
-            return (None, None);
+    /// each when wanted (young ones fall back to the next level), and the
+    /// agent's own baseline of its models' list prices when `price` (no
+    /// fallback: only the agent's history says what models it runs).
+    /// Creates missing levels so the event can be recorded into them
+    /// afterwards.
+    fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, wanted: Wanted) -> Found {
+        let Wanted { cost, context, price } = wanted;
+        if !cost && !context && price <= 0.0 {
+            return Found::default();
         }
         let g = &self.policy.global;
         let min = g.baseline_min_samples as u64;
         let window_ms = g.baseline_window_hours as i64 * 3_600_000;
         let buckets = g.baseline_buckets as usize;
         let max = g.max_baselines as usize;
-        let (mut found_cost, mut found_context) = (None, None);
+        let mut found = Found::default();
         for (level, k) in Self::baseline_keys(ids).into_iter().enumerate() {
             let hint = &rules.slots[level];
             match self.baselines.find(k, hint) {
                 Some(i) => {
                     let Some(b) = self.baselines.get_mut(i) else { continue };
                     b.last_used = self.tick;
-                    if cost && found_cost.is_none() && b.cost.len() >= min {
-                        found_cost = Some((k.scope_name(), b.cost.quantiles()));
+                    if cost && found.cost.is_none() && b.cost.len() >= min {
+                        found.cost = Some((k.scope_name(), b.cost.quantiles()));
                     }
-                    if context && found_context.is_none() && b.context.len() >= min {
-                        found_context = Some((k.scope_name(), b.context.quantiles()));
+                    if context && found.context.is_none() && b.context.len() >= min {
+                        found.context = Some((k.scope_name(), b.context.quantiles()));
+                    }
+                    if price > 0.0 && level == 0 && b.price.len() >= min {
+                        found.price = Some(PriceNormal { p99: b.price.quantiles().p99, starts_at_least: b.starts.at_least(price) });
                     }
                 }
                 None => {
                     if self.baselines.len() >= max && self.baselines.evict_lru() {
                         self.stats.baselines_evicted += 1;
                     }
-                    let (cost, context) = (RollingHistogram::new(window_ms, buckets), RollingHistogram::new(window_ms, buckets));
-                    self.baselines.insert(Baseline { key: k, cost, context, last_used: self.tick }, hint);
+                    let new = || RollingHistogram::new(window_ms, buckets);
+                    self.baselines.insert(
+                        Baseline {
+                            key: k,
+                            cost: new(),
+                            context: new(),
+                            price: new(),
+                            starts: RecentStarts::default(),
+                            last_used: self.tick,
+                        },
+                        hint,
+                    );
                 }
             }
         }
-        (found_cost, found_context)
+        found
     }
 
     /// Records an LLM call's cost and context (each when given) into its
-    /// three levels.
-    fn record_baselines(&mut self, ids: (u32, u32), rules: &Resolved, ts_ms: i64, values: [(Metric, Option<u64>); 2]) {
+    /// three levels, and its model's list price (when given) into the
+    /// agent's own.
+    fn record_baselines(&mut self, ids: (u32, u32), rules: &Resolved, ts_ms: i64, values: [(Metric, Option<u64>); 3]) {
         for (level, k) in Self::baseline_keys(ids).into_iter().enumerate() {
             let hint = &rules.slots[level];
             if let Some(b) = self.baselines.find(k, hint).and_then(|i| self.baselines.get_mut(i)) {
                 for (metric, value) in values {
-                    if let Some(v) = value {
+                    if let Some(v) = value.filter(|_| level == 0 || metric != Metric::Price) {
                         b.hist(metric).record(ts_ms, v);
                     }
                 }
@@ -2682,18 +2802,27 @@ impl Detector {
     /// Feeds a processed LLM call into its baselines unless its session
     /// flagged it as an outlier, or the session is killed: baselines stay
     /// robust to what they flag.
-    fn learn(&mut self, e: &Event, cost: f64, slot: u32, rules: &Resolved) {
+    fn learn(&mut self, e: &Event, cost: f64, list_price: f64, slot: u32, rules: &Resolved) {
         if e.kind != EventKind::Llm {
             return;
         }
-        let (spiked, context_outlier, ids) = match self.sessions.get(slot) {
-            Some(s) if !s.killed => (s.cost.spike_bits & 1 == 1, s.context_outlier, (s.cost.agent, s.ids.1)),
+        let (spiked, context_outlier, ids, first_call) = match self.sessions.get(slot) {
+            Some(s) if !s.killed => (s.cost.spike_bits & 1 == 1, s.context_outlier, (s.cost.agent, s.ids.1), s.cost.llm_calls == 1),
             _ => return,
         };
+        // The model a session starts on is noted spike or not: how many
+        // sessions start on it is what makes it the agent's own.
+        if first_call && cost > 0.0 && list_price > 0.0 {
+            let hint = &rules.slots[0];
+            if let Some(b) = self.baselines.find(BaselineKey::agent_task(ids.0, ids.1), hint).and_then(|i| self.baselines.get_mut(i)) {
+                b.starts.note(to_nano(list_price));
+            }
+        }
         let cost = (cost > 0.0 && !spiked).then(|| to_nano(cost));
         let context = Some(context_tokens(e)).filter(|c| *c > 0 && !context_outlier);
+        let price = cost.and((list_price > 0.0).then(|| to_nano(list_price)));
         if cost.is_some() || context.is_some() {
-            self.record_baselines(ids, rules, self.now, [(Metric::Cost, cost), (Metric::Context, context)]);
+            self.record_baselines(ids, rules, self.now, [(Metric::Cost, cost), (Metric::Context, context), (Metric::Price, price)]);
         }
     }
 }

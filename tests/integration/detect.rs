@@ -125,6 +125,7 @@ fixtures! {
     runaway_context_jump_early,
     runaway_loop_burst,
     runaway_pricier_from_first_call,
+    runaway_pricier_model_small_calls,
     runaway_stuck_click,
     runaway_budget_across_pause,
     runaway_loop_cycle,

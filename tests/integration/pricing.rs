@@ -38,3 +38,28 @@ fn unknown_model_is_reported_once() {
     assert!(c.price(&e).1.is_none(), "then not again");
     assert!(c.price(&e).0.cost_usd > 0.0, "never free");
 }
+
+#[test]
+fn an_unknown_model_first_seen_with_a_reported_cost_is_still_reported_when_it_must_be_priced() {
+    let mut c = catalog();
+    let reported = br#"{"event_id":"r","ts":1,"session_id":"s","agent_id":"a","model":"mystery-2","input_tokens":10,"cost_usd":0.5}"#;
+    let unpriced = br#"{"event_id":"u","ts":2,"session_id":"s","agent_id":"a","model":"mystery-2","input_tokens":10}"#;
+    let (priced, unknown) = c.price(&runaway::decode(reported).expect("decodes"));
+    assert_eq!((priced.cost_usd, priced.list_price, unknown), (0.5, 0.0, None), "a reported cost needs no catalog");
+    assert!(c.price(&runaway::decode(unpriced).expect("decodes")).1.is_some(), "the first event priced at the fallback reports it");
+}
+
+#[test]
+fn the_list_price_is_the_models_whatever_the_call_and_also_beside_a_reported_cost() {
+    let mut c = catalog();
+    let small = br#"{"event_id":"a","ts":1,"session_id":"s","agent_id":"a","model":"gpt-4o","input_tokens":10,"output_tokens":1}"#;
+    let cached = br#"{"event_id":"b","ts":1,"session_id":"s","agent_id":"a","model":"gpt-4o","input_tokens":10,"cache_read_tokens":90000,"output_tokens":800}"#;
+    let reported = br#"{"event_id":"c","ts":1,"session_id":"s","agent_id":"a","model":"gpt-4o","input_tokens":10,"cost_usd":9.0}"#;
+    // gpt-4o in the subset: $2.50 in, $10 out per million tokens.
+    for raw in [&small[..], &cached[..], &reported[..]] {
+        let list = c.price(&runaway::decode(raw).expect("decodes")).0.list_price;
+        assert!((list - 12.5e-6).abs() < 1e-15, "list price {list} for {}", String::from_utf8_lossy(raw));
+    }
+    let tool = br#"{"event_id":"d","ts":1,"session_id":"s","agent_id":"a","kind":"tool","tool":"search"}"#;
+    assert_eq!(c.price(&runaway::decode(tool).expect("decodes")).0.list_price, 0.0);
+}

@@ -273,12 +273,31 @@ def recovered_retries(st, ts):
 
 
 def deployment_shift(st, ts):
+    """A deploy moves the coder from gpt-4o to o1 (6x its list price): from
+    then on every new session starts on o1, a few seconds apart, so each is
+    one of several on the new model within its first calls. That is the
+    agent's model now, not one session's runaway: none is killed. (An agent
+    that runs one session at a time has its first session on the new model
+    killed: alone on it, it looks exactly like a runaway on a pricier model.)"""
+    plan = []
     out = []
-    for i in range(8):
-        s = f"trap-deploy-{i}"
-        ts = st.normal_session(ts, s, "coder", "code_edit", 14, model="o1")
-        ts += 5 * MIN
+    for k in range(8):
+        s = f"trap-deploy-{k}"
+        t = ts + k * 20_000
+        inp = 2000
+        for i in range(14):
+            plan.append((t, s, "llm", i, inp))
+            plan.append((t + st.rng.randint(2_000, 6_000), s, "tool", i, None))
+            t += st.rng.randint(7_000, 11_000)
+            inp += st.rng.randint(300, 1200)
         out.append(f"nokill {s}")
+    for t, s, kind, i, inp in sorted(plan, key=lambda p: (p[0], p[1], p[2])):
+        tool = ["read_file", "search", "edit_file", "run_tests"][i % 4]
+        args = f"{tool}-{s}-{i}"
+        if kind == "llm":
+            st.llm(t, s, "coder", "code_edit", model="o1", inp=inp, out=st.rng.randint(150, 400), tool=tool, args_hash=args)
+        else:
+            st.tool(t, s, "coder", "code_edit", tool, args)
     return out
 
 
@@ -434,6 +453,32 @@ def pricier_from_first_call(st, ts):
     s = "run-pricier-first"
     st.coder_steps(ts, s, 60, lambda i: 8000 + 100 * i, "pf-", model="o1")
     return ["kill run-pricier-first cost_spike 9"]
+
+
+def pricier_model_small_calls(st, ts):
+    """The coder, whose history on this task type is all gpt-4o, starts a
+    session on o1 (6x gpt-4o's list price) with short calls: each costs
+    about 1.5x its usual call, within its range, so neither the cost per
+    call nor a cost level of the session's own shows anything. The model's
+    list price does: killed as a sustained spike at its fifth call, while
+    the agent's other sessions go on on gpt-4o."""
+    s = "run-pricier-small"
+    plan = []
+    for i in range(40):
+        plan.append((ts + i * 6_000, s, i))
+    for k in range(3):
+        other = f"run-pricier-small-peer-{k}"
+        for i in range(10):
+            plan.append((ts + 2_000 + k * 30_000 + i * 7_000, other, i))
+    for t, sess, i in sorted(plan):
+        tool = ["read_file", "search", "edit_file"][i % 3]
+        args = f"{sess}-{tool}-{i}"
+        if sess == s:
+            st.llm(t, sess, "coder", "code_edit", model="o1", inp=400, out=100, tool=tool, args_hash=args)
+        else:
+            st.llm(t, sess, "coder", "code_edit", inp=2000 + 300 * i, out=250, tool=tool, args_hash=args)
+        st.tool(t + 1_500, sess, "coder", "code_edit", tool, args)
+    return ["kill run-pricier-small cost_spike 10"] + [f"nokill run-pricier-small-peer-{k}" for k in range(3)]
 
 
 def loop_burst(st, ts):
@@ -1053,6 +1098,7 @@ FIXTURES = {
     "runaway_context_jump_early": context_jump_early,
     "runaway_loop_burst": loop_burst,
     "runaway_pricier_from_first_call": pricier_from_first_call,
+    "runaway_pricier_model_small_calls": pricier_model_small_calls,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_loop_repeat": loop_repeat,
