@@ -23,7 +23,9 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
         Reason::PingPong => &["ping_pong_handoffs"],
         Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
         Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
-        Reason::ContextGrowth => &["growth_steps", "growth_ratio", "growth_hold_ratio", "growth_hold_calls"],
+        Reason::ContextGrowth => {
+            &["growth_steps", "growth_ratio", "growth_long_steps", "growth_long_ratio", "growth_hold_ratio", "growth_hold_calls"]
+        }
         Reason::SubagentFanout => &[
             "fanout_ratio",
             "fanout_min_children",
@@ -163,6 +165,10 @@ thresholds! {
     /// Context (tokens) at this multiple of its baseline's p95, reached by
     /// `growth_steps` growing calls, is a context-growth runaway.
     growth_ratio: f64 = 4.0,
+    /// A longer climb needs less: this many growing calls in a row (0: off)
+    growth_long_steps: u32 = 18,
+    /// ... to this multiple of the baseline's p95 is context growth too.
+    growth_long_ratio: f64 = 3.0,
     /// Context that grew (`growth_steps` growing calls) to this multiple of
     /// its baseline's p95 and then stays there ...
     growth_hold_ratio: f64 = 1.5,
@@ -409,6 +415,8 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     at_least(&k("step_p99_ratio"), t.step_p99_ratio, 1.0)?;
     at_least(&k("growth_ratio"), t.growth_ratio, 1.0)?;
     at_least(&k("growth_hold_ratio"), t.growth_hold_ratio, 1.0)?;
+    at_least(&k("growth_long_ratio"), t.growth_long_ratio, 1.0)?;
+    range_u32(&k("growth_long_steps"), t.growth_long_steps, 0, 1_000)?;
     range_u32(&k("growth_hold_calls"), t.growth_hold_calls, 0, 1_000)?;
     at_least(&k("fanout_ratio"), t.fanout_ratio, 1.0)?;
     range_u32(&k("spike_window"), t.spike_window, 1, 64)?;

@@ -920,7 +920,7 @@ impl Detector {
 
         let entered = self.enter_session(e, cost_usd, shard, out);
         let outcome = match &entered {
-            Some(s) => self.session_scope(e, cost_usd, list_price, s, out),
+            Some(s) => self.session_scope(e, charge, s, out),
             None => Outcome::AfterKill,
         };
         if let (Outcome::Processed, Some(s)) = (outcome, &entered) {
@@ -1101,7 +1101,7 @@ impl Detector {
     }
 
     /// Session and task-tree decisions for an event already counted.
-    fn session_scope(&mut self, e: &Event, cost: f64, list_price: f64, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
+    fn session_scope(&mut self, e: &Event, charge: Charge, entered: &Entered, out: &mut Vec<Signal>) -> Outcome {
         let Entered { slot, ref rules, task_key, task_killed, decided } = *entered;
         if decided {
             return Outcome::Processed;
@@ -1139,7 +1139,7 @@ impl Detector {
             return Outcome::Processed;
         }
 
-        if let Some(d) = self.check_session(e, cost, list_price, slot, task_key, rules) {
+        if let Some(d) = self.check_session(e, charge, slot, task_key, rules) {
             self.decide(e, slot, d, out);
             return Outcome::Processed;
         }
@@ -1420,15 +1420,8 @@ impl Detector {
     }
 
     /// Session-local decisions, in priority order; the first kill wins.
-    fn check_session(
-        &mut self,
-        e: &Event,
-        cost: f64,
-        list_price: f64,
-        slot: u32,
-        task_key: Option<u128>,
-        rules: &Resolved,
-    ) -> Option<Decision> {
+    fn check_session(&mut self, e: &Event, charge: Charge, slot: u32, task_key: Option<u128>, rules: &Resolved) -> Option<Decision> {
+        let Charge { cost_usd: cost, list_price } = charge;
         let t = &rules.t;
         let on = |r: Reason| rules.enabled(r);
 
@@ -1714,7 +1707,17 @@ impl Detector {
                 // a big document read once (a jump that starts a new run),
                 // then small steps, is not growth.
                 let steep = grown_by as f64 >= q.p95;
-                if on(Reason::ContextGrowth) && s.growth_run + 1 >= t.growth_steps && context as f64 >= limit && steep && q.p95 > 0.0 {
+                // A longer climb needs less height: a session whose context
+                // rose call after call for three times as long, to well
+                // past its normal, has not been compacting either.
+                let long_climb =
+                    t.growth_long_steps > 0 && s.growth_run + 1 >= t.growth_long_steps && context as f64 >= t.growth_long_ratio * q.p95;
+                if on(Reason::ContextGrowth)
+                    && s.growth_run + 1 >= t.growth_steps
+                    && (context as f64 >= limit || long_climb)
+                    && steep
+                    && q.p95 > 0.0
+                {
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::ContextGrowth,

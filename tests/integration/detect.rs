@@ -137,6 +137,7 @@ fixtures! {
     runaway_retry_storm,
     runaway_retry_storm_tools,
     runaway_context_growth,
+    runaway_context_sawtooth,
     runaway_context_pinned,
     runaway_cost_spike,
     runaway_session_budget,

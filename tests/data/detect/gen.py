@@ -417,6 +417,17 @@ def context_growth(st, ts):
     return ["kill run-growth context_growth 30"]
 
 
+def context_sawtooth(st, ts):
+    """Context climbs a steady 2,500 tokens a call (each tool result
+    appended, nothing ever summarised) to about 3.7x its baseline's p95,
+    where the runtime trims the oldest turns and it climbs again: it never
+    reaches the climb rule's 4x nor holds one level for the held-context
+    rule. Eighteen growing calls in a row to 3x its p95 tell: killed there,
+    long before its ceiling."""
+    st.context_steps(ts, "run-sawtooth", 120, lambda inp: inp + 2500 if inp < 50_000 else 42_000)
+    return ["kill run-sawtooth context_growth 40"]
+
+
 def context_pinned(st, ts):
     # Context climbs call after call to about 2.5x its baseline's p95 (a
     # level the climb rule, at 4x, never reaches), then stays pinned there,
@@ -1111,6 +1122,7 @@ FIXTURES = {
     "runaway_retry_storm": retry_storm,
     "runaway_retry_storm_tools": retry_storm_tools,
     "runaway_context_growth": context_growth,
+    "runaway_context_sawtooth": context_sawtooth,
     "runaway_context_pinned": context_pinned,
     "runaway_cost_spike": cost_spike,
     "runaway_session_budget": session_budget,
