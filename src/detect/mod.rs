@@ -603,6 +603,8 @@ struct Wanted {
     context: bool,
     /// The call's list price in nano-USD, or 0 when not wanted.
     price: f64,
+    /// `spike_price_ratio`.
+    price_ratio: f64,
 }
 
 /// The baselines found for an event (see [`Detector::baselines_for`]).
@@ -613,13 +615,13 @@ struct Found {
     price: Option<PriceNormal>,
 }
 
-/// What an agent's own calls are priced at (list prices, nano-USD).
+/// What an agent's own calls are priced at (list prices, nano-USD), and
+/// whether the call's model is pricier than that by the ratio, and not one
+/// another of the agent's recent sessions started on too.
 #[derive(Clone, Copy)]
 struct PriceNormal {
     p99: f64,
-    /// Of its last sessions, those that started on a model at least as
-    /// pricey as the call's.
-    starts_at_least: usize,
+    pricier: bool,
 }
 
 // Seeds keep a provider and a model of the same name apart in provider health.
@@ -1455,6 +1457,7 @@ impl Detector {
             cost: llm_priced,
             context: context > 0,
             price: if llm_priced && rules.t.spike_price_ratio > 0.0 { list_price * NANO } else { 0.0 },
+            price_ratio: rules.t.spike_price_ratio,
         };
         let Found { cost: baseline, context: context_baseline, price: price_baseline } = self.baselines_for(acting, rules, wanted);
         // Only sessions past the floor can be step runaways: look the normal up then.
@@ -1823,8 +1826,7 @@ impl Detector {
             // set on its usual model, and one on the pricier model from its
             // first call has none.
             let agent_list_p99 = price_baseline.map(|q| q.p99 / NANO);
-            let pricier_model = price_baseline
-                .is_some_and(|q| list_price * NANO >= t.spike_price_ratio * q.p99 && q.starts_at_least < STARTS_MAKING_A_MODEL_NORMAL);
+            let pricier_model = price_baseline.is_some_and(|q| q.pricier);
             let unsettled = level == 0.0 && ((beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE)) || pricier_model);
             let spike = unsettled
                 || pricier_model
@@ -2012,7 +2014,7 @@ impl Detector {
     /// Creates missing levels so the event can be recorded into them
     /// afterwards.
     fn baselines_for(&mut self, ids: (u32, u32), rules: &Resolved, wanted: Wanted) -> Found {
-        let Wanted { cost, context, price } = wanted;
+        let Wanted { cost, context, price, price_ratio } = wanted;
         if !cost && !context && price <= 0.0 {
             return Found::default();
         }
@@ -2035,7 +2037,10 @@ impl Detector {
                         found.context = Some((k.scope_name(), b.context.quantiles()));
                     }
                     if price > 0.0 && level == 0 && b.price.len() >= min {
-                        found.price = Some(PriceNormal { p99: b.price.quantiles().p99, starts_at_least: b.starts.at_least(price) });
+                        let p99 = b.price.quantiles().p99;
+                        // The recent starts are counted only for a call that is pricier.
+                        let pricier = price >= price_ratio * p99 && b.starts.at_least(price) < STARTS_MAKING_A_MODEL_NORMAL;
+                        found.price = Some(PriceNormal { p99, pricier });
                     }
                 }
                 None => {
