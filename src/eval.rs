@@ -14,7 +14,10 @@
 //!   session's kill (inclusive); never killed prevents 0.
 //! - *Caught*: some session of the case is killed. A kill before the onset
 //!   counts as caught (and prevents all) but is tallied separately.
-//! - *False kill*: a `normal` session killed before its last event.
+//! - *False kill*: a `normal` session killed before its last event. A
+//!   session `part_of` a runaway case is a member of that case whatever its
+//!   own label (a generator may label a fan-out's leaf workers `normal`):
+//!   stopping it is stopping the runaway, so it is not a normal session here.
 //! - Static caps: `turns N` kills at the N-th LLM call of a session (a
 //!   session with exactly N calls that ends there is not cut short);
 //!   `$X` kills at the event whose running session cost first exceeds X.
@@ -461,7 +464,7 @@ fn score(r: &Replay, labels: &[Label], policy_version: String) -> Report {
             }
         }
         let mut fk = FalseKillFigures::default();
-        for l in labels.iter().filter(|l| l.label == "normal") {
+        for l in labels.iter().filter(|l| l.label == "normal" && l.part_of.is_none()) {
             let Some(&s) = r.session_index.get(l.session_id.as_str()) else { continue };
             let idxs = &r.by_session[s as usize];
             let Some(&last) = idxs.last() else { continue };
