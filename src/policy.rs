@@ -20,7 +20,7 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
         Reason::CostSpike => &["spike_ratio", "spike_price_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
         Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
         Reason::LoopCycle => &["cycle_repeats", "cycle_max_period"],
-        Reason::PingPong => &["ping_pong_handoffs"],
+        Reason::PingPong => &["ping_pong_handoffs", "ping_pong_busy_ratio"],
         Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
         Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
         Reason::ContextGrowth => {
@@ -137,6 +137,10 @@ thresholds! {
     /// legs between them bring no new call (raised to the task type's p95
     /// handoffs per session once that normal is trusted).
     ping_pong_handoffs: u32 = 12,
+    /// ... and at this multiple of that count whatever the legs bring: a
+    /// pair that makes new calls on every leg, far longer than its task
+    /// type's normal, is handing work back and forth too (0 = off).
+    ping_pong_busy_ratio: f64 = 3.0,
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.
     step_ratio: f64 = 2.5,
@@ -287,7 +291,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-13";
+pub const BUILTIN_VERSION: &str = "builtin-14";
 
 impl Default for Policy {
     fn default() -> Self {
@@ -408,6 +412,9 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     non_negative(&k("task_budget_usd"), t.task_budget_usd)?;
     non_negative(&k("agent_budget_usd"), t.agent_budget_usd)?;
     at_least(&k("spike_ratio"), t.spike_ratio, 1.0)?;
+    if t.ping_pong_busy_ratio != 0.0 {
+        at_least(&k("ping_pong_busy_ratio"), t.ping_pong_busy_ratio, 1.0)?;
+    }
     if t.spike_price_ratio != 0.0 {
         at_least(&k("spike_price_ratio"), t.spike_price_ratio, 1.0)?;
     }

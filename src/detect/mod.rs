@@ -1708,8 +1708,8 @@ impl Detector {
             s.handoffs = s.handoffs.saturating_add(1);
             if let (Some(target), Some(limit)) = (&e.target_agent_id, ping_pong_limit) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
-                if on(Reason::PingPong) && s.ping_pong.stuck(limit.0) {
-                    return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
+                if on(Reason::PingPong) && s.ping_pong.stuck(limit.0, t.ping_pong_busy_ratio) {
+                    return Some(ping_pong_decision(e, target, &s.ping_pong, limit, t.ping_pong_busy_ratio));
                 }
             }
         }
@@ -1992,8 +1992,8 @@ impl Detector {
                 task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 let pp = task.ping_pong;
                 let limit = self.ping_pong_limit(task_type_id, t);
-                if rules.enabled(Reason::PingPong) && pp.stuck(limit.0) {
-                    return Some(ping_pong_decision(e, target, &pp, limit));
+                if rules.enabled(Reason::PingPong) && pp.stuck(limit.0, t.ping_pong_busy_ratio) {
+                    return Some(ping_pong_decision(e, target, &pp, limit, t.ping_pong_busy_ratio));
                 }
             }
         }
@@ -2576,8 +2576,15 @@ fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
     out
 }
 
-fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, (limit, normal): (u32, Option<Quantiles>)) -> Decision {
+fn ping_pong_decision(
+    e: &Event,
+    target: &Arc<str>,
+    pp: &session::PingPong,
+    (limit, normal): (u32, Option<Quantiles>),
+    busy_ratio: f64,
+) -> Decision {
     let n = pp.alternations;
+    let busy_limit = (busy_ratio * f64::from(limit)).ceil() as u64;
     Decision {
         action: Action::Kill,
         reason: Reason::PingPong,
@@ -2588,6 +2595,7 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, (lim
             "legs_without_new_calls": pp.idle_legs,
             "legs_with_new_calls": pp.busy_legs,
             "limit": limit,
+            "limit_with_new_calls": (pp.idle_legs < 2 * pp.busy_legs).then_some(busy_limit),
             "normal_basis": if normal.is_some() { "task_type" } else { "static" },
             "normal_p95_handoffs": normal.map(|q| q.p95),
             "task_id": e.task_id.as_deref(),

@@ -131,6 +131,7 @@ fixtures! {
     runaway_loop_cycle,
     runaway_ping_pong,
     runaway_ping_pong_session,
+    runaway_ping_pong_busy,
     runaway_poll_forever,
     runaway_cycle_slow_step,
     runaway_step_runaway,

@@ -580,6 +580,23 @@ def planner_executor(st, ts):
     return ["nokill run-pe-one", "nokill run-pe-planner", "nokill run-pe-executor"]
 
 
+def ping_pong_busy(st, ts):
+    """A triage agent and an investigator hand one alert back and forth,
+    each leg enriching it a little more: a lookup with arguments new every
+    time, so no leg is idle. Far more handoffs than any task makes."""
+    task = "task-ppb"
+    for k in range(80):
+        a, b = ("triage", "investigator") if k % 2 == 0 else ("investigator", "triage")
+        s = f"run-ppb-{a}"
+        st.llm(ts, s, a, "alert_triage", inp=5000, tool="intel_lookup", args_hash=f"ioc-{k}", task_id=task)
+        ts += 3000
+        st.tool(ts, s, a, "alert_triage", "intel_lookup", f"ioc-{k}", task_id=task)
+        ts += 1000
+        st.ev(ts, s, a, "alert_triage", kind="handoff", target_agent_id=b, task_id=task)
+        ts += 2000
+    return ["kill run-ppb-investigator ping_pong 60"]
+
+
 def ping_pong_session(st, ts):
     """A router and a specialist in one session each insist the ticket is
     the other's: handoff after handoff, nothing new in between (a transfer
@@ -1116,6 +1133,7 @@ FIXTURES = {
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
+    "runaway_ping_pong_busy": ping_pong_busy,
     "runaway_poll_forever": poll_forever,
     "runaway_cycle_slow_step": cycle_slow_step,
     "runaway_step_runaway": step_runaway,
