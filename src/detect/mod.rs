@@ -1123,8 +1123,11 @@ impl Detector {
             // Idle: the time between the two events that neither call's
             // latency explains, whether the source stamps a call at its
             // start or at its end.
+            // A tenth of the poll gap (2 s by default): orchestration code
+            // sleeps a few seconds between status checks, a harness
+            // re-running a command waits well under a second.
             let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
-            s.idled |= since.saturating_sub(busy) >= gap / 4;
+            s.idled |= since.saturating_sub(busy) >= gap / 10;
         }
         s.last_latency_ds = e.latency_ms.map_or(0, |ms| (ms / 100).min(u64::from(u16::MAX)) as u16);
         s.last_ts = s.last_ts.max(e.ts_ms);

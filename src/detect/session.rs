@@ -316,7 +316,7 @@ pub(crate) struct Session {
     pub waited: bool,
     /// The session spent money since its last call with a tool.
     pub spent: bool,
-    /// The session sat idle for a quarter of the poll gap (beyond what its
+    /// The session sat idle for a tenth of the poll gap (beyond what its
     /// calls' latencies explain) since its last call with a tool: a free
     /// call after that is a poll.
     pub idled: bool,

@@ -101,6 +101,7 @@ fixtures! {
     trap_recovered_retries,
     trap_deployment_shift,
     trap_planner_executor,
+    trap_quick_status_poll,
     trap_ci_polling,
     trap_long_growing_context,
     trap_ci_sleep_tool,

@@ -738,6 +738,25 @@ def harness_spin(st, ts):
     return ["kill run-harness-spin loop_repeat 14"]
 
 
+def quick_status_poll(st, ts):
+    """Orchestration code polls a search job's status every 3-5 seconds
+    (a call of about half a second, then a sleep of a few seconds), twelve
+    times with no LLM call between, then the agent reads the results: free
+    polls, not a spin. The harness above re-runs its command with no pause."""
+    s = "run-quick-poll"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    st.tool(ts, s, "coder", "code_edit", "search_submit", "q-9", latency_ms=300)
+    ts += 2_000
+    for _ in range(12):
+        ms = st.rng.randint(300, 1_200)
+        st.tool(ts, s, "coder", "code_edit", "job_status", "job-9", latency_ms=ms)
+        ts += ms + st.rng.randint(2_500, 4_500)
+    st.tool(ts, s, "coder", "code_edit", "job_results", "job-9", latency_ms=800)
+    ts += 2_000
+    st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill run-quick-poll"]
+
+
 def writer_reviewer(st, ts):
     """A writer drafts, a reviewer sends it back with comments, five rounds
     in one session: ten handoffs, and the legs are LLM calls only (no tool
@@ -1134,6 +1153,7 @@ FIXTURES = {
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
     "runaway_ping_pong_busy": ping_pong_busy,
+    "trap_quick_status_poll": quick_status_poll,
     "runaway_poll_forever": poll_forever,
     "runaway_cycle_slow_step": cycle_slow_step,
     "runaway_step_runaway": step_runaway,
