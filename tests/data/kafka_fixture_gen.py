@@ -1,7 +1,8 @@
 """Generates the Kafka-mode fixtures (deterministic; rerun to regenerate).
 
-kafka_events.ndjson: 52 interleaved sessions. 8 loop sessions repeat one tool
-call 7 times (loop_repeat kill at the 5th), 4 budget sessions spend $6 per
+kafka_events.ndjson: 52 interleaved sessions. 8 loop sessions repeat one paid
+tool call (a search API billed per call, `cost_usd`) 7 times, 2.6 s apart
+(loop_repeat kill at the 5th; unpaid, they would be a status poll), 4 budget sessions spend $6 per
 call over 6 calls (session_budget kill at the 5th, $30 > $25), 40 normal
 sessions make 10 cheap, varied calls each.
 
@@ -19,7 +20,7 @@ def session_events(kind, sid, n):
     for i in range(n):
         e = {"event_id": f"{sid}-e{i}", "session_id": sid, "agent_id": f"agent-{sid.split('-')[1]}", "task_type": "support"}
         if kind == "loop":
-            e.update(kind="tool", tool="search", args_hash="h-same")
+            e.update(kind="tool", tool="search", args_hash="h-same", cost_usd=0.002)
         elif kind == "budget":
             e.update(kind="llm", model="gpt-4o", provider="openai", input_tokens=1000, output_tokens=100, cost_usd=6.0)
         elif i % 2 == 0:
