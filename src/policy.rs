@@ -137,9 +137,11 @@ thresholds! {
     /// legs between them bring no new call (raised to the task type's p95
     /// handoffs per session once that normal is trusted).
     ping_pong_handoffs: u32 = 12,
-    /// ... and at this multiple of that count whatever the legs bring: a
-    /// pair that makes new calls on every leg, far longer than its task
-    /// type's normal, is handing work back and forth too (0 = off).
+    /// ... and, whatever the legs bring, at this multiple of twice the task
+    /// type's p95 handoffs per session once that normal is trusted (of the
+    /// count above before), never below that count: a pair that makes new
+    /// calls on every leg, far longer than its type's normal, is handing
+    /// work back and forth too, when one side keeps coming back (0 = off).
     ping_pong_busy_ratio: f64 = 3.0,
     /// Kill when a session's actions exceed this multiple of its task type's p95
     /// length and its spend exceeds the p95 spend of that task type's sessions.

@@ -426,7 +426,40 @@ struct TaskTree {
     sessions: u32,
     killed: Option<Reason>,
     ping_pong: PingPong,
+    ping_pong_sides: PingPongSides,
     last_ts: i64,
+}
+
+/// Which sessions make a task's run of alternating handoffs: a busy run
+/// is a ping-pong only when one side keeps coming back, the same session
+/// handing off again and again (whether its partner is one session or a
+/// fresh one each round). An eval suite's graders, each handing its item
+/// to an adjudicator once, alternate the same two agents in one task for
+/// as long as the suite runs without any session repeating itself.
+#[derive(Default, Clone, Copy)]
+struct PingPongSides {
+    /// Hashes of the sessions of the two latest handoffs, older first.
+    latest: [u32; 2],
+    /// Handoffs of the run made by the session that made the one two before.
+    same_side: u32,
+}
+
+impl PingPongSides {
+    /// Records a handoff by `session`, the `alternations`-th of its run.
+    fn record(&mut self, session: u32, alternations: u32) {
+        if alternations <= 1 {
+            *self = PingPongSides::default();
+        } else if alternations > 2 && self.latest[0] == session {
+            self.same_side += 1;
+        }
+        self.latest = [self.latest[1], session];
+    }
+
+    /// At least a third of the run's handoffs came back from a session that
+    /// had handed off before.
+    fn one_stuck_side(&self, alternations: u32) -> bool {
+        u64::from(self.same_side) * 3 >= u64::from(alternations)
+    }
 }
 
 struct AgentWindow {
@@ -1711,8 +1744,8 @@ impl Detector {
             s.handoffs = s.handoffs.saturating_add(1);
             if let (Some(target), Some(limit)) = (&e.target_agent_id, ping_pong_limit) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
-                if on(Reason::PingPong) && s.ping_pong.stuck(limit.0, t.ping_pong_busy_ratio) {
-                    return Some(ping_pong_decision(e, target, &s.ping_pong, limit, t.ping_pong_busy_ratio));
+                if on(Reason::PingPong) && s.ping_pong.stuck(limit.idle, limit.busy) {
+                    return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
             }
         }
@@ -1993,10 +2026,15 @@ impl Detector {
         if e.kind == EventKind::Handoff {
             if let Some(target) = &e.target_agent_id {
                 task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
+                task.ping_pong_sides.record(xxh3_64(e.session_id.as_bytes()) as u32, task.ping_pong.alternations);
                 let pp = task.ping_pong;
-                let limit = self.ping_pong_limit(task_type_id, t);
-                if rules.enabled(Reason::PingPong) && pp.stuck(limit.0, t.ping_pong_busy_ratio) {
-                    return Some(ping_pong_decision(e, target, &pp, limit, t.ping_pong_busy_ratio));
+                let stuck_side = task.ping_pong_sides.one_stuck_side(pp.alternations);
+                let mut limit = self.ping_pong_limit(task_type_id, t);
+                if !stuck_side {
+                    limit.busy = 0;
+                }
+                if rules.enabled(Reason::PingPong) && pp.stuck(limit.idle, limit.busy) {
+                    return Some(ping_pong_decision(e, target, &pp, limit));
                 }
             }
         }
@@ -2027,10 +2065,22 @@ impl Detector {
 
     /// Alternating handoffs that make a ping-pong: the policy's count, or
     /// the task type's normal handoffs per session (p95) when more.
-    fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> (u32, Option<Quantiles>) {
+    fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> PingPongLimit {
         let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
-        let limit = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs));
-        (limit.min(u32::MAX as u64) as u32, normal)
+        let idle = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs)).min(u32::MAX as u64) as u32;
+        let busy = if t.ping_pong_busy_ratio <= 0.0 {
+            0
+        } else {
+            let base = match normal {
+                // A handoff of a task is one of its sessions' handoffs,
+                // and a round trip is two: alternations within one task
+                // against twice a session's normal.
+                Some(q) => t.ping_pong_busy_ratio * 2.0 * q.p95,
+                None => t.ping_pong_busy_ratio * f64::from(idle),
+            };
+            ceil_limit(base, idle).min(u32::MAX as u64) as u32
+        };
+        PingPongLimit { idle, busy, normal }
     }
 
     /// The hierarchy of baselines an event is judged against, most
@@ -2579,15 +2629,18 @@ fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
     out
 }
 
-fn ping_pong_decision(
-    e: &Event,
-    target: &Arc<str>,
-    pp: &session::PingPong,
-    (limit, normal): (u32, Option<Quantiles>),
-    busy_ratio: f64,
-) -> Decision {
+/// When alternating handoffs make a ping-pong: `idle` of them with most
+/// legs bringing nothing new, `busy` whatever the legs bring (0 = never).
+#[derive(Debug, Clone, Copy)]
+struct PingPongLimit {
+    idle: u32,
+    busy: u32,
+    normal: Option<Quantiles>,
+}
+
+fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limit: PingPongLimit) -> Decision {
+    let PingPongLimit { idle: limit, busy: busy_limit, normal } = limit;
     let n = pp.alternations;
-    let busy_limit = (busy_ratio * f64::from(limit)).ceil() as u64;
     Decision {
         action: Action::Kill,
         reason: Reason::PingPong,

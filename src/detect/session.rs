@@ -287,11 +287,10 @@ impl PingPong {
 
     /// The run is a ping-pong: at least `limit` alternating handoffs, and
     /// at least two idle legs for each busy one (a planner/executor pair
-    /// has about one of each per round); or `busy_ratio` × `limit` of them
-    /// whatever the legs bring (0 = never).
-    pub fn stuck(&self, limit: u32, busy_ratio: f64) -> bool {
-        self.alternations >= limit
-            && (self.idle_legs >= 2 * self.busy_legs || (busy_ratio > 0.0 && f64::from(self.alternations) >= busy_ratio * f64::from(limit)))
+    /// has about one of each per round); or `busy` of them whatever the
+    /// legs bring (0 = never).
+    pub fn stuck(&self, limit: u32, busy: u32) -> bool {
+        self.alternations >= limit && (self.idle_legs >= 2 * self.busy_legs || (busy > 0 && self.alternations >= busy))
     }
 }
 

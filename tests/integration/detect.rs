@@ -133,6 +133,7 @@ fixtures! {
     runaway_ping_pong,
     runaway_ping_pong_session,
     runaway_ping_pong_busy,
+    runaway_ping_pong_busy_learned,
     runaway_poll_forever,
     runaway_cycle_slow_step,
     runaway_step_runaway,

@@ -597,6 +597,54 @@ def ping_pong_busy(st, ts):
     return ["kill run-ppb-investigator ping_pong 60"]
 
 
+def ping_pong_busy_learned(st, ts):
+    """A task type whose sessions hand an alert over once and get it back
+    (p95: one handoff per session), learned from a dozen finished tasks.
+    Then an eval-style task: 20 graders of one suite, each handing its item
+    to a fresh adjudicator once, the same two agents alternating in one
+    task with no session repeating itself: not a ping-pong. Then a triage
+    agent and an investigator handing one alert back and forth, a new
+    lookup on every leg: far beyond the type's normal, killed at 12
+    alternations (the static limit of 36 applies only before a normal)."""
+    tt = "soc_triage"
+    for k in range(12):
+        task = f"task-ppl-normal-{k}"
+        a, b = f"run-ppl-n{k}-t", f"run-ppl-n{k}-i"
+        ts = st.normal_session(ts, a, "triage", tt, 3)
+        st.ev(ts, a, "triage", tt, kind="handoff", target_agent_id="investigator", task_id=task)
+        ts += 2000
+        ts = st.normal_session(ts, b, "investigator", tt, 3)
+        st.ev(ts, b, "investigator", tt, kind="handoff", target_agent_id="triage", task_id=task)
+        ts += 2000
+        st.llm(ts, a, "triage", tt, inp=3000, task_id=task)
+        ts += 5 * MIN
+    ts += 40 * MIN
+    out = []
+    for k in range(20):
+        g, j = f"run-grade-{k}", f"run-grade-{k}-adj"
+        st.llm(ts, g, "triage", tt, inp=2500, task_id="task-suite")
+        ts += 1000
+        st.ev(ts, g, "triage", tt, kind="handoff", target_agent_id="investigator", task_id="task-suite")
+        ts += 1000
+        st.llm(ts, j, "investigator", tt, inp=2500, tool="lookup", args_hash=f"item-{k}", task_id="task-suite")
+        ts += 1000
+        st.ev(ts, j, "investigator", tt, kind="handoff", target_agent_id="triage", task_id="task-suite")
+        ts += 1000
+        out += [f"nokill {g}", f"nokill {j}"]
+    ts += 40 * MIN
+    task = "task-ppl"
+    for k in range(60):
+        a, b = ("triage", "investigator") if k % 2 == 0 else ("investigator", "triage")
+        s = f"run-ppl-{a}"
+        st.llm(ts, s, a, tt, inp=5000, tool="intel_lookup", args_hash=f"ioc-{k}", task_id=task)
+        ts += 3000
+        st.tool(ts, s, a, tt, "intel_lookup", f"ioc-{k}", task_id=task)
+        ts += 1000
+        st.ev(ts, s, a, tt, kind="handoff", target_agent_id=b, task_id=task)
+        ts += 2000
+    return out + ["kill run-ppl-investigator ping_pong 20"]
+
+
 def ping_pong_session(st, ts):
     """A router and a specialist in one session each insist the ticket is
     the other's: handoff after handoff, nothing new in between (a transfer
@@ -1153,6 +1201,7 @@ FIXTURES = {
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
     "runaway_ping_pong_busy": ping_pong_busy,
+    "runaway_ping_pong_busy_learned": ping_pong_busy_learned,
     "trap_quick_status_poll": quick_status_poll,
     "runaway_poll_forever": poll_forever,
     "runaway_cycle_slow_step": cycle_slow_step,
