@@ -181,8 +181,9 @@ thresholds! {
     /// ... for this many LLM calls in a row is context growth too: an agent
     /// pinned at its context window, never compacting (0: off).
     growth_hold_calls: u32 = 8,
-    /// Kill when a parent has spawned this multiple of its task type's p95 children.
-    fanout_ratio: f64 = 2.0,
+    /// Kill when a parent has spawned this multiple of its task type's p95 children
+    /// (and a whole tree this multiple of the p99 of its type's trees).
+    fanout_ratio: f64 = 2.5,
     /// Never call fan-out below this many child sessions.
     fanout_min_children: u32 = 8,
     /// Finished parents a task type needs before its fan-out normal is trusted.

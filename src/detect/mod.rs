@@ -1404,7 +1404,7 @@ impl Detector {
         let (limit, basis, normal) = match own {
             // Or 1.5x its p99, when more: a type whose trees are mostly
             // small but now and then wide (a crew of 30-50 for a big job)
-            // has a tail that 2x its p95 cuts into.
+            // has a tail that the ratio times its p95 cuts into.
             Some(q) if q.count >= min => {
                 // Whole trees sum their levels' widths: a longer tail, held
                 // to the ratio over their p99.
