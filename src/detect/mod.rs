@@ -1155,8 +1155,8 @@ impl Detector {
             s.waited |= since >= gap;
             // Idle: the time between the two events that neither call's
             // latency explains, whether the source stamps a call at its
-            // start or at its end.
-            // A tenth of the poll gap (2 s by default): orchestration code
+            // start or at its end; a tenth of the poll gap (2 s by
+            // default) of it makes a free call a poll: orchestration code
             // sleeps a few seconds between status checks, a harness
             // re-running a command waits well under a second.
             let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
@@ -2063,8 +2063,10 @@ impl Detector {
         Some((h.name.to_string(), outage))
     }
 
-    /// Alternating handoffs that make a ping-pong: the policy's count, or
-    /// the task type's normal handoffs per session (p95) when more.
+    /// Alternating handoffs that make a ping-pong: with most legs idle, the
+    /// policy's count, or the task type's normal handoffs per session (p95)
+    /// when more; whatever the legs bring, `ping_pong_busy_ratio` times the
+    /// task type's normal once trusted (of the first limit before).
     fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> PingPongLimit {
         let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
         let idle = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs)).min(u32::MAX as u64) as u32;
