@@ -90,6 +90,8 @@ print(f"session kills: file mode {len(f)}, Kafka mode {len(k)}, {len(set(f) & se
 of = {s for s, (_, own) in f.items() if own}
 ok = {s for s, (_, own) in k.items() if own}
 print(f"own kills (not propagated down a tree): file mode {len(of)}, Kafka mode {len(ok)}, {len(of & ok)} in common")
+print("  by reason, file mode:", dict(collections.Counter(f[s][0] for s in of)))
+print("  by reason, Kafka mode:", dict(collections.Counter(k[s][0] for s in ok)))
 print("  only in file mode:", dict(collections.Counter(f[s][0] for s in of - ok)))
 print("  only in Kafka mode:", dict(collections.Counter(k[s][0] for s in ok - of)))
 PY

@@ -2653,7 +2653,7 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limi
             "legs_without_new_calls": pp.idle_legs,
             "legs_with_new_calls": pp.busy_legs,
             "limit": limit,
-            "limit_with_new_calls": (pp.idle_legs < 2 * pp.busy_legs).then_some(busy_limit),
+            "limit_with_new_calls": (u32::from(pp.idle_legs) < 2 * u32::from(pp.busy_legs)).then_some(busy_limit),
             "normal_basis": if normal.is_some() { "task_type" } else { "static" },
             "normal_p95_handoffs": normal.map(|q| q.p95),
             "task_id": e.task_id.as_deref(),

@@ -249,14 +249,21 @@ impl Recurrence {
 /// conversation's window happened in it, idle otherwise.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PingPong {
-    /// Hashes of the last handoff's source and target agents.
-    last_from: u32,
-    last_to: u32,
-    /// Consecutive alternating handoffs between the same two agents.
+    /// Hashes of the source and target agents of the run's first handoff.
+    from: u32,
+    to: u32,
+    /// The run's handoffs in that direction and back.
+    forth: u16,
+    back: u16,
+    /// Alternating handoffs between the same two agents, counted by round
+    /// trips: the order of the handoffs within the run does not matter. In
+    /// Kafka mode a pair whose sessions sit on different partitions has its
+    /// handoffs read grouped by partition in a catch-up (all of one side's,
+    /// then the other's), not alternating.
     pub alternations: u32,
     /// Legs of the current run without and with a new call.
-    pub idle_legs: u32,
-    pub busy_legs: u32,
+    pub idle_legs: u16,
+    pub busy_legs: u16,
     /// A new call happened since the last handoff.
     progress: bool,
 }
@@ -267,22 +274,30 @@ impl PingPong {
         self.progress = true;
     }
 
-    /// Records a handoff; the leg it closes counts as busy or idle when the
-    /// handoff continues the alternation.
+    /// Records a handoff; a handoff between the run's two agents, either
+    /// way, continues it, and the leg it closes counts as busy or idle.
     pub fn record(&mut self, from: u32, to: u32) {
-        if self.alternations > 0 && from == self.last_to && to == self.last_from {
-            self.alternations += 1;
-            if self.progress {
-                self.busy_legs += 1;
+        let forth = self.forth > 0 && from == self.from && to == self.to;
+        let back = self.forth > 0 && from == self.to && to == self.from;
+        if forth || back {
+            if forth {
+                self.forth = self.forth.saturating_add(1);
             } else {
-                self.idle_legs += 1;
+                self.back = self.back.saturating_add(1);
+            }
+            if self.progress {
+                self.busy_legs = self.busy_legs.saturating_add(1);
+            } else {
+                self.idle_legs = self.idle_legs.saturating_add(1);
             }
         } else {
-            *self = PingPong { alternations: 1, ..PingPong::default() };
+            *self = PingPong { from, to, forth: 1, ..PingPong::default() };
         }
+        // 2 per round trip, and 1 for a leg not answered yet: strict
+        // alternation counts every handoff.
+        let trips = u32::from(self.forth.min(self.back));
+        self.alternations = 2 * trips + u32::from(self.forth != self.back);
         self.progress = false;
-        self.last_from = from;
-        self.last_to = to;
     }
 
     /// The run is a ping-pong: at least `limit` alternating handoffs, and
@@ -290,7 +305,8 @@ impl PingPong {
     /// has about one of each per round); or `busy` of them whatever the
     /// legs bring (0 = never).
     pub fn stuck(&self, limit: u32, busy: u32) -> bool {
-        self.alternations >= limit && (self.idle_legs >= 2 * self.busy_legs || (busy > 0 && self.alternations >= busy))
+        self.alternations >= limit
+            && (u32::from(self.idle_legs) >= 2 * u32::from(self.busy_legs) || (busy > 0 && self.alternations >= busy))
     }
 }
 
@@ -635,6 +651,28 @@ pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ping_pong_counts_round_trips_in_any_order() {
+        let (a, b, c) = (1, 2, 3);
+        let mut alternating = super::PingPong::default();
+        for k in 0..12 {
+            let (from, to) = if k % 2 == 0 { (a, b) } else { (b, a) };
+            alternating.record(from, to);
+        }
+        assert_eq!(alternating.alternations, 12);
+        // The same handoffs read grouped by partition (a Kafka catch-up):
+        // all of one side's, then the other's.
+        let mut grouped = super::PingPong::default();
+        (0..6).for_each(|_| grouped.record(a, b));
+        assert_eq!(grouped.alternations, 1, "one way only is no round trip");
+        (0..6).for_each(|_| grouped.record(b, a));
+        assert_eq!(grouped.alternations, 12);
+        assert_eq!(grouped.idle_legs, 11);
+        // A handoff to a third agent ends the run.
+        grouped.record(a, c);
+        assert_eq!(grouped.alternations, 1);
+    }
+
     #[test]
     fn session_stays_small() {
         let size = std::mem::size_of::<super::Session>();
