@@ -1892,7 +1892,7 @@ impl Detector {
             // first call has none.
             let agent_list_p99 = price_baseline.map(|q| q.p99 / NANO);
             let pricier_model = price_baseline.is_some_and(|q| q.pricier);
-            let unsettled = level == 0.0 && ((beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE)) || pricier_model);
+            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
             let spike = unsettled
                 || pricier_model
                 || (token_spike && above_median)
