@@ -53,9 +53,26 @@ fn main() {
             }
             println!("signals {}", signals.len());
         }
+        "time-detect" => {
+            // Detection alone, many rounds: for A/B runs of two builds.
+            let events = predecode(&lines);
+            let mut secs = Vec::new();
+            for _ in 0..rounds.unwrap_or(30) {
+                let mut det = Detector::new(policy.clone());
+                let t = std::time::Instant::now();
+                for (e, c) in &events {
+                    det.process(e, *c, &mut signals);
+                    signals.clear();
+                }
+                secs.push(t.elapsed().as_secs_f64());
+            }
+            secs.sort_by(f64::total_cmp);
+            let rate = |x: f64| events.len() as f64 / x / 1e6;
+            println!("detect best {:.2} M/s  median {:.2} M/s  ({} rounds)", rate(secs[0]), rate(secs[secs.len() / 2]), secs.len());
+        }
         "gen" => println!("lines {}", lines.len()),
         "time" => time_stages(&lines, policy, rounds.unwrap_or(15)),
-        other => eprintln!("unknown stage {other}: gen|decode|engine|detect|time"),
+        other => eprintln!("unknown stage {other}: gen|decode|engine|detect|time|time-detect"),
     }
 }
 

@@ -2794,34 +2794,71 @@ const POLL_CYCLE_MAX_PERIOD: usize = 3;
 /// in a loop that pays for its decisions does not count at all, and a
 /// cycle of observations only is no `loop_cycle`.
 ///
-/// Counts a call once per session window it is new in; bounded: past
-/// `COMMON_CALLS_CAP` signatures every count is halved and the zeros go,
-/// so calls the fleet stopped making fade out.
-#[derive(Debug, Default)]
+/// Counts a call once per session window it is new in, in a count-min
+/// sketch: two rows of byte counters, a call's count the smaller of its
+/// two, raised only where it is the smaller (conservative update). Every
+/// `COMMON_CALLS_DECAY` counted calls every counter is halved, so calls the
+/// fleet stopped making fade out. An exact table of every signature was
+/// the detector's largest random-access structure (a megabyte, one cache
+/// miss per new call); the sketch's 128 KiB stay in a core's cache. A
+/// sketch can only overcount: a rare call taken for common is weaker
+/// evidence (it kills at `repeat_poll_kill`), and needs both of its
+/// counters raised to `COMMON_CALL_SESSIONS` by other calls.
+#[derive(Debug)]
 struct CommonCalls {
-    sessions: FxHashMap<u32, u32>,
+    /// Row 0 then row 1, `COMMON_CALLS_WIDTH` counters each.
+    rows: Box<[u8]>,
+    counted: u32,
 }
 
 /// Sessions that must have made a call identically before it is common.
 const COMMON_CALL_SESSIONS: u32 = 20;
-const COMMON_CALLS_CAP: usize = 1 << 16;
+const COMMON_CALLS_WIDTH: usize = 1 << 16;
+/// Counted calls between two halvings: as many as the sketch has counters
+/// per row, so a row's counters hold about one stray count each.
+const COMMON_CALLS_DECAY: u32 = 1 << 16;
+
+impl Default for CommonCalls {
+    fn default() -> CommonCalls {
+        CommonCalls { rows: vec![0; 2 * COMMON_CALLS_WIDTH].into_boxed_slice(), counted: 0 }
+    }
+}
 
 impl CommonCalls {
+    /// The call's counter in each row: two independent multiplicative
+    /// hashes of the (already hashed) signature, each taking its top 16 bits.
+    fn slots(sig: u32) -> [usize; 2] {
+        let x = u64::from(sig);
+        let a = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48;
+        let b = (x ^ 0x5851_F42D_4C95_7F2D).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) >> 48;
+        [a as usize, COMMON_CALLS_WIDTH + b as usize]
+    }
+
+    fn count(&self, slots: [usize; 2]) -> u8 {
+        slots.iter().map(|i| self.rows.get(*i).copied().unwrap_or(0)).min().unwrap_or(0)
+    }
+
     /// Counts a session the call is new in; whether it is common now.
     fn note_new(&mut self, sig: u32) -> bool {
-        if self.sessions.len() >= COMMON_CALLS_CAP && !self.sessions.contains_key(&sig) {
-            self.sessions.retain(|_, n| {
+        if self.counted >= COMMON_CALLS_DECAY {
+            self.counted = 0;
+            for n in self.rows.iter_mut() {
                 *n /= 2;
-                *n > 0
-            });
+            }
         }
-        let n = self.sessions.entry(sig).or_insert(0);
-        *n = n.saturating_add(1);
-        *n >= COMMON_CALL_SESSIONS
+        self.counted += 1;
+        let slots = Self::slots(sig);
+        let n = self.count(slots).saturating_add(1);
+        for i in slots {
+            if let Some(c) = self.rows.get_mut(i) {
+                *c = (*c).max(n);
+            }
+        }
+        u32::from(n) >= COMMON_CALL_SESSIONS
     }
 
     fn is_common(&self, sig: u32) -> bool {
-        self.sessions.get(&sig).is_some_and(|n| *n >= COMMON_CALL_SESSIONS)
+        u32::from(self.count(Self::slots(sig))) >= COMMON_CALL_SESSIONS
     }
 }
 
@@ -3076,14 +3113,19 @@ mod tests {
             let _ = c.note_new(7);
         }
         assert!(c.is_common(7));
-        // Filling the table halves every count once: the rare calls go,
-        // the common one stays.
-        for sig in 1000..1000 + COMMON_CALLS_CAP as u32 {
+        // A decay's worth of calls made once each halves every count: the
+        // rare calls stay rare, the common one stays common.
+        for sig in 1000..1000 + COMMON_CALLS_DECAY {
             let _ = c.note_new(sig);
         }
-        assert!(c.sessions.len() <= COMMON_CALLS_CAP);
         assert!(c.is_common(7));
-        assert!(!c.is_common(1000) && !c.is_common(1000 + COMMON_CALLS_CAP as u32 - 1));
+        let taken_for_common = (1000..1000 + COMMON_CALLS_DECAY).filter(|s| c.is_common(*s)).count();
+        assert_eq!(taken_for_common, 0);
+        // Once the fleet stops making it, the common call fades out.
+        for sig in 2_000_000..2_000_000 + 2 * COMMON_CALLS_DECAY {
+            let _ = c.note_new(sig);
+        }
+        assert!(!c.is_common(7));
     }
 
     fn normal(count: u64, p95: f64, p99: f64) -> Quantiles {
