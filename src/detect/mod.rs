@@ -553,25 +553,95 @@ struct Fleet {
 ///
 /// Both generations share one table, each entry's lowest bit saying which
 /// it belongs to (ids are compared on their other 63 bits): a new id, the
-/// common case, costs one probe where two tables cost two, and on a long
-/// stream, whose ids are far apart in memory, one cache miss instead of two.
+/// common case, costs one probe where two tables cost two. The table holds
+/// the entries themselves in cache lines of eight (0 is empty), an id
+/// going to the first free entry of its line or of the lines after it: on
+/// a long stream, whose ids are far apart in memory, a probe reads one
+/// cache line, where a table with separate control bytes (hashbrown's)
+/// reads two. Every event asks it, so that miss is a large share of the
+/// detector's time.
 struct Dedupe {
-    table: hashbrown::HashTable<u64>,
+    /// A power of two long, at most 7/8 full, so every probe sequence ends
+    /// at an empty entry.
+    lines: Vec<DedupeLine>,
+    /// `64 - log2(lines.len())`: a line is the top bits of the entry's hash.
+    shift: u32,
+    len: usize,
     /// The young generation's bit (0 or 1) and how many entries carry it.
     young: u64,
     young_len: usize,
     half: usize,
 }
 
-/// The table's hash of an entry: its id bits, not its generation bit, spread
-/// over the whole word (the table indexes by the low bits and tags by the top).
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct DedupeLine([u64; 8]);
+
+/// The table's hash of an entry: its id bits, not its generation bit,
+/// spread over the whole word (the line is taken from the top bits).
 fn dedupe_hash(entry: u64) -> u64 {
     (entry >> 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// An id's entry bits: the hash without its lowest bit, never 0 (empty).
+/// Ids hashing to 0 or 1 are taken as 2 or 3: one more pair of ids in 2^63
+/// that cannot be told apart.
+fn dedupe_id(h: u64) -> u64 {
+    match h & !1 {
+        0 => 2,
+        id => id,
+    }
+}
+
+const DEDUPE_MIN_LINES: usize = 1 << 7;
+
 impl Dedupe {
     fn new(cap: usize) -> Dedupe {
-        Dedupe { table: hashbrown::HashTable::new(), young: 0, young_len: 0, half: (cap / 2).max(1) }
+        Dedupe {
+            lines: vec![DedupeLine::default(); DEDUPE_MIN_LINES],
+            shift: 64 - DEDUPE_MIN_LINES.trailing_zeros(),
+            len: 0,
+            young: 0,
+            young_len: 0,
+            half: (cap / 2).max(1),
+        }
+    }
+
+    /// Where the probe for `id` stops: its entry, or the empty one where it
+    /// would go, as (line, entry).
+    fn probe(&self, id: u64) -> (usize, usize) {
+        let mask = self.lines.len() - 1;
+        let mut line = (dedupe_hash(id) >> self.shift) as usize & mask;
+        // Ends: the table always has an empty entry.
+        while let Some(DedupeLine(entries)) = self.lines.get(line) {
+            if let Some(i) = entries.iter().position(|e| *e == 0 || *e & !1 == id) {
+                return (line, i);
+            }
+            line = (line + 1) & mask;
+        }
+        (line, 0)
+    }
+
+    fn entry_mut(&mut self, (line, i): (usize, usize)) -> Option<&mut u64> {
+        self.lines.get_mut(line).and_then(|l| l.0.get_mut(i))
+    }
+
+    /// Puts every entry of `entries` into an empty table of `lines` lines.
+    fn rebuild(&mut self, lines: usize, entries: Vec<u64>) {
+        self.lines.clear();
+        self.lines.resize(lines, DedupeLine::default());
+        self.shift = 64 - lines.trailing_zeros();
+        self.len = entries.len();
+        for e in entries {
+            let at = self.probe(e & !1);
+            if let Some(slot) = self.entry_mut(at) {
+                *slot = e;
+            }
+        }
+    }
+
+    fn entries(&self, keep: impl Fn(u64) -> bool) -> Vec<u64> {
+        self.lines.iter().flat_map(|l| l.0).filter(|e| *e != 0 && keep(*e)).collect()
     }
 
     /// True when `h` was already seen; remembers it otherwise.
@@ -579,39 +649,46 @@ impl Dedupe {
         if self.young_len >= self.half {
             // The old generation goes; the young one becomes the old one.
             let young = self.young;
-            self.table.retain(|e| *e & 1 == young);
+            let kept = self.entries(|e| e & 1 == young);
+            self.rebuild(self.lines.len(), kept);
             self.young ^= 1;
             self.young_len = 0;
         }
-        let id = h & !1;
-        let young = self.young;
-        match self.table.entry(dedupe_hash(id), |e| *e & !1 == id, |e| dedupe_hash(*e)) {
-            hashbrown::hash_table::Entry::Occupied(mut o) => {
-                // An id only in the old generation is young again, kept for
-                // another generation.
-                let e = o.get_mut();
-                if *e & 1 != young {
-                    *e = id | young;
-                    self.young_len += 1;
-                }
-                true
-            }
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(id | young);
-                self.young_len += 1;
-                false
-            }
+        if (self.len + 1) > self.lines.len() * 7 {
+            let all = self.entries(|_| true);
+            self.rebuild(self.lines.len() * 2, all);
         }
+        let id = dedupe_id(h);
+        let young = self.young;
+        let at = self.probe(id);
+        let Some(slot) = self.entry_mut(at) else { return false };
+        if *slot == 0 {
+            *slot = id | young;
+            self.len += 1;
+            self.young_len += 1;
+            return false;
+        }
+        // An id only in the old generation is young again, kept for
+        // another generation.
+        if *slot & 1 != young {
+            *slot = id | young;
+            self.young_len += 1;
+        }
+        true
     }
 
     fn len(&self) -> usize {
-        self.table.len()
+        self.len
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.lines.capacity() * std::mem::size_of::<DedupeLine>()
     }
 
     /// True when `h` is remembered; remembers nothing new.
     fn contains(&self, h: u64) -> bool {
-        let id = h & !1;
-        self.table.find(dedupe_hash(id), |e| *e & !1 == id).is_some()
+        let at = self.probe(dedupe_id(h));
+        self.lines.get(at.0).and_then(|l| l.0.get(at.1)).is_some_and(|e| *e != 0)
     }
 }
 
@@ -2493,7 +2570,7 @@ impl Detector {
             .map(|s| std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<Session>() + s.heap_bytes() + 32)
             .sum();
         let baselines = self.baselines.heap_bytes();
-        sessions + baselines + self.expiry.len() * 24 + self.dedupe.len() * 16 + self.orphans.len() * 16 + self.trees.len() * 32
+        sessions + baselines + self.expiry.len() * 24 + self.dedupe.heap_bytes() + self.orphans.len() * 16 + self.trees.len() * 32
     }
 
     fn signal(&self, p: SignalParts<'_>) -> Signal {
@@ -3028,6 +3105,27 @@ mod tests {
         let mut d = Dedupe::new(8);
         assert!(!d.seen(2));
         assert!(d.seen(3));
+        // So are 0 and 1, the empty slot's bits, which are taken as 2.
+        assert!(d.seen(0) && d.seen(1));
+        assert!(!d.seen(4));
+    }
+
+    #[test]
+    fn dedupe_grows_and_forgets_in_generations_on_a_long_stream() {
+        let id = |i: u64| xxh3_64(&i.to_le_bytes());
+        let cap = 100_000;
+        let mut d = Dedupe::new(cap);
+        for i in 0..1_000_000u64 {
+            assert!(!d.seen(id(i)), "id {i} taken for one seen");
+            if i % 7 == 0 {
+                assert!(d.seen(id(i - i % 1000)), "id {} forgotten too soon", i - i % 1000);
+            }
+            assert!(d.len() <= cap);
+        }
+        // The newest half a capacity is remembered, anything older than a capacity is not.
+        assert!((1_000_000 - cap as u64 / 2..1_000_000).all(|i| d.contains(id(i))));
+        assert!((0..800_000u64).filter(|i| i % 1000 != 0).all(|i| !d.contains(id(i))));
+        assert!(d.heap_bytes() <= 4 * cap * 8, "{} bytes", d.heap_bytes());
     }
 
     /// A finished session of type "t", `i` minutes into the day.
