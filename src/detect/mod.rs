@@ -1731,7 +1731,10 @@ impl Detector {
             // command without pause is stuck.)
             let spent = std::mem::take(&mut s.spent);
             let idled = std::mem::take(&mut s.idled);
-            let mut repeats = s.calls.recurrence(c.sig, window.saturating_sub(1));
+            // The plain call (any agent's) is looked for in the same scan:
+            // a call new to this agent but done before in the session is
+            // not progress.
+            let (mut repeats, plain_done_before) = s.calls.recurrence_and_presence(c.sig, plain_sig, window.saturating_sub(1));
             let seen = repeats.seen;
             // One look-up in the fleet's call table either way: a call new
             // to the session counts toward its commonness.
@@ -1750,8 +1753,7 @@ impl Detector {
             if !seen {
                 c.mark_novel();
             }
-            let done_before = |sig: u32| s.calls.recurrence(sig, window.saturating_sub(1)).seen;
-            if !seen && !plain_sig.is_some_and(done_before) {
+            if !seen && !plain_done_before {
                 // Something new happened: the current handoff leg is busy.
                 s.ping_pong.note_progress();
                 if let Some(task) = task_key.and_then(|t| self.tasks.get_mut(&t)) {

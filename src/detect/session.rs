@@ -162,7 +162,14 @@ impl CallRing {
     /// calls: whether any of them had it, and how many did before the
     /// first one that was new to the window and not `sig` (repeats count
     /// only while nothing new happens in between).
+    #[cfg(test)]
     pub fn recurrence(&self, sig: u32, limit: usize) -> Recurrence {
+        self.recurrence_and_presence(sig, None, limit).0
+    }
+
+    /// As [`CallRing::recurrence`], and in the same scan whether `other`
+    /// (when given) is among those calls too.
+    pub fn recurrence_and_presence(&self, sig: u32, other: Option<u32>, limit: usize) -> (Recurrence, bool) {
         let (before, after) = self.calls.split_at((self.next as usize).min(self.calls.len()));
         // Oldest first is `after` then `before`; drop the oldest beyond `limit`.
         let skip = self.calls.len().saturating_sub(limit);
@@ -170,9 +177,21 @@ impl CallRing {
             (after.get(skip.min(after.len())..).unwrap_or(&[]), before.get(skip.saturating_sub(after.len())..).unwrap_or(&[]));
         // A fold without early exit: this scans the whole window on every
         // call that is new (the common case), so it should vectorise.
-        let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
-        let seen = has(before) || has(after);
+        let (seen, other_seen) = match other {
+            None => {
+                let has = |calls: &[Call]| calls.iter().fold(false, |seen, c| seen | (c.sig == sig));
+                (has(before) || has(after), false)
+            }
+            Some(o) => {
+                let has = |calls: &[Call]| calls.iter().fold((false, false), |(a, b), c| (a | (c.sig == sig), b | (c.sig == o)));
+                let (x, y) = (has(before), has(after));
+                (x.0 | y.0, x.1 | y.1)
+            }
+        };
         let mut r = Recurrence { seen, ..Recurrence::default() };
+        if !seen {
+            return (r, other_seen);
+        }
         // Spending after each repeat, newest first: what the session paid
         // for after the oldest repeat counted is what the repeats cost.
         let mut spent_after = false;
@@ -185,7 +204,7 @@ impl CallRing {
             }
             spent_after |= c.spent();
         }
-        r
+        (r, other_seen)
     }
 }
 
