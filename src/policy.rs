@@ -294,7 +294,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-14";
+pub const BUILTIN_VERSION: &str = "builtin-15";
 
 impl Default for Policy {
     fn default() -> Self {
