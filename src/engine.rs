@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::detect::{Charge, Detector, Outcome};
+use crate::detect::{Charge, Detector, EventKeys, Outcome};
 use crate::event::{DecodeError, Decoder, Event};
 use crate::policy::Policy;
 use crate::pricing::{Catalog, CostSource, Priced, UnknownModel};
@@ -128,14 +128,41 @@ impl Engine {
         }
     }
 
+    /// As [`Engine::process_decoded`], with the event's keys computed by
+    /// the decoding thread (`EventKeys::of`).
+    pub fn process_decoded_keyed(
+        &mut self,
+        decoded: Result<Event, DecodeError>,
+        keys: EventKeys,
+        raw: &[u8],
+        source: SourcePos,
+        shard: u32,
+        signals: &mut Vec<Signal>,
+    ) -> Processed {
+        match decoded {
+            Ok(event) => Processed::Event(self.process_event_keyed(event, keys, shard, signals)),
+            Err(err) => Processed::Dead(DeadLetter::new(raw, &err, source)),
+        }
+    }
+
+    /// See [`Detector::prefetch`].
+    pub fn prefetch(&self, keys: &EventKeys, shard: u32) {
+        self.detector.prefetch(keys, shard);
+    }
+
     /// Prices and checks one decoded event.
     pub fn process_event(&mut self, event: Event, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
+        let keys = EventKeys::of(&event);
+        self.process_event_keyed(event, keys, shard, signals)
+    }
+
+    fn process_event_keyed(&mut self, event: Event, keys: EventKeys, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
         let (priced, unknown) = self.catalog.price(&event);
         if let Some(UnknownModel(m)) = unknown {
             tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog; priced at the fallback rate (never as free)");
             self.unknown_models.push(m);
         }
-        let outcome = self.detector.process_in_shard(&event, priced.into(), shard, signals);
+        let outcome = self.detector.process_keyed(&event, keys, priced.into(), shard, signals);
         PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome }
     }
 }

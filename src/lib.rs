@@ -24,7 +24,7 @@ pub mod sim;
 pub mod sink;
 pub mod summary;
 
-pub use detect::{Charge, Detector, Outcome};
+pub use detect::{Charge, Detector, EventKeys, Outcome};
 pub use engine::{DeadLetter, Engine, PricedEvent, Processed, SourcePos};
 pub use event::{decode, DecodeError, Event, EventKind, Status};
 pub use policy::Policy;

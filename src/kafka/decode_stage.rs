@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use crate::detect::EventKeys;
 use crate::event::{DecodeError, Decoder, Event};
 
 /// Batches submitted and not yet taken back, at most. Bounds the memory
@@ -42,9 +43,10 @@ pub struct RawMeta {
 pub struct RawBatch {
     buf: Vec<u8>,
     records: Vec<RawMeta>,
-    /// An empty vector for the decoder to fill, kept from an earlier
-    /// batch so its allocation is reused.
+    /// Empty vectors for the decoder to fill, kept from an earlier batch
+    /// so their allocations are reused.
     results: Vec<Result<Event, DecodeError>>,
+    keys: Vec<EventKeys>,
 }
 
 impl RawBatch {
@@ -95,6 +97,9 @@ pub struct Gone;
 pub struct DecodedBatch {
     pub raw: RawBatch,
     pub results: Vec<Result<Event, DecodeError>>,
+    /// Each record's detector keys, hashed here so the detecting thread
+    /// does not (a default for a record that did not decode).
+    pub keys: Vec<EventKeys>,
     /// Decoding time of the whole batch (for the processing-time metric).
     pub decode_time: Duration,
 }
@@ -124,7 +129,9 @@ impl DecodeStage {
                 let mut raw = raw;
                 let mut results = std::mem::take(&mut raw.results);
                 results.extend(raw.records.iter().map(|m| decoder.decode(raw.payload(m))));
-                let batch = DecodedBatch { raw, results, decode_time: started.elapsed() };
+                let mut keys = std::mem::take(&mut raw.keys);
+                keys.extend(results.iter().map(|r| r.as_ref().map(EventKeys::of).unwrap_or_default()));
+                let batch = DecodedBatch { raw, results, keys, decode_time: started.elapsed() };
                 if outbox.send(batch).is_err() {
                     break;
                 }
@@ -144,6 +151,8 @@ impl DecodeStage {
         batch.raw.clear();
         batch.results.clear();
         batch.raw.results = batch.results;
+        batch.keys.clear();
+        batch.raw.keys = batch.keys;
         if self.spare.len() < MAX_IN_FLIGHT + 1 {
             self.spare.push(batch.raw);
         }

@@ -24,6 +24,7 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
+use crate::detect::EventKeys;
 use crate::engine::{DeadLetter, Engine, Processed, SourcePos};
 use crate::event::{DecodeError, Event};
 use crate::file_mode::stamp;
@@ -247,10 +248,19 @@ impl Pipeline {
     }
 
     fn handle_batch(&mut self, mut batch: DecodedBatch) -> Result<(), KafkaError> {
+        /// How many records ahead a record's state is asked for.
+        const PREFETCH_AHEAD: usize = 8;
         let per_record = batch.decode_time / batch.raw.len().max(1) as u32;
         let mut results = std::mem::take(&mut batch.results);
-        for (meta, decoded) in batch.raw.records().iter().zip(results.drain(..)) {
-            self.handle(meta, &batch.raw, decoded, per_record)?;
+        let records = batch.raw.records();
+        for (i, (meta, decoded)) in records.iter().zip(results.drain(..)).enumerate() {
+            // The state a record a few places on will touch is asked for
+            // now: its cache misses overlap the work on the records between.
+            if let (Some(ahead), Some(keys)) = (records.get(i + PREFETCH_AHEAD), batch.keys.get(i + PREFETCH_AHEAD)) {
+                self.engine.prefetch(keys, ahead.partition.max(0) as u32);
+            }
+            let keys = batch.keys.get(i).copied().unwrap_or_default();
+            self.handle(meta, &batch.raw, decoded, keys, per_record)?;
         }
         batch.results = results;
         self.decode.recycle(batch);
@@ -264,6 +274,7 @@ impl Pipeline {
         meta: &RawMeta,
         raw: &RawBatch,
         decoded: Result<Event, DecodeError>,
+        keys: EventKeys,
         decode_time: Duration,
     ) -> Result<(), KafkaError> {
         let partition = meta.partition;
@@ -283,7 +294,7 @@ impl Pipeline {
         let source = SourcePos::Kafka { topic: self.topic_name.clone(), partition, offset };
         let shard = partition.max(0) as u32;
         let timer = crate::metrics::timer();
-        let processed = self.engine.process_decoded(decoded, payload, source.clone(), shard, &mut self.signals);
+        let processed = self.engine.process_decoded_keyed(decoded, keys, payload, source.clone(), shard, &mut self.signals);
         timer.done_plus(decode_time);
         if !replay {
             crate::metrics::record_processed(&processed);
