@@ -135,25 +135,38 @@ pub fn decode(raw: &[u8]) -> Result<Event, DecodeError> {
 }
 
 /// Shares the strings that repeat across events (agents, sessions, models,
-/// tools, ...) so decoding a stream allocates little. Bounded: it forgets
-/// everything once it holds `CAPACITY` strings.
+/// tools, ...) so decoding a stream allocates little. Names (agents,
+/// models, tools, task types, tenants, ...) and ids (sessions, tasks) are
+/// kept apart: the few names are asked for several times per event and
+/// their table stays in cache, where one table with every live session's
+/// id missed it. Bounded: each table forgets everything once full.
 #[derive(Default)]
 pub struct Interner {
-    strings: rustc_hash::FxHashSet<Arc<str>>,
+    names: rustc_hash::FxHashSet<Arc<str>>,
+    ids: rustc_hash::FxHashSet<Arc<str>>,
 }
 
 impl Interner {
-    const CAPACITY: usize = 1 << 16;
+    const NAMES_CAPACITY: usize = 1 << 14;
+    const IDS_CAPACITY: usize = 1 << 16;
 
     fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.strings.get(s) {
+        Self::get_in(&mut self.names, Self::NAMES_CAPACITY, s)
+    }
+
+    fn get_id(&mut self, s: &str) -> Arc<str> {
+        Self::get_in(&mut self.ids, Self::IDS_CAPACITY, s)
+    }
+
+    fn get_in(strings: &mut rustc_hash::FxHashSet<Arc<str>>, capacity: usize, s: &str) -> Arc<str> {
+        if let Some(a) = strings.get(s) {
             return a.clone();
         }
-        if self.strings.len() >= Self::CAPACITY {
-            self.strings.clear();
+        if strings.len() >= capacity {
+            strings.clear();
         }
         let a: Arc<str> = Arc::from(s);
-        self.strings.insert(a.clone());
+        strings.insert(a.clone());
         a
     }
 }
@@ -932,6 +945,10 @@ fn opt_in(s: Option<Cow<'_, str>>, i: &mut Interner) -> Option<Arc<str>> {
     s.filter(|s| !s.is_empty()).map(|s| i.get(&s))
 }
 
+fn opt_id(s: Option<Cow<'_, str>>, i: &mut Interner) -> Option<Arc<str>> {
+    s.filter(|s| !s.is_empty()).map(|s| i.get_id(&s))
+}
+
 impl<'a> Wire<'a> {
     /// Moves the fields out into an event (what is left is spent).
     fn take_event(&mut self, i: &mut Interner) -> Result<Event, DecodeError> {
@@ -962,11 +979,11 @@ impl<'a> Wire<'a> {
             v: 1,
             event_id: arc(event_id),
             ts_ms,
-            session_id: i.get(&session_id),
+            session_id: i.get_id(&session_id),
             agent_id: i.get(&agent_id),
             task_type,
-            task_id: opt_in(self.task_id.take(), i),
-            parent_session_id: opt_in(self.parent_session_id.take(), i),
+            task_id: opt_id(self.task_id.take(), i),
+            parent_session_id: opt_id(self.parent_session_id.take(), i),
             tenant: opt_in(self.tenant.take(), i),
             team: opt_in(self.team.take(), i),
             feature: opt_in(self.feature.take(), i),
