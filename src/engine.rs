@@ -122,10 +122,8 @@ impl Engine {
         shard: u32,
         signals: &mut Vec<Signal>,
     ) -> Processed {
-        match decoded {
-            Ok(event) => Processed::Event(self.process_event(event, shard, signals)),
-            Err(err) => Processed::Dead(DeadLetter::new(raw, &err, source)),
-        }
+        let keys = decoded.as_ref().map(EventKeys::of).unwrap_or_default();
+        self.process_decoded_keyed(decoded, keys, raw, source, shard, signals)
     }
 
     /// As [`Engine::process_decoded`], with the event's keys computed by
@@ -151,11 +149,6 @@ impl Engine {
     }
 
     /// Prices and checks one decoded event.
-    pub fn process_event(&mut self, event: Event, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
-        let keys = EventKeys::of(&event);
-        self.process_event_keyed(event, keys, shard, signals)
-    }
-
     fn process_event_keyed(&mut self, event: Event, keys: EventKeys, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
         let (priced, unknown) = self.catalog.price(&event);
         if let Some(UnknownModel(m)) = unknown {

@@ -626,7 +626,7 @@ impl Dedupe {
     /// would go, as (line, entry).
     fn probe(&self, id: u64) -> (usize, usize) {
         let mask = self.lines.len() - 1;
-        let mut line = (dedupe_hash(id) >> self.shift) as usize & mask;
+        let mut line = self.home_line(id);
         // Ends: the table always has an empty entry.
         while let Some(DedupeLine(entries)) = self.lines.get(line) {
             if let Some(i) = entries.iter().position(|e| *e == 0 || *e & !1 == id) {
@@ -659,10 +659,14 @@ impl Dedupe {
         self.lines.iter().flat_map(|l| l.0).filter(|e| *e != 0 && keep(*e)).collect()
     }
 
+    /// The line the probe for `id` starts at.
+    fn home_line(&self, id: u64) -> usize {
+        (dedupe_hash(id) >> self.shift) as usize & (self.lines.len() - 1)
+    }
+
     /// Asks the CPU for the line `h` is looked up in.
     fn prefetch(&self, h: u64) {
-        let line = (dedupe_hash(dedupe_id(h)) >> self.shift) as usize & (self.lines.len() - 1);
-        if let Some(l) = self.lines.get(line) {
+        if let Some(l) = self.lines.get(self.home_line(dedupe_id(h))) {
             session::prefetch(l);
         }
     }

@@ -5,7 +5,7 @@
 //! Owns: the Kafka shell: client set-up and start-up checks, the run loop,
 //! checkpoints and shutdown. Decisions are the engine's (records are
 //! decoded ahead on the decoder thread, `decode_stage`, then priced and
-//! checked by `Engine::process_decoded`, the second half of the same
+//! checked by `Engine::process_decoded_keyed`, the second half of the same
 //! `Engine::process_record` file mode drives). The invariant: an offset is
 //! stored only after everything its record caused (signals, dead letters,
 //! archive rows) is acknowledged or durable, in partition order; the
