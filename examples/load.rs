@@ -1,7 +1,8 @@
 //! Load harness for Kafka mode (not a test): end-to-end events/s of
 //! `runaway watch --brokers` against a bare rdkafka consume loop on the
-//! same broker and topic in the same run, then event→kill latency at a
-//! fixed event rate. Run through `scripts/kafka-load.sh`, which starts a
+//! same broker and topic in the same run (the median of `LOAD_ROUNDS`
+//! alternating rounds, default 3), then event→kill latency at a fixed
+//! event rate. Run through `scripts/kafka-load.sh`, which starts a
 //! Tansu broker and creates the topics.
 //!
 //!   cargo run --release --example load -- BROKERS RUNAWAY_BIN [EVENTS] [RATE] [SECONDS]
@@ -59,101 +60,112 @@ fn main() {
     let backlog = total + PARTITIONS as usize * 10;
     eprintln!("backlog: {backlog} messages on {EVENTS}");
 
-    // 2. Bare loop: assign all partitions from the beginning, count.
+    // 2-3. Rounds of the bare loop and runaway, alternating, each reading
+    // the whole backlog afresh (a new consumer group, a new runaway
+    // process): one pair of readings moves by ±20 % on a shared 2-core host,
+    // mostly with the bare loop, so the ratio reported is the median of
+    // LOAD_ROUNDS rounds (default 3), every round printed. The last
+    // round's runaway stays up for the latency phase.
     // LOAD_BROKER_PID (set by scripts/kafka-load.sh): the broker's CPU in
     // each phase, to see whether the host's 2 cores were already full.
     let broker_pid: Option<u32> = std::env::var("LOAD_BROKER_PID").ok().and_then(|p| p.parse().ok());
     let broker_cpu = move || broker_pid.map_or(f64::NAN, cpu_seconds);
-    let cpu_before = cpu_seconds(std::process::id());
-    let broker_before = broker_cpu();
-    let bare = bare_loop(&brokers, backlog);
-    let bare_cpu = cpu_seconds(std::process::id()) - cpu_before;
-    let bare_broker = broker_cpu() - broker_before;
-    eprintln!("bare rdkafka loop: {backlog} messages in {:.3} s = {:.0} msg/s", bare.as_secs_f64(), backlog as f64 / bare.as_secs_f64());
-
-    // 3. runaway watch on the same topic; time between the first start
-    //    kill and the last end kill, observed on the kill topic.
+    let rounds: usize = std::env::var("LOAD_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let kills = KillWatcher::start(&brokers, KILL, None);
     kills.wait_ready(&brokers);
-    let group = format!("load-{}", std::process::id());
-    let metrics_addr = free_addr();
-    let mut child = spawn_runaway(&bin, &brokers, &group, &metrics_addr);
-    // runaway's own count of records read, scraped every 10 ms: when it read
-    // its first and its last backlog record.
-    let child_pid = child.id();
-    let progress = std::thread::spawn({
-        let addr = metrics_addr.clone();
-        move || {
-            let deadline = Instant::now() + Duration::from_secs(300);
-            let mut first = None;
-            // (runaway, broker) CPU seconds when the first record was seen.
-            let mut cpu_at_first = (0.0, 0.0);
-            while Instant::now() < deadline {
-                let n = scrape_records(&addr);
-                if std::env::var_os("LOAD_TRACE").is_some() && n > 0 {
-                    eprintln!("trace {:?} {n}", first.map(|f: Instant| f.elapsed()));
-                }
-                if n > 0 && first.is_none() {
-                    first = Some(Instant::now());
-                    cpu_at_first = (cpu_seconds(child_pid), broker_cpu());
-                }
-                if n >= backlog as u64 {
-                    let cpu = (cpu_seconds(child_pid) - cpu_at_first.0, broker_cpu() - cpu_at_first.1);
-                    return first.map(|f| (f, Instant::now(), cpu));
-                }
-                std::thread::sleep(Duration::from_millis(10));
+    let mut readings: Vec<(f64, f64)> = Vec::new();
+    let mut child = None;
+    for round in 1..=rounds {
+        // Bare loop: assign all partitions from the beginning, count.
+        let cpu_before = cpu_seconds(std::process::id());
+        let broker_before = broker_cpu();
+        let bare = bare_loop(&brokers, backlog, round);
+        let bare_cpu = cpu_seconds(std::process::id()) - cpu_before;
+        let bare_broker = broker_cpu() - broker_before;
+        let bare_rate = backlog as f64 / bare.as_secs_f64();
+
+        // runaway watch on the same topic, from the beginning.
+        let group = format!("load-{}-{round}", std::process::id());
+        let metrics_addr = free_addr();
+        let mut c = spawn_runaway(&bin, &brokers, &group, &metrics_addr);
+        // runaway's own count of records read, scraped every 10 ms: when it
+        // read its first and its last backlog record.
+        let child_pid = c.id();
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let mut first = None;
+        // (runaway, broker) CPU seconds when the first record was seen.
+        let mut cpu_at_first = (0.0, 0.0);
+        let (read_first, read_last, read_cpu, read_broker) = loop {
+            let n = scrape_records(&metrics_addr);
+            if std::env::var_os("LOAD_TRACE").is_some() && n > 0 {
+                eprintln!("trace {:?} {n}", first.map(|f: Instant| f.elapsed()));
             }
-            None
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let (first, last) = loop {
-        let seen = kills.seen.lock().expect("lock").clone();
-        let starts: Vec<Instant> = (0..PARTITIONS).filter_map(|p| seen.get(&format!("start-{p}")).copied()).collect();
-        let ends: Vec<Instant> = (0..PARTITIONS).filter_map(|p| seen.get(&format!("end-{p}")).copied()).collect();
-        if starts.len() == PARTITIONS as usize && ends.len() == PARTITIONS as usize {
-            break (starts.into_iter().min().expect("start"), ends.into_iter().max().expect("end"));
-        }
-        assert!(Instant::now() < deadline, "runaway did not finish the backlog");
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("runaway exited early ({status}); its stderr is above");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let cpu = cpu_seconds(child.id());
-    let bare_rate = backlog as f64 / bare.as_secs_f64();
-    // Records read by runaway (its metrics): what the bare loop measures.
-    let (read_first, read_last, (read_cpu, read_broker)) =
-        progress.join().expect("scraper").expect("runaway's metrics never showed the whole backlog read");
-    let read = read_last.duration_since(read_first);
-    let watch_rate = backlog as f64 / read.as_secs_f64();
-    // First to last kill seen on the kill topic: includes the kill
-    // producer's start-up (its idempotent-producer id) when it ends later
-    // than the reading does, so it is a lower bound on the rate.
-    let took = last.duration_since(first);
-    eprintln!(
-        "runaway watch: {backlog} records read in {:.3} s; first to last sentinel kill seen {:.3} s",
-        read.as_secs_f64(),
-        took.as_secs_f64()
-    );
-    println!(
-        "throughput: runaway {watch_rate:.0} ev/s, bare loop {bare_rate:.0} ev/s, ratio {:.2} (target >= 0.8)",
-        watch_rate / bare_rate
-    );
-    if broker_pid.is_some() {
-        println!(
-            "cores busy while reading (of {}): bare loop {:.2} + broker {:.2}; runaway {:.2} + broker {:.2} (10 ms scrape resolution)",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-            bare_cpu / bare.as_secs_f64(),
-            bare_broker / bare.as_secs_f64(),
-            read_cpu / read.as_secs_f64(),
-            read_broker / read.as_secs_f64()
+            if n > 0 && first.is_none() {
+                first = Some(Instant::now());
+                cpu_at_first = (cpu_seconds(child_pid), broker_cpu());
+            }
+            if let Some(f) = first.filter(|_| n >= backlog as u64) {
+                break (f, Instant::now(), cpu_seconds(child_pid) - cpu_at_first.0, broker_cpu() - cpu_at_first.1);
+            }
+            assert!(Instant::now() < deadline, "runaway's metrics never showed the whole backlog read");
+            if let Ok(Some(status)) = c.try_wait() {
+                panic!("runaway exited early ({status}); its stderr is above");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let read = read_last.duration_since(read_first);
+        let watch_rate = backlog as f64 / read.as_secs_f64();
+        readings.push((watch_rate, bare_rate));
+        eprintln!(
+            "round {round}: bare loop {bare_rate:.0} msg/s ({:.3} s), runaway {watch_rate:.0} ev/s ({:.3} s), ratio {:.2}",
+            bare.as_secs_f64(),
+            read.as_secs_f64(),
+            watch_rate / bare_rate
         );
+        if broker_pid.is_some() {
+            eprintln!(
+                "  cores busy while reading (of {}): bare loop {:.2} + broker {:.2}; runaway {:.2} + broker {:.2} (10 ms scrape resolution); CPU per event: bare loop {:.2} us, runaway {:.2} us",
+                std::thread::available_parallelism().map_or(0, |n| n.get()),
+                bare_cpu / bare.as_secs_f64(),
+                bare_broker / bare.as_secs_f64(),
+                read_cpu / read.as_secs_f64(),
+                read_broker / read.as_secs_f64(),
+                bare_cpu * 1e6 / backlog as f64,
+                read_cpu * 1e6 / backlog as f64
+            );
+        }
+        if round < rounds {
+            let _ = c.kill();
+            let _ = c.wait();
+        } else {
+            child = Some(c);
+        }
     }
+    let mut child = child.expect("the last round's runaway");
+    // Every round's runaway killed the sentinel sessions; the watcher
+    // timed the first round's, which ends after the reading does when the
+    // kill producer's start-up (its idempotent-producer id) is slower.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let seen = kills.seen.lock().expect("lock").clone();
+        let ends = (0..PARTITIONS).filter(|p| seen.contains_key(&format!("end-{p}"))).count();
+        if ends == PARTITIONS as usize {
+            break;
+        }
+        assert!(Instant::now() < deadline, "runaway did not kill the sentinel sessions");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let ratios: Vec<f64> = readings.iter().map(|(w, b)| w / b).collect();
     println!(
-        "CPU per event: runaway {:.2} us (whole process incl. start-up and group join), bare loop {:.2} us (harness process)",
-        cpu * 1e6 / backlog as f64,
-        bare_cpu * 1e6 / backlog as f64
+        "throughput: runaway {:.0} ev/s, bare loop {:.0} ev/s, ratio {:.2} (target >= 0.8; medians of {rounds} rounds, ratios {})",
+        median(readings.iter().map(|r| r.0).collect()),
+        median(readings.iter().map(|r| r.1).collect()),
+        median(ratios.clone()),
+        ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(" ")
     );
 
     // 4. Latency at a fixed rate: one session in five loops (kill at its
@@ -351,10 +363,10 @@ fn assign_all(consumer: &BaseConsumer, topic: &str, offset: Offset) {
     consumer.assign(&tpl).expect("assign");
 }
 
-fn bare_loop(brokers: &str, expect: usize) -> Duration {
+fn bare_loop(brokers: &str, expect: usize, round: usize) -> Duration {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("group.id", format!("bare-{}", std::process::id()))
+        .set("group.id", format!("bare-{}-{round}", std::process::id()))
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "10")
         .set("auto.offset.reset", "earliest")

@@ -3,13 +3,16 @@
 # on a free 127.0.0.1 port, creates the load topics, builds runaway and the
 # `load` example in release mode, and reports
 #   - end-to-end events/s of `runaway watch --brokers` vs a bare rdkafka
-#     consume loop on the same broker and topic (target ratio >= 0.8), and
+#     consume loop on the same broker and topic (target ratio >= 0.8; the
+#     median of LOAD_ROUNDS alternating rounds), and
 #   - event->kill latency p50/p99 at a fixed event rate (target p99 <= 20 ms).
 # Usage: scripts/kafka-load.sh [EVENTS=200000] [RATE=5000] [SECONDS=10]
 # RUNAWAY_BIN=path runs another runaway binary (or a wrapper, e.g. under perf).
 # LOAD_RUNAWAY_ARGS adds flags to runaway (e.g. "--kafka fetch.wait.max.ms=2");
 # LOAD_LINGER_MS sets the event producer's linger (default 2);
 # LOAD_WATCH_WAIT_MS the kill watcher's fetch.wait.max.ms (default 5);
+# LOAD_ROUNDS (default 3): rounds of the throughput phase, the bare loop
+# and a fresh runaway alternating; the ratio printed is their median.
 # LOAD_BARE_GROUP=1 makes the bare loop a group member (subscribe) instead of
 # assigning partitions; LOAD_TRACE=1 prints runaway's records-read count at
 # every scrape (to see stalls).
