@@ -142,9 +142,10 @@ fn main() {
         }
     }
     let mut child = child.expect("the last round's runaway");
-    // Every round's runaway killed the sentinel sessions; the watcher
-    // timed the first round's, which ends after the reading does when the
-    // kill producer's start-up (its idempotent-producer id) is slower.
+    // Before the latency phase, the end sentinels' kills seen on the kill
+    // topic: a runaway that has read the backlog may still be starting its
+    // kill producer (its idempotent-producer id). Any round's kills count:
+    // every round decides the same, under the same signal ids.
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let seen = kills.seen.lock().expect("lock").clone();
