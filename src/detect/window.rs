@@ -185,18 +185,15 @@ impl Counts {
         Self::lowest(index) + (1u64 << bucket) - 1
     }
 
-    fn add_n(&mut self, index: usize, n: u32) {
+    fn add(&mut self, value: u64) {
+        let index = Self::index(value);
         if index >= self.counts.len() {
             self.counts.resize(index + 1, 0);
         }
         if let Some(c) = self.counts.get_mut(index) {
-            *c = c.saturating_add(n);
+            *c = c.saturating_add(1);
         }
-        self.total += u64::from(n);
-    }
-
-    fn add(&mut self, value: u64) {
-        self.add_n(Self::index(value), 1);
+        self.total += 1;
     }
 
     fn add_counts(&mut self, other: &Counts) {
