@@ -97,7 +97,7 @@ thresholds! {
     /// Per-session spend ceiling in USD: kill at the event that crosses it.
     session_budget_usd: f64 = 25.0,
     /// A ceiling learned per task type: kill a session whose spend passes
-    /// this multiple of the p99 spend of the type's finished sessions (0 = off).
+    /// this multiple of the p95 spend of the type's finished sessions (0 = off).
     spend_ratio: f64 = 5.0,
     /// ... never below this spend in USD.
     spend_min_usd: f64 = 2.5,
@@ -294,7 +294,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-15";
+pub const BUILTIN_VERSION: &str = "builtin-16";
 
 impl Default for Policy {
     fn default() -> Self {

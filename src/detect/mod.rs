@@ -2099,24 +2099,28 @@ impl Detector {
         // (each call normal, none repeated, no spike: only the total tells).
         // Its single most expensive event does not count: one big document
         // in a cheap type is not a runaway, however far it goes past.
+        // Measured from the type's p95, not its p99: of the 50 or more
+        // finished sessions a normal needs, the p99 is the costliest one
+        // or two, which is where a runaway the rules missed ends up, and
+        // one such session would raise the ceiling to a multiple of itself.
         let spend = s.cost_usd - f64::from(s.max_event_usd);
         if on(Reason::SessionBudget) && t.spend_ratio > 0.0 && spend > t.spend_min_usd {
             if let Some(c) = spend_normal.filter(|c| c.count >= u64::from(t.spend_min_sessions)) {
-                let p99 = c.p99 / 1e6;
-                let limit = (t.spend_ratio * p99).max(t.spend_min_usd);
+                let p95 = c.p95 / 1e6;
+                let limit = (t.spend_ratio * p95).max(t.spend_min_usd);
                 if spend > limit {
                     let (cost_usd, costliest) = (s.cost_usd, f64::from(s.max_event_usd));
                     return Some(cold(|| {
                         let evidence = json!({
                             "ceiling_usd": round_usd(limit),
                             "ceiling_basis": "task_type",
-                            "normal_p99_cost_usd": round_usd(p99),
+                            "normal_p95_cost_usd": round_usd(p95),
                             "normal_sessions": c.count,
                             "session_cost_usd": round_usd(cost_usd),
                             "costliest_event_usd": round_usd(costliest),
                         });
                         let message = format!(
-                            "session spend ${cost_usd:.2} (${spend:.2} besides its costliest event) passed {:.0}x the p99 of what task type {}'s sessions spend (${p99:.2}): ceiling ${limit:.2}",
+                            "session spend ${cost_usd:.2} (${spend:.2} besides its costliest event) passed {:.0}x the p95 of what task type {}'s sessions spend (${p95:.2}): ceiling ${limit:.2}",
                             t.spend_ratio, e.task_type
                         );
                         Decision { action: Action::Kill, reason: Reason::SessionBudget, figures: Some((spend, limit)), evidence, message }

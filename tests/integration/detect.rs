@@ -148,6 +148,7 @@ fixtures! {
     runaway_recursive_fanout,
     runaway_recursive_fanout_first,
     runaway_spend_beyond_type,
+    runaway_spend_past_missed_ones,
 }
 
 #[test]

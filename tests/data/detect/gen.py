@@ -909,13 +909,16 @@ def recursive_fanout(st, ts):
     ]
 
 
-def drafting_history(st, ts, sessions=70):
+def drafting_history(st, ts, sessions=70, long_first=0):
     """`sessions` finished report drafts: six sections each, a 20k-token
     call (about $0.05) and its tool call per section, about $0.32 a
-    session; every one idle past the session TTL before what follows."""
+    session; every one idle past the session TTL before what follows.
+    The first `long_first` run to 60 sections (about $3.20) before the type
+    has a normal of its own, so nothing stops them: they finish, and their
+    spend is part of the type's normal from then on."""
     for k in range(sessions):
         s, t = f"draft-{k}", ts + k * 2 * MIN
-        for i in range(6):
+        for i in range(60 if k < long_first else 6):
             args = f"section-{k}-{i}"
             st.llm(t, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
             t += 4000
@@ -928,7 +931,7 @@ def spend_beyond_type(st, ts):
     """A drafter that goes on writing section after section: every call
     like its type's, each on a new section (a batch, which `step_runaway`
     spares), no repeat, no spike, no growing context. Only what it spends
-    in all tells: past 5x the p99 of its type's finished sessions (the $2.50
+    in all tells: past 5x the p95 of its type's finished sessions (the $2.50
     floor here), besides its costliest event."""
     ts = drafting_history(st, ts)
     s = "run-spend"
@@ -939,6 +942,23 @@ def spend_beyond_type(st, ts):
         st.tool(ts, s, "drafter", "report_draft", "write_section", args)
         ts += 2000
     return ["kill run-spend session_budget 100"]
+
+
+def spend_past_missed_ones(st, ts):
+    """The same drafter, in a type whose first three sessions ran ten times
+    its usual length unstopped: they sit in the top 5 % of the type's
+    finished sessions. A ceiling at 5x the type's p99 would be 5x one of
+    them ($16, never reached here); at 5x its p95 it is the $2.50 floor,
+    as for a type without them."""
+    ts = drafting_history(st, ts, long_first=3)
+    s = "run-spend-past"
+    for i in range(200):
+        args = f"runaway-section-{i}"
+        st.llm(ts, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
+        ts += 4000
+        st.tool(ts, s, "drafter", "report_draft", "write_section", args)
+        ts += 2000
+    return ["kill run-spend-past session_budget 100"]
 
 
 def one_big_event_in_cheap_type(st, ts):
@@ -1217,6 +1237,7 @@ FIXTURES = {
     "runaway_recursive_fanout": recursive_fanout,
     "runaway_recursive_fanout_first": recursive_fanout_first,
     "runaway_spend_beyond_type": spend_beyond_type,
+    "runaway_spend_past_missed_ones": spend_past_missed_ones,
 }
 
 if __name__ == "__main__":
