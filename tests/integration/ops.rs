@@ -366,7 +366,7 @@ fn sighup_without_a_policy_file_is_ignored_not_fatal() {
     w.feed(&event("y1", 0, "Y", 30.0));
     w.wait_for("event after SIGHUP", |m| m.get(PROCESSED) == Some(&1.0));
     let (stderr, signals) = w.finish();
-    assert_eq!(kills(&signals), vec![("Y".to_string(), "builtin-16".to_string())]);
+    assert_eq!(kills(&signals), vec![("Y".to_string(), runaway::policy::BUILTIN_VERSION.to_string())]);
     assert!(stderr.contains("SIGHUP ignored"), "{stderr}");
 }
 
