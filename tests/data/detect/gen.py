@@ -934,14 +934,19 @@ def spend_beyond_type(st, ts):
     in all tells: past 5x the p95 of its type's finished sessions (the $2.50
     floor here), besides its costliest event."""
     ts = drafting_history(st, ts)
-    s = "run-spend"
-    for i in range(200):
+    drafting_without_end(st, ts, "run-spend")
+    return ["kill run-spend session_budget 100"]
+
+
+def drafting_without_end(st, ts, s, sections=200):
+    """A drafting session that writes `sections` sections, each new and each
+    like its type's: the runaway of the learned-ceiling fixtures."""
+    for i in range(sections):
         args = f"runaway-section-{i}"
         st.llm(ts, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
         ts += 4000
         st.tool(ts, s, "drafter", "report_draft", "write_section", args)
         ts += 2000
-    return ["kill run-spend session_budget 100"]
 
 
 def spend_past_missed_ones(st, ts):
@@ -951,13 +956,7 @@ def spend_past_missed_ones(st, ts):
     them ($16, never reached here); at 5x its p95 it is the $2.50 floor,
     as for a type without them."""
     ts = drafting_history(st, ts, long_first=3)
-    s = "run-spend-past"
-    for i in range(200):
-        args = f"runaway-section-{i}"
-        st.llm(ts, s, "drafter", "report_draft", inp=20_000 + st.rng.randint(0, 2000), out=300, tool="write_section", args_hash=args)
-        ts += 4000
-        st.tool(ts, s, "drafter", "report_draft", "write_section", args)
-        ts += 2000
+    drafting_without_end(st, ts, "run-spend-past")
     return ["kill run-spend-past session_budget 100"]
 
 
