@@ -197,7 +197,8 @@ fn decode_with(raw: &[u8], interner: &mut Interner) -> Result<Event, DecodeError
 /// The record as text, trimmed, if it can be an object at all.
 fn object_text(raw: &[u8]) -> Result<&str, DecodeError> {
     let text = simdutf8::basic::from_utf8(raw).map_err(|_| DecodeError::NotUtf8)?;
-    let text = text.trim();
+    // A byte order mark starts the first line of a file some editors save.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
     if text.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -216,6 +217,13 @@ fn object_text(raw: &[u8]) -> Result<&str, DecodeError> {
 #[cold]
 #[inline(never)]
 fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
+    // sonic-rs recurses once per level of nesting (an unknown field's value
+    // is skipped through serde's `IgnoredAny`) and has no limit of its own:
+    // a record of 100,000 nested arrays overflowed the thread's stack and
+    // aborted the process. serde_json's limit, checked first.
+    if let Some(at) = nesting_past(text.as_bytes(), MAX_NESTING) {
+        return Err(DecodeError::NotJson(format!("nested deeper than {MAX_NESTING} levels at byte {at}")));
+    }
     // sonic-rs: a SIMD JSON parser behind the same serde visitor, about
     // twice serde_json's speed on these records.
     sonic_rs::from_str(text).map_err(|e| {
@@ -227,6 +235,42 @@ fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
             None => DecodeError::NotJson(msg),
         }
     })
+}
+
+/// Deepest nesting of objects and arrays a record may have (serde_json's
+/// default recursion limit); contract §1 events are flat but for `labels`.
+const MAX_NESTING: usize = 128;
+
+/// The byte offset of the first `{` or `[` that opens level `limit + 1`,
+/// counting only brackets outside strings; `None` when the text stays within
+/// `limit`. Malformed text is left for the parser to describe.
+fn nesting_past(b: &[u8], limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                i += 1;
+                while let Some(&s) = b.get(i) {
+                    match s {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------
@@ -603,6 +647,9 @@ fn count_field<E: de::Error>(field: &str, n: Num) -> Result<Option<u64>, E> {
     }
 }
 
+/// The most tokens of one kind one event may count.
+pub const MAX_TOKENS: u64 = 1_000_000_000;
+
 /// The most one event may cost, in USD.
 pub const MAX_COST_USD: f64 = 1_000_000.0;
 
@@ -641,6 +688,9 @@ fn ts_field<E: de::Error>(n: Num) -> Result<Option<i64>, E> {
         Num::Other(what) => Err(FieldFault::raise("field", "ts", format!("expected RFC 3339 text or epoch ms, got {what}"))),
     }
 }
+
+/// The last millisecond RFC 3339 can write (9999-12-31T23:59:59.999Z).
+const MAX_TS_MS: i64 = 253_402_300_799_999;
 
 /// Parses an RFC 3339 timestamp into epoch milliseconds (UTC).
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
@@ -958,6 +1008,16 @@ impl<'a> Wire<'a> {
         }
         let event_id = required(self.event_id.take(), "event_id")?;
         let ts_ms = self.ts.ok_or(DecodeError::MissingField("ts"))?;
+        if !(0..=MAX_TS_MS).contains(&ts_ms) {
+            // Epoch micro- or nanoseconds read as milliseconds land tens of
+            // thousands of years ahead: no RFC 3339 text can carry them in a
+            // signal, the archive's partition would be wrong and DuckDB
+            // could not convert its timestamps.
+            return Err(DecodeError::InvalidField {
+                field: "ts",
+                detail: format!("{ts_ms} is outside 1970-01-01 to 9999-12-31 (epoch milliseconds expected, not micro- or nanoseconds)"),
+            });
+        }
         let session_id = required(self.session_id.take(), "session_id")?;
         let agent_id = required(self.agent_id.take(), "agent_id")?;
         let kind = self.kind.unwrap_or(EventKind::Llm);
@@ -970,6 +1030,23 @@ impl<'a> Wire<'a> {
         let target_agent_id = opt_in(self.target_agent_id.take(), i);
         if kind == EventKind::Handoff && target_agent_id.is_none() {
             return Err(DecodeError::MissingField("target_agent_id"));
+        }
+        for (field, n) in [
+            ("input_tokens", self.input_tokens),
+            ("output_tokens", self.output_tokens),
+            ("cache_read_tokens", self.cache_read_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
+        ] {
+            // As for `cost_usd`: no call reads or writes a billion tokens
+            // (the widest context windows hold ten million); a larger count
+            // is corrupt and, priced, would pause the whole fleet.
+            if n.is_some_and(|n| n > MAX_TOKENS) {
+                return Err(DecodeError::InvalidField {
+                    field,
+                    detail: format!("{} is more than {MAX_TOKENS} tokens for one call", n.unwrap_or(0)),
+                });
+            }
         }
         let task_type = match self.task_type.take() {
             Some(t) if !t.is_empty() => i.get(&t),

@@ -2438,8 +2438,8 @@ impl Detector {
     ///
     /// An event more than `clock_jump_minutes` after its shard's time is
     /// seen at the shard's time unless `CLOCK_JUMP_CONFIRM_EVENTS` such
-    /// events in a row confirm the jump: one host with a wrong clock, or a
-    /// timestamp in microseconds, must not age every window, baseline and
+    /// events in a row confirm the jump: one host with a wrong clock (or a
+    /// producer's wrong unit that still decodes) must not age every window, baseline and
     /// live session at once (a window that jumped years ahead would drop
     /// every later event as too old). Its own session still sees its time.
     fn note_event_time(&mut self, shard: u32, ts_ms: i64) -> (i64, bool) {

@@ -55,6 +55,23 @@ fn dead_letters_of(input: &[u8]) -> (String, Vec<serde_json::Value>) {
 }
 
 #[test]
+fn a_record_nested_100_000_deep_is_a_dead_letter_and_the_run_goes_on() {
+    let good = r#"{"event_id":"e1","ts":"2026-01-01T00:00:00Z","session_id":"s","agent_id":"a","model":"gpt-4o"}"#;
+    let deep = format!(
+        r#"{{"event_id":"e2","ts":"2026-01-01T00:00:00Z","session_id":"s","agent_id":"a","x":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let good2 = good.replace("e1", "e3");
+    let (stderr, rows) = dead_letters_of(format!("{good}\n{deep}\n{good2}\n").as_bytes());
+    assert_eq!(rows.len(), 1, "{stderr}");
+    assert_eq!(rows[0]["reason"], "not_json");
+    assert_eq!(rows[0]["source"]["line"], 2);
+    assert!(rows[0]["error"].as_str().is_some_and(|e| e.contains("nested deeper than 128")), "{}", rows[0]["error"]);
+    assert!(stderr.contains("records 3  events 2  duplicates 0  dead letters 1"), "both good lines read: {stderr}");
+}
+
+#[test]
 fn a_dead_letter_that_is_not_utf8_keeps_its_exact_bytes() {
     use base64::Engine as _;
     let bad: &[u8] = b"\xff\xfe{\"bad utf8\":1}";
