@@ -91,6 +91,30 @@ pub enum CatalogError {
     Parse { path: String, message: String },
     #[error("price catalog {path} has no priced models")]
     Empty { path: String },
+    #[error("price catalog {path}: model `{model}` has {field} = {value}; a price per token must be at least 0 and at most {MAX_PRICE_PER_TOKEN} USD")]
+    InvalidPrice { path: String, model: String, field: &'static str, value: f64 },
+}
+
+/// Highest price per token a catalog may state: over a thousand times the
+/// priciest model's output rate. A larger figure is a unit mistake (USD per
+/// million tokens) that would make every call cost thousands.
+pub const MAX_PRICE_PER_TOKEN: f64 = 1.0;
+
+impl ModelPrice {
+    /// The first rate that is negative, not finite or past
+    /// [`MAX_PRICE_PER_TOKEN`]: a negative price would turn spend negative
+    /// and hide a runaway from every budget.
+    fn invalid_rate(&self) -> Option<(&'static str, f64)> {
+        [
+            ("input_cost_per_token", Some(self.input_cost_per_token)),
+            ("output_cost_per_token", Some(self.output_cost_per_token)),
+            ("cache_read_input_token_cost", self.cache_read_input_token_cost),
+            ("cache_creation_input_token_cost", self.cache_creation_input_token_cost),
+            ("output_cost_per_reasoning_token", self.output_cost_per_reasoning_token),
+        ]
+        .into_iter()
+        .find_map(|(field, v)| v.filter(|v| !(0.0..=MAX_PRICE_PER_TOKEN).contains(v)).map(|v| (field, v)))
+    }
 }
 
 /// Rates applied to models the catalog lacks: deliberately those of a
@@ -163,6 +187,9 @@ impl Catalog {
                 continue;
             }
             if let Ok(p) = serde_json::from_value::<ModelPrice>(v) {
+                if let Some((field, value)) = p.invalid_rate() {
+                    return Err(CatalogError::InvalidPrice { path: origin.to_string(), model: name, field, value });
+                }
                 models.insert(name.to_ascii_lowercase(), p);
             }
         }

@@ -63,3 +63,24 @@ fn the_list_price_is_the_models_whatever_the_call_and_also_beside_a_reported_cos
     let tool = br#"{"event_id":"d","ts":1,"session_id":"s","agent_id":"a","kind":"tool","tool":"search"}"#;
     assert_eq!(c.price(&runaway::decode(tool).expect("decodes")).0.list_price, 0.0);
 }
+
+#[test]
+fn a_catalog_with_a_negative_or_absurd_price_is_refused_naming_it() {
+    for (json, field, value) in [
+        (r#"{"m": {"input_cost_per_token": -1, "output_cost_per_token": 0.00001}}"#, "input_cost_per_token", "-1"),
+        (r#"{"m": {"input_cost_per_token": 0.000003, "output_cost_per_token": 15.0}}"#, "output_cost_per_token", "15"),
+        (r#"{"m": {"input_cost_per_token": 0.000003, "output_cost_per_token": 1e306}}"#, "output_cost_per_token", "1e306"),
+        (
+            r#"{"m": {"input_cost_per_token": 0.000003, "cache_read_input_token_cost": -0.0000003}}"#,
+            "cache_read_input_token_cost",
+            "-0.0000003",
+        ),
+    ] {
+        let err = Catalog::parse(json, "p.json").expect_err(json).to_string();
+        assert!(err.contains("model `m`") && err.contains(field) && err.contains(&format!("= {}", value.parse::<f64>().unwrap())), "{err}");
+    }
+    assert!(
+        Catalog::parse(r#"{"m": {"input_cost_per_token": 0, "output_cost_per_token": 1.0}}"#, "p.json").is_ok(),
+        "free and $1 per token are the bounds"
+    );
+}
