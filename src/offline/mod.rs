@@ -27,6 +27,10 @@ pub enum OfflineError {
     Arg { what: &'static str, value: String, why: &'static str },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error(
+        "the archive range spans {days} days ({first} to {last}), more than the {max} a forecast reads (a timestamp in the wrong unit?); narrow it with --from and --to"
+    )]
+    SpanTooLong { days: i64, first: String, last: String, max: i64 },
 }
 
 /// Output format of the offline commands.
@@ -359,6 +363,22 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
     }
 }
 
+/// Longest daily series a forecast builds: ten years. A daily series is
+/// dense (days without spend count as zero), so one event stamped decades
+/// away (epoch seconds read as milliseconds land in January 1970) would
+/// otherwise mean millions of days of zeros to hold and fit.
+const MAX_SERIES_DAYS: i64 = 3_660;
+
+fn check_span(events: &[read::EventRow]) -> Result<(), OfflineError> {
+    let days = events.iter().map(|e| e.ts_ms.div_euclid(86_400_000));
+    let (Some(first), Some(last)) = (days.clone().min(), days.max()) else { return Ok(()) };
+    let span = last - first + 1;
+    if span > MAX_SERIES_DAYS {
+        return Err(OfflineError::SpanTooLong { days: span, first: date_of_day(first), last: date_of_day(last), max: MAX_SERIES_DAYS });
+    }
+    Ok(())
+}
+
 /// Runs `runaway forecast`, returning the rendered output (and writing the
 /// chart when asked).
 pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
@@ -378,6 +398,7 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
     if o.without_after_kill {
         events.retain(|e| !e.after_kill);
     }
+    check_span(&events)?;
     let rows = build_forecast(&events, horizon, &budgets, o.coverage);
     for g in budgets.keys() {
         if !rows.iter().any(|r| &r.group == g) {

@@ -206,3 +206,34 @@ fn forecast_without_after_kill_leaves_out_spend_past_a_kill() {
     assert_eq!(wide.status.code(), Some(2), "{}", String::from_utf8_lossy(&wide.stderr));
     assert!(String::from_utf8_lossy(&wide.stderr).contains("at most 0.999"), "{}", String::from_utf8_lossy(&wide.stderr));
 }
+
+#[test]
+fn forecast_refuses_a_range_of_decades_with_the_way_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    // One producer stamped epoch seconds: read as milliseconds, January 1970.
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"event_id":"a","ts":1790000000000,"session_id":"s1","agent_id":"a","team":"t","kind":"tool","tool":"x","cost_usd":1}"#,
+            "\n",
+            r#"{"event_id":"b","ts":1790000000,"session_id":"s2","agent_id":"a","team":"t","kind":"tool","tool":"x","cost_usd":1}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let forecast = |extra: &[&str]| {
+        let mut args = vec!["forecast", "--archive", archive.to_str().unwrap()];
+        args.extend(extra);
+        Command::new(bin()).args(&args).output().expect("run runaway")
+    };
+    let out = forecast(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("spans 20698 days (1970-01-21 to 2026-09-21)") && stderr.contains("--from"), "{stderr}");
+    // The way out it names works.
+    let out = forecast(&["--from", "2026-01-01"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
