@@ -94,7 +94,8 @@ pub async fn run(
     check_topics(&consumer, config, shell.broker_timeout)?;
     consumer.subscribe(&[&config.topic]).map_err(KafkaError::Client)?;
     tracing::info!(brokers = %config.brokers, group = %config.group, topic = %config.topic,
-        kill_topic = %config.kill_topic, dlq_topic = %config.dlq_topic, "Kafka mode started");
+        kill_topic = %config.kill_topic, dlq_topic = %config.dlq_topic,
+        "Kafka mode started; joining the consumer group (partitions are logged when assigned)");
 
     let result = run_loop(&consumer, &pipeline, &shell, policy_updates, shutdown).await;
     let result = match result {

@@ -122,6 +122,9 @@ pub struct Pipeline {
     unacked: u64,
     unacked_since: Option<Instant>,
     replayed: u64,
+    /// What replayed records added to the detector's counters: they were
+    /// counted by the run that first read them, not this one's summary.
+    replayed_stats: crate::detect::DetectorStats,
     /// A failure inside the rebalance callback, for the run loop to return.
     failure: Option<KafkaError>,
     /// The events topic's name, shared by every record's source position.
@@ -155,6 +158,7 @@ impl Pipeline {
             unacked: 0,
             unacked_since: None,
             replayed: 0,
+            replayed_stats: crate::detect::DetectorStats::default(),
             failure: None,
             topic_name,
         }
@@ -294,8 +298,16 @@ impl Pipeline {
         let source = SourcePos::Kafka { topic: self.topic_name.clone(), partition, offset };
         let shard = partition.max(0) as u32;
         let timer = crate::metrics::timer();
+        let before = replay.then(|| self.engine.detector().stats());
         let processed = self.engine.process_decoded_keyed(decoded, keys, payload, source.clone(), shard, &mut self.signals);
         timer.done_plus(decode_time);
+        if let Some(before) = before {
+            let after = self.engine.detector().stats();
+            let r = &mut self.replayed_stats;
+            r.events_after_kill += after.events_after_kill.saturating_sub(before.events_after_kill);
+            r.spend_after_kill_usd += after.spend_after_kill_usd - before.spend_after_kill_usd;
+            r.events_clock_ahead += after.events_clock_ahead.saturating_sub(before.events_clock_ahead);
+        }
         if !replay {
             crate::metrics::record_processed(&processed);
         }
@@ -631,7 +643,10 @@ impl Pipeline {
 
     /// The final summary of the run (engine counters included).
     pub fn into_summary(mut self) -> Summary {
-        let stats = self.engine.detector().stats();
+        let mut stats = self.engine.detector().stats();
+        stats.events_after_kill = stats.events_after_kill.saturating_sub(self.replayed_stats.events_after_kill);
+        stats.spend_after_kill_usd = (stats.spend_after_kill_usd - self.replayed_stats.spend_after_kill_usd).max(0.0);
+        stats.events_clock_ahead = stats.events_clock_ahead.saturating_sub(self.replayed_stats.events_clock_ahead);
         let unknown = self.engine.unknown_models().iter().map(|m| m.to_string()).collect();
         self.summary.finish(&stats, unknown);
         self.summary

@@ -200,28 +200,46 @@ fn check(fixture_name: &str, scenario: Scenario) {
         Scenario::Plain => {
             broker.produce_lines(&producer, EVENTS, &lines);
             // Metrics on, with librdkafka statistics (the lag's source) often.
-            let metrics = format!("127.0.0.1:{}", crate::broker::free_port());
-            let mut args = args.clone();
-            args.extend(["--metrics-addr".into(), metrics.clone(), "--kafka".into(), "statistics.interval.ms=200".into()]);
-            let mut r = Runaway::start(&args, dir.path().join("r.log"));
-            read_kills(&broker, expected.kills.len());
+            let with_metrics = || {
+                let metrics = format!("127.0.0.1:{}", crate::broker::free_port());
+                let mut args = args.clone();
+                args.extend(["--metrics-addr".into(), metrics.clone(), "--kafka".into(), "statistics.interval.ms=200".into()]);
+                (args, metrics)
+            };
             // Caught up: every partition reports a lag of 0 and /readyz says so.
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let m = crate::ops::parse_metrics(&crate::ops::http_get(&metrics, "/metrics").map(|r| r.1).unwrap_or_default());
-                let lags: Vec<f64> =
-                    (0..PARTITIONS).filter_map(|p| m.get(&format!("runaway_consumer_lag{{partition=\"{p}\"}}")).copied()).collect();
-                let ready = crate::ops::http_get(&metrics, "/readyz").map(|r| r.0).unwrap_or(0);
-                if lags.len() == PARTITIONS as usize && lags.iter().all(|l| *l == 0.0) && ready == 200 {
-                    break;
+            let caught_up = |r: &Runaway, metrics: &str| {
+                let deadline = Instant::now() + WAIT;
+                loop {
+                    let m = crate::ops::parse_metrics(&crate::ops::http_get(metrics, "/metrics").map(|r| r.1).unwrap_or_default());
+                    let lags: Vec<f64> =
+                        (0..PARTITIONS).filter_map(|p| m.get(&format!("runaway_consumer_lag{{partition=\"{p}\"}}")).copied()).collect();
+                    let ready = crate::ops::http_get(metrics, "/readyz").map(|r| r.0).unwrap_or(0);
+                    if lags.len() == PARTITIONS as usize && lags.iter().all(|l| *l == 0.0) && ready == 200 {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "lags {lags:?}, /readyz {ready}; log:\n{}", r.log_text());
+                    std::thread::sleep(Duration::from_millis(100));
                 }
-                assert!(Instant::now() < deadline, "lags {lags:?}, /readyz {ready}; log:\n{}", r.log_text());
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            };
+            let (args1, metrics) = with_metrics();
+            let mut r = Runaway::start(&args1, dir.path().join("r.log"));
+            read_kills(&broker, expected.kills.len());
+            caught_up(&r, &metrics);
             let (st, log) = r.terminate(Duration::from_secs(30));
             assert!(st.success(), "exit {st:?}; log:\n{log}");
             let records = summary_figure(&log, "records");
             assert_eq!(records, n, "every record processed exactly once; log:\n{log}");
+            assert!(!log.contains("in 0 events (what enforcement stops)"), "the fixture has events after a kill; log:\n{log}");
+            // A restart in the same group re-reads committed records only to
+            // rebuild its state: they were counted by the run that read them.
+            let (args2, metrics) = with_metrics();
+            let mut r2 = Runaway::start(&args2, dir.path().join("r2.log"));
+            caught_up(&r2, &metrics);
+            let (st, log2) = r2.terminate(Duration::from_secs(30));
+            assert!(st.success(), "exit {st:?}; log:\n{log2}");
+            assert!(log2.contains(&format!("\"replayed\":{n}")), "state rebuilt from every committed record; log:\n{log2}");
+            assert_eq!(summary_figure(&log2, "records"), 0, "log:\n{log2}");
+            assert!(log2.contains("spend after their kill $0.00 in 0 events"), "log:\n{log2}");
             records
         }
         Scenario::Crash => {
