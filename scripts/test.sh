@@ -44,6 +44,18 @@ if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
         echo "NOTE: rustfmt is not installed and rustup could not add it: format check NOT run" | tee -a "$log"
     fi
 fi
+# docs/CONTRACT.md is a copy of the workspace's shared contract, for readers
+# of a clone without it; where the shared one is present, the copy must match.
+if [ "$#" -eq 0 ]; then
+    if [ -f ../shared/CONTRACT.md ]; then
+        if ! cmp -s ../shared/CONTRACT.md docs/CONTRACT.md; then
+            echo "FAILED: docs/CONTRACT.md differs from ../shared/CONTRACT.md; copy the shared one over it" | tee -a "$log"
+            status=1
+        fi
+    else
+        echo "NOTE: ../shared/CONTRACT.md not present: docs/CONTRACT.md not compared with it" | tee -a "$log"
+    fi
+fi
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s += $1} END {print s + 0}')
 echo
