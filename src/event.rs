@@ -650,6 +650,13 @@ fn count_field<E: de::Error>(field: &str, n: Num) -> Result<Option<u64>, E> {
 /// The most tokens of one kind one event may count.
 pub const MAX_TOKENS: u64 = 1_000_000_000;
 
+#[cold]
+fn too_many_tokens(counts: [Option<u64>; 5]) -> DecodeError {
+    const FIELDS: [&str; 5] = ["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens"];
+    let (field, n) = FIELDS.into_iter().zip(counts).find(|(_, n)| n.is_some_and(|n| n > MAX_TOKENS)).unwrap_or((FIELDS[0], None));
+    DecodeError::InvalidField { field, detail: format!("{} is more than {MAX_TOKENS} tokens for one call", n.unwrap_or(0)) }
+}
+
 /// The most one event may cost, in USD.
 pub const MAX_COST_USD: f64 = 1_000_000.0;
 
@@ -1031,22 +1038,12 @@ impl<'a> Wire<'a> {
         if kind == EventKind::Handoff && target_agent_id.is_none() {
             return Err(DecodeError::MissingField("target_agent_id"));
         }
-        for (field, n) in [
-            ("input_tokens", self.input_tokens),
-            ("output_tokens", self.output_tokens),
-            ("cache_read_tokens", self.cache_read_tokens),
-            ("cache_write_tokens", self.cache_write_tokens),
-            ("reasoning_tokens", self.reasoning_tokens),
-        ] {
-            // As for `cost_usd`: no call reads or writes a billion tokens
-            // (the widest context windows hold ten million); a larger count
-            // is corrupt and, priced, would pause the whole fleet.
-            if n.is_some_and(|n| n > MAX_TOKENS) {
-                return Err(DecodeError::InvalidField {
-                    field,
-                    detail: format!("{} is more than {MAX_TOKENS} tokens for one call", n.unwrap_or(0)),
-                });
-            }
+        let counts = [self.input_tokens, self.output_tokens, self.cache_read_tokens, self.cache_write_tokens, self.reasoning_tokens];
+        // As for `cost_usd`: no call reads or writes a billion tokens (the
+        // widest context windows hold ten million); a larger count is
+        // corrupt and, priced, would pause the whole fleet.
+        if counts.iter().fold(0, |most, n| most.max(n.unwrap_or(0))) > MAX_TOKENS {
+            return Err(too_many_tokens(counts));
         }
         let task_type = match self.task_type.take() {
             Some(t) if !t.is_empty() => i.get(&t),
