@@ -22,7 +22,7 @@ pub struct ShellOptions {
     /// Per partition, how many messages before the committed offset are
     /// re-read on assignment to rebuild detector state (no output).
     pub replay_messages: i64,
-    /// Checkpoint (await deliveries, archive checkpoint, store offsets)
+    /// Checkpoint (cut the archive where the offsets are taken, await deliveries, store offsets)
     /// after this many messages...
     pub checkpoint_messages: u64,
     /// ...or after this long with unacknowledged work.

@@ -396,12 +396,21 @@ impl Pipeline {
 
     /// Moves everything processed so far (deliveries and the offsets they
     /// cover) into the checkpoint under way.
-    fn snapshot(&mut self) {
+    fn snapshot(&mut self) -> Result<(), KafkaError> {
+        // The archive is cut (its open files closed and made durable) where
+        // the offsets are taken, not when the deliveries are acknowledged:
+        // records read meanwhile would land in files that also hold records
+        // before the offset stored, and a restart from that offset, which
+        // drops only files starting at or after it, would write them twice.
+        if let Some(sink) = self.sink.as_deref_mut() {
+            sink.checkpoint()?;
+        }
         let offsets: BTreeMap<i32, i64> = self.partitions.iter_mut().filter_map(|(p, st)| st.pending.take().map(|o| (*p, o))).collect();
         self.unacked = 0;
         self.unacked_since = None;
         let deliveries = std::mem::take(&mut self.in_flight);
         self.checkpointing.get_or_insert_with(Snapshot::default).absorb(deliveries, offsets);
+        Ok(())
     }
 
     /// Advances checkpointing without waiting: completes the checkpoint
@@ -409,7 +418,7 @@ impl Pipeline {
     /// checkpoint, then offsets stored), and starts the next when due.
     fn advance_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
         if self.checkpointing.is_none() && self.checkpoint_due() {
-            self.snapshot();
+            self.snapshot()?;
         }
         let Some(snap) = self.checkpointing.as_mut() else { return Ok(()) };
         if snap.settle()? {
@@ -421,25 +430,21 @@ impl Pipeline {
     /// Everything processed so far goes into the checkpoint under way; for
     /// shutdown. Returns whether deliveries are still outstanding.
     pub fn settle_all(&mut self) -> Result<bool, KafkaError> {
-        self.snapshot();
+        self.snapshot()?;
         match self.checkpointing.as_mut() {
             Some(snap) => Ok(!snap.settle()?),
             None => Ok(false),
         }
     }
 
-    /// After the checkpoint's deliveries succeeded: makes the archive
-    /// durable and stores the offsets (the auto-committer commits them).
+    /// After the checkpoint's deliveries succeeded: stores the offsets (the
+    /// auto-committer commits them); the archive up to them was made
+    /// durable when they were taken. The final run finishes the archive.
     pub fn finish_checkpoint<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, final_run: bool) -> Result<(), KafkaError> {
-        if let Some(sink) = self.sink.as_deref_mut() {
-            if final_run {
-                sink.finish()?;
-            } else {
-                sink.checkpoint()?;
-            }
-        }
         if final_run {
-            self.sink = None;
+            if let Some(mut sink) = self.sink.take() {
+                sink.finish()?;
+            }
         }
         let offsets = self.checkpointing.take().map(|s| s.offsets).unwrap_or_default();
         self.store(consumer, &offsets)
@@ -466,7 +471,10 @@ impl Pipeline {
     /// every delivery, checkpoints and stores. For the rebalance callback,
     /// which cannot await. Returns whether everything is durable and stored.
     fn checkpoint_blocking<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) -> bool {
-        self.snapshot();
+        if let Err(e) = self.snapshot() {
+            self.failure.get_or_insert(e);
+            return false;
+        }
         if let Err(e) = self.producer.flush(self.shell.drain_timeout) {
             tracing::error!(error = %e, "producer did not drain in time; offsets not stored");
             return false;
