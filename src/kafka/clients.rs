@@ -31,6 +31,9 @@ pub struct ShellOptions {
     pub broker_timeout: Duration,
     /// How long shutdown and revocation wait for outstanding deliveries.
     pub drain_timeout: Duration,
+    /// The producer's `message.max.bytes`: a dead letter's copy of a larger
+    /// record is cut to fit (the record itself stays in the events topic).
+    pub message_max_bytes: usize,
 }
 
 impl Default for ShellOptions {
@@ -41,11 +44,15 @@ impl Default for ShellOptions {
             checkpoint_interval: Duration::from_millis(200),
             broker_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
+            message_max_bytes: LIBRDKAFKA_MESSAGE_MAX_BYTES,
         }
     }
 }
 
 const SHELL_PREFIX: &str = "runaway.";
+
+/// librdkafka's default `message.max.bytes`.
+const LIBRDKAFKA_MESSAGE_MAX_BYTES: usize = 1_000_000;
 
 /// Settings at-least-once processing relies on: offsets are stored by us
 /// after durability and committed by the auto-committer, never earlier.
@@ -85,7 +92,7 @@ pub struct ClientConfigs {
 /// Splits the user's properties into librdkafka ones and `runaway.*` shell
 /// options, and layers defaults < user < fixed for each client.
 pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
-    let (user, shell) = split_properties(&cfg.properties)?;
+    let (user, mut shell) = split_properties(&cfg.properties)?;
     let mut consumer = ClientConfig::new();
     consumer.set("bootstrap.servers", &cfg.brokers).set("group.id", &cfg.group);
     let mut producer = ClientConfig::new();
@@ -110,6 +117,7 @@ pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
     }
     // `group.id` belongs to --group; a pass-through one would split config.
     consumer.set("group.id", &cfg.group);
+    shell.message_max_bytes = producer.get("message.max.bytes").and_then(|v| v.parse().ok()).unwrap_or(LIBRDKAFKA_MESSAGE_MAX_BYTES);
     // Producer-only and consumer-only keys given once for both clients
     // would make librdkafka log a warning per client; that is harmless.
     Ok(ClientConfigs { consumer, producer, shell })

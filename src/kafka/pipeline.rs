@@ -379,14 +379,34 @@ impl Pipeline {
     fn produce_dead_letter(&mut self, meta: &RawMeta, raw: &RawBatch, d: &DeadLetter) -> Result<(), KafkaError> {
         let partition = meta.partition.to_string();
         let offset = meta.offset.to_string();
-        let headers = OwnedHeaders::new()
+        let key = raw.key(meta);
+        let full = raw.payload(meta);
+        // A record the broker took may still be too large for our producer
+        // (or the dead-letter topic): its dead letter would then never be
+        // acknowledged, its offset never stored, and every restart would
+        // stop on it. Cut to fit, the copy says so; the headers name where
+        // the whole record stays.
+        let room = self.shell.message_max_bytes.saturating_sub(DLQ_RECORD_OVERHEAD + key.map_or(0, <[u8]>::len) + d.error.len());
+        let payload = full.get(..room).unwrap_or(full);
+        let full_len = full.len().to_string();
+        let mut headers = OwnedHeaders::new()
             .insert(Header { key: "runaway.reason", value: Some(d.reason) })
             .insert(Header { key: "runaway.error", value: Some(&d.error) })
             .insert(Header { key: "runaway.source.topic", value: Some(self.topics.events.as_str()) })
             .insert(Header { key: "runaway.source.partition", value: Some(&partition) })
             .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
-        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topics.dlq).payload(raw.payload(meta)).headers(headers);
-        if let Some(k) = raw.key(meta) {
+        if payload.len() < full.len() {
+            tracing::warn!(
+                partition = meta.partition,
+                offset = meta.offset,
+                bytes = full.len(),
+                kept = payload.len(),
+                "dead letter larger than message.max.bytes; its copy is cut (runaway.truncated_from)"
+            );
+            headers = headers.insert(Header { key: "runaway.truncated_from", value: Some(&full_len) });
+        }
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topics.dlq).payload(payload).headers(headers);
+        if let Some(k) = key {
             record = record.key(k);
         }
         let fut = send(&self.producer, record)?;
@@ -660,6 +680,10 @@ impl Pipeline {
         self.summary
     }
 }
+
+/// Room kept in a dead letter for its headers, topic name and the record
+/// batch's own framing (the key and the error text are counted apart).
+const DLQ_RECORD_OVERHEAD: usize = 4096;
 
 /// Produces without waiting; waits briefly and retries while the local
 /// queue is full (back-pressure from a slow or stalled broker).

@@ -458,6 +458,33 @@ fn kafka_malformed_messages_go_to_the_dlq() {
     assert_eq!(kills, expected.kills);
 }
 
+/// A malformed record larger than the producer may send (the broker took
+/// it from another client) is not a poison pill: its dead letter carries the
+/// first part and says so, and the records after it are read.
+#[test]
+fn kafka_dead_letter_too_large_to_send_is_cut_and_reading_goes_on() {
+    let broker = start_broker();
+    let good = |i: usize| {
+        format!(r#"{{"event_id":"g{i}","ts":1767225600000,"session_id":"s","agent_id":"a","kind":"tool","tool":"t","args_hash":"h{i}"}}"#)
+    };
+    let huge = format!("not json {}", "x".repeat(50_000));
+    broker.produce_lines(&broker.producer(), EVENTS, &[good(1), huge.clone(), good(2)]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = runaway_args(&broker, "runaway-dlq-huge");
+    // As if the events topic took larger records than this producer sends.
+    args.extend(["--kafka".into(), "message.max.bytes=20000".into()]);
+    let mut r = Runaway::start(&args, dir.path().join("r.log"));
+    let dead = broker.read_until(DLQ, WAIT, |r| !r.is_empty());
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    assert_eq!(summary_figure(&log, "events"), 2, "the records after it are read; log:\n{log}");
+    assert_eq!(dead.len(), 1, "one dead letter");
+    let m = &dead[0];
+    assert_eq!(m.headers["runaway.truncated_from"], huge.len().to_string());
+    assert!(m.value.len() < 20_000 && m.value.len() > 10_000 && huge.starts_with(&m.value), "the first part: {} bytes", m.value.len());
+    assert_eq!(m.headers["runaway.reason"], "not_json");
+}
+
 /// Start-up must fail fast with a clear message.
 fn check_startup(create_topics: &[&str], reachable: bool, want_code: i32, want_text: &str) {
     let broker = Broker::start();
