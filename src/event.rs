@@ -220,7 +220,7 @@ fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
     // sonic-rs recurses once per level of nesting (an unknown field's value
     // is skipped through serde's `IgnoredAny`) and has no limit of its own:
     // a record of 100,000 nested arrays overflowed the thread's stack and
-    // aborted the process. serde_json's limit, checked first.
+    // aborted the process. A limit, checked first.
     if let Some(at) = nesting_past(text.as_bytes(), MAX_NESTING) {
         return Err(DecodeError::NotJson(format!("nested deeper than {MAX_NESTING} levels at byte {at}")));
     }
@@ -237,9 +237,11 @@ fn general_wire(text: &str) -> Result<Wire<'_>, DecodeError> {
     })
 }
 
-/// Deepest nesting of objects and arrays a record may have (serde_json's
-/// default recursion limit); contract §1 events are flat but for `labels`.
-const MAX_NESTING: usize = 128;
+/// Deepest nesting of objects and arrays a record may have. Contract §1
+/// events are flat but for `labels`; serde_json's 128 levels still
+/// overflowed a 2 MiB thread stack in a debug build (sonic-rs's frames are
+/// large), so a quarter of it.
+const MAX_NESTING: usize = 32;
 
 /// The byte offset of the first `{` or `[` that opens level `limit + 1`,
 /// counting only brackets outside strings; `None` when the text stays within

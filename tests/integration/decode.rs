@@ -67,7 +67,7 @@ fn a_record_nested_100_000_deep_is_a_dead_letter_and_the_run_goes_on() {
     assert_eq!(rows.len(), 1, "{stderr}");
     assert_eq!(rows[0]["reason"], "not_json");
     assert_eq!(rows[0]["source"]["line"], 2);
-    assert!(rows[0]["error"].as_str().is_some_and(|e| e.contains("nested deeper than 128")), "{}", rows[0]["error"]);
+    assert!(rows[0]["error"].as_str().is_some_and(|e| e.contains("nested deeper than 32")), "{}", rows[0]["error"]);
     assert!(stderr.contains("records 3  events 2  duplicates 0  dead letters 1"), "both good lines read: {stderr}");
 }
 
