@@ -413,7 +413,8 @@ def provider_outage_tools(st, ts):
 
 
 def context_growth(st, ts):
-    st.context_steps(ts, "run-growth", 60, lambda inp: inp * 1.35)
+    # Capped at a 2M-token window: past a billion tokens a call is a dead letter.
+    st.context_steps(ts, "run-growth", 60, lambda inp: min(inp * 1.35, 2_000_000))
     return ["kill run-growth context_growth 30"]
 
 
