@@ -297,6 +297,11 @@ fn check(fixture_name: &str, scenario: Scenario) {
             stop_both(r1, r2, expected.events).0
         }
         Scenario::JoinMidStream => {
+            // Both instances archive into one directory: a partition handed
+            // over mid-stream must end up with each event in one row.
+            let archive = dir.path().join("archive");
+            let mut args = args.clone();
+            args.extend(["--archive".into(), archive.display().to_string()]);
             let (before, during) = lines.split_at(lines.len() * 2 / 5);
             broker.produce_lines(&producer, EVENTS, before);
             let r1 = Runaway::start(&args, dir.path().join("r1.log"));
@@ -325,6 +330,11 @@ fn check(fixture_name: &str, scenario: Scenario) {
             read_kills(&broker, expected.kills.len());
             let (events, log1) = stop_both(r1, r2, expected.events);
             assert!(log1.contains("partitions revoked"), "the first instance gave partitions up; log:\n{log1}");
+            let rows = crate::archive::python_in(
+                &archive,
+                "import duckdb; print(*duckdb.sql(\"select count(*), count(distinct event_id) from read_parquet('events/**/*.parquet')\").fetchall()[0])",
+            );
+            assert_eq!(rows.trim(), format!("{0} {0}", expected.events), "archive rows and distinct events");
             events
         }
     };
