@@ -388,7 +388,6 @@ impl Pipeline {
         // the whole record stays.
         let room = self.shell.message_max_bytes.saturating_sub(DLQ_RECORD_OVERHEAD + key.map_or(0, <[u8]>::len) + d.error.len());
         let payload = full.get(..room).unwrap_or(full);
-        let full_len = full.len().to_string();
         let mut headers = OwnedHeaders::new()
             .insert(Header { key: "runaway.reason", value: Some(d.reason) })
             .insert(Header { key: "runaway.error", value: Some(&d.error) })
@@ -403,7 +402,7 @@ impl Pipeline {
                 kept = payload.len(),
                 "dead letter larger than message.max.bytes; its copy is cut (runaway.truncated_from)"
             );
-            headers = headers.insert(Header { key: "runaway.truncated_from", value: Some(&full_len) });
+            headers = headers.insert(Header { key: "runaway.truncated_from", value: Some(&full.len().to_string()) });
         }
         let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topics.dlq).payload(payload).headers(headers);
         if let Some(k) = key {

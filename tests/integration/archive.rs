@@ -62,6 +62,17 @@ pub fn python_in(dir: &Path, script: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The events table's rows and distinct event ids, as DuckDB reads them.
+pub fn event_rows(archive: &Path) -> (usize, usize) {
+    let out = python_in(
+        archive,
+        "import duckdb; print(*duckdb.sql(\"select count(*), count(distinct event_id) from read_parquet('events/**/*.parquet', hive_partitioning=1)\").fetchall()[0])",
+    );
+    let f: Vec<usize> = out.split_whitespace().map(|x| x.parse().expect("a count")).collect();
+    assert_eq!(f.len(), 2, "duckdb printed: {out}");
+    (f[0], f[1])
+}
+
 /// Every `*.parquet` file under `dir` (what a reader glob sees).
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
@@ -310,11 +321,7 @@ fn sigkill_mid_archive_then_restart_gives_each_event_exactly_once() {
     // Restart: the rerun replaces the crashed run's files.
     watch(&input, tmp.path(), &small_files);
     assert!(temp_files(&archive).is_empty(), "temp files left after restart: {:?}", temp_files(&archive));
-    let out = python(&format!(
-        "import duckdb; print(*duckdb.sql(\"select count(*), count(distinct event_id) from read_parquet('{a}/events/**/*.parquet', hive_partitioning=1)\").fetchall()[0])"
-    ));
-    let f: Vec<usize> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
-    assert_eq!(f, vec![unique, unique], "rows and distinct ids after restart");
+    assert_eq!(event_rows(&archive), (unique, unique), "rows and distinct ids after restart");
     let mut files = Vec::new();
     parquet_files(&archive.join("events"), &mut files);
     assert!(files.len() > 10, "small roll size should give many files, got {}", files.len());
