@@ -48,6 +48,8 @@ pub const POLICY_RELOAD_ERRORS_TOTAL: &str = "runaway_policy_reload_errors_total
 pub const POLICY_INFO: &str = "runaway_policy_info";
 pub const READY: &str = "runaway_ready";
 pub const BUILD_INFO: &str = "runaway_build_info";
+pub const ALIGN_HELD_RECORDS: &str = "runaway_align_held_records";
+pub const ALIGN_FORCED_TOTAL: &str = "runaway_align_forced_releases_total";
 
 /// Buckets of the per-record processing time, seconds (1 µs .. 100 ms).
 const PROCESSING_BUCKETS: [f64; 11] = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2, 1e-1];
@@ -142,6 +144,8 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
     counter!(ARCHIVE_FILES_TOTAL).increment(0);
     counter!(ARCHIVE_ROWS_TOTAL).increment(0);
     counter!(ARCHIVE_BYTES_TOTAL).increment(0);
+    counter!(ALIGN_FORCED_TOTAL).increment(0);
+    gauge!(ALIGN_HELD_RECORDS).set(0.0);
     gauge!(READY).set(0.0);
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     // Histogram samples queue up until drained; drain them every second so
@@ -184,6 +188,11 @@ fn describe() {
     describe_gauge!(POLICY_INFO, "1 for the policy version in force, labelled by version.");
     describe_gauge!(READY, "1 when /readyz answers 200.");
     describe_gauge!(BUILD_INFO, "1, labelled with the runaway version.");
+    describe_gauge!(ALIGN_HELD_RECORDS, "Kafka mode: records held back until the partitions behind them in event time catch up.");
+    describe_counter!(
+        ALIGN_FORCED_TOTAL,
+        "Kafka mode: held records released before a partition behind them caught up (runaway.align.max.hold.ms or .max.records reached)."
+    );
 }
 
 /// Counts one record by outcome.
@@ -394,6 +403,20 @@ pub fn set_assignment(partitions: &[i32]) {
         }
         r.assignment = Some(keep);
     });
+}
+
+/// Kafka mode: records held for event-time alignment now.
+pub fn set_align_held(held: usize) {
+    if HANDLES.get().is_some() {
+        gauge!(ALIGN_HELD_RECORDS).set(held as f64);
+    }
+}
+
+/// Kafka mode: one held record released before its turn.
+pub fn record_align_forced() {
+    if HANDLES.get().is_some() {
+        counter!(ALIGN_FORCED_TOTAL).increment(1);
+    }
 }
 
 /// Kafka mode: the consumer lag of one partition (high watermark minus

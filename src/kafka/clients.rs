@@ -13,6 +13,7 @@ use rdkafka::config::ClientConfig;
 
 use crate::config::KafkaConfig;
 
+use super::align::AlignOptions;
 use super::KafkaError;
 
 /// Tuning of the Kafka shell itself, read from `runaway.*` keys of the
@@ -34,6 +35,8 @@ pub struct ShellOptions {
     /// The producer's `message.max.bytes`: a dead letter's copy of a larger
     /// record is cut to fit (the record itself stays in the events topic).
     pub message_max_bytes: usize,
+    /// Event-time alignment of the partitions read (`align`).
+    pub align: AlignOptions,
 }
 
 impl Default for ShellOptions {
@@ -45,6 +48,7 @@ impl Default for ShellOptions {
             broker_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
             message_max_bytes: LIBRDKAFKA_MESSAGE_MAX_BYTES,
+            align: AlignOptions::default(),
         }
     }
 }
@@ -151,10 +155,15 @@ fn split_properties(props: &BTreeMap<String, String>) -> Result<(BTreeMap<String
             "checkpoint.ms" => shell.checkpoint_interval = Duration::from_millis(num(1)?),
             "broker.timeout.ms" => shell.broker_timeout = Duration::from_millis(num(1)?),
             "drain.timeout.ms" => shell.drain_timeout = Duration::from_millis(num(1)?),
+            "align.skew.ms" => shell.align.skew_ms = num(0)?.min(i64::MAX as u64) as i64,
+            "align.quiet.ms" => shell.align.quiet = Duration::from_millis(num(1)?),
+            "align.max.hold.ms" => shell.align.max_hold = Duration::from_millis(num(1)?),
+            "align.max.records" => shell.align.max_held = usize::try_from(num(1)?).unwrap_or(usize::MAX),
             _ => {
                 return Err(KafkaError::Config(format!(
                     "unknown property {k}; runaway.* properties are replay.messages, checkpoint.messages, \
-                     checkpoint.ms, broker.timeout.ms, drain.timeout.ms"
+                     checkpoint.ms, broker.timeout.ms, drain.timeout.ms, align.skew.ms, align.quiet.ms, \
+                     align.max.hold.ms, align.max.records"
                 )))
             }
         }
@@ -186,6 +195,8 @@ mod tests {
             ("acks", "1"),
             ("group.id", "other"),
             ("runaway.replay.messages", "7"),
+            ("runaway.align.skew.ms", "0"),
+            ("runaway.align.max.records", "10"),
         ]))
         .unwrap();
         assert_eq!(c.consumer.get("security.protocol"), Some("SASL_SSL"));
@@ -197,6 +208,9 @@ mod tests {
         assert_eq!(c.consumer.get("group.id"), Some("g"));
         assert_eq!(c.consumer.get("runaway.replay.messages"), None);
         assert_eq!(c.shell.replay_messages, 7);
+        assert!(!c.shell.align.enabled());
+        assert_eq!(c.shell.align.max_held, 10);
+        assert_eq!(c.consumer.get("runaway.align.skew.ms"), None);
     }
 
     #[test]

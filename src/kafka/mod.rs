@@ -14,6 +14,7 @@
 //! on assignment by re-reading up to `runaway.replay.messages` records
 //! before the committed offset without emitting anything for them.
 
+mod align;
 mod client_log;
 mod clients;
 mod decode_stage;

@@ -32,9 +32,10 @@ use crate::signal::Signal;
 use crate::sink::RecordSink;
 use crate::summary::Summary;
 
+use super::align::{Aligner, Release};
 use super::client_log::LogContext;
 use super::clients::ShellOptions;
-use super::decode_stage::{DecodeStage, DecodedBatch, RawBatch, RawMeta};
+use super::decode_stage::{DecodeStage, DecodedBatch, RawBatch};
 use super::KafkaError;
 
 /// Topic names of one run.
@@ -99,10 +100,25 @@ impl Snapshot {
     }
 }
 
+/// One decoded record on its way from the decoder to detection, possibly
+/// held back by the aligner.
+struct Decoded {
+    offset: i64,
+    decoded: Result<Event, DecodeError>,
+    keys: EventKeys,
+    decode_time: Duration,
+    /// The record's key and bytes, copied only when it failed to decode
+    /// (its dead letter carries them).
+    dead_copy: Option<(Option<Box<[u8]>>, Box<[u8]>)>,
+}
+
 pub struct Pipeline {
     engine: Engine,
     /// Records consumed and not yet handled, being decoded.
     decode: DecodeStage,
+    /// Records decoded and held until the partitions behind them in event
+    /// time catch up.
+    aligner: Aligner<Decoded>,
     /// Records consumed and not yet sent to the decoder.
     filling: Option<RawBatch>,
     sink: Option<Box<dyn RecordSink>>,
@@ -144,6 +160,7 @@ impl Pipeline {
         Pipeline {
             engine,
             decode,
+            aligner: Aligner::new(shell.align),
             filling: None,
             sink,
             producer,
@@ -185,6 +202,7 @@ impl Pipeline {
     /// Copies detector state sizes into the metrics gauges.
     pub fn sync_metrics(&self) {
         crate::metrics::sync_detector(self.engine.detector());
+        crate::metrics::set_align_held(self.aligner.held());
     }
 
     /// Copies one consumed record into the batch being filled; returns how
@@ -222,6 +240,9 @@ impl Pipeline {
     /// checkpointing; neither waits. What the run loop does on every wake-up.
     pub fn advance<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
         self.handle_decoded()?;
+        // Held records whose wait ran out (a partition turned quiet, or
+        // the hold bound) go now, even without new records.
+        self.release_aligned(Instant::now())?;
         self.advance_checkpoint(consumer)
     }
 
@@ -233,9 +254,9 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Handles everything consumed so far, waiting for the decoder: before
-    /// a rebalance hands partitions over, and at shutdown.
-    /// Returns how many records were handled.
+    /// Handles everything consumed so far, waiting for the decoder and
+    /// releasing every held record: before a rebalance hands partitions
+    /// over, and at shutdown. Returns how many records were handled.
     pub fn drain_decoder(&mut self) -> Result<usize, KafkaError> {
         self.submit_staged()?;
         let mut handled = 0;
@@ -248,7 +269,22 @@ impl Pipeline {
                 None => return Err(KafkaError::DecoderGone),
             }
         }
+        while let Some((partition, record, _)) = self.aligner.pop_any() {
+            self.handle(partition, record)?;
+        }
         Ok(handled)
+    }
+
+    /// Hands every held record that may go now to detection, in event-time
+    /// order across partitions.
+    fn release_aligned(&mut self, now: Instant) -> Result<(), KafkaError> {
+        while let Some((partition, record, how)) = self.aligner.pop_ready(now) {
+            if how == Release::Forced {
+                crate::metrics::record_align_forced();
+            }
+            self.handle(partition, record)?;
+        }
+        Ok(())
     }
 
     fn handle_batch(&mut self, mut batch: DecodedBatch) -> Result<(), KafkaError> {
@@ -257,6 +293,7 @@ impl Pipeline {
         let per_record = batch.decode_time / batch.raw.len().max(1) as u32;
         let mut results = std::mem::take(&mut batch.results);
         let records = batch.raw.records();
+        let now = Instant::now();
         for (i, (meta, decoded)) in records.iter().zip(results.drain(..)).enumerate() {
             // The state a record a few places on will touch is asked for
             // now: its cache misses overlap the work on the records between.
@@ -264,7 +301,11 @@ impl Pipeline {
                 self.engine.prefetch(keys, ahead.partition.max(0) as u32);
             }
             let keys = batch.keys.get(i).copied().unwrap_or_default();
-            self.handle(meta, &batch.raw, decoded, keys, per_record)?;
+            let dead_copy = decoded.is_err().then(|| (batch.raw.key(meta).map(Box::from), Box::from(batch.raw.payload(meta))));
+            let ts = decoded.as_ref().ok().map(|e| e.ts_ms);
+            let record = Decoded { offset: meta.offset, decoded, keys, decode_time: per_record, dead_copy };
+            self.aligner.push(meta.partition, ts, record, now);
+            self.release_aligned(now)?;
         }
         batch.results = results;
         self.decode.recycle(batch);
@@ -273,16 +314,8 @@ impl Pipeline {
 
     /// Processes one consumed record, decoded: detection, signals and dead
     /// letters produced, archive rows handed to the sink.
-    fn handle(
-        &mut self,
-        meta: &RawMeta,
-        raw: &RawBatch,
-        decoded: Result<Event, DecodeError>,
-        keys: EventKeys,
-        decode_time: Duration,
-    ) -> Result<(), KafkaError> {
-        let partition = meta.partition;
-        let offset = meta.offset;
+    fn handle(&mut self, partition: i32, record: Decoded) -> Result<(), KafkaError> {
+        let Decoded { offset, decoded, keys, decode_time, dead_copy } = record;
         let state = self.partitions.entry(partition).or_default();
         let replay = offset < state.resume_at;
         if !replay && !state.discarded {
@@ -294,7 +327,10 @@ impl Pipeline {
             state.discarded = true;
             state.durable_from.get_or_insert(offset);
         }
-        let payload = raw.payload(meta);
+        let (dead_key, payload) = match &dead_copy {
+            Some((key, payload)) => (key.as_deref(), &payload[..]),
+            None => (None, &[][..]),
+        };
         let source = SourcePos::Kafka { topic: self.topic_name.clone(), partition, offset };
         let shard = partition.max(0) as u32;
         let timer = crate::metrics::timer();
@@ -330,7 +366,7 @@ impl Pipeline {
                 } else {
                     tracing::debug!(partition, offset, reason = d.reason, error = %d.error, "dead letter");
                     self.summary.add_dead_letter();
-                    self.produce_dead_letter(meta, raw, &d)?;
+                    self.produce_dead_letter(partition, offset, dead_key, payload, &d)?;
                 }
             }
         }
@@ -376,11 +412,17 @@ impl Pipeline {
         Ok(())
     }
 
-    fn produce_dead_letter(&mut self, meta: &RawMeta, raw: &RawBatch, d: &DeadLetter) -> Result<(), KafkaError> {
-        let partition = meta.partition.to_string();
-        let offset = meta.offset.to_string();
-        let key = raw.key(meta);
-        let full = raw.payload(meta);
+    fn produce_dead_letter(
+        &mut self,
+        partition: i32,
+        offset: i64,
+        key: Option<&[u8]>,
+        full: &[u8],
+        d: &DeadLetter,
+    ) -> Result<(), KafkaError> {
+        let (source_partition, source_offset) = (partition, offset);
+        let partition = partition.to_string();
+        let offset = offset.to_string();
         // A record the broker took may still be too large for our producer
         // (or the dead-letter topic): its dead letter would then never be
         // acknowledged, its offset never stored, and every restart would
@@ -396,8 +438,8 @@ impl Pipeline {
             .insert(Header { key: "runaway.source.offset", value: Some(&offset) });
         if payload.len() < full.len() {
             tracing::warn!(
-                partition = meta.partition,
-                offset = meta.offset,
+                partition = source_partition,
+                offset = source_offset,
                 bytes = full.len(),
                 kept = payload.len(),
                 "dead letter larger than message.max.bytes; its copy is cut (runaway.truncated_from)"
@@ -574,6 +616,13 @@ impl Pipeline {
                 }
             }
             self.engine.detector_mut().drop_shard(p.max(0) as u32);
+            // Held records were released before the hand-over; any left
+            // (none expected) are re-read by the next owner, their offsets
+            // never stored.
+            let left = self.aligner.remove(p).len();
+            if left > 0 {
+                tracing::warn!(partition = p, records = left, "held records of a revoked partition left for its next owner");
+            }
         }
     }
 
@@ -644,6 +693,8 @@ impl Pipeline {
             }
             report.push((p, committed_at, start));
             self.partitions.insert(p, st);
+            // Until it delivers (or stays quiet), records ahead of it wait.
+            self.aligner.assign(p, Instant::now());
             // Sessions are not ended by another partition's time until this
             // one has caught up (or stays silent).
             self.engine.detector_mut().assign_shard(p.max(0) as u32);
