@@ -787,7 +787,12 @@ struct Found {
 #[derive(Clone, Copy)]
 struct PriceNormal {
     p99: f64,
+    /// Pricier than the agent's models, and no other recent session of the
+    /// agent started on one that pricey.
     pricier: bool,
+    /// Pricier than the agent's models, but its recent sessions start on
+    /// such a model too: a rollout, the agent's model now.
+    rolled_out: bool,
 }
 
 // Seeds keep a provider and a model of the same name apart in provider health.
@@ -1440,6 +1445,12 @@ impl Detector {
                     }
                 }
             }
+            // A direct child can be the spawn that takes the whole tree past
+            // its limit (the parent's children wide, its grandchildren deep).
+            let deeper = self.trees.deeper(key);
+            if deeper > 0 && self.sessions.get(slot).is_some_and(|p| !p.killed) {
+                self.check_tree(e, slot, parent, deeper, 1, spawned, out);
+            }
         }
         self.count_deeper(e, key, n, spawned, out);
         true
@@ -1457,58 +1468,77 @@ impl Detector {
             let Some(slot) = self.sessions.find_hashed(key) else { return };
             let (deeper, first) = self.trees.add_deeper(key, n);
             below = key;
-            let Some(a) = self.sessions.get(slot) else { return };
-            let (children, ids, rules, killed) = (a.children, a.ids, a.rules.clone(), a.killed);
             if first {
-                if let Some(n) = self.type_normals(ids.1) {
-                    n.deep_fanout.note_started();
+                if let Some(ids) = self.sessions.get(slot).map(|a| a.ids) {
+                    if let Some(n) = self.type_normals(ids.1) {
+                        n.deep_fanout.note_started();
+                    }
                 }
             }
-            if killed || !rules.enabled(Reason::SubagentFanout) {
-                continue;
-            }
-            let Some(mut limit) = self.fanout_limit(ids.1, &rules.t, Spread::Descendants) else { continue };
-            // Never below what the parent may spawn itself: a tree is not
-            // judged stricter for one grandchild than the same width
-            // without it.
-            if let Some(direct) = self.fanout_limit(ids.1, &rules.t, Spread::Children) {
-                if direct.limit > limit.limit {
-                    limit = FanoutLimit { basis: "children_limit", ..direct };
-                }
-            }
-            let total = children.saturating_add(deeper);
-            if total as u64 <= limit.limit {
-                continue;
-            }
-            if let Some(n) = self.type_normals(ids.1) {
-                n.deep_fanout.note_killed(total);
-            }
-            let message = format!(
-                "session {id} has {total} sub-sessions in its tree ({children} spawned by it, the rest by them, {depth} levels deep), above the limit of {} for task type {}",
-                limit.limit,
-                self.name(ids.1)
-            );
-            let evidence = json!({
-                "descendants": total,
-                "children": children,
-                "depth": depth,
-                "limit": limit.limit,
-                "normal_p95_descendants": limit.normal.map(|q| q.p95),
-                "normal_basis": limit.basis,
-                "type_trees_killed": limit.kills.killed,
-                "type_trees_begun": limit.kills.started,
-                "tree_cost_usd": self.tree_cost(e).map(round_usd),
-                "spawned_session_id": spawned.map(|s| &**s),
-            });
-            let figures = Some((f64::from(total), limit.limit as f64));
-            self.kill_for_fanout(
-                e,
-                slot,
-                &id,
-                Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures, evidence, message },
-                out,
-            );
+            self.check_tree(e, slot, &id, deeper, depth, spawned, out);
         }
+    }
+
+    /// Checks the whole tree below the session in `slot` (its children and
+    /// `deeper` sessions below them) against what its task type spawns in
+    /// all; `depth` is how far below it the latest spawn sits.
+    #[allow(clippy::too_many_arguments)]
+    fn check_tree(
+        &mut self,
+        e: &Event,
+        slot: u32,
+        id: &Arc<str>,
+        deeper: u32,
+        depth: u32,
+        spawned: Option<&Arc<str>>,
+        out: &mut Vec<Signal>,
+    ) {
+        let Some(a) = self.sessions.get(slot) else { return };
+        let (children, ids, rules, killed) = (a.children, a.ids, a.rules.clone(), a.killed);
+        if killed || !rules.enabled(Reason::SubagentFanout) {
+            return;
+        }
+        let Some(mut limit) = self.fanout_limit(ids.1, &rules.t, Spread::Descendants) else { return };
+        // Never below what the parent may spawn itself: a tree is not
+        // judged stricter for one grandchild than the same width
+        // without it.
+        if let Some(direct) = self.fanout_limit(ids.1, &rules.t, Spread::Children) {
+            if direct.limit > limit.limit {
+                limit = FanoutLimit { basis: "children_limit", ..direct };
+            }
+        }
+        let total = children.saturating_add(deeper);
+        if total as u64 <= limit.limit {
+            return;
+        }
+        if let Some(n) = self.type_normals(ids.1) {
+            n.deep_fanout.note_killed(total);
+        }
+        let message = format!(
+            "session {id} has {total} sub-sessions in its tree ({children} spawned by it, the rest by them), above the limit of {} for task type {}",
+            limit.limit,
+            self.name(ids.1)
+        );
+        let evidence = json!({
+            "descendants": total,
+            "children": children,
+            "depth": depth,
+            "limit": limit.limit,
+            "normal_p95_descendants": limit.normal.map(|q| q.p95),
+            "normal_basis": limit.basis,
+            "type_trees_killed": limit.kills.killed,
+            "type_trees_begun": limit.kills.started,
+            "tree_cost_usd": self.tree_cost(e).map(round_usd),
+            "spawned_session_id": spawned.map(|s| &**s),
+        });
+        let figures = Some((f64::from(total), limit.limit as f64));
+        self.kill_for_fanout(
+            e,
+            slot,
+            id,
+            Decision { action: Action::Kill, reason: Reason::SubagentFanout, figures, evidence, message },
+            out,
+        );
     }
 
     /// The fan-out limit of a parent of `task_type`, for its direct
@@ -2013,7 +2043,12 @@ impl Detector {
             // first call has none.
             let agent_list_p99 = price_baseline.map(|q| q.p99 / NANO);
             let pricier_model = price_baseline.is_some_and(|q| q.pricier);
-            let unsettled = level == 0.0 && beyond_range && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
+            // A session on a model its agent's recent sessions also started
+            // on (a rollout) sets its own level like any other: the agent's
+            // cost history is the old model's until the new one's calls
+            // replace it, and would otherwise flag every new session.
+            let rolled_out = price_baseline.is_some_and(|q| q.rolled_out);
+            let unsettled = level == 0.0 && beyond_range && !rolled_out && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
             let spike = unsettled
                 || pricier_model
                 || (token_spike && above_median)
@@ -2248,8 +2283,9 @@ impl Detector {
                     if price > 0.0 && level == 0 && b.price.len() >= min {
                         let p99 = b.price.quantiles().p99;
                         // The recent starts are counted only for a call that is pricier.
-                        let pricier = price >= price_ratio * p99 && b.starts.at_least(price) < STARTS_MAKING_A_MODEL_NORMAL;
-                        found.price = Some(PriceNormal { p99, pricier });
+                        let pricey = price >= price_ratio * p99;
+                        let rolled_out = pricey && b.starts.at_least(price) >= STARTS_MAKING_A_MODEL_NORMAL;
+                        found.price = Some(PriceNormal { p99, pricier: pricey && !rolled_out, rolled_out });
                     }
                 }
                 None => {

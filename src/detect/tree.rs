@@ -58,6 +58,11 @@ impl Trees {
         (*count, first)
     }
 
+    /// How many sessions are below `session`'s children.
+    pub fn deeper(&self, session: (u64, u64)) -> u32 {
+        self.deeper.get(&session.0).copied().unwrap_or(0)
+    }
+
     /// Forgets a session that ended; returns its count of sessions below
     /// its children.
     pub fn forget(&mut self, session: (u64, u64)) -> u32 {

@@ -100,6 +100,7 @@ fixtures! {
     trap_legit_retries,
     trap_recovered_retries,
     trap_deployment_shift,
+    trap_rollout_one_at_a_time,
     trap_planner_executor,
     trap_quick_status_poll,
     trap_ci_polling,
@@ -147,6 +148,7 @@ fixtures! {
     runaway_subagent_fanout,
     runaway_recursive_fanout,
     runaway_recursive_fanout_first,
+    runaway_tree_crossed_by_direct_child,
     runaway_spend_beyond_type,
     runaway_spend_past_missed_ones,
 }

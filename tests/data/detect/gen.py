@@ -1157,6 +1157,59 @@ def crew_tail(st, ts):
     return ["nokill run-crew-5", "nokill run-crew-55", "nokill run-crew-80", "nokill run-crew-100"]
 
 
+def rollout_one_at_a_time(st, ts):
+    """A deploy moves a help-desk agent from gpt-4o-mini to o4-mini (7x its
+    list price) with the same prompts, and it runs one ticket at a time:
+    every call on o4-mini costs far beyond the agent's own history (its
+    calls never vary much) from the first on. The first session on o4-mini
+    is alone on it and may be stopped as a runaway; from the second on, two
+    of the agent's recent sessions started on o4-mini, which makes it the
+    agent's model: each session sets its own level, and none is killed
+    (before, every session after the deploy was: the agent's cost history,
+    all on gpt-4o-mini, never learned the new calls)."""
+    def ticket(ts, s, model):
+        for i in range(12):
+            st.ev(ts, s, "desk", "ticket", kind="llm", model=model, provider="openai",
+                  input_tokens=3000 + st.rng.randint(0, 300), output_tokens=250,
+                  tool="kb_search", args_hash=f"kb-{s}-{i}")
+            ts += st.rng.randint(5_000, 9_000)
+            st.tool(ts, s, "desk", "ticket", "kb_search", f"kb-{s}-{i}")
+            ts += st.rng.randint(1_000, 3_000)
+        return ts + 20_000
+    out = []
+    for k in range(20):
+        ts = ticket(ts, f"desk-before-{k}", "gpt-4o-mini")
+    for k in range(10):
+        s = f"trap-rollout-{k}"
+        ts = ticket(ts, s, "o4-mini")
+        if k > 0:
+            out.append(f"nokill {s}")
+    return out
+
+
+def tree_crossed_by_direct_child(st, ts):
+    """A research lead's tree: 8 sub-agents spawning 39 readers each (320
+    sessions, at the tree limit without a baseline, each sub-agent within
+    its own limit of 40), then the lead keeps spawning direct sub-agents.
+    The first of those takes the tree past its limit: the lead is killed
+    there (before, only a grandchild's spawn checked the tree, and a tree
+    growing by direct children alone was never stopped by its size)."""
+    root = "fan-root"
+    st.llm(ts, root, "lead", "bulk_research", inp=3000, out=500)
+    ts += 2000
+    for c in range(8):
+        child = f"fan-root-c{c}"
+        st.llm(ts, child, "scout", "bulk_part", inp=2000, parent_session_id=root, task_id="task-bulk")
+        ts += 500
+        for g in range(39):
+            st.llm(ts, f"{child}-r{g}", "reader", "bulk_read", inp=1500, parent_session_id=child, task_id="task-bulk")
+            ts += 200
+    for c in range(8, 14):
+        st.llm(ts, f"fan-root-c{c}", "scout", "bulk_part", inp=2000, parent_session_id=root, task_id="task-bulk")
+        ts += 500
+    return ["kill fan-root subagent_fanout 1"]
+
+
 def budget_across_pause(st, ts):
     """A session waits two hours for a human's approval, long past the idle
     TTL, and resumes: its ceiling ($25) holds for what it spent before the
@@ -1189,6 +1242,7 @@ FIXTURES = {
     "trap_legit_retries": legit_retries,
     "trap_recovered_retries": recovered_retries,
     "trap_deployment_shift": deployment_shift,
+    "trap_rollout_one_at_a_time": rollout_one_at_a_time,
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
     "trap_long_growing_context": long_growing,
@@ -1236,6 +1290,7 @@ FIXTURES = {
     "runaway_subagent_fanout": subagent_fanout,
     "runaway_recursive_fanout": recursive_fanout,
     "runaway_recursive_fanout_first": recursive_fanout_first,
+    "runaway_tree_crossed_by_direct_child": tree_crossed_by_direct_child,
     "runaway_spend_beyond_type": spend_beyond_type,
     "runaway_spend_past_missed_ones": spend_past_missed_ones,
 }
