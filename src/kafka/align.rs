@@ -16,10 +16,11 @@
 //! The rule. A record is released when it is the earliest (by `ts`) at the
 //! head of any partition's queue and no other partition may still deliver
 //! something earlier. A partition with nothing queued may, unless it
-//! already delivered a record at or after `ts - skew` (partitions of a
-//! live stream stay that close, so a live stream is never held), or it has
-//! delivered nothing for `quiet` of wall time (it is idle, or at the end of
-//! its backlog). Two bounds keep holding finite whatever the input: no
+//! already delivered a record at or after `ts` — or, once it has read all
+//! the broker holds (its backlog is gone, as librdkafka's last fetch
+//! says), at or after `ts - skew`: partitions of a live stream stay that
+//! close, so a live stream is never held — or it has delivered nothing
+//! for `quiet` of wall time (it is idle). Two bounds keep holding finite whatever the input: no
 //! record waits longer than `max_hold` of wall time, and no more than
 //! `max_held` records are held at once; past either, the earliest is
 //! released anyway. Records without an event time (dead letters) wait only
@@ -34,8 +35,9 @@ use std::time::{Duration, Instant};
 /// The alignment's bounds (`runaway.align.*` properties).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlignOptions {
-    /// Event-time lead over a silent partition's latest record that is
-    /// released without waiting for it. 0 turns alignment off.
+    /// Event-time lead over the latest record of a silent partition that
+    /// has read all the broker holds, released without waiting for it.
+    /// 0 turns alignment off.
     pub skew_ms: i64,
     /// Wall time without a record after which a partition no longer holds
     /// others back.
@@ -48,7 +50,7 @@ pub struct AlignOptions {
 
 impl Default for AlignOptions {
     fn default() -> Self {
-        AlignOptions { skew_ms: 1_000, quiet: Duration::from_millis(250), max_hold: Duration::from_secs(2), max_held: 100_000 }
+        AlignOptions { skew_ms: 2_000, quiet: Duration::from_millis(500), max_hold: Duration::from_secs(5), max_held: 100_000 }
     }
 }
 
@@ -71,6 +73,11 @@ struct Lane<T> {
     latest_ts: Option<i64>,
     /// When it last delivered a record (or was assigned).
     last_arrival: Instant,
+    /// The offset after the latest record it delivered.
+    next_offset: Option<i64>,
+    /// Whether it has read all the broker held at its last fetch: only then
+    /// is its lag in event time a live stream's jitter, not a backlog.
+    caught_up: bool,
 }
 
 /// Why a record was released (for metrics and tests).
@@ -106,7 +113,14 @@ impl<T> Aligner<T> {
     /// hold others back.
     pub fn assign(&mut self, partition: i32, now: Instant) {
         if !self.lanes.iter().any(|l| l.partition == partition) {
-            self.lanes.push(Lane { partition, queue: VecDeque::new(), latest_ts: None, last_arrival: now });
+            self.lanes.push(Lane {
+                partition,
+                queue: VecDeque::new(),
+                latest_ts: None,
+                last_arrival: now,
+                next_offset: None,
+                caught_up: false,
+            });
         }
     }
 
@@ -119,8 +133,9 @@ impl<T> Aligner<T> {
         lane.queue.into_iter().map(|h| h.item).collect()
     }
 
-    /// Takes in one record of `partition`, with its event time if it has one.
-    pub fn push(&mut self, partition: i32, ts: Option<i64>, item: T, now: Instant) {
+    /// Takes in the record at `offset` of `partition`, with its event time
+    /// if it has one.
+    pub fn push(&mut self, partition: i32, offset: i64, ts: Option<i64>, item: T, now: Instant) {
         let i = match self.lanes.iter().position(|l| l.partition == partition) {
             Some(i) => i,
             None => {
@@ -133,8 +148,21 @@ impl<T> Aligner<T> {
             lane.latest_ts = Some(lane.latest_ts.map_or(t, |l| l.max(t)));
         }
         lane.last_arrival = now;
+        lane.next_offset = Some(offset.saturating_add(1));
         lane.queue.push_back(Held { ts, arrived: now, item });
         self.held += 1;
+    }
+
+    /// Notes which partitions have read all the broker holds:
+    /// `high_watermark(partition)` is the end of the partition as the
+    /// client last saw it, if it has seen it.
+    pub fn refresh_backlog(&mut self, mut high_watermark: impl FnMut(i32) -> Option<i64>) {
+        for lane in &mut self.lanes {
+            lane.caught_up = match (lane.next_offset, high_watermark(lane.partition)) {
+                (Some(next), Some(high)) => next >= high,
+                _ => false,
+            };
+        }
     }
 
     /// The next record that may go to detection now, with its partition.
@@ -186,7 +214,7 @@ impl<T> Aligner<T> {
         self.lanes.iter().enumerate().all(|(j, other)| {
             j == lane
                 || !other.queue.is_empty()
-                || other.latest_ts.is_some_and(|t| t.saturating_add(self.opts.skew_ms) >= ts)
+                || other.latest_ts.is_some_and(|t| t.saturating_add(if other.caught_up { self.opts.skew_ms } else { 0 }) >= ts)
                 || now.saturating_duration_since(other.last_arrival) >= self.opts.quiet
         })
     }
@@ -206,7 +234,7 @@ mod tests {
         let mut out = Vec::new();
         for &(at_ms, p, ts) in steps {
             let now = t0 + Duration::from_millis(at_ms);
-            a.push(p, Some(ts), (p, ts), now);
+            a.push(p, 0, Some(ts), (p, ts), now);
             while let Some((_, item, _)) = a.pop_ready(now) {
                 out.push(item);
             }
@@ -222,8 +250,10 @@ mod tests {
         a.assign(1, t0);
         // Partition 0's chunk runs an hour ahead; partition 1's follows.
         let hour = 3_600_000;
-        let out = run(&mut a, t0, &[(0, 0, hour), (0, 0, hour + 10), (1, 1, 5), (1, 1, hour + 5), (2, 1, hour + 60_000)]);
-        assert_eq!(out, vec![(1, 5), (0, hour), (1, hour + 5), (0, hour + 10)]);
+        let out = run(&mut a, t0, &[(0, 0, hour), (0, 0, hour + 10), (1, 1, 5), (1, 1, hour + 5)]);
+        assert_eq!(out, vec![(1, 5), (0, hour), (1, hour + 5)], "with a backlog behind it, partition 1 may still deliver before hour + 10");
+        let out = run(&mut a, t0, &[(2, 1, hour + 60_000)]);
+        assert_eq!(out, vec![(0, hour + 10)]);
         assert_eq!(a.held(), 1, "partition 0 may still deliver records before partition 1's last");
     }
 
@@ -233,8 +263,10 @@ mod tests {
         let mut a = Aligner::new(opts());
         a.assign(0, t0);
         a.assign(1, t0);
-        a.push(0, Some(999_900), (0, 999_900), t0);
-        a.push(1, Some(1_000_000), (1, 1_000_000), t0);
+        a.push(0, 0, Some(999_900), (0, 999_900), t0);
+        a.push(1, 0, Some(1_000_000), (1, 1_000_000), t0);
+        // Both have read all the broker holds (offset 0 was the last).
+        a.refresh_backlog(|_| Some(1));
         assert_eq!(std::iter::from_fn(|| a.pop_ready(t0)).count(), 2);
         let out = run(&mut a, t0, &[(1, 0, 1_000_400), (2, 0, 1_000_900), (3, 1, 1_000_500)]);
         assert_eq!(out, vec![(0, 1_000_400), (0, 1_000_900), (1, 1_000_500)]);
@@ -247,7 +279,7 @@ mod tests {
         let mut a = Aligner::new(opts());
         a.assign(0, t0);
         a.assign(1, t0);
-        a.push(0, Some(50_000), (0, 50_000), t0);
+        a.push(0, 0, Some(50_000), (0, 50_000), t0);
         assert!(a.pop_ready(t0).is_none(), "partition 1 has delivered nothing yet");
         assert!(a.pop_ready(t0 + Duration::from_millis(249)).is_none());
         let (p, _, why) = a.pop_ready(t0 + Duration::from_millis(250)).expect("partition 1 is quiet");
@@ -260,23 +292,23 @@ mod tests {
         let mut a = Aligner::new(AlignOptions { max_held: 3, ..opts() });
         a.assign(0, t0);
         a.assign(1, t0);
-        a.push(0, Some(-1), (0, -1), t0);
-        a.push(1, Some(0), (1, 0), t0);
+        a.push(0, 0, Some(0), (0, 0), t0);
+        a.push(1, 0, Some(0), (1, 0), t0);
         assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
         assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((1, Release::InOrder)));
         for i in 0..4 {
-            a.push(0, Some(10_000 + i), (0, 10_000 + i), t0);
+            a.push(0, 0, Some(10_000 + i), (0, 10_000 + i), t0);
         }
         // Partition 1 is behind and not quiet: only the count forces one out.
         assert_eq!(a.pop_ready(t0).map(|(_, item, w)| (item, w)), Some(((0, 10_000), Release::Forced)));
         assert!(a.pop_ready(t0).is_none());
         // Partition 1 keeps delivering (never quiet) at early event times.
         let soon = t0 + Duration::from_millis(200);
-        a.push(1, Some(1), (1, 1), soon);
+        a.push(1, 0, Some(1), (1, 1), soon);
         assert_eq!(a.pop_ready(soon).map(|(p, _, w)| (p, w)), Some((1, Release::InOrder)));
         assert!(a.pop_ready(soon).is_none());
         let later = t0 + Duration::from_secs(2);
-        a.push(1, Some(2), (1, 2), later);
+        a.push(1, 0, Some(2), (1, 2), later);
         let released: Vec<(i32, Release)> = std::iter::from_fn(|| a.pop_ready(later).map(|(p, _, w)| (p, w))).collect();
         assert_eq!(released, vec![(1, Release::InOrder), (0, Release::Forced), (0, Release::Forced), (0, Release::Forced)]);
         assert_eq!(a.held(), 0);
@@ -288,9 +320,9 @@ mod tests {
         let mut a: Aligner<u32> = Aligner::new(opts());
         a.assign(0, t0);
         a.assign(1, t0);
-        a.push(0, Some(90_000), 1, t0);
-        a.push(0, None, 2, t0);
-        a.push(1, None, 3, t0);
+        a.push(0, 0, Some(90_000), 1, t0);
+        a.push(0, 0, None, 2, t0);
+        a.push(1, 0, None, 3, t0);
         assert_eq!(a.pop_ready(t0).map(|(_, i, _)| i), Some(3));
         assert!(a.pop_ready(t0).is_none(), "the dead letter of partition 0 stays behind its queue's head");
         assert_eq!(a.pop_any().map(|(_, i, w)| (i, w)), Some((1, Release::Flushed)));
@@ -312,7 +344,7 @@ mod tests {
             let p = (seed >> 33) as usize % 3;
             next[p] += (seed >> 40) as i64 % 5_000;
             let now = t0 + Duration::from_millis(step);
-            a.push(p as i32, Some(next[p] + p as i64 * 100_000), (p as i32, next[p]), now);
+            a.push(p as i32, 0, Some(next[p] + p as i64 * 100_000), (p as i32, next[p]), now);
             while let Some((_, item, _)) = a.pop_ready(now) {
                 out.push(item);
             }
@@ -333,7 +365,7 @@ mod tests {
         let mut a = Aligner::new(AlignOptions { skew_ms: 0, ..opts() });
         a.assign(0, t0);
         a.assign(1, t0);
-        a.push(0, Some(9_999_999), 1, t0);
+        a.push(0, 0, Some(9_999_999), 1, t0);
         assert_eq!(a.pop_ready(t0).map(|(_, i, w)| (i, w)), Some((1, Release::InOrder)));
     }
 }

@@ -145,6 +145,8 @@ pub struct Pipeline {
     failure: Option<KafkaError>,
     /// The events topic's name, shared by every record's source position.
     topic_name: Arc<str>,
+    /// The same, for librdkafka's C API.
+    topic_c: std::ffi::CString,
 }
 
 impl Pipeline {
@@ -157,6 +159,9 @@ impl Pipeline {
         shell: ShellOptions,
     ) -> Pipeline {
         let topic_name = topics.events.as_str().into();
+        // A topic name cannot hold NUL (Kafka allows [a-zA-Z0-9._-]); an
+        // empty one only makes every lookup miss.
+        let topic_c = std::ffi::CString::new(topics.events.as_str()).unwrap_or_default();
         Pipeline {
             engine,
             decode,
@@ -178,6 +183,7 @@ impl Pipeline {
             replayed_stats: crate::detect::DetectorStats::default(),
             failure: None,
             topic_name,
+            topic_c,
         }
     }
 
@@ -241,7 +247,10 @@ impl Pipeline {
     pub fn advance<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
         self.handle_decoded()?;
         // Held records whose wait ran out (a partition turned quiet, or
-        // the hold bound) go now, even without new records.
+        // the hold bound), or that a partition now known to be caught up
+        // no longer holds, go now, even without new records.
+        let topic = &self.topic_c;
+        self.aligner.refresh_backlog(|p| cached_high_watermark(consumer, topic, p));
         self.release_aligned(Instant::now())?;
         self.advance_checkpoint(consumer)
     }
@@ -304,7 +313,7 @@ impl Pipeline {
             let dead_copy = decoded.is_err().then(|| (batch.raw.key(meta).map(Box::from), Box::from(batch.raw.payload(meta))));
             let ts = decoded.as_ref().ok().map(|e| e.ts_ms);
             let record = Decoded { offset: meta.offset, decoded, keys, decode_time: per_record, dead_copy };
-            self.aligner.push(meta.partition, ts, record, now);
+            self.aligner.push(meta.partition, meta.offset, ts, record, now);
             self.release_aligned(now)?;
         }
         batch.results = results;
@@ -729,6 +738,20 @@ impl Pipeline {
         self.summary.finish(&stats, unknown);
         self.summary
     }
+}
+
+/// The end of `partition` as the consumer's last fetch response gave it
+/// (librdkafka's cached high watermark: no broker round trip, unlike
+/// `fetch_watermarks`); None before it has fetched the partition.
+fn cached_high_watermark<C: ConsumerContext, K: Consumer<C>>(consumer: &K, topic: &std::ffi::CStr, partition: i32) -> Option<i64> {
+    let (mut low, mut high) = (-1_i64, -1_i64);
+    // SAFETY: the client handle is valid while `consumer` is borrowed, the
+    // topic name is NUL-terminated, and librdkafka only writes the two
+    // out-parameters, which outlive the call.
+    let err = unsafe {
+        rdkafka::bindings::rd_kafka_get_watermark_offsets(consumer.client().native_ptr(), topic.as_ptr(), partition, &mut low, &mut high)
+    };
+    (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some(high)
 }
 
 /// Room kept in a dead letter for its headers, topic name and the record
