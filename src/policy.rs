@@ -83,6 +83,11 @@ macro_rules! thresholds {
                 false $( || (self.$name.is_some() && keys.contains(&stringify!($name))) )*
             }
 
+            /// Whether this table sets any threshold (`disabled` aside).
+            fn sets_threshold(&self) -> bool {
+                false $( || self.$name.is_some() )*
+            }
+
             fn apply(&self, t: &mut Thresholds) {
                 $( if let Some(v) = &self.$name { t.$name = v.clone(); } )*
                 if let Some(d) = &self.disabled {
@@ -325,6 +330,17 @@ impl Policy {
                 PolicyError::Value { path, message }
             }
         })?;
+        // Every signal carries the version: a blank one would tell two
+        // policies apart no better than none, and look like a value.
+        if let Some(v) = file.version.as_deref().filter(|v| v.trim().is_empty()) {
+            return Err(PolicyError::Invalid {
+                key: "version".into(),
+                value: format!("{v:?}"),
+                allowed: format!(
+                    "a non-empty version, e.g. \"2026-11-25.1\" (or no `version`: the file then runs as {origin}#unversioned)"
+                ),
+            });
+        }
         let mut defaults = Thresholds::default();
         file.defaults.apply(&mut defaults);
         let policy = Policy {
@@ -391,21 +407,111 @@ impl Policy {
         positive_u32("global.outage_window_minutes", g.outage_window_minutes)?;
         range_u32("global.outage_min_sessions", g.outage_min_sessions, 0, 64)?;
         share("global.outage_error_share", g.outage_error_share)?;
-        check_patch("defaults", defaults_patch)?;
+        check_disabled("defaults", defaults_patch)?;
         for (name, p) in &self.task_type {
-            check_patch(&format!("task_type.{name}"), p)?;
+            check_disabled(&format!("task_type.{name}"), p)?;
         }
         for (name, p) in &self.agent {
-            check_patch(&format!("agent.{name}"), p)?;
+            check_disabled(&format!("agent.{name}"), p)?;
+        }
+        // Each scope is checked as the detector resolves it (defaults < task
+        // type < agent), not alone over the built-in values: an override's
+        // `spike_sustain` must fit the `spike_window` it inherits, or that
+        // rule can never fire for the scope. Any agent may run any task type,
+        // so every (agent, task type) pair is a scope of its own.
+        let defaults = ("defaults".to_string(), defaults_patch);
+        check_scope(&Scope { layers: vec![defaults.clone()] })?;
+        for (name, p) in &self.task_type {
+            check_scope(&Scope { layers: vec![defaults.clone(), (format!("task_type.{name}"), p)] })?;
+        }
+        for (name, p) in &self.agent {
+            let agent = (format!("agent.{name}"), p);
+            check_scope(&Scope { layers: vec![defaults.clone(), agent.clone()] })?;
+            // A pair can only go wrong where both tables set thresholds.
+            for (tt, tp) in self.task_type.iter().filter(|(_, tp)| p.sets_threshold() && tp.sets_threshold()) {
+                check_scope(&Scope { layers: vec![defaults.clone(), (format!("task_type.{tt}"), tp), agent.clone()] })?;
+            }
         }
         Ok(())
     }
 }
 
-fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
-    let mut t = Thresholds::default();
-    p.apply(&mut t);
-    let k = |f: &str| format!("{table}.{f}");
+/// One scope's tables, broadest first, as `Policy::resolve` layers them.
+struct Scope<'a> {
+    layers: Vec<(String, &'a ThresholdsPatch)>,
+}
+
+impl Scope<'_> {
+    fn thresholds(&self) -> Thresholds {
+        let mut t = Thresholds::default();
+        for (_, p) in &self.layers {
+            p.apply(&mut t);
+        }
+        t
+    }
+
+    /// The most specific table that sets `field`, with its depth; `None`
+    /// for the built-in value.
+    fn origin(&self, field: &str) -> Option<(usize, &str)> {
+        self.layers.iter().enumerate().rev().find(|(_, (_, p))| p.sets_any(&[field])).map(|(i, (name, _))| (i, name.as_str()))
+    }
+
+    /// `table.field`, naming the table the value came from (the scope's
+    /// own when it is the built-in value).
+    fn key(&self, field: &str) -> String {
+        let table = self.origin(field).map_or_else(|| self.layers.last().map_or("defaults", |(n, _)| n.as_str()), |(_, n)| n);
+        format!("{table}.{field}")
+    }
+
+    /// Where a value came from, for a message about another key.
+    fn from(&self, field: &str) -> String {
+        match self.origin(field) {
+            Some((_, name)) => format!("from [{name}]"),
+            None => "built-in".to_string(),
+        }
+    }
+
+    /// Whether this scope is an agent over a task type: messages say so,
+    /// since neither table alone is at fault.
+    fn pair(&self) -> String {
+        match self.layers.as_slice() {
+            [_, (tt, _), (agent, _)] => format!(" for {agent} on {tt}"),
+            _ => String::new(),
+        }
+    }
+
+    /// `min <= small <= big` for two keys of one rule (a count within its
+    /// window, a lower limit below a higher one). The key set by the more
+    /// specific table is named: that is the one the operator just wrote.
+    fn within(&self, small_field: &str, small: u32, min: u32, big_field: &str, big: u32) -> Result<(), PolicyError> {
+        if small < min {
+            return range_u32(&self.key(small_field), small, min, u32::MAX);
+        }
+        if small <= big {
+            return Ok(());
+        }
+        let depth = |f: &str| self.origin(f).map_or(-1, |(i, _)| i as i64);
+        if depth(small_field) >= depth(big_field) {
+            Err(PolicyError::Invalid {
+                key: self.key(small_field),
+                value: small.to_string(),
+                allowed: format!("an integer from {min} to {big} (`{big_field}` = {big} {}){}", self.from(big_field), self.pair()),
+            })
+        } else {
+            Err(PolicyError::Invalid {
+                key: self.key(big_field),
+                value: big.to_string(),
+                allowed: format!("at least `{small_field}` = {small} ({}){}", self.from(small_field), self.pair()),
+            })
+        }
+    }
+}
+
+/// Every check of one scope's effective thresholds; a message names the
+/// table that set the value at fault.
+fn check_scope(scope: &Scope) -> Result<(), PolicyError> {
+    let t = scope.thresholds();
+    let k = |f: &str| scope.key(f);
     non_negative(&k("session_budget_usd"), t.session_budget_usd)?;
     if t.spend_ratio != 0.0 {
         at_least(&k("spend_ratio"), t.spend_ratio, 1.0)?;
@@ -430,20 +536,28 @@ fn check_patch(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     range_u32(&k("growth_hold_calls"), t.growth_hold_calls, 0, 1_000)?;
     at_least(&k("fanout_ratio"), t.fanout_ratio, 1.0)?;
     range_u32(&k("spike_window"), t.spike_window, 1, 64)?;
-    range_u32(&k("spike_sustain"), t.spike_sustain, 1, t.spike_window)?;
+    scope.within("spike_sustain", t.spike_sustain, 1, "spike_window", t.spike_window)?;
     range_u32(&k("spike_session_reference"), t.spike_session_reference, 1, 64)?;
     range_u32(&k("repeat_window"), t.repeat_window, 2, 256)?;
-    range_u32(&k("repeat_kill"), t.repeat_kill, 2, t.repeat_window)?;
-    range_u32(&k("repeat_poll_kill"), t.repeat_poll_kill, t.repeat_kill, t.repeat_window)?;
+    scope.within("repeat_kill", t.repeat_kill, 2, "repeat_window", t.repeat_window)?;
+    scope.within("repeat_kill", t.repeat_kill, 2, "repeat_poll_kill", t.repeat_poll_kill)?;
+    scope.within("repeat_poll_kill", t.repeat_poll_kill, 2, "repeat_window", t.repeat_window)?;
     range_u32(&k("cycle_repeats"), t.cycle_repeats, 2, 16)?;
     range_u32(&k("cycle_max_period"), t.cycle_max_period, 2, 16)?;
     range_u32(&k("ping_pong_handoffs"), t.ping_pong_handoffs, 2, 10_000)?;
     range_u32(&k("retry_window"), t.retry_window, 1, 256)?;
-    range_u32(&k("retry_kill"), t.retry_kill, 1, t.retry_window)?;
+    scope.within("retry_kill", t.retry_kill, 1, "retry_window", t.retry_window)?;
     range_u32(&k("retry_forgive"), t.retry_forgive, 0, 64)?;
     range_u32(&k("growth_steps"), t.growth_steps, 2, 8)?;
     positive_u32(&k("fanout_min_parents"), t.fanout_min_parents)?;
     positive_u32(&k("step_min_sessions"), t.step_min_sessions)?;
+    Ok(())
+}
+
+/// `disabled` names reasons; checked per table as written (resolving drops
+/// names it does not know).
+fn check_disabled(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
+    let k = |f: &str| format!("{table}.{f}");
     if let Some(d) = &p.disabled {
         for name in d {
             if Reason::parse(name).is_none() {
@@ -577,6 +691,66 @@ session_budget_usd = 2.0
         for key in all.as_object().unwrap().keys().filter(|k| *k != "disabled") {
             assert!(Reason::ALL.iter().any(|r| rule_keys(*r).contains(&key.as_str())), "{key} belongs to no rule");
         }
+    }
+
+    /// (policy text, `None` when valid, else what the error must say):
+    /// each override scope is checked with the values it inherits.
+    const SCOPE_CASES: &[(&str, Option<&[&str]>)] = &[
+        // Inherited window smaller than the override's count.
+        ("[defaults]\nspike_window = 5\n[agent.a1]\nspike_sustain = 7\n", Some(&["agent.a1.spike_sustain", "from 1 to 5", "[defaults]"])),
+        ("[defaults]\nretry_window = 10\n[task_type.t1]\nretry_kill = 15\n", Some(&["task_type.t1.retry_kill", "from 1 to 10"])),
+        (
+            "[defaults]\nrepeat_window = 10\nrepeat_poll_kill = 10\n[agent.a1]\nrepeat_kill = 11\n",
+            Some(&["agent.a1.repeat_kill", "from 2 to 10"]),
+        ),
+        (
+            "[defaults]\nrepeat_window = 10\nrepeat_kill = 4\nrepeat_poll_kill = 10\n[agent.a1]\nrepeat_window = 8\n",
+            Some(&["agent.a1.repeat_window", "at least `repeat_poll_kill` = 10"]),
+        ),
+        ("[defaults]\nrepeat_poll_kill = 20\n[task_type.t1]\nrepeat_kill = 21\n", Some(&["task_type.t1.repeat_kill", "repeat_poll_kill"])),
+        // A window shrunk below the built-in count names the window.
+        ("[agent.a1]\nspike_window = 3\n", Some(&["agent.a1.spike_window", "at least `spike_sustain` = 5 (built-in)"])),
+        // An agent over a task type: an agent setting both keys of a rule
+        // fits every task type; one setting one key must fit each type's
+        // other key, though neither table alone is wrong.
+        ("[task_type.t1]\nspike_window = 4\nspike_sustain = 3\n[agent.a1]\nspike_sustain = 6\nspike_window = 6\n", None),
+        (
+            "[task_type.t1]\nspike_window = 10\nspike_sustain = 6\n[agent.a1]\nspike_window = 5\n",
+            Some(&["agent.a1.spike_window", "spike_sustain", "[task_type.t1]", "for agent.a1 on task_type.t1"]),
+        ),
+        (
+            "[task_type.t1]\nretry_window = 5\nretry_kill = 2\n[agent.a1]\nretry_kill = 6\nretry_forgive = 1\n",
+            Some(&["agent.a1.retry_kill", "from 1 to 5", "for agent.a1 on task_type.t1"]),
+        ),
+        // The converse: an inherited window larger than the built-in one.
+        ("[defaults]\nspike_window = 10\n[agent.a1]\nspike_sustain = 9\n", None),
+        ("[defaults]\nretry_window = 40\n[task_type.t1]\nretry_kill = 30\n", None),
+        ("[defaults]\nrepeat_window = 100\nrepeat_poll_kill = 60\n[agent.a1]\nrepeat_kill = 50\n", None),
+        // Single-key checks name the table that set the value.
+        ("[task_type.t1]\nspike_ratio = 0.5\n[agent.a1]\nsession_budget_usd = 1.0\n", Some(&["task_type.t1.spike_ratio", ">= 1"])),
+        // The version: absent is fine, blank is refused.
+        ("version = \"\"\n", Some(&["`version`", "non-empty"])),
+        ("version = \"  \"\n", Some(&["`version`", "non-empty"])),
+    ];
+
+    #[test]
+    fn each_scope_is_checked_with_what_it_inherits() {
+        for (text, want) in SCOPE_CASES {
+            match (Policy::parse(text, "p.toml"), want) {
+                (Ok(_), None) => {}
+                (Ok(_), Some(parts)) => panic!("{text:?} accepted; want an error with {parts:?}"),
+                (Err(e), None) => panic!("{text:?} refused: {e}"),
+                (Err(e), Some(parts)) => {
+                    let msg = e.to_string();
+                    for part in *parts {
+                        assert!(msg.contains(part), "{text:?}: {part:?} missing in {msg}");
+                    }
+                }
+            }
+        }
+        let p = Policy::parse("[defaults]\nspike_window = 10\n[agent.a1]\nspike_sustain = 9\n", "p.toml").unwrap();
+        assert_eq!((p.resolve("a1", "t").spike_window, p.resolve("a1", "t").spike_sustain), (10, 9));
+        assert_eq!(Policy::parse("", "p.toml").unwrap().version, "p.toml#unversioned");
     }
 
     #[test]
