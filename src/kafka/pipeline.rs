@@ -102,6 +102,9 @@ impl Snapshot {
 
 /// One decoded record on its way from the decoder to detection, possibly
 /// held back by the aligner.
+/// A record's key (if any) and bytes.
+type RecordCopy = (Option<Box<[u8]>>, Box<[u8]>);
+
 struct Decoded {
     offset: i64,
     decoded: Result<Event, DecodeError>,
@@ -109,7 +112,7 @@ struct Decoded {
     decode_time: Duration,
     /// The record's key and bytes, copied only when it failed to decode
     /// (its dead letter carries them).
-    dead_copy: Option<(Option<Box<[u8]>>, Box<[u8]>)>,
+    dead_copy: Option<RecordCopy>,
 }
 
 pub struct Pipeline {
