@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
@@ -164,25 +165,25 @@ pub struct ForecastArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct WatchArgs {
     /// Config file (TOML); its keys are the long flags with `_` for `-`.
-    #[arg(long, env = "RUNAWAY_CONFIG")]
+    #[arg(long, env = "RUNAWAY_CONFIG", value_parser = any_path())]
     pub config: Option<PathBuf>,
     /// NDJSON input file, or `-` for standard input (file mode).
     #[arg(long, env = "RUNAWAY_INPUT")]
     pub input: Option<String>,
     /// Signals output file, NDJSON (file mode).
-    #[arg(long, env = "RUNAWAY_SIGNALS")]
+    #[arg(long, env = "RUNAWAY_SIGNALS", value_parser = any_path())]
     pub signals: Option<PathBuf>,
     /// Dead-letter output file, NDJSON (file mode; default beside --signals).
-    #[arg(long, env = "RUNAWAY_DLQ")]
+    #[arg(long, env = "RUNAWAY_DLQ", value_parser = any_path())]
     pub dlq: Option<PathBuf>,
     /// Archive directory (Parquet, Hive-partitioned).
-    #[arg(long, env = "RUNAWAY_ARCHIVE")]
+    #[arg(long, env = "RUNAWAY_ARCHIVE", value_parser = any_path())]
     pub archive: Option<PathBuf>,
     /// Policy file (TOML); built-in defaults without it.
-    #[arg(long, env = "RUNAWAY_POLICY")]
+    #[arg(long, env = "RUNAWAY_POLICY", value_parser = any_path())]
     pub policy: Option<PathBuf>,
     /// Price catalog (LiteLLM's model_prices_and_context_window.json format).
-    #[arg(long, env = "RUNAWAY_PRICES")]
+    #[arg(long, env = "RUNAWAY_PRICES", value_parser = any_path())]
     pub prices: Option<PathBuf>,
     /// Kafka bootstrap servers (Kafka mode).
     #[arg(long, env = "RUNAWAY_BROKERS")]
@@ -217,6 +218,13 @@ pub struct WatchArgs {
     /// Live policy reload: on (file watch and SIGHUP; default), sighup (SIGHUP only), off.
     #[arg(long, env = "RUNAWAY_POLICY_RELOAD")]
     pub policy_reload: Option<String>,
+}
+
+/// A path parser that lets an empty value through, so configuration
+/// validation refuses it naming the key, flag and variable (clap's own
+/// `PathBuf` parser names only the flag, also for an empty `RUNAWAY_…`).
+fn any_path() -> impl TypedValueParser<Value = PathBuf> {
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
 }
 
 impl WatchArgs {

@@ -6,6 +6,7 @@
 //! the file layer beneath them and the defaults beneath that.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -233,11 +234,36 @@ impl WatchConfig {
     /// Layers `over` (flags and env) on `file` on the defaults, and
     /// validates the result.
     pub fn resolve(file: FileConfig, over: Overrides) -> Result<WatchConfig, ConfigError> {
+        // An empty value is never what was meant (`archive = ""` wrote the
+        // archive into the working directory): refused from every source,
+        // naming the one it came from.
+        let paths = [
+            ("input", over.input.as_deref().map(Path::new), file.input.as_deref().map(Path::new)),
+            ("signals", over.signals.as_deref(), file.signals.as_deref()),
+            ("dlq", over.dlq.as_deref(), file.dlq.as_deref()),
+            ("archive", over.archive.as_deref(), file.archive.as_deref()),
+            ("policy", over.policy.as_deref(), file.policy.as_deref()),
+            ("prices", over.prices.as_deref(), file.prices.as_deref()),
+        ];
+        for (key, from_over, from_file) in paths {
+            refuse_blank(key, from_over.map(Path::as_os_str), from_file.map(Path::as_os_str), "a path; leave the key out for its default")?;
+        }
+        let names = [
+            ("group", &over.group, &file.group, DEFAULT_GROUP),
+            ("topic", &over.topic, &file.topic, DEFAULT_TOPIC),
+            ("kill_topic", &over.kill_topic, &file.kill_topic, DEFAULT_KILL_TOPIC),
+            ("dlq_topic", &over.dlq_topic, &file.dlq_topic, DEFAULT_DLQ_TOPIC),
+        ];
+        for (key, from_over, from_file, default) in names {
+            let allowed = format!("a non-empty Kafka name; leave the key out for the default `{default}`");
+            refuse_blank(key, from_over.as_deref().map(OsStr::new), from_file.as_deref().map(OsStr::new), &allowed)?;
+        }
         let input = over.input.or(file.input);
         let brokers = over.brokers.or(file.brokers);
         let log_level = over.log_level.or(file.log_level).unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_string());
         validate_level(&log_level)?;
-        let log_format = match over.log_format.or(file.log_format).as_deref() {
+        // Case-insensitive like every other word-valued key (`policy_reload`, `log_level`).
+        let log_format = match over.log_format.or(file.log_format).map(|f| f.trim().to_ascii_lowercase()).as_deref() {
             None | Some("human") | Some("text") => LogFormat::Human,
             Some("json") => LogFormat::Json,
             Some(other) => {
@@ -272,7 +298,9 @@ impl WatchConfig {
         // Checked in file mode too: a typo there should not wait for the
         // day the same configuration runs against a broker.
         let mut properties = file.kafka;
-        for kv in &over.kafka {
+        // `RUNAWAY_KAFKA='a=1;b=2;'`: a trailing (or doubled) separator
+        // leaves an empty item, which is no property at all.
+        for kv in over.kafka.iter().filter(|kv| !kv.trim().is_empty()) {
             let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Invalid {
                 key: "kafka".into(),
                 value: format!("{kv:?}"),
@@ -448,6 +476,36 @@ pub fn is_secret_key(key: &str) -> bool {
     ["password", "secret", "token", "private", "sasl.jaas", "key.pem", "ssl_key", "keystore", "oauthbearer.config"]
         .iter()
         .any(|w| k.contains(w))
+}
+
+/// Refuses an empty (or blank) value of `key` from the flag/environment
+/// layer, or else from the config file.
+fn refuse_blank(key: &str, over: Option<&OsStr>, file: Option<&OsStr>, allowed: &str) -> Result<(), ConfigError> {
+    let (value, origin) = match (over, file) {
+        (Some(v), _) => (v, "flag or environment"),
+        (None, Some(v)) => (v, "config file"),
+        (None, None) => return Ok(()),
+    };
+    if value.to_string_lossy().trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            key: key.into(),
+            value: format!("{:?} (from the {origin})", value.to_string_lossy()),
+            allowed: allowed.into(),
+        });
+    }
+    Ok(())
+}
+
+/// `--config FILE`: an empty one (`RUNAWAY_CONFIG=`) is refused by name
+/// rather than read as a file without a name.
+pub fn check_config_path(path: &Path) -> Result<(), ConfigError> {
+    refuse_blank("config", Some(path.as_os_str()), None, "a config file path; leave it out for none")
+}
+
+/// `config check --policy FILE` alone: the same refusal of an empty path as
+/// [`WatchConfig::resolve`] makes.
+pub fn check_policy_path(path: &Path) -> Result<(), ConfigError> {
+    refuse_blank("policy", Some(path.as_os_str()), None, "a path; leave the key out for its default")
 }
 
 fn validate_level(level: &str) -> Result<(), ConfigError> {

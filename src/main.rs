@@ -75,7 +75,7 @@ fn init_logging(level: &str, format: LogFormat) {
 /// Resolves the configuration: defaults < file < env < flags.
 fn resolve_config(args: &WatchArgs) -> Result<WatchConfig, Failure> {
     let file = match &args.config {
-        Some(p) => FileConfig::load(p).map_err(|e| Failure::Config(e.into()))?,
+        Some(p) => runaway::config::check_config_path(p).and_then(|()| FileConfig::load(p)).map_err(|e| Failure::Config(e.into()))?,
         None => FileConfig::default(),
     };
     WatchConfig::resolve(file, args.overrides()).map_err(|e| Failure::Config(e.into()))
@@ -123,6 +123,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     let nothing_to_watch = watch_args.input.is_none() && watch_args.brokers.is_none() && watch_args.config.is_none();
     if let (true, Some(path)) = (nothing_to_watch, &watch_args.policy) {
         // Checking a policy file needs no input or outputs.
+        runaway::config::check_policy_path(path).map_err(|e| Failure::Config(e.into()))?;
         let policy = Policy::load(path).map_err(|e| Failure::Config(e.into()))?;
         let report = runaway::config::policy_check_report(&path.display().to_string(), &policy, args.format == "json")
             .map_err(|e| Failure::Runtime(e.into()))?;
@@ -139,6 +140,11 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     })?;
     if let Some(dir) = &cfg.archive {
         ArchiveConfig::from_env(dir.clone()).map_err(|e| Failure::Config(e.into()))?;
+    }
+    if let Input::Kafka(kafka) = &cfg.input {
+        // librdkafka's own checks of the properties, as `watch` makes them
+        // at start-up; no client is created, nothing connects.
+        runaway::kafka::validate_client_configs(kafka).map_err(|e| Failure::Config(e.into()))?;
     }
     let policy = load_policy(&cfg)?;
     let catalog = load_catalog(&cfg)?;
@@ -202,25 +208,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             let result = file_mode::run_live(&mut engine, path, &outputs, sink, &|| stop.load(Ordering::Relaxed), &mut poll_policy);
             runaway::metrics::set_ready(false);
             let summary = result.map_err(|e| Failure::Runtime(e.into()))?;
-            if cfg.log_format == LogFormat::Json {
-                // Log collectors parse stderr line by line: keep it all JSON.
-                tracing::info!(
-                    records = summary.records,
-                    events = summary.events,
-                    duplicates = summary.duplicates,
-                    dead_letters = summary.dead_letters,
-                    sessions = summary.sessions.len(),
-                    spend_usd = summary.spend_usd,
-                    signals = summary.signals.values().sum::<u64>(),
-                    sessions_killed = summary.sessions_killed,
-                    events_after_kill = summary.events_after_kill,
-                    spend_after_kill_usd = summary.spend_after_kill_usd,
-                    events_clock_ahead = summary.events_clock_ahead,
-                    "run summary"
-                );
-            } else {
-                eprint!("{summary}");
-            }
+            print_summary(&summary, cfg.log_format);
             Ok(())
         }
         Input::Kafka(kafka) => {
@@ -232,7 +220,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 None => None,
             };
             let poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
-            watch_kafka(kafka, engine, sink, &poll_policy)
+            watch_kafka(kafka, engine, sink, &poll_policy, cfg.log_format)
         }
     }
 }
@@ -244,6 +232,7 @@ fn watch_kafka(
     engine: Engine,
     sink: Option<Box<dyn runaway::sink::RecordSink>>,
     policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
+    log_format: LogFormat,
 ) -> Result<(), Failure> {
     // One task drives the shell; librdkafka has its own threads.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -258,8 +247,30 @@ fn watch_kafka(
             Failure::Runtime(e.into())
         }
     })?;
-    eprint!("{summary}");
+    print_summary(&summary, log_format);
     Ok(())
+}
+
+/// The end-of-run summary on stderr, whatever the log level: it is the
+/// run's result, not a log event. In JSON mode it is one line shaped like
+/// the JSON logs (`fields.message` = "run summary") with the same content
+/// as the human form, so log collectors parsing stderr line by line keep
+/// working.
+fn print_summary(summary: &runaway::summary::Summary, format: LogFormat) {
+    match format {
+        LogFormat::Human => eprint!("{summary}"),
+        LogFormat::Json => {
+            let mut fields = summary.to_json();
+            fields.insert("message".into(), "run summary".into());
+            let line = serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "level": "INFO",
+                "fields": fields,
+                "target": "runaway",
+            });
+            eprintln!("{line}");
+        }
+    }
 }
 
 /// Completes on the first SIGINT or SIGTERM.

@@ -64,6 +64,39 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The summary's content as JSON fields, the same as the human form
+    /// shows: signals by action and reason, the models priced at the
+    /// fallback rate (`--log-format json` prints these; a JSON summary
+    /// with only a total of signals hid what the run decided).
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut by_action: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+        for ((action, reason), n) in &self.signals {
+            by_action.entry(action).or_default().insert(reason, *n);
+        }
+        let v = serde_json::json!({
+            "records": self.records,
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "dead_letters": self.dead_letters,
+            "sessions": self.sessions.len(),
+            "sessions_at_least": self.sessions.saturated(),
+            "spend_usd": self.spend_usd,
+            "signals": self.signals.values().sum::<u64>(),
+            "signals_by_action_reason": by_action,
+            "sessions_killed": self.sessions_killed,
+            "events_after_kill": self.events_after_kill,
+            "spend_after_kill_usd": self.spend_after_kill_usd,
+            "events_clock_ahead": self.events_clock_ahead,
+            "fallback_priced_models": self.unknown_models,
+        });
+        match v {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!("a JSON object literal"),
+        }
+    }
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "runaway watch summary")?;
@@ -147,7 +180,23 @@ impl fmt::Display for DistinctSessions {
 
 #[cfg(test)]
 mod tests {
-    use super::DistinctSessions;
+    use super::{DistinctSessions, Summary};
+
+    /// The JSON summary says what the human one says.
+    #[test]
+    fn json_summary_has_the_human_summarys_content() {
+        let mut s = Summary { records: 3, events: 2, dead_letters: 1, sessions_killed: 1, ..Summary::default() };
+        s.signals.insert(("kill".into(), "session_budget".into()), 1);
+        s.signals.insert(("alert".into(), "cost_spike".into()), 2);
+        s.unknown_models = vec!["my-private-model".into()];
+        let j = serde_json::Value::Object(s.to_json());
+        assert_eq!(j["signals"], 3);
+        assert_eq!(j["signals_by_action_reason"]["kill"]["session_budget"], 1);
+        assert_eq!(j["signals_by_action_reason"]["alert"]["cost_spike"], 2);
+        assert_eq!(j["fallback_priced_models"][0], "my-private-model");
+        let human = s.to_string();
+        assert!(human.contains("session_budget") && human.contains("my-private-model"), "{human}");
+    }
 
     #[test]
     fn distinct_sessions_count_exactly_then_stop_at_the_cap() {

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::types::RDKafkaConfRes;
 
 use crate::config::KafkaConfig;
 
@@ -127,6 +129,35 @@ pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
     Ok(ClientConfigs { consumer, producer, shell })
 }
 
+/// Builds both clients' settings and has librdkafka check every property
+/// (names, value types, enum values) without creating a client: a
+/// configuration object is filled in, nothing connects, no thread starts.
+/// `config check` and `watch` both go through this, so they refuse alike.
+pub fn validate(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
+    let clients = build(cfg)?;
+    for (role, c) in [("consumer", &clients.consumer), ("producer", &clients.producer)] {
+        c.create_native_config().map_err(|e| client_error(role, &e))?;
+    }
+    Ok(clients)
+}
+
+/// A client set-up error that never shows a property's value: librdkafka's
+/// text for a bad property quotes it (`sasl.pasword hunter2` for a mistyped
+/// password key), so only the key and what is wrong with it are said.
+pub fn client_error(role: &str, e: &RdError) -> KafkaError {
+    match e {
+        RdError::ClientConfig(code, _, key, _) => {
+            let what = if *code == RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN {
+                "no such librdkafka property (see librdkafka's CONFIGURATION.md)"
+            } else {
+                "invalid value for this librdkafka property (value withheld)"
+            };
+            KafkaError::Config(format!("{role}: property `{key}`: {what}"))
+        }
+        other => KafkaError::Config(format!("{role}: {other}")),
+    }
+}
+
 fn warn_if_overridden(user: &BTreeMap<String, String>, key: &str, fixed: &str) {
     if let Some(v) = user.get(key) {
         if v != fixed {
@@ -211,6 +242,30 @@ mod tests {
         assert!(!c.shell.align.enabled());
         assert_eq!(c.shell.align.max_held, 10);
         assert_eq!(c.consumer.get("runaway.align.skew.ms"), None);
+    }
+
+    /// librdkafka checks properties without a client; errors name the key
+    /// and never the value.
+    #[test]
+    fn properties_are_checked_locally_and_values_withheld() {
+        type Props<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Props, Option<&str>)] = &[
+            (&[("sasl.pasword", "hunter2")], Some("property `sasl.pasword`: no such librdkafka property")),
+            (&[("linger.ms", "abc")], Some("property `linger.ms`: invalid value")),
+            (&[("security.protocol", "hunter2")], Some("property `security.protocol`: invalid value")),
+            (&[("nonexistent.prop", "1")], Some("`nonexistent.prop`: no such")),
+            (&[("linger.ms", "5"), ("security.protocol", "SASL_SSL"), ("sasl.password", "hunter2")], None),
+        ];
+        for (props, want) in cases {
+            match (validate(&cfg(props)), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(part)) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(part) && !msg.contains("hunter2") && !msg.contains("abc"), "{props:?}: {msg}");
+                }
+                (got, _) => panic!("{props:?}: {:?}", got.map(|_| ())),
+            }
+        }
     }
 
     #[test]

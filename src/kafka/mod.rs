@@ -37,7 +37,7 @@ use crate::sink::{RecordSink, SinkError};
 use crate::summary::Summary;
 
 use client_log::LogContext;
-pub use clients::{build as build_client_configs, ClientConfigs, ShellOptions};
+pub use clients::{build as build_client_configs, validate as validate_client_configs, ClientConfigs, ShellOptions};
 use pipeline::{lock, Pipeline, RebalanceContext, Topics};
 
 #[derive(Debug, thiserror::Error)]
@@ -80,17 +80,17 @@ pub async fn run(
     policy_updates: &dyn Fn() -> Option<Arc<Policy>>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary, KafkaError> {
-    let clients = clients::build(config)?;
+    let clients = clients::validate(config)?;
     let shell = clients.shell.clone();
     let producer: FutureProducer<LogContext> =
-        clients.producer.create_with_context(LogContext::new("producer")).map_err(|e| KafkaError::Config(format!("producer: {e}")))?;
+        clients.producer.create_with_context(LogContext::new("producer")).map_err(|e| clients::client_error("producer", &e))?;
     let topics = Topics { events: config.topic.clone(), kill: config.kill_topic.clone(), dlq: config.dlq_topic.clone() };
     let decode = decode_stage::DecodeStage::start().map_err(KafkaError::DecoderStart)?;
     let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, decode, sink, producer.clone(), topics, shell.clone())));
     let consumer: StreamConsumer<RebalanceContext> = clients
         .consumer
         .create_with_context(RebalanceContext { pipeline: pipeline.clone(), topic: config.topic.clone(), log: LogContext::new("consumer") })
-        .map_err(|e| KafkaError::Config(format!("consumer: {e}")))?;
+        .map_err(|e| clients::client_error("consumer", &e))?;
 
     check_topics(&consumer, config, shell.broker_timeout)?;
     consumer.subscribe(&[&config.topic]).map_err(KafkaError::Client)?;

@@ -56,6 +56,10 @@ fn check_config(case: &Value) {
     for a in case["args"].as_array().into_iter().flatten() {
         cmd.arg(a.as_str().expect("string arg").replace("@DATA", &data));
     }
+    if let Some(policy) = case["policy_text"].as_str() {
+        std::fs::write(dir.path().join("policy.toml"), policy).expect("write policy file");
+        cmd.args(["--policy", "policy.toml"]);
+    }
     for (k, v) in case["env"].as_object().into_iter().flatten() {
         cmd.env(k, v.as_str().expect("string env value"));
     }
@@ -67,6 +71,10 @@ fn check_config(case: &Value) {
     for needle in case["stderr"].as_array().into_iter().flatten() {
         let needle = needle.as_str().expect("string");
         assert!(stderr.contains(needle), "{name}: stderr lacks {needle:?}\nstderr: {stderr}");
+    }
+    for needle in case["stderr_lacks"].as_array().into_iter().flatten() {
+        let needle = needle.as_str().expect("string");
+        assert!(!stderr.contains(needle), "{name}: stderr must not show {needle:?}\nstderr: {stderr}");
     }
     for needle in case["stdout_lacks"].as_array().into_iter().flatten() {
         let needle = needle.as_str().expect("string");
@@ -143,6 +151,54 @@ fn check_logs(name: &str, args: &[&str], env: &[(&str, &str)], want: &[&str], no
             let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: log line not JSON ({e}): {line}"));
             assert!(v["fields"]["message"].is_string(), "{name}: {line}");
         }
+    }
+}
+
+/// The run summary in JSON mode says what the human one says (signals by
+/// action and reason, models priced at the fallback rate) and, like it, is
+/// printed whatever the log level.
+#[test]
+fn json_run_summary_has_the_human_content_at_any_level() {
+    let input = data_dir().join("ops_summary_events.ndjson");
+    for level in ["info", "warn", "error", "off"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = |format: &str| {
+            let out = runaway(dir.path())
+                .args(["watch", "--signals", "s.ndjson", "--log-format", format, "--log-level", level, "--input"])
+                .arg(&input)
+                .output()
+                .expect("run watch");
+            assert_eq!(out.status.code(), Some(0), "{level}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let human = run("human");
+        assert!(human.contains("kill     session_budget   1") && human.contains("fallback rate: my-private-model"), "{level}: {human}");
+        let json = run("json");
+        let summary: Vec<Value> = json
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["fields"]["message"] == "run summary")
+            .collect();
+        assert_eq!(summary.len(), 1, "{level}: one JSON summary line\n{json}");
+        let f = &summary[0]["fields"];
+        assert_eq!(f["signals"], 1, "{level}: {f}");
+        assert_eq!(f["signals_by_action_reason"]["kill"]["session_budget"], 1, "{level}: {f}");
+        assert_eq!(f["fallback_priced_models"], serde_json::json!(["my-private-model"]), "{level}: {f}");
+        assert_eq!((f["sessions_killed"].as_u64(), f["dead_letters"].as_u64()), (Some(1), Some(2)), "{level}: {f}");
+    }
+}
+
+/// `watch` refuses a bad librdkafka property before connecting, naming the
+/// key and never showing the value (a mistyped password key is the likely case).
+#[test]
+fn watch_withholds_the_value_of_a_bad_kafka_property() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for kv in ["sasl.pasword=hunter2", "security.protocol=hunter2"] {
+        let out = runaway(dir.path()).args(["watch", "--brokers", "127.0.0.1:1", "--kafka", kv]).output().expect("run watch");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let key = kv.split_once('=').map(|(k, _)| k).unwrap_or(kv);
+        assert_eq!(out.status.code(), Some(2), "{kv}: {stderr}");
+        assert!(stderr.contains(&format!("`{key}`")) && !stderr.contains("hunter2"), "{kv}: {stderr}");
     }
 }
 
