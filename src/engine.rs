@@ -152,7 +152,7 @@ impl Engine {
     fn process_event_keyed(&mut self, event: Event, keys: EventKeys, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
         let (priced, unknown) = self.catalog.price(&event);
         if let Some(UnknownModel(m)) = unknown {
-            tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog; priced at the fallback rate (never as free)");
+            tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog, or its entry lacks a rate the call needs; priced at the fallback rate (never as free)");
             self.unknown_models.push(m);
         }
         let outcome = self.detector.process_keyed(&event, keys, priced.into(), shard, signals);

@@ -2,10 +2,13 @@
 //! `model_prices_and_context_window.json` (the upstream file is accepted
 //! unchanged; `models/` ships a trimmed copy, embedded in the binary).
 //!
-//! Owns: catalog parsing, model-name resolution (provider prefixes, dated
-//! snapshots), the cost formula, and the documented behaviour for models the
-//! catalog lacks: they are priced at the fallback rates (never free), and
-//! each such model is reported once.
+//! Owns: catalog parsing (base rates, and the long-context tiers LiteLLM
+//! writes as `…_above_<N>k_tokens` keys or `tiered_pricing` tables),
+//! model-name resolution (provider prefixes, dated snapshots; never onto
+//! another host's entry), the cost formula, and the documented behaviour for models the catalog cannot
+//! price: a model it lacks, or a call with tokens of a kind its entry gives
+//! no rate for, is priced at the fallback rates (never free), and each such
+//! model is reported once.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,42 +22,124 @@ use crate::event::{Event, EventKind};
 /// The catalog shipped in `models/`, embedded so the binary needs no files.
 pub const EMBEDDED_CATALOG: &str = include_str!("../models/model_prices_and_context_window.json");
 
-/// Per-token prices of one model, USD.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+/// Per-token prices of one model, USD. A rate is `None` when the catalog
+/// entry does not state it, which is not the same as a stated 0: a free
+/// model is free, a missing rate makes a call with tokens of that kind
+/// unpriceable ([`ModelPrice::cost`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ModelPrice {
-    #[serde(default)]
-    pub input_cost_per_token: f64,
-    #[serde(default)]
-    pub output_cost_per_token: f64,
-    #[serde(default)]
+    pub input_cost_per_token: Option<f64>,
+    pub output_cost_per_token: Option<f64>,
     pub cache_read_input_token_cost: Option<f64>,
-    #[serde(default)]
     pub cache_creation_input_token_cost: Option<f64>,
-    #[serde(default)]
     pub output_cost_per_reasoning_token: Option<f64>,
+    /// Long-context tiers, highest threshold first (read from the
+    /// `…_above_<N>k_tokens` keys and `tiered_pricing` rows by
+    /// [`Catalog::parse`], not by serde).
+    #[serde(skip)]
+    pub tiers: Vec<Tier>,
+}
+
+/// The rates of one long-context tier: they apply to a whole call whose
+/// prompt holds more than `above_tokens` tokens. A rate the tier does not
+/// state is the model's base rate for that kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tier {
+    pub above_tokens: u64,
+    pub input_cost_per_token: Option<f64>,
+    pub output_cost_per_token: Option<f64>,
+    pub cache_read_input_token_cost: Option<f64>,
+    pub cache_creation_input_token_cost: Option<f64>,
+}
+
+/// The token kinds a tier can price, as LiteLLM names their rates; a tier
+/// key is one of these followed by `_above_<N>k_tokens` (or `_above_<N>_tokens`).
+const TIERED_RATES: [&str; 4] =
+    ["input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost", "cache_creation_input_token_cost"];
+
+impl Tier {
+    fn rate_mut(&mut self, kind: usize) -> &mut Option<f64> {
+        match kind {
+            0 => &mut self.input_cost_per_token,
+            1 => &mut self.output_cost_per_token,
+            2 => &mut self.cache_read_input_token_cost,
+            _ => &mut self.cache_creation_input_token_cost,
+        }
+    }
+}
+
+/// `input_cost_per_token_above_200k_tokens` → (0, 200_000). Keys with a
+/// further suffix (`…_tokens_priority`, `…_batches`: other service tiers)
+/// or of other units (`…_above_1hr`) are not token tiers and give `None`.
+fn tier_key(key: &str) -> Option<(usize, u64)> {
+    let (kind, rest) = TIERED_RATES.iter().enumerate().find_map(|(i, k)| Some((i, key.strip_prefix(k)?.strip_prefix("_above_")?)))?;
+    let count = rest.strip_suffix("_tokens")?;
+    let (digits, scale) = match count.strip_suffix('k') {
+        Some(d) => (d, 1_000),
+        None => (count, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((kind, digits.parse::<u64>().ok()?.checked_mul(scale)?))
+}
+
+/// The rates that apply to one call, after its tier is picked.
+struct CallRates {
+    input: Option<f64>,
+    output: Option<f64>,
+    cache_read: Option<f64>,
+    cache_write: Option<f64>,
+    reasoning: Option<f64>,
 }
 
 impl ModelPrice {
-    /// Cost of one call. Cached reads default to the input price and cache
-    /// writes to the input price when the catalog gives no separate rate;
-    /// reasoning tokens are billed on top of `output_tokens` at the
-    /// reasoning rate, or the output rate when none is given.
-    pub fn cost(&self, e: &Event) -> f64 {
-        let cache_read = self.cache_read_input_token_cost.unwrap_or(self.input_cost_per_token);
-        let cache_write = self.cache_creation_input_token_cost.unwrap_or(self.input_cost_per_token);
-        let reasoning = self.output_cost_per_reasoning_token.unwrap_or(self.output_cost_per_token);
-        e.input_tokens as f64 * self.input_cost_per_token
-            + e.output_tokens as f64 * self.output_cost_per_token
-            + e.cache_read_tokens as f64 * cache_read
-            + e.cache_write_tokens as f64 * cache_write
-            + e.reasoning_tokens as f64 * reasoning
+    /// The rates for one call. The tier is chosen by the prompt's size, the
+    /// input tokens including cached ones (`input_tokens` excludes them), as
+    /// LiteLLM does (`_get_token_base_cost`): past a tier's threshold its
+    /// rates apply to all the call's tokens of their kind, the highest tier
+    /// crossed wins. Cached reads and writes without a rate of their own
+    /// are billed as input; reasoning tokens without one as output.
+    fn call_rates(&self, e: &Event) -> CallRates {
+        let prompt = e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens);
+        let tier = self.tiers.iter().find(|t| prompt > t.above_tokens);
+        let input = tier.and_then(|t| t.input_cost_per_token).or(self.input_cost_per_token);
+        let output = tier.and_then(|t| t.output_cost_per_token).or(self.output_cost_per_token);
+        CallRates {
+            input,
+            output,
+            cache_read: tier.and_then(|t| t.cache_read_input_token_cost).or(self.cache_read_input_token_cost).or(input),
+            cache_write: tier.and_then(|t| t.cache_creation_input_token_cost).or(self.cache_creation_input_token_cost).or(input),
+            reasoning: self.output_cost_per_reasoning_token.or(output),
+        }
     }
 
-    /// The model's list price: USD for one input and one output token.
-    /// What it costs per call depends on the call; this does not, so it
-    /// tells a pricier model from a bigger or uncached context.
+    /// Cost of one call, or `None` when the call has tokens of a kind the
+    /// entry gives no rate for (an entry without `input_cost_per_token`
+    /// cannot price input tokens: it must not count them as free).
+    /// Reasoning tokens are billed on top of `output_tokens`.
+    pub fn cost(&self, e: &Event) -> Option<f64> {
+        let r = self.call_rates(e);
+        let part = |tokens: u64, rate: Option<f64>| if tokens == 0 { Some(0.0) } else { rate.map(|r| tokens as f64 * r) };
+        Some(
+            part(e.input_tokens, r.input)?
+                + part(e.output_tokens, r.output)?
+                + part(e.cache_read_tokens, r.cache_read)?
+                + part(e.cache_write_tokens, r.cache_write)?
+                + part(e.reasoning_tokens, r.reasoning)?,
+        )
+    }
+
+    /// The model's list price: USD for one input and one output token at
+    /// the base rates, 0 when the entry lacks either (unknown, as for a
+    /// model the catalog lacks). What it costs per call depends on the
+    /// call; this does not, so it tells a pricier model from a bigger or
+    /// uncached context.
     pub fn list_price(&self) -> f64 {
-        self.input_cost_per_token + self.output_cost_per_token
+        match (self.input_cost_per_token, self.output_cost_per_token) {
+            (Some(i), Some(o)) => i + o,
+            _ => 0.0,
+        }
     }
 }
 
@@ -66,7 +151,8 @@ pub enum CostSource {
     Reported,
     /// Priced from the catalog.
     Catalog,
-    /// Model missing from the catalog: priced at the fallback rates.
+    /// Model missing from the catalog, or a call with tokens of a kind its
+    /// entry gives no rate for: priced at the fallback rates.
     Fallback,
     /// Nothing to price (a tool call or handoff without `cost_usd`).
     Unpriced,
@@ -92,7 +178,7 @@ pub enum CatalogError {
     #[error("price catalog {path} has no priced models")]
     Empty { path: String },
     #[error("price catalog {path}: model `{model}` has {field} = {value}; a price per token must be at least 0 and at most {MAX_PRICE_PER_TOKEN} USD")]
-    InvalidPrice { path: String, model: String, field: &'static str, value: f64 },
+    InvalidPrice { path: String, model: String, field: String, value: f64 },
 }
 
 /// Highest price per token a catalog may state: over a thousand times the
@@ -101,38 +187,69 @@ pub enum CatalogError {
 pub const MAX_PRICE_PER_TOKEN: f64 = 1.0;
 
 impl ModelPrice {
-    /// The first rate that is negative, not finite or past
+    /// The first rate, base or tiered, that is negative, not finite or past
     /// [`MAX_PRICE_PER_TOKEN`]: a negative price would turn spend negative
     /// and hide a runaway from every budget.
-    fn invalid_rate(&self) -> Option<(&'static str, f64)> {
-        [
-            ("input_cost_per_token", Some(self.input_cost_per_token)),
-            ("output_cost_per_token", Some(self.output_cost_per_token)),
+    fn invalid_rate(&self) -> Option<(String, f64)> {
+        let bad = |v: Option<f64>| v.filter(|v| !(0.0..=MAX_PRICE_PER_TOKEN).contains(v));
+        let base = [
+            ("input_cost_per_token", self.input_cost_per_token),
+            ("output_cost_per_token", self.output_cost_per_token),
             ("cache_read_input_token_cost", self.cache_read_input_token_cost),
             ("cache_creation_input_token_cost", self.cache_creation_input_token_cost),
             ("output_cost_per_reasoning_token", self.output_cost_per_reasoning_token),
-        ]
-        .into_iter()
-        .find_map(|(field, v)| v.filter(|v| !(0.0..=MAX_PRICE_PER_TOKEN).contains(v)).map(|v| (field, v)))
+        ];
+        if let Some((field, v)) = base.into_iter().find_map(|(field, v)| bad(v).map(|v| (field, v))) {
+            return Some((field.to_string(), v));
+        }
+        self.tiers.iter().find_map(|t| {
+            let rates = [t.input_cost_per_token, t.output_cost_per_token, t.cache_read_input_token_cost, t.cache_creation_input_token_cost];
+            rates.into_iter().zip(TIERED_RATES).find_map(|(v, kind)| bad(v).map(|v| (tier_field(kind, t.above_tokens), v)))
+        })
     }
 }
 
-/// Rates applied to models the catalog lacks: deliberately those of a
-/// premium model, so an unknown model is over- rather than under-counted.
+/// A tier rate's key as LiteLLM writes it, for error messages.
+fn tier_field(kind: &str, above_tokens: u64) -> String {
+    if above_tokens % 1_000 == 0 {
+        format!("{kind}_above_{}k_tokens", above_tokens / 1_000)
+    } else {
+        format!("{kind}_above_{above_tokens}_tokens")
+    }
+}
+
+/// Rates applied to models the catalog cannot price: deliberately those of
+/// a premium model, so an unknown model is over- rather than under-counted.
+/// USD per token: input, output (reasoning tokens too), cache read, cache write.
+const FALLBACK_RATES: [f64; 4] = [15.0e-6, 75.0e-6, 1.5e-6, 18.75e-6];
+
+/// [`FALLBACK_RATES`] as a catalog entry (every rate stated, no tiers).
 pub const FALLBACK_PRICE: ModelPrice = ModelPrice {
-    input_cost_per_token: 15.0e-6,
-    output_cost_per_token: 75.0e-6,
-    cache_read_input_token_cost: Some(1.5e-6),
-    cache_creation_input_token_cost: Some(18.75e-6),
+    input_cost_per_token: Some(FALLBACK_RATES[0]),
+    output_cost_per_token: Some(FALLBACK_RATES[1]),
+    cache_read_input_token_cost: Some(FALLBACK_RATES[2]),
+    cache_creation_input_token_cost: Some(FALLBACK_RATES[3]),
     output_cost_per_reasoning_token: None,
+    tiers: Vec::new(),
 };
 
-/// A loaded catalog plus a cache of resolved model names.
+/// Cost of a call at the fallback rates. Spelled out, not
+/// `FALLBACK_PRICE.cost(e)`, so it cannot fail: every kind has a rate.
+fn fallback_cost(e: &Event) -> f64 {
+    let [input, output, cache_read, cache_write] = FALLBACK_RATES;
+    e.input_tokens as f64 * input
+        + e.output_tokens as f64 * output
+        + e.cache_read_tokens as f64 * cache_read
+        + e.cache_write_tokens as f64 * cache_write
+        + e.reasoning_tokens as f64 * output
+}
+
+/// A loaded catalog plus a cache of resolved model names (per model name,
+/// then per `provider`: the provider takes part in resolution).
 #[derive(Debug, Clone)]
 pub struct Catalog {
     models: HashMap<String, ModelPrice>,
     resolved: FxHashMap<Arc<str>, Resolved>,
-    fallback: ModelPrice,
     source: String,
 }
 
@@ -143,12 +260,12 @@ pub struct Priced {
     pub source: CostSource,
     /// The catalog's [`ModelPrice::list_price`] of the event's model, also
     /// when the cost was reported; 0 when the catalog lacks the model or
-    /// the event names none.
+    /// either of its base rates, or the event names none.
     pub list_price: f64,
 }
 
-/// A model seen for the first time that the catalog does not know; the
-/// shell logs and counts it.
+/// A model the catalog could not price, the first time it had to (missing,
+/// or its entry lacks a rate the call needs); the shell logs and counts it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownModel(pub Arc<str>);
 
@@ -160,7 +277,6 @@ impl Catalog {
         Catalog::parse(EMBEDDED_CATALOG, "embedded models/").unwrap_or_else(|_| Catalog {
             models: HashMap::new(),
             resolved: FxHashMap::default(),
-            fallback: FALLBACK_PRICE,
             source: "empty".into(),
         })
     }
@@ -186,7 +302,8 @@ impl Catalog {
             if !has_token_price {
                 continue;
             }
-            if let Ok(p) = serde_json::from_value::<ModelPrice>(v) {
+            if let Ok(mut p) = ModelPrice::deserialize(&v) {
+                p.tiers = tiers(&v);
                 if let Some((field, value)) = p.invalid_rate() {
                     return Err(CatalogError::InvalidPrice { path: origin.to_string(), model: name, field, value });
                 }
@@ -196,7 +313,7 @@ impl Catalog {
         if models.is_empty() {
             return Err(CatalogError::Empty { path: origin.to_string() });
         }
-        Ok(Catalog { models, resolved: FxHashMap::default(), fallback: FALLBACK_PRICE, source: origin.to_string() })
+        Ok(Catalog { models, resolved: FxHashMap::default(), source: origin.to_string() })
     }
 
     pub fn len(&self) -> usize {
@@ -211,18 +328,15 @@ impl Catalog {
         &self.source
     }
 
-    /// Looks a model up, trying the names it is commonly written under.
+    /// Looks a model up, trying the names it is commonly written under
+    /// (see [`candidates`]).
     pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<ModelPrice> {
-        for candidate in candidates(model, provider) {
-            if let Some(p) = self.models.get(&candidate) {
-                return Some(*p);
-            }
-        }
-        None
+        candidates(model, provider).iter().find_map(|c| self.models.get(c)).cloned()
     }
 
-    /// Prices one event. Returns the price and, the first time a model is
-    /// missing from the catalog on an event it had to price, that model's
+    /// Prices one event. Returns the price and, the first time a model
+    /// could not be priced from the catalog on an event it had to price
+    /// (missing, or its entry lacks a rate the event needs), that model's
     /// name.
     pub fn price(&mut self, e: &Event) -> (Priced, Option<UnknownModel>) {
         let Some(model) = &e.model else {
@@ -237,65 +351,133 @@ impl Catalog {
         }
         let resolved = match self.resolved.get_mut(model) {
             Some(r) => r,
+            None => self.resolved.entry(model.clone()).or_insert(Resolved { by_provider: Vec::new(), warned: false }),
+        };
+        let provider = e.provider.as_deref();
+        let i = match resolved.by_provider.iter().position(|(p, _)| p.as_deref() == provider) {
+            Some(i) => i,
             None => {
-                let price = self.lookup(model, e.provider.as_deref());
-                self.resolved.entry(model.clone()).or_insert(Resolved { price, warned: false })
+                let price = candidates(model, provider).iter().find_map(|c| self.models.get(c)).cloned();
+                resolved.by_provider.push((e.provider.clone(), price));
+                resolved.by_provider.len() - 1
             }
         };
-        let list_price = resolved.price.map_or(0.0, |p| p.list_price());
+        let price = resolved.by_provider[i].1.as_ref();
+        let list_price = price.map_or(0.0, ModelPrice::list_price);
         if let Some(c) = e.cost_usd {
             return (Priced { cost_usd: c, source: CostSource::Reported, list_price }, None);
         }
-        match resolved.price {
-            Some(p) => (Priced { cost_usd: p.cost(e), source: CostSource::Catalog, list_price }, None),
+        match price.and_then(|p| p.cost(e)) {
+            Some(cost_usd) => (Priced { cost_usd, source: CostSource::Catalog, list_price }, None),
             None => {
                 let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
-                (Priced { cost_usd: self.fallback.cost(e), source: CostSource::Fallback, list_price }, first_miss)
+                (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price }, first_miss)
             }
         }
     }
 }
 
-/// A model name as resolved in the catalog, and whether its absence was
-/// reported.
-#[derive(Debug, Clone, Copy)]
+/// The long-context tiers of one catalog entry, highest threshold first:
+/// its `…_above_<N>k_tokens` keys, and the rows of a `tiered_pricing`
+/// table (`{"range": [256000, 1000000], "input_cost_per_token": …}`, a
+/// few LiteLLM providers' form of the same rule: a row applies to a prompt
+/// above its range's start, the last row also past its end). A rate that
+/// is not a number is left out, as serde leaves out an entry whose base
+/// rate is not a number.
+fn tiers(entry: &serde_json::Value) -> Vec<Tier> {
+    let mut tiers: Vec<Tier> = Vec::new();
+    let mut set = |above_tokens: u64, kind: usize, rate: f64| {
+        let i = match tiers.iter().position(|t| t.above_tokens == above_tokens) {
+            Some(i) => i,
+            None => {
+                tiers.push(Tier {
+                    above_tokens,
+                    input_cost_per_token: None,
+                    output_cost_per_token: None,
+                    cache_read_input_token_cost: None,
+                    cache_creation_input_token_cost: None,
+                });
+                tiers.len() - 1
+            }
+        };
+        *tiers[i].rate_mut(kind) = Some(rate);
+    };
+    for (key, value) in entry.as_object().into_iter().flatten() {
+        if let (Some((kind, above_tokens)), Some(rate)) = (tier_key(key), value.as_f64()) {
+            set(above_tokens, kind, rate);
+        }
+    }
+    let rows = entry.get("tiered_pricing").and_then(|t| t.as_array()).map_or(&[][..], Vec::as_slice);
+    for row in rows {
+        // A range start is a whole token count; LiteLLM writes some as 256000.0.
+        let Some(start) = row.get("range").and_then(|r| r.get(0)).and_then(|s| s.as_f64()).filter(|s| s.is_finite() && *s >= 0.0) else {
+            continue;
+        };
+        for (kind, key) in TIERED_RATES.iter().enumerate() {
+            if let Some(rate) = row.get(*key).and_then(|v| v.as_f64()) {
+                set(start as u64, kind, rate);
+            }
+        }
+    }
+    tiers.sort_by_key(|t| std::cmp::Reverse(t.above_tokens));
+    tiers
+}
+
+/// A model name as resolved in the catalog under each `provider` it came
+/// with (nearly always one), and whether its absence (or a call it could
+/// not price) was reported: once per model name, whatever the provider.
+#[derive(Debug, Clone)]
 struct Resolved {
-    price: Option<ModelPrice>,
+    by_provider: Vec<(Option<Arc<str>>, Option<ModelPrice>)>,
     warned: bool,
 }
 
-/// Names to try for a model: as given, with/without a provider prefix, and
-/// without a dated snapshot suffix (`-2024-08-06`, `-20241022`, `@20241022`).
+/// Names to try for a model, in order: as given, without a dated snapshot
+/// suffix (`-2024-08-06`, `-20241022`, `@20241022`), then its last path
+/// segment (the model without any `host/` prefix) bare and under the
+/// event's own hosts.
+///
+/// The event's own hosts are the name's leading `host/` segment and the
+/// `provider` field. A prefix is dropped only to reach a bare catalog key
+/// (`openai/gpt-4o` → `gpt-4o`) or a key under one of the event's own
+/// hosts, never a key under another: `together_ai/deepseek-ai/DeepSeek-V3`
+/// is not DeepSeek's own API (`deepseek/deepseek-v3`, 4.6× cheaper), so it
+/// is missing from a catalog without Together's entry, and priced at the
+/// fallback. Only a name that names no host at all is tried under the
+/// prefixes LiteLLM keys some providers' models by ([`PREFIXED_PROVIDERS`]).
 fn candidates(model: &str, provider: Option<&str>) -> Vec<String> {
     let m = model.trim().to_ascii_lowercase();
+    let provider = provider.map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty());
+    let host = m.split_once('/').map(|(h, _)| h.to_string());
+    let bare = m.rsplit_once('/').map_or(m.as_str(), |(_, b)| b).to_string();
+    let mut names = vec![bare.clone()];
+    names.extend(strip_snapshot(&bare));
+
     let mut out = vec![m.clone()];
-    let bare = m.rsplit_once('/').map(|(_, b)| b.to_string());
-    if let Some(b) = &bare {
-        out.push(b.clone());
+    if host.is_some() {
+        out.extend(strip_snapshot(&m));
     }
-    if let Some(p) = provider {
-        out.push(format!("{}/{}", p.to_ascii_lowercase(), bare.as_deref().unwrap_or(&m)));
+    // A provider field on a name without that host: the name under it
+    // (`meta-llama/llama-3.3-70b-instruct-turbo` from `together_ai`).
+    if let Some(p) = provider.as_deref().filter(|p| host.as_deref() != Some(*p)) {
+        out.push(format!("{p}/{m}"));
     }
-    let base = bare.unwrap_or(m);
-    if let Some(stripped) = strip_snapshot(&base) {
-        out.push(stripped.clone());
-        if let Some(p) = provider {
-            out.push(format!("{}/{}", p.to_ascii_lowercase(), stripped));
+    let own_hosts: Vec<&str> = host.iter().chain(provider.iter()).map(String::as_str).collect();
+    for name in &names {
+        out.push(name.clone());
+        out.extend(own_hosts.iter().map(|h| format!("{h}/{name}")));
+    }
+    if own_hosts.is_empty() {
+        for name in &names {
+            out.extend(PREFIXED_PROVIDERS.iter().map(|p| format!("{p}/{name}")));
         }
     }
-    // LiteLLM keys some providers' models only under a prefix
-    // (`mistral/mistral-large-latest`); a bare name given without a
-    // provider is tried under those prefixes last.
-    let unprefixed: Vec<String> = out.iter().filter(|c| !c.contains('/')).cloned().collect();
-    for c in unprefixed {
-        for prefix in PREFIXED_PROVIDERS {
-            out.push(format!("{prefix}/{c}"));
-        }
-    }
+    out.dedup();
     out
 }
 
-/// Providers whose models LiteLLM's catalog lists under a `provider/` key.
+/// Providers whose models LiteLLM's catalog lists under a `provider/` key
+/// (`mistral/mistral-large-latest`): tried for a name that names no host.
 const PREFIXED_PROVIDERS: &[&str] = &["mistral", "gemini", "deepseek", "xai", "groq"];
 
 fn strip_snapshot(m: &str) -> Option<String> {
@@ -348,6 +530,60 @@ mod tests {
         assert!(c.lookup("anthropic/claude-sonnet-4-5@20991231", None).is_some());
         assert!(c.lookup("mistral-large-latest", Some("mistral")).is_some());
         assert!(c.models.keys().any(|k| k.contains("llama")), "no Meta Llama model");
+    }
+
+    #[test]
+    fn the_embedded_catalog_carries_upstream_long_context_tiers() {
+        let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        let pro = c.lookup("gemini-2.5-pro", None).unwrap();
+        assert_eq!(pro.tiers.len(), 1);
+        assert_eq!((pro.tiers[0].above_tokens, pro.tiers[0].input_cost_per_token), (200_000, Some(2.5e-6)));
+        assert_eq!(c.lookup("gpt-5.5", Some("openai")).unwrap().tiers[0].above_tokens, 272_000);
+    }
+
+    #[test]
+    fn tier_keys_are_token_thresholds_of_the_four_token_rates_only() {
+        assert_eq!(tier_key("input_cost_per_token_above_200k_tokens"), Some((0, 200_000)));
+        assert_eq!(tier_key("output_cost_per_token_above_128k_tokens"), Some((1, 128_000)));
+        assert_eq!(tier_key("cache_read_input_token_cost_above_32k_tokens"), Some((2, 32_000)));
+        assert_eq!(tier_key("cache_creation_input_token_cost_above_272k_tokens"), Some((3, 272_000)));
+        assert_eq!(tier_key("input_cost_per_token_above_128000_tokens"), Some((0, 128_000)));
+        for other in [
+            "input_cost_per_token_above_200k_tokens_priority",
+            "cache_creation_input_token_cost_above_1hr",
+            "cache_creation_input_token_cost_above_1hr_above_200k_tokens",
+            "input_cost_per_audio_token_above_200k_tokens",
+            "input_cost_per_token_above_k_tokens",
+            "input_cost_per_token",
+        ] {
+            assert_eq!(tier_key(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_fallback_prices_every_token_kind_as_its_catalog_entry_says() {
+        let e = crate::decode(
+            br#"{"event_id":"f","ts":1,"session_id":"s","agent_id":"a","model":"m","input_tokens":7,"output_tokens":11,"cache_read_tokens":13,"cache_write_tokens":17,"reasoning_tokens":19}"#,
+        )
+        .unwrap();
+        assert_eq!(FALLBACK_PRICE.cost(&e), Some(fallback_cost(&e)));
+    }
+
+    #[test]
+    fn a_host_prefix_never_resolves_to_another_hosts_entry() {
+        let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        assert!(c.lookup("deepseek/deepseek-v3", None).is_some());
+        assert!(c.lookup("deepseek-v3", None).is_some(), "a name naming no host still finds LiteLLM's prefixed key");
+        for (model, provider) in
+            [("together_ai/deepseek-ai/DeepSeek-V3", None), ("deepseek-ai/DeepSeek-V3", None), ("deepseek-v3", Some("together_ai"))]
+        {
+            let p = c.lookup(model, provider);
+            assert!(p.is_none(), "{model} {provider:?} resolved to {p:?}");
+        }
+        // The provider field is one of the event's own hosts.
+        assert!(c.lookup("deepseek-v3", Some("deepseek")).is_some());
+        assert!(c.lookup("meta-llama/Llama-3.1-405B-Instruct", Some("together_ai")).is_some());
+        assert!(c.lookup("openai/gpt-4o", None).is_some() && c.lookup("azure/gpt-4o-2024-08-06", None).is_some());
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl fmt::Display for Summary {
             )?;
         }
         if !self.unknown_models.is_empty() {
-            writeln!(f, "  models not in the catalog, priced at the fallback rate: {}", self.unknown_models.join(", "))?;
+            writeln!(f, "  models the catalog could not price, priced at the fallback rate: {}", self.unknown_models.join(", "))?;
         }
         Ok(())
     }

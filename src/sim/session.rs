@@ -402,11 +402,18 @@ impl Gen {
         let event_id = self.hex_id("ev-", 15);
         let is_llm = kind == "llm";
         let cost = if is_llm {
-            let p = s.price;
-            input as f64 * p.input_cost_per_token
-                + output as f64 * p.output_cost_per_token
-                + cache_read as f64 * p.cache_read_input_token_cost.unwrap_or(p.input_cost_per_token)
-                + reasoning as f64 * p.output_cost_per_reasoning_token.unwrap_or(p.output_cost_per_token)
+            // The fleet's models all state both base rates (the embedded
+            // catalog's, or the fallback's); a missing one counts 0 here as
+            // it did before rates could be missing. Base rates only, also
+            // past a long-context tier (a context-growth runaway on gpt-5.5
+            // passes 272k tokens): the simulated bill, and with it every
+            // seed's events and docs/evaluation.md's figures, stay as they were.
+            let p = &s.price;
+            let (input_rate, output_rate) = (p.input_cost_per_token.unwrap_or(0.0), p.output_cost_per_token.unwrap_or(0.0));
+            input as f64 * input_rate
+                + output as f64 * output_rate
+                + cache_read as f64 * p.cache_read_input_token_cost.unwrap_or(input_rate)
+                + reasoning as f64 * p.output_cost_per_reasoning_token.unwrap_or(output_rate)
         } else {
             cost_override.unwrap_or(0.0)
         };

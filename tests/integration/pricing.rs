@@ -40,6 +40,26 @@ fn unknown_model_is_reported_once() {
 }
 
 #[test]
+fn a_model_whose_entry_lacks_a_rate_the_call_needs_is_reported_once_and_never_free() {
+    let mut c = catalog();
+    // twelvelabs.pegasus-1-2-v1:0 states an output rate and no input rate.
+    let output_only =
+        br#"{"event_id":"o","ts":1,"session_id":"s","agent_id":"a","model":"twelvelabs.pegasus-1-2-v1:0","output_tokens":10}"#;
+    let with_input = br#"{"event_id":"i","ts":2,"session_id":"s","agent_id":"a","model":"twelvelabs.pegasus-1-2-v1:0","input_tokens":10}"#;
+    let (priced, unknown) = c.price(&runaway::decode(output_only).expect("decodes"));
+    assert_eq!((priced.source.as_str(), unknown), ("catalog", None), "the rate it has prices what it can");
+    let (priced, unknown) = c.price(&runaway::decode(with_input).expect("decodes"));
+    assert_eq!(priced.source.as_str(), "fallback");
+    assert!(priced.cost_usd > 0.0 && unknown.is_some(), "priced at the fallback and reported");
+    assert!(c.price(&runaway::decode(with_input).expect("decodes")).1.is_none(), "then not again");
+    assert_eq!(c.price(&runaway::decode(with_input).expect("decodes")).0.list_price, 0.0, "no list price without an input rate");
+    // A stated 0 is a free model, not a missing rate.
+    let free = br#"{"event_id":"f","ts":3,"session_id":"s","agent_id":"a","model":"codestral/codestral-latest","input_tokens":10}"#;
+    let (priced, unknown) = c.price(&runaway::decode(free).expect("decodes"));
+    assert_eq!((priced.cost_usd, priced.source.as_str(), unknown), (0.0, "catalog", None));
+}
+
+#[test]
 fn an_unknown_model_first_seen_with_a_reported_cost_is_still_reported_when_it_must_be_priced() {
     let mut c = catalog();
     let reported = br#"{"event_id":"r","ts":1,"session_id":"s","agent_id":"a","model":"mystery-2","input_tokens":10,"cost_usd":0.5}"#;
@@ -74,6 +94,11 @@ fn a_catalog_with_a_negative_or_absurd_price_is_refused_naming_it() {
             r#"{"m": {"input_cost_per_token": 0.000003, "cache_read_input_token_cost": -0.0000003}}"#,
             "cache_read_input_token_cost",
             "-0.0000003",
+        ),
+        (
+            r#"{"m": {"input_cost_per_token": 0.000003, "input_cost_per_token_above_200k_tokens": 6.0}}"#,
+            "input_cost_per_token_above_200k_tokens",
+            "6",
         ),
     ] {
         let err = Catalog::parse(json, "p.json").expect_err(json).to_string();
