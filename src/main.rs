@@ -248,6 +248,11 @@ fn watch_kafka(
         }
     })?;
     print_summary(&summary, log_format);
+    // A service's operators read the human block from its stderr whatever
+    // the log format (as Kafka mode always printed it).
+    if matches!(log_format, LogFormat::Json) {
+        eprint!("{summary}");
+    }
     Ok(())
 }
 
