@@ -378,7 +378,10 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
         without_after_kill: args.without_after_kill,
     };
     let out = runaway::offline::run_forecast(&opts).map_err(offline_failure)?;
-    print!("{out}");
+    print!("{}", out.stdout);
+    for n in &out.notes {
+        eprintln!("note: {n}");
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! A hand-written SVG chart of the forecast: one panel per group, history
 //! as a polyline, the forecast as a dashed polyline over its prediction
-//! band, the budget run-out day as a vertical rule.
+//! band, the budget run-out day as a vertical rule. A partial last day is
+//! a hollow dot on the first forecast day (the day it is part of).
 //!
 //! Owns: SVG layout only; numbers come from `forecast`.
 
@@ -36,8 +37,9 @@ pub fn render_svg(rows: &[ForecastRow]) -> String {
 }
 
 fn panel(svg: &mut String, row: &ForecastRow, top: f64) {
-    let n_hist = row.history.len();
-    let n = n_hist + row.daily.len();
+    // Days fitted: a partial last day sits on the first forecast day's x.
+    let n_hist = row.history.iter().filter(|d| !d.partial).count();
+    let n = (n_hist + row.daily.len()).max(row.history.len());
     let ymax = row.history.iter().map(|d| d.spend_usd).chain(row.daily.iter().map(|d| d.hi)).fold(0.0_f64, f64::max).max(1e-9);
     let plot_w = W - PAD_L - PAD_R;
     let plot_h = PANEL_H - PAD_T - PAD_B;
@@ -79,7 +81,7 @@ fn panel(svg: &mut String, row: &ForecastRow, top: f64) {
         }
         let _ = writeln!(svg, r##"<polygon points="{}" fill="#f4a261" fill-opacity="0.3" stroke="none"/>"##, pts.trim_end());
         let mut line = String::new();
-        if let Some(last) = row.history.last() {
+        if let Some(last) = row.history.iter().rfind(|d| !d.partial) {
             let _ = write!(line, "{:.1},{:.1} ", x(n_hist - 1), y(last.spend_usd));
         }
         for (j, d) in row.daily.iter().enumerate() {
@@ -93,7 +95,17 @@ fn panel(svg: &mut String, row: &ForecastRow, top: f64) {
     }
     let mut hist = String::new();
     for (i, d) in row.history.iter().enumerate() {
-        let _ = write!(hist, "{:.1},{:.1} ", x(i), y(d.spend_usd));
+        if d.partial {
+            let _ = writeln!(
+                svg,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="white" stroke="#264653"><title>{} so far (partial day)</title></circle>"##,
+                x(i),
+                y(d.spend_usd),
+                esc(&d.date)
+            );
+        } else {
+            let _ = write!(hist, "{:.1},{:.1} ", x(i), y(d.spend_usd));
+        }
     }
     let _ = writeln!(svg, r##"<polyline points="{}" fill="none" stroke="#264653" stroke-width="1.5"/>"##, hist.trim_end());
     if let Some(day) = row.runs_out_day {

@@ -137,6 +137,10 @@ pub struct ForecastOptions {
 pub struct DaySpend {
     pub date: String,
     pub spend_usd: f64,
+    /// The range ends inside this day: it is shown, not fitted. Written
+    /// only when true, so complete days read as they always did.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +155,7 @@ pub struct DayForecast {
 #[derive(Debug, Clone, Serialize)]
 pub struct ForecastRow {
     pub group: String,
+    /// Complete days the fit saw (a partial last day is not one of them).
     pub days: usize,
     pub model: forecast::ModelKind,
     pub params: Option<forecast::Params>,
@@ -168,6 +173,9 @@ pub struct ForecastRow {
     #[serde(skip)]
     pub runs_out_day: Option<usize>,
     pub note: Option<String>,
+    /// The partial last day left out of the fit, which is then the first
+    /// forecast day.
+    pub partial_day: Option<String>,
     pub history: Vec<DaySpend>,
     pub daily: Vec<DayForecast>,
 }
@@ -243,18 +251,44 @@ fn percent_label(coverage: f64) -> String {
     pct.strip_suffix(".0").map(str::to_string).unwrap_or(pct)
 }
 
-/// Builds every group's forecast.
-pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTreeMap<String, f64>, coverage: f64) -> Vec<ForecastRow> {
+/// Whether the range's last day, `last_day`, is partial: the range ends
+/// inside it rather than at its end. `end_ms` is the range's exclusive end:
+/// `--to`, or without it just after the latest event, so without `--to` the
+/// latest event's day counts as partial (unless that event is at its last
+/// millisecond). Spend never says whether a day is over: a quiet evening in
+/// a finished archive looks like the morning of a live one, and counting a
+/// live morning as a whole day pulls every fit down. `--to` on the next
+/// midnight declares the day complete.
+pub fn last_day_is_partial(last_day: i64, end_ms: i64) -> bool {
+    end_ms < (last_day + 1) * 86_400_000
+}
+
+/// Builds every group's forecast. `to_ms` is the range's `--to`; a partial
+/// last day (see [`last_day_is_partial`]) is left out of every fit and
+/// becomes the first forecast day.
+pub fn build_forecast(
+    events: &[read::EventRow],
+    horizon: usize,
+    budgets: &BTreeMap<String, f64>,
+    coverage: f64,
+    to_ms: Option<i64>,
+) -> Vec<ForecastRow> {
     let (series, last_day) = daily_series(events);
     let Some(last_day) = last_day else { return Vec::new() };
+    let end_ms = to_ms.or_else(|| events.iter().map(|e| e.ts_ms).max().map(|t| t + 1)).unwrap_or(i64::MAX);
+    let partial = last_day_is_partial(last_day, end_ms);
+    let first_forecast_day = if partial { last_day } else { last_day + 1 };
     let mut rows = Vec::new();
-    for (group, (first_day, y)) in series {
-        let fit = forecast::fit(&y);
-        let points = if fit.kind == forecast::ModelKind::TooShort { Vec::new() } else { fit.forecast(horizon, coverage) };
-        let mape = forecast::backtest_mape(&y, forecast::holdout_days(y.len()));
+    for (group, (first_day, all)) in series {
+        // Every series runs to `last_day`, so a partial day is each one's last.
+        let y = if partial { &all[..all.len() - 1] } else { &all[..] };
+        let fit = forecast::fit(y);
+        let fc = if fit.kind == forecast::ModelKind::TooShort { None } else { Some(fit.forecast(horizon, coverage)) };
+        let points = fc.as_ref().map_or(&[][..], |f| &f.daily[..]);
+        let mape = forecast::backtest_mape(y, forecast::holdout_days(y.len()));
         let budget = budgets.get(&*group).copied();
-        let runs_out_day = budget.and_then(|b| forecast::runs_out(&points, b, |p| p.mean));
-        let runs_out_earliest = budget.and_then(|b| forecast::runs_out(&points, b, |p| p.hi));
+        let runs_out_day = budget.and_then(|b| forecast::runs_out(points, b, |p| p.mean));
+        let runs_out_earliest = budget.and_then(|b| forecast::runs_out(points, b, |p| p.hi));
         let note = match fit.kind {
             forecast::ModelKind::TooShort => Some(format!(
                 "series too short to forecast: {} day(s) of data, need at least {} (a weekly pattern needs {})",
@@ -267,30 +301,36 @@ pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTree
             }
             forecast::ModelKind::HoltWintersDamped => None,
         };
-        let history = y.iter().enumerate().map(|(i, v)| DaySpend { date: date_of_day(first_day + i as i64), spend_usd: *v }).collect();
+        let history = all
+            .iter()
+            .enumerate()
+            .map(|(i, v)| DaySpend { date: date_of_day(first_day + i as i64), spend_usd: *v, partial: partial && i + 1 == all.len() })
+            .collect();
         let daily: Vec<DayForecast> = points
             .iter()
             .enumerate()
-            .map(|(h, p)| DayForecast { date: date_of_day(last_day + 1 + h as i64), mean: p.mean, lo: p.lo, hi: p.hi })
+            .map(|(h, p)| DayForecast { date: date_of_day(first_forecast_day + h as i64), mean: p.mean, lo: p.lo, hi: p.hi })
             .collect();
+        let total = fc.as_ref().map(|f| f.total);
         rows.push(ForecastRow {
             group: group.to_string(),
             days: y.len(),
             model: fit.kind,
             params: (fit.kind != forecast::ModelKind::TooShort).then_some(fit.params),
-            last_7d_usd: y.iter().rev().take(7).sum(),
-            horizon_days: horizon,
             // A fold from +0.0: an empty f64 `sum()` is -0.0, printed as "-0.0".
-            forecast_usd: points.iter().fold(0.0, |sum, p| sum + p.mean),
-            // Summed daily bounds: conservative (wider than the interval of the total).
-            forecast_lo_usd: points.iter().fold(0.0, |sum, p| sum + p.lo),
-            forecast_hi_usd: points.iter().fold(0.0, |sum, p| sum + p.hi),
+            last_7d_usd: y.iter().rev().take(7).fold(0.0, |sum, v| sum + v),
+            horizon_days: horizon,
+            forecast_usd: total.map_or(0.0, |t| t.mean),
+            // The interval of the total, not the summed daily bounds.
+            forecast_lo_usd: total.map_or(0.0, |t| t.lo),
+            forecast_hi_usd: total.map_or(0.0, |t| t.hi),
             mape_pct: mape,
             budget_usd: budget,
             runs_out: runs_out_day.map(|d| daily[d].date.clone()),
             runs_out_earliest: runs_out_earliest.map(|d| daily[d].date.clone()),
             runs_out_day,
             note,
+            partial_day: partial.then(|| date_of_day(last_day)),
             history,
             daily,
         });
@@ -299,7 +339,29 @@ pub fn build_forecast(events: &[read::EventRow], horizon: usize, budgets: &BTree
     rows
 }
 
-fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64) -> String {
+/// What `runaway forecast` prints: `stdout` for the chosen format, and
+/// `notes` for a human, which the binary writes to stderr. The table
+/// carries its notes itself; CSV and JSON keep them out of the data, so
+/// what a machine reads parses whatever the archive held.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ForecastOutput {
+    pub stdout: String,
+    pub notes: Vec<String>,
+}
+
+const NOTHING_TO_FORECAST: &str = "no events in the archive range: nothing to forecast";
+
+/// The note on a partial last day, naming the way to count it as complete.
+fn partial_note(day: &str, to_ms: Option<i64>) -> String {
+    let why = match to_ms {
+        Some(to) => format!("the range ends at {}", crate::event::format_rfc3339_ms(to)),
+        None => "the archive's latest event is on it; --to the next midnight counts it as complete".to_string(),
+    };
+    format!("{day} is a partial day ({why}): left out of the fits; the forecast starts on it")
+}
+
+/// Renders the rows; `notes` (about the whole range) only reach the table.
+fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64, notes: &[String]) -> String {
     match format {
         Format::Json => serde_json::to_string_pretty(rows).unwrap_or_default() + "\n",
         Format::Csv => {
@@ -307,7 +369,8 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
             for r in rows {
                 let g = csv_field(&r.group);
                 for d in &r.history {
-                    out += &format!("{g},{},history,{:.6},,\n", d.date, d.spend_usd);
+                    let kind = if d.partial { "partial" } else { "history" };
+                    out += &format!("{g},{},{kind},{:.6},,\n", d.date, d.spend_usd);
                 }
                 for d in &r.daily {
                     out += &format!("{g},{},forecast,{:.6},{:.6},{:.6}\n", d.date, d.mean, d.lo, d.hi);
@@ -352,7 +415,13 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
                     ]
                 })
                 .collect();
+            if rows.is_empty() {
+                return notes.iter().map(|n| format!("{n}\n")).collect();
+            }
             let mut out = table(&headers, &body);
+            for n in notes {
+                out += &format!("note: {n}\n");
+            }
             for r in rows {
                 if let Some(n) = &r.note {
                     out += &format!("note: {}: {n}\n", r.group);
@@ -379,9 +448,9 @@ fn check_span(events: &[read::EventRow]) -> Result<(), OfflineError> {
     Ok(())
 }
 
-/// Runs `runaway forecast`, returning the rendered output (and writing the
-/// chart when asked).
-pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
+/// Runs `runaway forecast`, returning the rendered output and the notes
+/// for stderr (and writing the chart when asked).
+pub fn run_forecast(o: &ForecastOptions) -> Result<ForecastOutput, OfflineError> {
     let dim = Dimension::parse(&o.by)?;
     let format = Format::parse(&o.format)?;
     let horizon = parse_horizon(&o.horizon)?;
@@ -399,7 +468,7 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
         events.retain(|e| !e.after_kill);
     }
     check_span(&events)?;
-    let rows = build_forecast(&events, horizon, &budgets, o.coverage);
+    let rows = build_forecast(&events, horizon, &budgets, o.coverage, range.to_ms);
     for g in budgets.keys() {
         if !rows.iter().any(|r| &r.group == g) {
             tracing::warn!(group = %g, "budget given for a group with no spend in the archive range");
@@ -409,8 +478,16 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<String, OfflineError> {
         std::fs::write(path, chart::render_svg(&rows))
             .map_err(|source| OfflineError::Write { path: path.display().to_string(), source })?;
     }
+    let mut notes = Vec::new();
     if rows.is_empty() {
-        return Ok("no events in the archive range: nothing to forecast\n".to_string());
+        notes.push(NOTHING_TO_FORECAST.to_string());
     }
-    Ok(render_forecast(&rows, &o.by, format, o.coverage))
+    if let Some(day) = rows.first().and_then(|r| r.partial_day.as_deref()) {
+        notes.push(partial_note(day, range.to_ms));
+    }
+    let stdout = render_forecast(&rows, &o.by, format, o.coverage, &notes);
+    if format == Format::Table {
+        notes.clear(); // printed in the table's text
+    }
+    Ok(ForecastOutput { stdout, notes })
 }

@@ -1,11 +1,14 @@
 //! The offline commands over a real archive: `runaway report` against the
 //! engine's own figures, `runaway forecast` against synthetic series with a
-//! known trend and weekly seasonality.
+//! known trend and weekly seasonality, its prediction intervals against
+//! what followed (`tests/data/forecast_intervals.json`).
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
+use rand::{Rng, SeedableRng};
+use runaway::offline::forecast;
 use serde_json::Value;
 
 use super::archive::{bin, data, watch};
@@ -80,17 +83,24 @@ fn truth(day: usize) -> f64 {
     50.0 + 0.8 * day as f64 + WEEK[day % 7]
 }
 
+/// Midnight UTC starting day `day` of the synthetic series.
+const DAY0_MS: i64 = 1_790_000_000_000 / 86_400_000 * 86_400_000;
+
+/// `YYYY-MM-DD` of day `day` of the synthetic series.
+fn date(day: usize) -> String {
+    runaway::event::format_rfc3339_ms(DAY0_MS + day as i64 * 86_400_000)[..10].to_string()
+}
+
 /// Writes `days` days of the synthetic groups: `steady` follows `truth`
 /// with ±3 % deterministic noise, `newbie` has 5 days, `tiny` 2.
 fn synthetic(path: &Path, days: usize) {
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let day0_ms: i64 = 1_790_000_000_000 / 86_400_000 * 86_400_000;
     let mut n = 0;
     let mut line = |team: &str, day: usize, cost: f64| {
         // Four events per day, each its own session (under the session budget).
         for k in 0..4 {
             n += 1;
-            let ts = day0_ms + day as i64 * 86_400_000 + (k as i64 + 1) * 3_600_000;
+            let ts = DAY0_MS + day as i64 * 86_400_000 + (k as i64 + 1) * 3_600_000;
             writeln!(
                 w,
                 r#"{{"event_id":"f-{n}","ts":{ts},"session_id":"{team}-{day}-{k}","agent_id":"a","team":"{team}","kind":"tool","tool":"t{k}","cost_usd":{}}}"#,
@@ -122,12 +132,17 @@ fn forecast_follows_trend_and_weekly_season() {
     let horizon = 14;
     let budget: f64 = (days..days + 10).map(truth).sum();
     let chart = tmp.path().join("f.svg");
+    // The data ends at 04:00 of its last day: `--to` the next midnight says
+    // that day is over (else it would be a partial day, left out of the fit).
+    let to = date(days);
     let out = run(&[
         "forecast",
         "--archive",
         archive.to_str().unwrap(),
         "--by",
         "team",
+        "--to",
+        &to,
         "--horizon",
         "14d",
         "--budget",
@@ -171,7 +186,7 @@ fn forecast_follows_trend_and_weekly_season() {
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() >= 3, "chart");
     // The table says the same in words.
-    let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "14d"]);
+    let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--to", &to, "--horizon", "14d"]);
     assert!(table.contains("note: tiny: series too short to forecast"), "{table}");
 }
 
@@ -183,7 +198,8 @@ fn forecast_without_after_kill_leaves_out_spend_past_a_kill() {
     watch(&data("archive_events.ndjson"), tmp.path(), &[]);
     let archive = tmp.path().join("archive");
     let last_7d = |extra: &[&str]| {
-        let mut args = vec!["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--format", "json"];
+        // The fixture's last day (the 24th, all of ops' $40) ends with the range.
+        let mut args = vec!["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--to", "2026-11-25", "--format", "json"];
         args.extend(extra);
         let text = run(&args);
         assert!(!text.contains("-0.0"), "a series too short to forecast sums no days to 0, not -0: {text}");
@@ -196,7 +212,7 @@ fn forecast_without_after_kill_leaves_out_spend_past_a_kill() {
     // The table names the interval it shows; one too wide to compute is refused.
     let table = |interval: &str| {
         Command::new(bin())
-            .args(["forecast", "--archive", archive.to_str().unwrap(), "--interval", interval])
+            .args(["forecast", "--archive", archive.to_str().unwrap(), "--to", "2026-11-25", "--interval", interval])
             .output()
             .expect("run runaway")
     };
@@ -236,4 +252,149 @@ fn forecast_refuses_a_range_of_decades_with_the_way_out() {
     // The way out it names works.
     let out = forecast(&["--from", "2026-01-01"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn forecast_cmd(archive: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--horizon", "7d"];
+    args.extend(extra);
+    let o = Command::new(bin()).args(&args).output().expect("run runaway");
+    assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn stdout_json(o: &Output) -> Vec<Value> {
+    serde_json::from_str(&String::from_utf8_lossy(&o.stdout)).unwrap()
+}
+
+/// A forecast run at 02:30 (the synthetic groups spend from 01:00 to
+/// 04:00) sees part of a day: it is shown, marked partial, left out of the
+/// fit, and the forecast starts on it, the same forecast a run at the
+/// midnight before makes.
+#[test]
+fn forecast_leaves_a_partial_last_day_out_of_the_fit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("synthetic.ndjson");
+    synthetic(&input, 30);
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let partial_to = format!("{}T02:30:00Z", date(29));
+    let at_0230 = forecast_cmd(&archive, &["--to", &partial_to, "--format", "json"]);
+    let at_midnight = forecast_cmd(&archive, &["--to", &date(29), "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&at_0230.stderr);
+    assert!(stderr.contains(&format!("note: {} is a partial day (the range ends at {}", date(29), date(29))), "{stderr}");
+    assert!(String::from_utf8_lossy(&at_midnight.stderr).is_empty(), "a range ending at midnight has no partial day");
+    let (rows, before) = (stdout_json(&at_0230), stdout_json(&at_midnight));
+    let steady = rows.iter().find(|r| r["group"] == "steady").unwrap();
+    let steady_before = before.iter().find(|r| r["group"] == "steady").unwrap();
+    assert_eq!(steady["days"], 29, "{steady:#}");
+    assert_eq!(steady["partial_day"], date(29));
+    assert_eq!(steady_before["partial_day"], Value::Null);
+    let history = steady["history"].as_array().unwrap();
+    assert_eq!(history.len(), 30);
+    assert_eq!(history[29]["partial"], true, "{:#}", history[29]);
+    assert!(history[..29].iter().all(|d| d.get("partial").is_none()), "complete days read as they always did");
+    // Two of the day's four events are in: about half of a complete day.
+    let share = history[29]["spend_usd"].as_f64().unwrap() / history[28]["spend_usd"].as_f64().unwrap();
+    assert!((0.3..0.7).contains(&share), "{share}");
+    // The forecast starts on the partial day, and is the midnight run's.
+    assert_eq!(steady["daily"][0]["date"], date(29));
+    for key in ["daily", "last_7d_usd", "forecast_usd", "forecast_lo_usd", "forecast_hi_usd", "mape_pct", "params"] {
+        assert_eq!(steady[key], steady_before[key], "{key}");
+    }
+    // CSV names the day's kind; the table says it in words.
+    let csv = String::from_utf8(forecast_cmd(&archive, &["--to", &partial_to, "--format", "csv"]).stdout).unwrap();
+    assert!(csv.contains(&format!("steady,{},partial,", date(29))), "{csv}");
+    assert!(csv.contains(&format!("steady,{},forecast,", date(29))), "{csv}");
+    let table = String::from_utf8(forecast_cmd(&archive, &["--to", &partial_to]).stdout).unwrap();
+    assert!(table.contains("is a partial day") && table.contains("the forecast starts on it"), "{table}");
+    // Without --to the range ends at the latest event: its day is partial
+    // and the note names the way to count it as complete.
+    let open = forecast_cmd(&archive, &[]);
+    assert!(String::from_utf8_lossy(&open.stdout).contains("--to the next midnight counts it as complete"));
+    let complete = stdout_json(&forecast_cmd(&archive, &["--to", &date(30), "--format", "json"]));
+    assert_eq!(complete.iter().find(|r| r["group"] == "steady").unwrap()["days"], 30);
+}
+
+/// No events in range: JSON and CSV stay machine-readable (an empty list,
+/// the header row), the note goes to stderr; the table keeps its words.
+/// `report` gives its usual shape too (a zero TOTAL row).
+#[test]
+fn forecast_with_nothing_in_range_keeps_its_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let empty = ["--from", "2030-01-01"];
+    let json = forecast_cmd(&archive, &[&empty[..], &["--format", "json"]].concat());
+    assert!(stdout_json(&json).is_empty());
+    assert!(String::from_utf8_lossy(&json.stderr).contains("note: no events in the archive range: nothing to forecast"));
+    let csv = forecast_cmd(&archive, &[&empty[..], &["--format", "csv"]].concat());
+    assert_eq!(String::from_utf8_lossy(&csv.stdout), "team,date,kind,spend_usd,lo_usd,hi_usd\n");
+    assert!(String::from_utf8_lossy(&csv.stderr).contains("nothing to forecast"));
+    let table = forecast_cmd(&archive, &empty);
+    assert_eq!(String::from_utf8_lossy(&table.stdout), "no events in the archive range: nothing to forecast\n");
+    let report: Value =
+        serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--from", "2030-01-01", "--format", "json"]))
+            .unwrap();
+    assert_eq!(report[0]["group"], "TOTAL");
+}
+
+/// A standard normal draw (Box-Muller).
+fn gauss(rng: &mut impl Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-12);
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// `n` days of a simulated series of `kind`, its week starting on a random day.
+fn simulate(kind: &str, n: usize, rng: &mut impl Rng) -> Vec<f64> {
+    const WEEK: [f64; 7] = [10.0, 15.0, 20.0, 15.0, 10.0, -30.0, -40.0];
+    let start = rng.random_range(0..7);
+    let mut level = 100.0;
+    (0..n)
+        .map(|d| match kind {
+            // Linear trend and a weekly pattern: what the model assumes.
+            "trend_weekly" => 100.0 + 1.5 * d as f64 + WEEK[(start + d) % 7] + 3.0 * gauss(rng),
+            "flat" => 50.0 + 2.0 * gauss(rng),
+            // A wandering level: no line fits it for long.
+            "random_walk" => {
+                level += 2.0 * gauss(rng);
+                level + 0.5 * WEEK[(start + d) % 7] + 3.0 * gauss(rng)
+            }
+            other => panic!("unknown series kind {other}"),
+        })
+        .collect()
+}
+
+#[test]
+fn forecast_intervals_cover_what_followed() {
+    let cases: Value = serde_json::from_str(&std::fs::read_to_string(data("forecast_intervals.json")).unwrap()).unwrap();
+    let floats = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+    for case in cases["series"].as_array().unwrap() {
+        let (history, after) = (floats(&case["history"]), floats(&case["after"]));
+        let fc = forecast::fit(&history).forecast(after.len(), case["interval"].as_f64().unwrap());
+        let covered = fc.daily.iter().zip(&after).filter(|(p, t)| p.lo <= **t && **t <= p.hi).count();
+        let total: f64 = after.iter().sum();
+        assert!(covered as u64 >= case["min_covered"].as_u64().unwrap(), "{}: {covered} covered: {fc:?}", case["name"]);
+        assert!(fc.total.lo <= total && total <= fc.total.hi, "{}: total {total} outside {:?}", case["name"], fc.total);
+    }
+    const RUNS: usize = 200;
+    for case in cases["calibration"].as_array().unwrap() {
+        let kind = case["kind"].as_str().unwrap();
+        let days = case["days"].as_u64().unwrap() as usize;
+        let horizon = case["horizon"].as_u64().unwrap() as usize;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let (mut daily_in, mut total_in) = (0, 0);
+        for _ in 0..RUNS {
+            let y = simulate(kind, days + horizon, &mut rng);
+            let fc = forecast::fit(&y[..days]).forecast(horizon, 0.9);
+            daily_in += fc.daily.iter().zip(&y[days..]).filter(|(p, t)| p.lo <= **t && **t <= p.hi).count();
+            let total: f64 = y[days..].iter().sum();
+            total_in += (fc.total.lo <= total && total <= fc.total.hi) as usize;
+        }
+        let daily = daily_in as f64 / (RUNS * horizon) as f64;
+        let total = total_in as f64 / RUNS as f64;
+        let (d, t) = (floats(&case["daily"]), floats(&case["total"]));
+        assert!((d[0]..=d[1]).contains(&daily), "{case}: 90 % daily intervals covered {daily:.3}");
+        assert!((t[0]..=t[1]).contains(&total), "{case}: 90 % total intervals covered {total:.3}");
+    }
 }
