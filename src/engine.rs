@@ -78,11 +78,19 @@ pub struct Engine {
     catalog: Catalog,
     detector: Detector,
     unknown_models: Vec<Arc<str>>,
+    /// Whether an event time before 1971 was reported (once per run).
+    warned_epoch_seconds: bool,
 }
 
 impl Engine {
     pub fn new(catalog: Catalog, policy: Arc<Policy>) -> Engine {
-        Engine { decoder: Decoder::default(), catalog, detector: Detector::new(policy), unknown_models: Vec::new() }
+        Engine {
+            decoder: Decoder::default(),
+            catalog,
+            detector: Detector::new(policy),
+            unknown_models: Vec::new(),
+            warned_epoch_seconds: false,
+        }
     }
 
     pub fn detector(&self) -> &Detector {
@@ -150,6 +158,10 @@ impl Engine {
 
     /// Prices and checks one decoded event.
     fn process_event_keyed(&mut self, event: Event, keys: EventKeys, shard: u32, signals: &mut Vec<Signal>) -> PricedEvent {
+        if event.ts_ms < EPOCH_SECONDS_SUSPECT_MS && !self.warned_epoch_seconds {
+            self.warned_epoch_seconds = true;
+            warn_epoch_seconds(&event);
+        }
         let (priced, unknown) = self.catalog.price(&event);
         if let Some(UnknownModel(m)) = unknown {
             tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog, or its entry lacks a rate the call needs; priced at the fallback rate (never as free)");
@@ -158,6 +170,21 @@ impl Engine {
         let outcome = self.detector.process_keyed(&event, keys, priced.into(), shard, signals);
         PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome }
     }
+}
+
+/// Event times before this (1971-01-01) are valid epoch milliseconds but
+/// most likely epoch seconds sent as milliseconds: today's time in seconds
+/// read as milliseconds falls in January 1970. Such events are kept (small
+/// times are also what hand-written test streams use), and said once.
+const EPOCH_SECONDS_SUSPECT_MS: i64 = 31_536_000_000;
+
+#[cold]
+fn warn_epoch_seconds(event: &Event) {
+    tracing::warn!(
+        event_id = %event.event_id,
+        ts_ms = event.ts_ms,
+        "event time in 1970: if `ts` is epoch seconds, send milliseconds (contract §1); windows and the archive's dt partitions use the time as given (said once per run)"
+    );
 }
 
 /// The detector sees what pricing found, not how.

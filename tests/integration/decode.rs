@@ -83,3 +83,17 @@ fn a_dead_letter_that_is_not_utf8_keeps_its_exact_bytes() {
     assert!(rows[1].get("raw_base64").is_none(), "UTF-8 text needs no copy: {}", rows[1]);
     assert_eq!(rows[1]["raw"], "not json");
 }
+
+#[test]
+fn epoch_seconds_sent_as_milliseconds_are_kept_and_said_once() {
+    // 1772532000 is 2026-03-03 in seconds; read as milliseconds it is
+    // 1970-01-21: a valid time, most likely a unit mistake.
+    let line = |id: &str, ts: i64| {
+        format!(r#"{{"event_id":"{id}","ts":{ts},"session_id":"s","agent_id":"a","model":"gpt-4o","input_tokens":10}}"#)
+    };
+    let input = format!("{}\n{}\n{}\n", line("e1", 1_772_532_000), line("e2", 1_772_532_001), line("e3", 1_772_532_000_000));
+    let (stderr, rows) = dead_letters_of(input.as_bytes());
+    assert!(rows.is_empty(), "kept, not dead letters: {rows:?}");
+    assert!(stderr.contains("events 3"), "{stderr}");
+    assert_eq!(stderr.matches("event time in 1970").count(), 1, "said once: {stderr}");
+}
