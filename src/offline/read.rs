@@ -263,6 +263,9 @@ fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str, path: &Path) -> Re
 }
 
 /// Reads the events of the archive at `dir` within `range`, grouped by `dim`.
+/// An `event_id` archived more than once (the same event fed to two runs,
+/// e.g. a redelivery across a file boundary) counts once: its first row
+/// in file order. A run itself archives each event once.
 pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<EventRow>, ReadError> {
     let root = dir.join("events");
     if !root.is_dir() {
@@ -273,9 +276,11 @@ pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<
     let mut rows = Vec::new();
     let mut sessions = Interner::default();
     let mut groups = Interner::default();
+    let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
     let group_col = dim.column();
     for file in &files {
-        read_file(file, &["ts", "session_id", group_col, "cost_usd", "killed_session"], |b| {
+        read_file(file, &["event_id", "ts", "session_id", group_col, "cost_usd", "killed_session"], |b| {
+            let event_id = StrCol::of(b, "event_id", file)?;
             let ts = column::<TimestampMillisecondArray>(b, "ts", file)?;
             let cost = column::<Float64Array>(b, "cost_usd", file)?;
             let killed = column::<BooleanArray>(b, "killed_session", file)?;
@@ -283,7 +288,7 @@ pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<
             let group = StrCol::of(b, group_col, file)?;
             for i in 0..b.num_rows() {
                 let t = ts.value(i);
-                if !range.contains(t) {
+                if !range.contains(t) || !seen.insert(xxhash_rust::xxh3::xxh3_64(event_id.get(i).unwrap_or("").as_bytes())) {
                     continue;
                 }
                 rows.push(EventRow {

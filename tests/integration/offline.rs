@@ -398,3 +398,20 @@ fn forecast_intervals_cover_what_followed() {
         assert!((t[0]..=t[1]).contains(&total), "{case}: 90 % total intervals covered {total:.3}");
     }
 }
+
+#[test]
+fn report_counts_an_event_archived_by_two_runs_once() {
+    // A redelivery across a file boundary: e1 ($5) ends one file and starts
+    // the next; each run archives what it read.
+    let tmp = tempfile::tempdir().unwrap();
+    let e1 = r#"{"event_id":"e1","ts":"2026-03-03T10:00:00Z","session_id":"s1","agent_id":"a","team":"t","kind":"tool","tool":"x","cost_usd":5}"#;
+    let e2 = r#"{"event_id":"e2","ts":"2026-03-03T10:01:00Z","session_id":"s1","agent_id":"a","team":"t","kind":"tool","tool":"y","cost_usd":1}"#;
+    for (name, text) in [("part1.ndjson", format!("{e1}\n")), ("part2.ndjson", format!("{e1}\n{e2}\n"))] {
+        let input = tmp.path().join(name);
+        std::fs::write(&input, text).unwrap();
+        watch(&input, tmp.path(), &[]);
+    }
+    let archive = tmp.path().join("archive");
+    // `forecast` reads the same rows (`offline::read::read_events`).
+    check(&archive, "team", &[("t", 6.0, 2, 1, 0, 0), ("TOTAL", 6.0, 2, 1, 0, 0)]);
+}
