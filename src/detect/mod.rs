@@ -2144,7 +2144,11 @@ impl Detector {
                 let p95 = c.p95 / 1e6;
                 let limit = (t.spend_ratio * p95).max(t.spend_min_usd);
                 if spend > limit {
-                    let (cost_usd, costliest) = (s.cost_usd, f64::from(s.max_event_usd));
+                    // The costliest event is kept as an f32: reported as the
+                    // decimal it stands for (0.1, not 0.100000001), and the
+                    // spend besides it from that.
+                    let (cost_usd, costliest) = (s.cost_usd, f32_decimal(s.max_event_usd));
+                    let spend = cost_usd - costliest;
                     return Some(cold(|| {
                         let evidence = json!({
                             "ceiling_usd": round_usd(limit),
@@ -3128,9 +3132,25 @@ impl Detector {
     }
 }
 
+/// The shortest decimal that reads back as `v`, as an f64: an f32 kept to
+/// save state widened without its binary noise (0.1f32 is 0.100000001 as
+/// an f64). For decisions only, never per event.
+#[cold]
+fn f32_decimal(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_f32_cost_reads_back_as_its_decimal() {
+        assert_eq!(f32_decimal(0.1), 0.1);
+        assert_eq!(f32_decimal(2.5), 2.5);
+        assert_eq!(2.7 - f32_decimal(0.1), 2.7 - 0.1);
+        assert_ne!(f64::from(0.1f32), 0.1, "the noise this removes");
+    }
 
     #[test]
     fn fanout_kills_doubt_a_limit_that_kills_a_quarter_of_its_trees() {
