@@ -301,9 +301,11 @@ impl WatchConfig {
         // `RUNAWAY_KAFKA='a=1;b=2;'`: a trailing (or doubled) separator
         // leaves an empty item, which is no property at all.
         for kv in over.kafka.iter().filter(|kv| !kv.trim().is_empty()) {
+            // The entry is not echoed: `sasl.password:secret` is a
+            // mistyped secret, not text for a log.
             let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Invalid {
                 key: "kafka".into(),
-                value: format!("{kv:?}"),
+                value: format!("an entry of {} characters without `=` (withheld: it may hold a secret)", kv.chars().count()),
                 allowed: "key=value, e.g. security.protocol=SASL_SSL".into(),
             })?;
             properties.insert(k.trim().to_string(), v.trim().to_string());

@@ -322,6 +322,17 @@ impl Policy {
 
     /// Parses and validates policy TOML; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        // A value out of range names its file too, as a parse error does:
+        // the operator may run several policies.
+        Policy::parse_unnamed(text, origin).map_err(|e| match e {
+            PolicyError::Invalid { key, value, allowed } => {
+                PolicyError::Value { path: origin.to_string(), message: format!("key `{key}` = {value} is invalid: {allowed}") }
+            }
+            other => other,
+        })
+    }
+
+    fn parse_unnamed(text: &str, origin: &str) -> Result<Policy, PolicyError> {
         let file: PolicyFile = toml::from_str(text).map_err(|e| {
             let (path, message) = (origin.to_string(), e.to_string());
             if text.parse::<toml::Table>().is_err() {
