@@ -50,7 +50,7 @@ pub struct AlignOptions {
 
 impl Default for AlignOptions {
     fn default() -> Self {
-        AlignOptions { skew_ms: 2_000, quiet: Duration::from_millis(500), max_hold: Duration::from_secs(5), max_held: 100_000 }
+        AlignOptions { skew_ms: 2_000, quiet: Duration::from_millis(500), max_hold: Duration::from_secs(1), max_held: 100_000 }
     }
 }
 
