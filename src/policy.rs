@@ -299,7 +299,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-16";
+pub const BUILTIN_VERSION: &str = "builtin-17";
 
 impl Default for Policy {
     fn default() -> Self {
