@@ -19,8 +19,8 @@
 //! already delivered a record at or after `ts` — or, once it has read all
 //! the broker holds (its backlog is gone, as librdkafka's last fetch
 //! says), at or after `ts - skew`: partitions of a live stream stay that
-//! close, so a live stream is never held — or it has delivered nothing
-//! for `quiet` of wall time (it is idle). Two bounds keep holding finite whatever the input: no
+//! close, so a live stream is never held — or it has read all the broker
+//! holds and delivered nothing for `quiet` of wall time (it is idle). Two bounds keep holding finite whatever the input: no
 //! record waits longer than `max_hold` of wall time, and no more than
 //! `max_held` records are held at once; past either, the earliest is
 //! released anyway. Records without an event time (dead letters) wait only
@@ -109,16 +109,18 @@ impl<T> Aligner<T> {
         self.held
     }
 
-    /// A partition was assigned: until it delivers or stays quiet, it may
-    /// hold others back.
-    pub fn assign(&mut self, partition: i32, now: Instant) {
+    /// A partition was assigned, to be read from `start` (its committed
+    /// offset, or where a state replay begins; None: from its low
+    /// watermark). Until it is known to have read all the broker holds, it
+    /// may hold others back.
+    pub fn assign(&mut self, partition: i32, start: Option<i64>, now: Instant) {
         if !self.lanes.iter().any(|l| l.partition == partition) {
             self.lanes.push(Lane {
                 partition,
                 queue: VecDeque::new(),
                 latest_ts: None,
                 last_arrival: now,
-                next_offset: None,
+                next_offset: start,
                 caught_up: false,
             });
         }
@@ -139,7 +141,7 @@ impl<T> Aligner<T> {
         let i = match self.lanes.iter().position(|l| l.partition == partition) {
             Some(i) => i,
             None => {
-                self.assign(partition, now);
+                self.assign(partition, None, now);
                 self.lanes.len() - 1
             }
         };
@@ -154,13 +156,14 @@ impl<T> Aligner<T> {
     }
 
     /// Notes which partitions have read all the broker holds:
-    /// `high_watermark(partition)` is the end of the partition as the
-    /// client last saw it, if it has seen it.
-    pub fn refresh_backlog(&mut self, mut high_watermark: impl FnMut(i32) -> Option<i64>) {
+    /// `watermarks(partition)` is the (low, high) extent of the partition
+    /// as the client last saw it, if it has seen it. A partition that has
+    /// delivered nothing yet stands at its start, else at its low watermark.
+    pub fn refresh_backlog(&mut self, mut watermarks: impl FnMut(i32) -> Option<(i64, i64)>) {
         for lane in &mut self.lanes {
-            lane.caught_up = match (lane.next_offset, high_watermark(lane.partition)) {
-                (Some(next), Some(high)) => next >= high,
-                _ => false,
+            lane.caught_up = match watermarks(lane.partition) {
+                Some((low, high)) => lane.next_offset.unwrap_or(low) >= high,
+                None => false,
             };
         }
     }
@@ -215,7 +218,11 @@ impl<T> Aligner<T> {
             j == lane
                 || !other.queue.is_empty()
                 || other.latest_ts.is_some_and(|t| t.saturating_add(if other.caught_up { self.opts.skew_ms } else { 0 }) >= ts)
-                || now.saturating_duration_since(other.last_arrival) >= self.opts.quiet
+                // Silence means idle only once the partition has read all
+                // the broker holds: one with a backlog, or not fetched yet,
+                // will deliver (a first fetch can take longer than `quiet`),
+                // and only the hold bounds release records past it.
+                || (other.caught_up && now.saturating_duration_since(other.last_arrival) >= self.opts.quiet)
         })
     }
 }
@@ -246,8 +253,8 @@ mod tests {
     fn a_partition_ahead_in_event_time_waits_for_the_one_behind() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         // Partition 0's chunk runs an hour ahead; partition 1's follows.
         let hour = 3_600_000;
         let out = run(&mut a, t0, &[(0, 0, hour), (0, 0, hour + 10), (1, 1, 5), (1, 1, hour + 5)]);
@@ -261,12 +268,12 @@ mod tests {
     fn a_live_stream_within_the_skew_is_never_held() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         a.push(0, 0, Some(999_900), (0, 999_900), t0);
         a.push(1, 0, Some(1_000_000), (1, 1_000_000), t0);
         // Both have read all the broker holds (offset 0 was the last).
-        a.refresh_backlog(|_| Some(1));
+        a.refresh_backlog(|_| Some((0, 1)));
         assert_eq!(std::iter::from_fn(|| a.pop_ready(t0)).count(), 2);
         let out = run(&mut a, t0, &[(1, 0, 1_000_400), (2, 0, 1_000_900), (3, 1, 1_000_500)]);
         assert_eq!(out, vec![(0, 1_000_400), (0, 1_000_900), (1, 1_000_500)]);
@@ -277,9 +284,11 @@ mod tests {
     fn a_quiet_partition_stops_holding_others_back() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         a.push(0, 0, Some(50_000), (0, 50_000), t0);
+        // Partition 1 is empty on the broker: read to its end.
+        a.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 0 })));
         assert!(a.pop_ready(t0).is_none(), "partition 1 has delivered nothing yet");
         assert!(a.pop_ready(t0 + Duration::from_millis(249)).is_none());
         let (p, _, why) = a.pop_ready(t0 + Duration::from_millis(250)).expect("partition 1 is quiet");
@@ -290,8 +299,8 @@ mod tests {
     fn holding_is_bounded_in_time_and_count() {
         let t0 = Instant::now();
         let mut a = Aligner::new(AlignOptions { max_held: 3, ..opts() });
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         a.push(0, 0, Some(0), (0, 0), t0);
         a.push(1, 0, Some(0), (1, 0), t0);
         assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
@@ -318,8 +327,8 @@ mod tests {
     fn records_without_event_time_wait_only_behind_their_own_partition() {
         let t0 = Instant::now();
         let mut a: Aligner<u32> = Aligner::new(opts());
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         a.push(0, 0, Some(90_000), 1, t0);
         a.push(0, 0, None, 2, t0);
         a.push(1, 0, None, 3, t0);
@@ -363,9 +372,34 @@ mod tests {
     fn off_releases_at_once() {
         let t0 = Instant::now();
         let mut a = Aligner::new(AlignOptions { skew_ms: 0, ..opts() });
-        a.assign(0, t0);
-        a.assign(1, t0);
+        a.assign(0, None, t0);
+        a.assign(1, None, t0);
         a.push(0, 0, Some(9_999_999), 1, t0);
         assert_eq!(a.pop_ready(t0).map(|(_, i, w)| (i, w)), Some((1, Release::InOrder)));
+    }
+
+    #[test]
+    fn a_silent_partition_with_a_backlog_is_waited_for_up_to_the_hold_bound() {
+        // Its first fetch is slow: silence is not idleness while the broker
+        // holds records it has not delivered (or its extent is unknown).
+        let t0 = Instant::now();
+        let mut a = Aligner::new(opts());
+        a.assign(0, None, t0);
+        a.assign(1, Some(40), t0);
+        a.push(0, 0, Some(50_000), (0, 50_000), t0);
+        a.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 100 })));
+        let late = t0 + Duration::from_millis(900);
+        assert!(a.pop_ready(late).is_none(), "past `quiet`, partition 1 still has 60 records to deliver");
+        a.refresh_backlog(|p| if p == 0 { Some((0, 1)) } else { None });
+        assert!(a.pop_ready(late).is_none(), "nor when its extent is unknown");
+        let (p, _, why) = a.pop_ready(t0 + Duration::from_secs(2)).expect("the hold bound");
+        assert_eq!((p, why), (0, Release::Forced));
+        // Started at its end (committed there), it is idle once quiet.
+        let mut b = Aligner::new(opts());
+        b.assign(0, None, t0);
+        b.assign(1, Some(100), t0);
+        b.push(0, 0, Some(50_000), (0, 50_000), t0);
+        b.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 100 })));
+        assert_eq!(b.pop_ready(t0 + Duration::from_millis(250)).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
     }
 }

@@ -39,6 +39,9 @@ pub struct ShellOptions {
     pub message_max_bytes: usize,
     /// Event-time alignment of the partitions read (`align`).
     pub align: AlignOptions,
+    /// Whether a partition without a committed offset is read from its end
+    /// (`auto.offset.reset=latest`): it then has no backlog to wait for.
+    pub starts_at_end: bool,
 }
 
 impl Default for ShellOptions {
@@ -51,6 +54,7 @@ impl Default for ShellOptions {
             drain_timeout: Duration::from_secs(30),
             message_max_bytes: LIBRDKAFKA_MESSAGE_MAX_BYTES,
             align: AlignOptions::default(),
+            starts_at_end: false,
         }
     }
 }
@@ -123,6 +127,7 @@ pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
     }
     // `group.id` belongs to --group; a pass-through one would split config.
     consumer.set("group.id", &cfg.group);
+    shell.starts_at_end = matches!(consumer.get("auto.offset.reset"), Some("latest" | "largest" | "end"));
     shell.message_max_bytes = producer.get("message.max.bytes").and_then(|v| v.parse().ok()).unwrap_or(LIBRDKAFKA_MESSAGE_MAX_BYTES);
     // Producer-only and consumer-only keys given once for both clients
     // would make librdkafka log a warning per client; that is harmless.
@@ -242,6 +247,8 @@ mod tests {
         assert!(!c.shell.align.enabled());
         assert_eq!(c.shell.align.max_held, 10);
         assert_eq!(c.consumer.get("runaway.align.skew.ms"), None);
+        assert!(!c.shell.starts_at_end, "earliest by default");
+        assert!(build(&cfg(&[("auto.offset.reset", "latest")])).unwrap().shell.starts_at_end);
     }
 
     /// librdkafka checks properties without a client; errors name the key

@@ -253,7 +253,7 @@ impl Pipeline {
         // the hold bound), or that a partition now known to be caught up
         // no longer holds, go now, even without new records.
         let topic = &self.topic_c;
-        self.aligner.refresh_backlog(|p| cached_high_watermark(consumer, topic, p));
+        self.aligner.refresh_backlog(|p| cached_watermarks(consumer, topic, p));
         self.release_aligned(Instant::now())?;
         self.advance_checkpoint(consumer)
     }
@@ -705,8 +705,10 @@ impl Pipeline {
             }
             report.push((p, committed_at, start));
             self.partitions.insert(p, st);
-            // Until it delivers (or stays quiet), records ahead of it wait.
-            self.aligner.assign(p, Instant::now());
+            // Until it has read what the broker holds from here, records
+            // ahead of it wait.
+            let from = start.or(committed_at).or(self.shell.starts_at_end.then_some(i64::MAX));
+            self.aligner.assign(p, from, Instant::now());
             // Sessions are not ended by another partition's time until this
             // one has caught up (or stays silent).
             self.engine.detector_mut().assign_shard(p.max(0) as u32);
@@ -743,10 +745,10 @@ impl Pipeline {
     }
 }
 
-/// The end of `partition` as the consumer's last fetch response gave it
-/// (librdkafka's cached high watermark: no broker round trip, unlike
-/// `fetch_watermarks`); None before it has fetched the partition.
-fn cached_high_watermark<C: ConsumerContext, K: Consumer<C>>(consumer: &K, topic: &std::ffi::CStr, partition: i32) -> Option<i64> {
+/// The extent (low, high) of `partition` as the consumer's last fetch
+/// response gave it (librdkafka's cached watermarks: no broker round trip,
+/// unlike `fetch_watermarks`); None before it has fetched the partition.
+fn cached_watermarks<C: ConsumerContext, K: Consumer<C>>(consumer: &K, topic: &std::ffi::CStr, partition: i32) -> Option<(i64, i64)> {
     let (mut low, mut high) = (-1_i64, -1_i64);
     // SAFETY: the client handle is valid while `consumer` is borrowed, the
     // topic name is NUL-terminated, and librdkafka only writes the two
@@ -754,7 +756,7 @@ fn cached_high_watermark<C: ConsumerContext, K: Consumer<C>>(consumer: &K, topic
     let err = unsafe {
         rdkafka::bindings::rd_kafka_get_watermark_offsets(consumer.client().native_ptr(), topic.as_ptr(), partition, &mut low, &mut high)
     };
-    (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some(high)
+    (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some((low.max(0), high))
 }
 
 /// Room kept in a dead letter for its headers, topic name and the record
