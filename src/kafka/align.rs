@@ -14,17 +14,23 @@
 //! time, nearly the order of a file sorted by `ts`.
 //!
 //! The rule. A record is released when it is the earliest (by `ts`) at the
-//! head of any partition's queue and no other partition may still deliver
-//! something earlier. A partition with nothing queued may, unless it
-//! already delivered a record at or after `ts` — or, once it has read all
-//! the broker holds (its backlog is gone, as librdkafka's last fetch
-//! says), at or after `ts - skew`: partitions of a live stream stay that
-//! close, so a live stream is never held — or it has read all the broker
-//! holds and delivered nothing for `quiet` of wall time (it is idle). Two bounds keep holding finite whatever the input: no
-//! record waits longer than `max_hold` of wall time, and no more than
-//! `max_held` records are held at once; past either, the earliest is
-//! released anyway. Records without an event time (dead letters) wait only
-//! behind their own partition's queue.
+//! head of any partition's queue and no partition with nothing queued may
+//! still deliver something earlier. Such a partition holds a record back
+//! unless:
+//! - it already delivered a record at or after `ts`;
+//! - it has read all the broker holds (librdkafka's last fetch says so)
+//!   and delivered one at or after `ts - skew`: partitions of a live
+//!   stream stay that close, so a live stream is never held;
+//! - it has read all the broker holds and delivered nothing for `quiet` of
+//!   wall time: it is idle.
+//!
+//! A partition not fetched yet, or with records left on the broker, is
+//! waited for however long it is silent. Two bounds keep holding finite
+//! whatever the input: no record waits longer than `max_hold` of wall
+//! time, and no more than `max_held` records are held at once; past
+//! either, the earliest is released anyway (`Release::Forced`). Records
+//! without an event time (dead letters) wait only behind their own
+//! partition's queue.
 //!
 //! Invariant: each partition's records leave in the order they came in, so
 //! offsets stay in order and at-least-once bookkeeping is untouched.
@@ -39,8 +45,8 @@ pub struct AlignOptions {
     /// has read all the broker holds, released without waiting for it.
     /// 0 turns alignment off.
     pub skew_ms: i64,
-    /// Wall time without a record after which a partition no longer holds
-    /// others back.
+    /// Wall time without a record after which a partition that has read
+    /// all the broker holds no longer holds others back.
     pub quiet: Duration,
     /// Wall time a record is held at most.
     pub max_hold: Duration,

@@ -100,11 +100,11 @@ impl Snapshot {
     }
 }
 
-/// One decoded record on its way from the decoder to detection, possibly
-/// held back by the aligner.
 /// A record's key (if any) and bytes.
 type RecordCopy = (Option<Box<[u8]>>, Box<[u8]>);
 
+/// One decoded record on its way from the decoder to detection, possibly
+/// held back by the aligner.
 struct Decoded {
     offset: i64,
     decoded: Result<Event, DecodeError>,
