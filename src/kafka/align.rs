@@ -16,13 +16,11 @@
 //! The rule. A record is released when it is the earliest (by `ts`) at the
 //! head of any partition's queue and no partition with nothing queued may
 //! still deliver something earlier. Such a partition holds a record back
-//! unless:
-//! - it already delivered a record at or after `ts`;
-//! - it has read all the broker holds (librdkafka's last fetch says so)
-//!   and delivered one at or after `ts - skew`: partitions of a live
-//!   stream stay that close, so a live stream is never held;
-//! - it has read all the broker holds and delivered nothing for `quiet` of
-//!   wall time: it is idle.
+//! unless it already delivered a record at or after `ts`, or it has read
+//! all the broker holds (librdkafka's last fetch says so): what it
+//! delivers next is new, so waiting for it restores no order (in a live
+//! stream every partition is caught up, and nothing is held; a partition
+//! whose producer's clock runs behind holds nothing back either).
 //!
 //! A partition not fetched yet, or with records left on the broker, is
 //! waited for however long it is silent. Two bounds keep holding finite
@@ -41,13 +39,8 @@ use std::time::{Duration, Instant};
 /// The alignment's bounds (`runaway.align.*` properties).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlignOptions {
-    /// Event-time lead over the latest record of a silent partition that
-    /// has read all the broker holds, released without waiting for it.
-    /// 0 turns alignment off.
-    pub skew_ms: i64,
-    /// Wall time without a record after which a partition that has read
-    /// all the broker holds no longer holds others back.
-    pub quiet: Duration,
+    /// Whether records are aligned at all (off: released as they come).
+    pub enabled: bool,
     /// Wall time a record is held at most.
     pub max_hold: Duration,
     /// Records held at most, over all partitions.
@@ -56,13 +49,13 @@ pub struct AlignOptions {
 
 impl Default for AlignOptions {
     fn default() -> Self {
-        AlignOptions { skew_ms: 2_000, quiet: Duration::from_millis(500), max_hold: Duration::from_secs(1), max_held: 100_000 }
+        AlignOptions { enabled: true, max_hold: Duration::from_secs(1), max_held: 100_000 }
     }
 }
 
 impl AlignOptions {
     pub fn enabled(&self) -> bool {
-        self.skew_ms > 0
+        self.enabled
     }
 }
 
@@ -77,8 +70,6 @@ struct Lane<T> {
     queue: VecDeque<Held<T>>,
     /// Latest event time this partition delivered.
     latest_ts: Option<i64>,
-    /// When it last delivered a record (or was assigned).
-    last_arrival: Instant,
     /// The offset after the latest record it delivered.
     next_offset: Option<i64>,
     /// Whether it has read all the broker held at its last fetch: only then
@@ -119,16 +110,9 @@ impl<T> Aligner<T> {
     /// offset, or where a state replay begins; None: from its low
     /// watermark). Until it is known to have read all the broker holds, it
     /// may hold others back.
-    pub fn assign(&mut self, partition: i32, start: Option<i64>, now: Instant) {
+    pub fn assign(&mut self, partition: i32, start: Option<i64>) {
         if !self.lanes.iter().any(|l| l.partition == partition) {
-            self.lanes.push(Lane {
-                partition,
-                queue: VecDeque::new(),
-                latest_ts: None,
-                last_arrival: now,
-                next_offset: start,
-                caught_up: false,
-            });
+            self.lanes.push(Lane { partition, queue: VecDeque::new(), latest_ts: None, next_offset: start, caught_up: false });
         }
     }
 
@@ -147,7 +131,7 @@ impl<T> Aligner<T> {
         let i = match self.lanes.iter().position(|l| l.partition == partition) {
             Some(i) => i,
             None => {
-                self.assign(partition, None, now);
+                self.assign(partition, None);
                 self.lanes.len() - 1
             }
         };
@@ -155,7 +139,6 @@ impl<T> Aligner<T> {
         if let Some(t) = ts {
             lane.latest_ts = Some(lane.latest_ts.map_or(t, |l| l.max(t)));
         }
-        lane.last_arrival = now;
         lane.next_offset = Some(offset.saturating_add(1));
         lane.queue.push_back(Held { ts, arrived: now, item });
         self.held += 1;
@@ -178,7 +161,7 @@ impl<T> Aligner<T> {
     pub fn pop_ready(&mut self, now: Instant) -> Option<(i32, T, Release)> {
         let i = self.earliest_head()?;
         let head = self.lanes[i].queue.front()?;
-        let release = if !self.opts.enabled() || self.nothing_earlier_expected(i, head.ts, now) {
+        let release = if !self.opts.enabled() || self.nothing_earlier_expected(i, head.ts) {
             Release::InOrder
         } else if self.held > self.opts.max_held || now.saturating_duration_since(head.arrived) >= self.opts.max_hold {
             Release::Forced
@@ -218,17 +201,14 @@ impl<T> Aligner<T> {
 
     /// True when no partition with nothing queued may still deliver a
     /// record earlier than `ts` (lanes with a queue were compared already).
-    fn nothing_earlier_expected(&self, lane: usize, ts: Option<i64>, now: Instant) -> bool {
+    fn nothing_earlier_expected(&self, lane: usize, ts: Option<i64>) -> bool {
         let Some(ts) = ts else { return true };
         self.lanes.iter().enumerate().all(|(j, other)| {
-            j == lane
-                || !other.queue.is_empty()
-                || other.latest_ts.is_some_and(|t| t.saturating_add(if other.caught_up { self.opts.skew_ms } else { 0 }) >= ts)
-                // Silence means idle only once the partition has read all
-                // the broker holds: one with a backlog, or not fetched yet,
-                // will deliver (a first fetch can take longer than `quiet`),
-                // and only the hold bounds release records past it.
-                || (other.caught_up && now.saturating_duration_since(other.last_arrival) >= self.opts.quiet)
+            // A partition that has read all the broker holds delivers only
+            // new records next; one not fetched yet, or with records left on
+            // the broker, will deliver (a first fetch can be slow), and only
+            // the hold bounds release records past it.
+            j == lane || !other.queue.is_empty() || other.caught_up || other.latest_ts.is_some_and(|t| t >= ts)
         })
     }
 }
@@ -238,7 +218,7 @@ mod tests {
     use super::*;
 
     fn opts() -> AlignOptions {
-        AlignOptions { skew_ms: 1_000, quiet: Duration::from_millis(250), max_hold: Duration::from_secs(2), max_held: 1_000 }
+        AlignOptions { enabled: true, max_hold: Duration::from_secs(2), max_held: 1_000 }
     }
 
     /// Pushes `(partition, ts)` records at `t0 + at_ms` and drains what is
@@ -259,8 +239,8 @@ mod tests {
     fn a_partition_ahead_in_event_time_waits_for_the_one_behind() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        a.assign(0, None);
+        a.assign(1, None);
         // Partition 0's chunk runs an hour ahead; partition 1's follows.
         let hour = 3_600_000;
         let out = run(&mut a, t0, &[(0, 0, hour), (0, 0, hour + 10), (1, 1, 5), (1, 1, hour + 5)]);
@@ -271,11 +251,11 @@ mod tests {
     }
 
     #[test]
-    fn a_live_stream_within_the_skew_is_never_held() {
+    fn a_live_stream_is_never_held() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        a.assign(0, None);
+        a.assign(1, None);
         a.push(0, 0, Some(999_900), (0, 999_900), t0);
         a.push(1, 0, Some(1_000_000), (1, 1_000_000), t0);
         // Both have read all the broker holds (offset 0 was the last).
@@ -287,26 +267,31 @@ mod tests {
     }
 
     #[test]
-    fn a_quiet_partition_stops_holding_others_back() {
+    fn a_partition_that_has_read_all_the_broker_holds_holds_nothing_back() {
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        a.assign(0, None);
+        a.assign(1, None);
         a.push(0, 0, Some(50_000), (0, 50_000), t0);
+        assert!(a.pop_ready(t0).is_none(), "partition 1 is not fetched yet");
         // Partition 1 is empty on the broker: read to its end.
         a.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 0 })));
-        assert!(a.pop_ready(t0).is_none(), "partition 1 has delivered nothing yet");
-        assert!(a.pop_ready(t0 + Duration::from_millis(249)).is_none());
-        let (p, _, why) = a.pop_ready(t0 + Duration::from_millis(250)).expect("partition 1 is quiet");
-        assert_eq!((p, why), (0, Release::InOrder));
+        assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
+        // Caught up hours behind (a producer's clock, or an idle
+        // partition): what it delivers next is new; nothing waits for it.
+        a.push(1, 0, Some(10_000), (1, 10_000), t0);
+        assert!(a.pop_ready(t0).is_some());
+        a.refresh_backlog(|_| Some((0, 1)));
+        a.push(0, 1, Some(99_000_000), (0, 99_000_000), t0);
+        assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
     }
 
     #[test]
     fn holding_is_bounded_in_time_and_count() {
         let t0 = Instant::now();
         let mut a = Aligner::new(AlignOptions { max_held: 3, ..opts() });
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        a.assign(0, None);
+        a.assign(1, None);
         a.push(0, 0, Some(0), (0, 0), t0);
         a.push(1, 0, Some(0), (1, 0), t0);
         assert_eq!(a.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
@@ -333,8 +318,8 @@ mod tests {
     fn records_without_event_time_wait_only_behind_their_own_partition() {
         let t0 = Instant::now();
         let mut a: Aligner<u32> = Aligner::new(opts());
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        a.assign(0, None);
+        a.assign(1, None);
         a.push(0, 0, Some(90_000), 1, t0);
         a.push(0, 0, None, 2, t0);
         a.push(1, 0, None, 3, t0);
@@ -377,9 +362,9 @@ mod tests {
     #[test]
     fn off_releases_at_once() {
         let t0 = Instant::now();
-        let mut a = Aligner::new(AlignOptions { skew_ms: 0, ..opts() });
-        a.assign(0, None, t0);
-        a.assign(1, None, t0);
+        let mut a = Aligner::new(AlignOptions { enabled: false, ..opts() });
+        a.assign(0, None);
+        a.assign(1, None);
         a.push(0, 0, Some(9_999_999), 1, t0);
         assert_eq!(a.pop_ready(t0).map(|(_, i, w)| (i, w)), Some((1, Release::InOrder)));
     }
@@ -390,22 +375,22 @@ mod tests {
         // holds records it has not delivered (or its extent is unknown).
         let t0 = Instant::now();
         let mut a = Aligner::new(opts());
-        a.assign(0, None, t0);
-        a.assign(1, Some(40), t0);
+        a.assign(0, None);
+        a.assign(1, Some(40));
         a.push(0, 0, Some(50_000), (0, 50_000), t0);
         a.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 100 })));
         let late = t0 + Duration::from_millis(900);
-        assert!(a.pop_ready(late).is_none(), "past `quiet`, partition 1 still has 60 records to deliver");
+        assert!(a.pop_ready(late).is_none(), "silent, partition 1 still has 60 records to deliver");
         a.refresh_backlog(|p| if p == 0 { Some((0, 1)) } else { None });
         assert!(a.pop_ready(late).is_none(), "nor when its extent is unknown");
         let (p, _, why) = a.pop_ready(t0 + Duration::from_secs(2)).expect("the hold bound");
         assert_eq!((p, why), (0, Release::Forced));
-        // Started at its end (committed there), it is idle once quiet.
+        // Started at its end (committed there), it has nothing to wait for.
         let mut b = Aligner::new(opts());
-        b.assign(0, None, t0);
-        b.assign(1, Some(100), t0);
+        b.assign(0, None);
+        b.assign(1, Some(100));
         b.push(0, 0, Some(50_000), (0, 50_000), t0);
         b.refresh_backlog(|p| Some((0, if p == 0 { 1 } else { 100 })));
-        assert_eq!(b.pop_ready(t0 + Duration::from_millis(250)).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
+        assert_eq!(b.pop_ready(t0).map(|(p, _, w)| (p, w)), Some((0, Release::InOrder)));
     }
 }

@@ -191,14 +191,19 @@ fn split_properties(props: &BTreeMap<String, String>) -> Result<(BTreeMap<String
             "checkpoint.ms" => shell.checkpoint_interval = Duration::from_millis(num(1)?),
             "broker.timeout.ms" => shell.broker_timeout = Duration::from_millis(num(1)?),
             "drain.timeout.ms" => shell.drain_timeout = Duration::from_millis(num(1)?),
-            "align.skew.ms" => shell.align.skew_ms = num(0)?.min(i64::MAX as u64) as i64,
-            "align.quiet.ms" => shell.align.quiet = Duration::from_millis(num(1)?),
+            "align" => {
+                shell.align.enabled = match v.trim().to_ascii_lowercase().as_str() {
+                    "true" | "on" | "1" => true,
+                    "false" | "off" | "0" => false,
+                    _ => return Err(KafkaError::Config(format!("property {k}={v:?} must be true or false"))),
+                }
+            }
             "align.max.hold.ms" => shell.align.max_hold = Duration::from_millis(num(1)?),
             "align.max.records" => shell.align.max_held = usize::try_from(num(1)?).unwrap_or(usize::MAX),
             _ => {
                 return Err(KafkaError::Config(format!(
                     "unknown property {k}; runaway.* properties are replay.messages, checkpoint.messages, \
-                     checkpoint.ms, broker.timeout.ms, drain.timeout.ms, align.skew.ms, align.quiet.ms, \
+                     checkpoint.ms, broker.timeout.ms, drain.timeout.ms, align, \
                      align.max.hold.ms, align.max.records"
                 )))
             }
@@ -231,7 +236,7 @@ mod tests {
             ("acks", "1"),
             ("group.id", "other"),
             ("runaway.replay.messages", "7"),
-            ("runaway.align.skew.ms", "0"),
+            ("runaway.align", "false"),
             ("runaway.align.max.records", "10"),
         ]))
         .unwrap();
@@ -246,7 +251,7 @@ mod tests {
         assert_eq!(c.shell.replay_messages, 7);
         assert!(!c.shell.align.enabled());
         assert_eq!(c.shell.align.max_held, 10);
-        assert_eq!(c.consumer.get("runaway.align.skew.ms"), None);
+        assert_eq!(c.consumer.get("runaway.align"), None);
         assert!(!c.shell.starts_at_end, "earliest by default");
         assert!(build(&cfg(&[("auto.offset.reset", "latest")])).unwrap().shell.starts_at_end);
     }

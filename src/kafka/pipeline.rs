@@ -249,9 +249,9 @@ impl Pipeline {
     /// checkpointing; neither waits. What the run loop does on every wake-up.
     pub fn advance<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K) -> Result<(), KafkaError> {
         self.handle_decoded()?;
-        // Held records whose wait ran out (a partition turned quiet, or
-        // the hold bound), or that a partition now known to be caught up
-        // no longer holds, go now, even without new records.
+        // Held records whose wait ran out (the hold bound), or that a
+        // partition now known to be caught up no longer holds, go now,
+        // even without new records.
         let topic = &self.topic_c;
         self.aligner.refresh_backlog(|p| cached_watermarks(consumer, topic, p));
         self.release_aligned(Instant::now())?;
@@ -708,7 +708,7 @@ impl Pipeline {
             // Until it has read what the broker holds from here, records
             // ahead of it wait.
             let from = start.or(committed_at).or(self.shell.starts_at_end.then_some(i64::MAX));
-            self.aligner.assign(p, from, Instant::now());
+            self.aligner.assign(p, from);
             // Sessions are not ended by another partition's time until this
             // one has caught up (or stays silent).
             self.engine.detector_mut().assign_shard(p.max(0) as u32);
