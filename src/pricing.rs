@@ -331,7 +331,7 @@ impl Catalog {
     /// Looks a model up, trying the names it is commonly written under
     /// (see [`candidates`]).
     pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<ModelPrice> {
-        candidates(model, provider).iter().find_map(|c| self.models.get(c)).cloned()
+        find_price(&self.models, model, provider)
     }
 
     /// Prices one event. Returns the price and, the first time a model
@@ -357,7 +357,9 @@ impl Catalog {
         let i = match resolved.by_provider.iter().position(|(p, _)| p.as_deref() == provider) {
             Some(i) => i,
             None => {
-                let price = candidates(model, provider).iter().find_map(|c| self.models.get(c)).cloned();
+                // `self.lookup` would borrow all of `self` while `resolved`
+                // (in `self.resolved`) is held: the models map alone is asked.
+                let price = find_price(&self.models, model, provider);
                 resolved.by_provider.push((e.provider.clone(), price));
                 resolved.by_provider.len() - 1
             }
@@ -375,6 +377,11 @@ impl Catalog {
             }
         }
     }
+}
+
+/// The entry of `models` a model resolves to (see [`candidates`]).
+fn find_price(models: &HashMap<String, ModelPrice>, model: &str, provider: Option<&str>) -> Option<ModelPrice> {
+    candidates(model, provider).iter().find_map(|c| models.get(c)).cloned()
 }
 
 /// The long-context tiers of one catalog entry, highest threshold first:

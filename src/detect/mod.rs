@@ -1447,8 +1447,9 @@ impl Detector {
             }
             // A direct child can be the spawn that takes the whole tree past
             // its limit (the parent's children wide, its grandchildren deep).
+            // (`check_tree` skips a parent the children limit just killed.)
             let deeper = self.trees.deeper(key);
-            if deeper > 0 && self.sessions.get(slot).is_some_and(|p| !p.killed) {
+            if deeper > 0 {
                 self.check_tree(e, slot, parent, deeper, 1, spawned, out);
             }
         }
