@@ -15,6 +15,34 @@ use runaway::file_mode::{self, FileOutputs};
 use runaway::reload::PolicyWatcher;
 use runaway::{Catalog, Engine, Policy};
 
+// Writes to a closed or full stderr/stdout must not panic (`print!` does):
+// the run's outputs are files and topics, and `runaway watch … | head`
+// closing the pipe early is no failure of the run.
+
+/// A line or text on stderr; a failed write is ignored (there is nowhere
+/// left to report it).
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// The command's result on stdout. A reader that went away (`| head`) ends
+/// the output quietly; any other failed write (a full disk) is an error.
+macro_rules! show {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        match write!(out, $($arg)*).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Failure::Runtime(anyhow::Error::new(e).context("cannot write to standard output")))
+            }
+            _ => Ok(()),
+        }
+    }};
+}
+
 /// Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
 const EXIT_RUNTIME: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
@@ -32,11 +60,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(e)) => {
-            eprintln!("runaway: configuration error: {}", describe(&e));
+            tell!("runaway: configuration error: {}\n", describe(&e));
             ExitCode::from(EXIT_CONFIG)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("runaway: error: {}", describe(&e));
+            tell!("runaway: error: {}\n", describe(&e));
             ExitCode::from(EXIT_RUNTIME)
         }
     }
@@ -65,7 +93,8 @@ fn init_logging(level: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     // Colours only for a terminal: log collectors reading a pipe get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    // Not its own `eprintln!` of a failed write: that panics on a closed stderr.
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).log_internal_errors(false);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Human => builder.init(),
@@ -118,7 +147,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         watch_args.config = args.file;
     }
     for var in unknown_env_vars() {
-        eprintln!("runaway: warning: environment variable {var} is not a runaway setting (typo?)");
+        tell!("runaway: warning: environment variable {var} is not a runaway setting (typo?)\n");
     }
     let nothing_to_watch = watch_args.input.is_none() && watch_args.brokers.is_none() && watch_args.config.is_none();
     if let (true, Some(path)) = (nothing_to_watch, &watch_args.policy) {
@@ -127,7 +156,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         let policy = Policy::load(path).map_err(|e| Failure::Config(e.into()))?;
         let report = runaway::config::policy_check_report(&path.display().to_string(), &policy, args.format == "json")
             .map_err(|e| Failure::Runtime(e.into()))?;
-        print!("{report}");
+        show!("{report}")?;
         return Ok(());
     }
     let cfg = resolve_config(&watch_args).map_err(|e| match (e, &watch_args.config) {
@@ -149,7 +178,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     let policy = load_policy(&cfg)?;
     let catalog = load_catalog(&cfg)?;
     let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json").map_err(|e| Failure::Runtime(e.into()))?;
-    print!("{report}");
+    show!("{report}")?;
     Ok(())
 }
 
@@ -251,7 +280,7 @@ fn watch_kafka(
     // A service's operators read the human block from its stderr whatever
     // the log format (as Kafka mode always printed it).
     if matches!(log_format, LogFormat::Json) {
-        eprint!("{summary}");
+        tell!("{summary}");
     }
     Ok(())
 }
@@ -263,7 +292,7 @@ fn watch_kafka(
 /// working.
 fn print_summary(summary: &runaway::summary::Summary, format: LogFormat) {
     match format {
-        LogFormat::Human => eprint!("{summary}"),
+        LogFormat::Human => tell!("{summary}"),
         LogFormat::Json => {
             let mut fields = summary.to_json();
             fields.insert("message".into(), "run summary".into());
@@ -273,7 +302,7 @@ fn print_summary(summary: &runaway::summary::Summary, format: LogFormat) {
                 "fields": fields,
                 "target": "runaway",
             });
-            eprintln!("{line}");
+            tell!("{line}\n");
         }
     }
 }
@@ -310,11 +339,11 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     match (&args.brokers, &args.out) {
         (Some(brokers), _) => {
             let p = runaway::sim::kafka::produce(&sim.events, brokers, &args.topic, args.rate).map_err(|e| Failure::Runtime(e.into()))?;
-            eprintln!("produced {} events to {} in {:.1}s", p.delivered, args.topic, p.seconds);
+            tell!("produced {} events to {} in {:.1}s\n", p.delivered, args.topic, p.seconds);
         }
         (None, Some(out)) => {
             sim.write_events(out).map_err(|e| Failure::Runtime(e.into()))?;
-            eprintln!("wrote {} events of {} sessions ({} runaways) to {}", sim.events.len(), sim.labels.len(), runaways, out.display());
+            tell!("wrote {} events of {} sessions ({} runaways) to {}\n", sim.events.len(), sim.labels.len(), runaways, out.display());
         }
         (None, None) => return Err(Failure::Config(anyhow::anyhow!("give --out FILE or --brokers HOST:PORT"))),
     }
@@ -333,9 +362,9 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
     }
     let report = runaway::eval::evaluate(&args.events, &args.labels, policy).map_err(|e| Failure::Runtime(e.into()))?;
     if format == "json" {
-        println!("{}", report.to_json());
+        show!("{}\n", report.to_json())?;
     } else {
-        print!("{}", report.to_table());
+        show!("{}", report.to_table())?;
     }
     Ok(())
 }
@@ -359,7 +388,7 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
         stop_horizon_minutes: args.stop_horizon_minutes,
     };
     let out = runaway::offline::run_report(&opts).map_err(offline_failure)?;
-    print!("{out}");
+    show!("{out}")?;
     Ok(())
 }
 
@@ -378,24 +407,28 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
         without_after_kill: args.without_after_kill,
     };
     let out = runaway::offline::run_forecast(&opts).map_err(offline_failure)?;
-    print!("{}", out.stdout);
+    show!("{}", out.stdout)?;
     for n in &out.notes {
-        eprintln!("note: {n}");
+        tell!("note: {n}\n");
     }
     Ok(())
 }
 
 /// Opens the archive for a file-mode run and drops what an earlier run of
-/// the same input file left there: the run rewrites all of it, so a rerun
-/// replaces rows instead of duplicating them. Standard input is a new
-/// stream each run (`file_mode::run` names it by its start) and replaces
-/// nothing.
+/// the same input left there: the run rewrites all of it, so a rerun
+/// replaces rows instead of duplicating them. "The same input" is the same
+/// path starting with the same first line (`file_mode::archive_stream`): a
+/// file overwritten with other events (a daily export under one name) is
+/// another stream, whose run keeps the earlier rows. Standard input is a
+/// new stream each run (`file_mode::run` names it by its start) and
+/// replaces nothing.
 fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
     let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
     let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
-    // A missing input fails the run in `file_mode::run`; keep the old rows then.
-    if input != "-" && std::path::Path::new(input).is_file() {
-        writer.discard(input, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    // A missing or unreadable input fails the run in `file_mode::run`; keep the old rows then.
+    if let Ok(Some(files_as)) = file_mode::archive_stream(input) {
+        writer.name_files_of(input, &files_as);
+        writer.discard(&files_as, 0).map_err(|e| Failure::Runtime(e.into()))?;
     }
     Ok(writer)
 }

@@ -472,6 +472,44 @@ fn outputs_to_dev_null_run_to_a_clean_exit() {
     assert!(stderr.contains("signals"), "summary printed: {stderr}");
 }
 
+/// A closed or full stderr (`runaway watch … 2>&1 | head -1`) is no
+/// failure of the run: logs and the summary are lost, the outputs are not.
+/// A report whose reader went away ends quietly; one that cannot be
+/// written at all fails with exit 1.
+#[test]
+fn closed_or_full_standard_streams_never_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = data_dir().join("ops_metrics_events.ndjson");
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").expect("open /dev/full");
+    let archive = dir.path().join("archive");
+    let signals = dir.path().join("signals.ndjson");
+    let status = runaway(dir.path())
+        .args(["watch", "--input", input.to_str().expect("utf-8 path"), "--signals", signals.to_str().expect("utf-8 path")])
+        .arg("--archive")
+        .arg(&archive)
+        .stderr(full())
+        .status()
+        .expect("run runaway watch");
+    assert_eq!(status.code(), Some(0), "watch with stderr on /dev/full");
+    assert!(lines_appear(&signals, 1), "signals written");
+
+    let mut report = runaway(dir.path())
+        .args(["report", "--archive"])
+        .arg(&archive)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run runaway report");
+    drop(report.stdout.take());
+    let out = report.wait_with_output().expect("report ends");
+    assert_eq!(out.status.code(), Some(0), "report into a closed pipe: {}", String::from_utf8_lossy(&out.stderr));
+
+    let out = runaway(dir.path()).args(["report", "--archive"]).arg(&archive).stdout(full()).output().expect("run runaway report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "report onto a full disk: {stderr}");
+    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+}
+
 /// A named pipe given as `--input FILE` is as live as standard input: a
 /// kill decided before the writer paused inside a line is visible at once,
 /// and SIGTERM stops the run while the pipe is open and quiet.
