@@ -146,6 +146,26 @@ pub fn stamp(s: &mut Signal) {
     s.emitted_at = Some(format_rfc3339_ms(now));
 }
 
+/// The name a regular input file's archive files carry: its path and a
+/// fingerprint of its first line (at most 64 KiB of it). A rerun of the
+/// file, whole or grown at its end, starts the same and replaces its rows;
+/// a file overwritten with other events under the same path does not (its
+/// run would otherwise drop the earlier run's rows, which its input no
+/// longer holds). `None` for standard input and other live inputs, which
+/// never replace anything.
+pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
+    if input == "-" {
+        return Ok(None);
+    }
+    let f = File::open(input)?;
+    if !f.metadata()?.is_file() {
+        return Ok(None);
+    }
+    let mut first = Vec::new();
+    BufReader::new(f).take(64 * 1024).read_until(b'\n', &mut first)?;
+    Ok(Some(format!("{input} {:016x}", xxhash_rust::xxh3::xxh3_64(&first))))
+}
+
 /// Runs the engine over `input` (a path, or `-` for stdin) until its end or
 /// until `stop` returns true (checked between records).
 pub fn run(

@@ -287,6 +287,9 @@ pub struct ArchiveWriter {
     raw_streams: Vec<String>,
     /// Raw stream name → stream id.
     stream_ids: FxHashMap<String, u32>,
+    /// Raw stream name → the name its files are named by, where the shell
+    /// gave one (file mode: the path and its content's fingerprint).
+    file_names: FxHashMap<String, String>,
     /// The last source looked up and its stream id (records mostly come
     /// from one stream; compared without building the raw name).
     last_source: Option<(SourcePos, u32)>,
@@ -343,6 +346,7 @@ impl ArchiveWriter {
             streams: Vec::new(),
             raw_streams: Vec::new(),
             stream_ids: FxHashMap::default(),
+            file_names: FxHashMap::default(),
             last_source: None,
             pid: std::process::id(),
             seq: 0,
@@ -365,6 +369,13 @@ impl ArchiveWriter {
 
     pub fn stats(&self) -> ArchiveStats {
         self.stats
+    }
+
+    /// Names the files of raw stream `stream` (the `source_stream` column
+    /// keeps `stream`) by `files_as` instead; `discard` then takes
+    /// `files_as`. Call before the stream's first record.
+    pub fn name_files_of(&mut self, stream: &str, files_as: &str) {
+        self.file_names.insert(stream.to_string(), files_as.to_string());
     }
 
     /// Stream id and row source of a source position, without allocating
@@ -390,7 +401,7 @@ impl ArchiveWriter {
             Some(id) => *id,
             None => {
                 let id = self.streams.len() as u32;
-                self.streams.push(naming::sanitize_stream(&raw));
+                self.streams.push(naming::sanitize_stream(self.file_names.get(&raw).unwrap_or(&raw)));
                 self.raw_streams.push(raw.clone());
                 self.stream_ids.insert(raw, id);
                 id
