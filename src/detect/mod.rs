@@ -1813,7 +1813,12 @@ impl Detector {
             // to the session counts toward its commonness.
             let plain = plain_sig.unwrap_or(c.sig);
             let common = if seen { self.common_calls.is_common(plain) } else { self.common_calls.note_new(plain) };
-            if std::mem::take(&mut s.waited) || (idled && !spent) {
+            // A wait anywhere since the call's previous occurrence makes
+            // the repeat a poll: a coding agent's "sleep 30, check CI,
+            // sleep 30" repeats its sleep after a short check, yet each
+            // round waited for CI.
+            let waited = std::mem::take(&mut s.waited);
+            if waited || (idled && !spent) || (seen && s.calls.waited_since(c.sig, window.saturating_sub(1))) {
                 c.mark_polled();
             }
             if common {

@@ -167,6 +167,14 @@ impl CallRing {
         self.recurrence_and_presence(sig, None, limit).0
     }
 
+    /// Whether the session waited (a call marked [`Call::waited`]) since
+    /// the newest call with signature `sig` among the newest `limit`.
+    /// Asked only of a repeat: "sleep, check CI, sleep" waited between its
+    /// two sleeps, though not right before the second.
+    pub fn waited_since(&self, sig: u32, limit: usize) -> bool {
+        self.iter_newest_first().take(limit).take_while(|c| c.sig != sig).any(Call::waited)
+    }
+
     /// As [`CallRing::recurrence`], and in the same scan whether `other`
     /// (when given) is among those calls too.
     pub fn recurrence_and_presence(&self, sig: u32, other: Option<u32>, limit: usize) -> (Recurrence, bool) {

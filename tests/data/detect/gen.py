@@ -697,6 +697,41 @@ def ci_sleep_tool(st, ts):
     return ["nokill run-ci-sleep"]
 
 
+def sleep_then_check(st, ts, s, rounds):
+    """A coding agent waiting for CI the way Claude Code does: the LLM asks
+    for `sleep 30`, the sleep runs 30 s, the LLM asks for the CI status,
+    the check runs under a second; `rounds` times. The sleep repeats right
+    after a short check, yet every round waited."""
+    for _ in range(rounds):
+        st.llm(ts, s, "coder", "code_edit", inp=600, out=60, tool="sleep", args_hash="sleep-30")
+        ts += 3_000
+        st.tool(ts, s, "coder", "code_edit", "sleep", "sleep-30", latency_ms=30_000)
+        ts += 30_200
+        st.llm(ts, s, "coder", "code_edit", inp=600, out=60, tool="ci_status", args_hash="pr-78")
+        ts += 3_000
+        st.tool(ts, s, "coder", "code_edit", "ci_status", "pr-78", latency_ms=900)
+        ts += 1_000
+    return ts
+
+
+def ci_sleep_requested(st, ts):
+    """Twelve such rounds, then the work goes on: waiting, not looping
+    (a tester's fleet: killed at the fifth sleep, 77 % of these waits)."""
+    s = "run-ci-sleep-asked"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    ts = sleep_then_check(st, ts, s, 12)
+    st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill run-ci-sleep-asked"]
+
+
+def ci_sleep_requested_forever(st, ts):
+    """The same wait that never ends: polls, killed at the poll limit."""
+    s = "run-ci-sleep-forever"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    sleep_then_check(st, ts, s, 40)
+    return ["kill run-ci-sleep-forever loop_cycle 120"]
+
+
 def handoff_refetch(st, ts):
     """A router and a specialist hand a ticket back and forth a few times,
     and each looks the customer and account up again when the ticket comes
@@ -1293,6 +1328,8 @@ FIXTURES = {
     "runaway_tree_crossed_by_direct_child": tree_crossed_by_direct_child,
     "runaway_spend_beyond_type": spend_beyond_type,
     "runaway_spend_past_missed_ones": spend_past_missed_ones,
+    "trap_ci_sleep_requested": ci_sleep_requested,
+    "runaway_ci_sleep_requested_forever": ci_sleep_requested_forever,
 }
 
 if __name__ == "__main__":
