@@ -1924,10 +1924,17 @@ impl Detector {
             let grown_by = s.last_context.saturating_sub(s.run_start) as u64;
             s.context_outlier = false;
             if let Some((scope, q)) = &context_baseline {
-                let limit = t.growth_ratio * q.p95;
+                // Judged by others' baseline (the agent's own is young), a
+                // climb is measured from where it started when that is
+                // higher: a coding agent starting at 15k cached tokens is
+                // no runaway for climbing past 4x a chat fleet's 3.6k. Its
+                // own baseline, once mature, knows its level.
+                let own = *scope == AGENT_SCOPE;
+                let normal = if own { q.p95 } else { q.p95.max(f64::from(s.run_start)) };
+                let limit = t.growth_ratio * normal;
                 // Not learned past 2x p95: a growing session must not drag
                 // the baseline it is judged against up behind it.
-                s.context_outlier = context as f64 >= 2.0 * q.p95;
+                s.context_outlier = context as f64 >= 2.0 * normal;
                 // The run itself must add at least a normal context's worth:
                 // a big document read once (a jump that starts a new run),
                 // then small steps, is not growth.
@@ -1936,7 +1943,7 @@ impl Detector {
                 // rose call after call for three times as long, to well
                 // past its normal, has not been compacting either.
                 let long_climb =
-                    t.growth_long_steps > 0 && s.growth_run + 1 >= t.growth_long_steps && context as f64 >= t.growth_long_ratio * q.p95;
+                    t.growth_long_steps > 0 && s.growth_run + 1 >= t.growth_long_steps && context as f64 >= t.growth_long_ratio * normal;
                 if on(Reason::ContextGrowth)
                     && s.growth_run + 1 >= t.growth_steps
                     && (context as f64 >= limit || long_climb)
@@ -1946,12 +1953,13 @@ impl Detector {
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::ContextGrowth,
-                        figures: Some((context as f64, q.p95)),
-                        evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
+                        figures: Some((context as f64, normal)),
+                        evidence: json!({"growing_calls": s.growth_run + 1, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "climb_start_tokens": (normal > q.p95).then_some(s.run_start), "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
                         message: format!(
-                            "context grew {} calls in a row to {context} tokens, {:.1}x the p95 of its baseline",
+                            "context grew {} calls in a row to {context} tokens, {:.1}x {}",
                             s.growth_run + 1,
-                            context as f64 / q.p95
+                            context as f64 / normal,
+                            if normal > q.p95 { "where the climb started (above its baseline's p95)" } else { "the p95 of its baseline" }
                         ),
                     }));
                 }
@@ -1961,10 +1969,10 @@ impl Detector {
                 // above never sees it. A normal session compacts (drops),
                 // keeps growing (a long one), or came there in one jump (a
                 // document read once, which latches nothing).
-                let high = q.p95 > 0.0 && context as f64 >= t.growth_hold_ratio * q.p95;
+                let high = q.p95 > 0.0 && context as f64 >= t.growth_hold_ratio * normal;
                 if !high {
                     s.high_run = 0;
-                    s.grew_high &= context as f64 >= q.p95;
+                    s.grew_high &= context as f64 >= normal;
                 } else {
                     s.grew_high |= s.growth_run + 1 >= t.growth_steps && steep;
                     let anchor = s.high_anchor as f64;
@@ -1982,11 +1990,12 @@ impl Detector {
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::ContextGrowth,
-                        figures: Some((context as f64, q.p95)),
-                        evidence: json!({"held_calls": s.high_run, "hold_ratio": t.growth_hold_ratio, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
+                        figures: Some((context as f64, normal)),
+                        evidence: json!({"held_calls": s.high_run, "hold_ratio": t.growth_hold_ratio, "context_tokens": context, "grown_by_tokens": grown_by, "baseline_p95_tokens": q.p95, "climb_start_tokens": (normal > q.p95).then_some(s.run_start), "baseline_scope": scope, "baseline_samples": q.count, "cost_usd": round_usd(cost)}),
                         message: format!(
-                            "context grew to {context} tokens, {:.1}x the p95 of its baseline, and stayed there {} calls in a row",
-                            context as f64 / q.p95,
+                            "context grew to {context} tokens, {:.1}x {}, and stayed there {} calls in a row",
+                            context as f64 / normal,
+                            if normal > q.p95 { "where its climb started" } else { "the p95 of its baseline" },
                             s.high_run
                         ),
                     }));

@@ -732,6 +732,41 @@ def ci_sleep_requested_forever(st, ts):
     return ["kill run-ci-sleep-forever loop_cycle 120"]
 
 
+def coder_session(st, ts, s, agent, start, step, calls):
+    """A coding agent's session on a prompt cache: each call reads the
+    conversation so far from the cache (`start` tokens, `step` more each
+    call) and sends a little new input; a file read between calls."""
+    for i in range(calls):
+        st.llm(ts, s, agent, "code_fix", model="claude-sonnet-4-5", inp=800, out=300,
+               cache_read_tokens=start + i * step, tool="read_file", args_hash=f"{s}-f{i}")
+        ts += 4_000
+        st.tool(ts, s, agent, "code_fix", "read_file", f"{s}-f{i}", latency_ms=80)
+        ts += 1_000
+    return ts
+
+
+def young_agent_starts_high(st, ts):
+    """A new coding agent (its own baseline young, judged by the fleet's
+    smaller contexts, p95 about 12.7k) whose sessions start at 45k cached
+    tokens and grow 3k a call for 12 calls: its normal, not a runaway (a
+    tester's fleet: every such session killed for 6.5 hours)."""
+    expect = []
+    for n in range(4):
+        s = f"run-young-coder-{n}"
+        ts = coder_session(st, ts, s, "new-coder", 45_000, 3_000, 7) + 60_000
+        expect.append(f"nokill {s}")
+    return expect
+
+
+def young_agent_grows_on(st, ts):
+    """The same agent's session that never compacts, while its own baseline
+    is still young: from 45k, 3k a call: a climb of 18 calls or more to 3x
+    where it started kills."""
+    ts = coder_session(st, ts, "run-young-coder-a", "new-coder", 45_000, 3_000, 7) + 60_000
+    coder_session(st, ts, "run-young-coder-b", "new-coder", 45_000, 3_000, 60)
+    return ["nokill run-young-coder-a", "kill run-young-coder-b context_growth 70"]
+
+
 def handoff_refetch(st, ts):
     """A router and a specialist hand a ticket back and forth a few times,
     and each looks the customer and account up again when the ticket comes
@@ -1330,6 +1365,8 @@ FIXTURES = {
     "runaway_spend_past_missed_ones": spend_past_missed_ones,
     "trap_ci_sleep_requested": ci_sleep_requested,
     "runaway_ci_sleep_requested_forever": ci_sleep_requested_forever,
+    "trap_young_agent_starts_high": young_agent_starts_high,
+    "runaway_young_agent_grows_on": young_agent_grows_on,
 }
 
 if __name__ == "__main__":
