@@ -2128,7 +2128,11 @@ impl Detector {
                 _ => None,
             };
             if let Some((limit, cost_gate, basis, normal)) = limits {
-                if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls) {
+                // Against the static cap (nothing known of the type), a
+                // batch may also be a pipeline of two steps per item (fetch
+                // a document, then an LLM call extracting its fields).
+                let steps_per_item = if normal.is_none() { 2 } else { 1 };
+                if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls, steps_per_item) {
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::StepRunaway,
@@ -2845,10 +2849,10 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limi
     }
 }
 
-/// A batch: most recent calls use one tool, nearly all on inputs not seen
-/// before in the window (a batch edit across files, extraction over many
-/// documents).
-fn looks_like_batch(calls: &session::CallRing) -> bool {
+/// A batch: most recent calls use one tool (or, with `steps_per_item` 2,
+/// two tools between them), nearly all on inputs not seen before in the
+/// window (a batch edit across files, extraction over many documents).
+fn looks_like_batch(calls: &session::CallRing, steps_per_item: usize) -> bool {
     let mut tools: Vec<(u32, u32, u32)> = Vec::new(); // (tool, calls, novel calls)
     let mut total = 0u32;
     for c in calls.iter_newest_first() {
@@ -2861,8 +2865,11 @@ fn looks_like_batch(calls: &session::CallRing) -> bool {
             None => tools.push((c.tool_id(), 1, u32::from(c.novel()))),
         }
     }
-    let Some(&(_, n, novel)) = tools.iter().max_by_key(|t| t.1) else { return false };
-    total >= 8 && n * 10 >= total * 6 && novel * 10 >= n * 9
+    tools.sort_unstable_by_key(|t| std::cmp::Reverse(t.1));
+    let (n, novel) = tools.iter().take(steps_per_item.max(1)).fold((0, 0), |(n, novel), t| (n + t.1, novel + t.2));
+    // In tenths of the window: 6 for one tool, 8 for two.
+    let share = if steps_per_item >= 2 { 8 } else { 6 };
+    total >= 8 && n * 10 >= total * share && novel * 10 >= n * 9
 }
 
 /// Moves a session level toward a new value: the mean of the first calls,

@@ -108,6 +108,7 @@ fixtures! {
     trap_ci_sleep_tool,
     trap_ci_sleep_requested,
     trap_young_agent_starts_high,
+    trap_young_batch_pipeline,
     trap_handoff_refetch,
     trap_wide_map_reduce,
     trap_orchestrator_wait,

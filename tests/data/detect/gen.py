@@ -767,6 +767,22 @@ def young_agent_grows_on(st, ts):
     return ["nokill run-young-coder-a", "kill run-young-coder-b context_growth 70"]
 
 
+def young_batch_pipeline(st, ts):
+    """A nightly extraction job of a task type seen for the first time:
+    for each of 550 documents, fetch it, then an LLM call extracting its
+    fields: 1,100 actions, every one on a new input. Past the static cap
+    of a young type, but a batch (a tester's fleet: killed at action 1,001,
+    21 of 282 such jobs)."""
+    s = "run-young-batch"
+    for i in range(550):
+        st.tool(ts, s, "extractor", "batch_extract", "fetch_doc", f"doc-{i}", latency_ms=300)
+        ts += 400
+        st.llm(ts, s, "extractor", "batch_extract", model="gpt-4o-mini", inp=3000, out=200,
+               tool="extract_fields", args_hash=f"fields-{i}")
+        ts += 2_000
+    return ["nokill run-young-batch"]
+
+
 def handoff_refetch(st, ts):
     """A router and a specialist hand a ticket back and forth a few times,
     and each looks the customer and account up again when the ticket comes
@@ -1367,6 +1383,7 @@ FIXTURES = {
     "runaway_ci_sleep_requested_forever": ci_sleep_requested_forever,
     "trap_young_agent_starts_high": young_agent_starts_high,
     "runaway_young_agent_grows_on": young_agent_grows_on,
+    "trap_young_batch_pipeline": young_batch_pipeline,
 }
 
 if __name__ == "__main__":
