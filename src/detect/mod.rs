@@ -2132,7 +2132,13 @@ impl Detector {
                 // batch may also be a pipeline of two steps per item (fetch
                 // a document, then an LLM call extracting its fields).
                 let steps_per_item = if normal.is_none() { 2 } else { 1 };
-                if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !looks_like_batch(&s.calls, steps_per_item) {
+                // Spared within reason: a research lead issuing a new search
+                // every step for 50x its type's length is no batch job
+                // (its calls look the same: new input each time).
+                let spared = |s: &session::Session| {
+                    s.actions as u64 <= limit.saturating_mul(BATCH_SPARED_LIMITS) && looks_like_batch(&s.calls, steps_per_item)
+                };
+                if s.actions as u64 > limit && cost_gate.is_none_or(|c| s.cost_usd > c) && !spared(s) {
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::StepRunaway,
@@ -2848,6 +2854,10 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limi
         ),
     }
 }
+
+/// How many times its step limit a batch may run before it is judged like
+/// any other session.
+const BATCH_SPARED_LIMITS: u64 = 10;
 
 /// A batch: most recent calls use one tool (or, with `steps_per_item` 2,
 /// two tools between them), nearly all on inputs not seen before in the

@@ -141,6 +141,7 @@ fixtures! {
     runaway_poll_forever,
     runaway_ci_sleep_requested_forever,
     runaway_young_agent_grows_on,
+    runaway_search_forever,
     runaway_cycle_slow_step,
     runaway_step_runaway,
     runaway_retry_storm,

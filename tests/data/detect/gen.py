@@ -783,6 +783,27 @@ def young_batch_pipeline(st, ts):
     return ["nokill run-young-batch"]
 
 
+def research_session(st, ts, s, steps):
+    """A research lead: each step an LLM call asking for a new search, the
+    search running."""
+    for i in range(steps):
+        st.llm(ts, s, "lead", "deep_research", inp=2500, out=200, tool="web_search", args_hash=f"{s}-q{i}")
+        ts += 2_000
+        st.tool(ts, s, "lead", "deep_research", "web_search", f"{s}-q{i}", latency_ms=900)
+        ts += 1_000
+    return ts
+
+
+def search_forever(st, ts):
+    """20 research sessions of 8 searches, then one that never stops
+    searching: each query new, so it looks like a batch, but 50x its type's
+    length is a runaway (a tester's fleet: never stopped, 800 actions)."""
+    for n in range(20):
+        ts = research_session(st, ts, f"run-research-{n}", 8) + 10 * MIN
+    research_session(st, ts, "run-search-forever", 400)
+    return ["kill run-search-forever step_runaway 500"]
+
+
 def handoff_refetch(st, ts):
     """A router and a specialist hand a ticket back and forth a few times,
     and each looks the customer and account up again when the ticket comes
@@ -1384,6 +1405,7 @@ FIXTURES = {
     "trap_young_agent_starts_high": young_agent_starts_high,
     "runaway_young_agent_grows_on": young_agent_grows_on,
     "trap_young_batch_pipeline": young_batch_pipeline,
+    "runaway_search_forever": search_forever,
 }
 
 if __name__ == "__main__":
