@@ -18,6 +18,7 @@ mod align;
 mod client_log;
 mod clients;
 mod decode_stage;
+mod kill_log;
 mod pipeline;
 
 use std::future::Future;
@@ -84,7 +85,19 @@ pub async fn run(
     let shell = clients.shell.clone();
     let producer: FutureProducer<LogContext> =
         clients.producer.create_with_context(LogContext::new("producer")).map_err(|e| clients::client_error("producer", &e))?;
-    let topics = Topics { events: config.topic.clone(), kill: config.kill_topic.clone(), dlq: config.dlq_topic.clone() };
+    let topics = Topics {
+        events: config.topic.clone(),
+        kill: config.kill_topic.clone(),
+        dlq: config.dlq_topic.clone(),
+        group: config.group.clone(),
+        kill_reader: {
+            // The consumer's settings (brokers, security), reading by
+            // assignment only: never a member of the group, never committing.
+            let mut reader = clients.consumer.clone();
+            reader.set("enable.auto.commit", "false");
+            reader
+        },
+    };
     let decode = decode_stage::DecodeStage::start().map_err(KafkaError::DecoderStart)?;
     let pipeline = Arc::new(Mutex::new(Pipeline::new(engine, decode, sink, producer.clone(), topics, shell.clone())));
     let consumer: StreamConsumer<RebalanceContext> = clients

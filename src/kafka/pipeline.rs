@@ -44,6 +44,11 @@ pub struct Topics {
     pub events: String,
     pub kill: String,
     pub dlq: String,
+    /// The consumer group: stamped on every signal, and whose kills on the
+    /// kill topic are honoured after a hand-over (`kill_log`).
+    pub group: String,
+    /// Client settings for reading the kill topic's tail.
+    pub kill_reader: rdkafka::config::ClientConfig,
 }
 
 /// What we know of one assigned partition.
@@ -418,7 +423,8 @@ impl Pipeline {
 
     fn produce_signal(&mut self, s: &Signal) -> Result<(), KafkaError> {
         let payload = s.to_json();
-        let record = FutureRecord::to(&self.topics.kill).key(s.key()).payload(&payload);
+        let headers = OwnedHeaders::new().insert(Header { key: super::kill_log::GROUP_HEADER, value: Some(self.topics.group.as_str()) });
+        let record = FutureRecord::to(&self.topics.kill).key(s.key()).payload(&payload).headers(headers);
         let fut = send(&self.producer, record)?;
         self.in_flight.push(fut);
         Ok(())
@@ -580,14 +586,17 @@ impl Pipeline {
     fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>, tpl: &TopicPartitionList, cooperative: bool) {
         let drained = self.drain_before_rebalance();
         let durable = self.checkpoint_blocking(consumer);
-        if durable {
-            if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
-                // Nothing stored since the last commit also lands here
-                // (_NO_OFFSET); either way the next owner re-reads from the
-                // last commit, which is safe.
-                tracing::debug!(error = %e, "commit on revoke");
-            }
-        }
+        let committed = durable
+            && match consumer.commit_consumer_state(CommitMode::Sync) {
+                Ok(()) => true,
+                // Nothing stored since the last commit: nothing to commit.
+                Err(RdError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => true,
+                Err(e) => {
+                    // Safe: the next owner re-reads from the last commit.
+                    tracing::warn!(error = %e, "commit on revoke failed; the next owner re-reads from the last commit");
+                    false
+                }
+            };
         let mut revoked = Vec::new();
         for el in tpl.elements() {
             let p = el.partition();
@@ -600,7 +609,10 @@ impl Pipeline {
             // Incremental protocol: no full re-assignment follows.
             self.forget_revoked();
         }
-        tracing::info!(partitions = ?revoked, committed = durable, drained, "partitions revoked");
+        // Not ready while holding fewer partitions (none, between an eager
+        // revoke and the next assignment, or while the group is lost).
+        crate::metrics::set_assignment(&self.partitions.keys().copied().collect::<Vec<_>>());
+        tracing::info!(partitions = ?revoked, durable, committed, drained, "partitions revoked");
     }
 
     /// Records consumed before a rebalance are handled while their
@@ -712,6 +724,27 @@ impl Pipeline {
             // Sessions are not ended by another partition's time until this
             // one has caught up (or stays silent).
             self.engine.detector_mut().assign_shard(p.max(0) as u32);
+        }
+        if fresh.count() > 0 && self.shell.replay_messages > 0 {
+            // Sessions this group already killed: the state rebuilt below
+            // may decide their kill at another event (another id).
+            match super::kill_log::sessions_killed_by_group(
+                &self.topics.kill_reader,
+                &self.topics.kill,
+                &self.topics.group,
+                self.shell.replay_messages,
+                self.shell.broker_timeout,
+            ) {
+                Ok(sessions) => {
+                    tracing::info!(topic = %self.topics.kill, sessions = sessions.len(), "kill topic read: sessions this group already killed");
+                    for id in &sessions {
+                        self.engine.detector_mut().note_killed_elsewhere(id);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(topic = %self.topics.kill, error = %e, "cannot read the kill topic; a session killed before the hand-over may be killed again")
+                }
+            }
         }
         for (p, _, start) in &report {
             if let Some(from) = start {

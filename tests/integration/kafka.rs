@@ -387,6 +387,59 @@ fn kafka_instance_joining_mid_stream_takes_over_cleanly() {
     check("kafka_events.ndjson", Scenario::JoinMidStream);
 }
 
+/// A session this group killed before a crash or hand-over is not killed
+/// again under another id by the state rebuilt after it (contract §2:
+/// killed at most once): on assignment runaway reads the kill topic's tail
+/// for its group's kills (header `runaway.group`). Another group's kill
+/// of a session is not its own and does not stop it.
+#[test]
+fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseRecord, Producer};
+    let (path, lines) = fixture("kafka_events.ndjson");
+    let expected = file_mode(&path);
+    let mut sessions: Vec<String> = expected.kills.keys().map(|(s, _)| s.clone()).collect();
+    sessions.dedup();
+    assert!(sessions.len() >= 3, "the fixture kills several sessions: {:?}", expected.kills);
+    let (ours, theirs) = (sessions[0].clone(), sessions[1].clone());
+    let group = "runaway-killed-before";
+
+    let broker = start_broker();
+    let producer = broker.producer();
+    // An earlier instance of this group killed `ours` (at another event:
+    // another id); another group killed `theirs`.
+    for (session, by) in [(&ours, group), (&theirs, "another-group")] {
+        let value = serde_json::json!({"v": 1, "signal_id": format!("sig-earlier-{session}"), "action": "kill", "scope": "session", "session_id": session, "agent_id": "a", "reason": "step_runaway"}).to_string();
+        let headers = OwnedHeaders::new().insert(Header { key: "runaway.group", value: Some(by) });
+        producer
+            .send(BaseRecord::to(KILL).key(session.as_str()).payload(&value).headers(headers))
+            .map_err(|(e, _)| e)
+            .expect("produce kill");
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+    broker.produce_lines(&producer, EVENTS, &lines);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Runaway::start(&runaway_args(&broker, group), dir.path().join("r.log"));
+    let high = broker.end_offsets(EVENTS, PARTITIONS);
+    let deadline = Instant::now() + WAIT;
+    while broker.committed(group, EVENTS, PARTITIONS) != high {
+        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    let emitted: Vec<Record> = broker
+        .read_until(KILL, Duration::from_secs(3), |_| false)
+        .into_iter()
+        .filter(|m| !json(&m.value)["signal_id"].as_str().unwrap_or("").starts_with("sig-earlier-"))
+        .collect();
+    assert!(emitted.iter().all(|m| m.headers.get("runaway.group").map(String::as_str) == Some(group)), "every signal names its group");
+    let killed: BTreeSet<String> = kills_of(emitted.iter().map(|m| m.value.clone())).into_keys().map(|(s, _)| s).collect();
+    let want: BTreeSet<String> = sessions.iter().filter(|s| **s != ours).cloned().collect();
+    assert_eq!(killed, want, "every file-mode kill but the one this group made before; log:\n{log}");
+}
+
 /// Kills decided on a session's own events or its own children, not
 /// propagated along a tree: which children a tree kill reaches depends on
 /// how partitions interleave (each is stopped at its next event).
