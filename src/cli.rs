@@ -109,7 +109,8 @@ pub struct ArchiveQuery {
     /// Archive directory written by `watch --archive`.
     #[arg(long, env = "RUNAWAY_ARCHIVE")]
     pub archive: PathBuf,
-    /// Group by: team, agent, task_type, tenant, model or env.
+    /// Group by: team, agent, task_type, tenant, feature, env, model, day
+    /// (UTC date; report only) or label:KEY (a key of the events' labels).
     #[arg(long, default_value = "team")]
     pub by: String,
     /// Event time from (inclusive): YYYY-MM-DD or RFC 3339.

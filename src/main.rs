@@ -372,7 +372,15 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
 fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
     use runaway::offline::{read::ReadError, OfflineError};
     match e {
-        OfflineError::Arg { .. } | OfflineError::Read(ReadError::Dimension(_) | ReadError::Time(_)) => Failure::Config(e.into()),
+        // A mistyped argument, `--archive` included: the command as given cannot run.
+        OfflineError::Arg { .. }
+        | OfflineError::Read(
+            ReadError::Dimension(_)
+            | ReadError::Time(_)
+            | ReadError::EmptyRange { .. }
+            | ReadError::NoArchive(_)
+            | ReadError::NotADirectory(_),
+        ) => Failure::Config(e.into()),
         _ => Failure::Runtime(e.into()),
     }
 }
@@ -388,7 +396,11 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
         stop_horizon_minutes: args.stop_horizon_minutes,
     };
     let out = runaway::offline::run_report(&opts).map_err(offline_failure)?;
-    show!("{out}")?;
+    show!("{}", out.stdout)?;
+    for n in &out.notes {
+        tell!("note: {n}
+");
+    }
     Ok(())
 }
 

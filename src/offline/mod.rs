@@ -98,19 +98,39 @@ pub struct ReportOptions {
     pub stop_horizon_minutes: f64,
 }
 
-/// Runs `runaway report`, returning the rendered output.
-pub fn run_report(o: &ReportOptions) -> Result<String, OfflineError> {
+/// What an offline command prints: `stdout` for the chosen format, and
+/// `notes` for a human, which the binary writes to stderr.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub notes: Vec<String>,
+}
+
+/// The note on a range without events: an archive `watch` created but
+/// never wrote an event to says so, rather than looking like a quiet range.
+fn no_events_note(archive: &std::path::Path) -> String {
+    if read::has_events(archive) {
+        "no events in the archive range".to_string()
+    } else {
+        format!("no events archived in {} yet", archive.display())
+    }
+}
+
+/// Runs `runaway report`, returning the rendered output and the notes for
+/// stderr.
+pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let dim = Dimension::parse(&o.by)?;
     let format = Format::parse(&o.format)?;
     if !(o.stop_horizon_minutes >= 0.0 && o.stop_horizon_minutes.is_finite()) {
         return Err(OfflineError::Arg { what: "stop horizon", value: o.stop_horizon_minutes.to_string(), why: "must be ≥ 0 minutes" });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
-    let events = read::read_events(&o.archive, dim, &range)?;
+    let events = read::read_events(&o.archive, &dim, &range)?;
     let kills = read::read_kills(&o.archive)?;
-    tracing::info!(events = events.len(), kills = kills.len(), by = dim.column(), "report: archive read");
+    tracing::info!(events = events.len(), kills = kills.len(), by = %o.by, "report: archive read");
     let rows = report::build(&events, &kills, o.stop_horizon_minutes);
-    Ok(report::render(&rows, &o.by, format))
+    let notes = if events.is_empty() { vec![no_events_note(&o.archive)] } else { Vec::new() };
+    Ok(Output { stdout: report::render(&rows, &o.by, format), notes })
 }
 
 /// Options of `runaway forecast`.
@@ -339,18 +359,6 @@ pub fn build_forecast(
     rows
 }
 
-/// What `runaway forecast` prints: `stdout` for the chosen format, and
-/// `notes` for a human, which the binary writes to stderr. The table
-/// carries its notes itself; CSV and JSON keep them out of the data, so
-/// what a machine reads parses whatever the archive held.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ForecastOutput {
-    pub stdout: String,
-    pub notes: Vec<String>,
-}
-
-const NOTHING_TO_FORECAST: &str = "no events in the archive range: nothing to forecast";
-
 /// The note on a partial last day, naming the way to count it as complete.
 fn partial_note(day: &str, to_ms: Option<i64>) -> String {
     let why = match to_ms {
@@ -383,7 +391,9 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
             let headers = [
                 by.to_string(),
                 "days".into(),
-                "model".into(),
+                // Not `model`: that is also a dimension, and `--by model`
+                // would print two columns of that name.
+                "fit".into(),
                 "last_7d_usd".into(),
                 format!("next_{horizon}d_usd"),
                 format!("{}%_interval", percent_label(coverage)),
@@ -449,9 +459,18 @@ fn check_span(events: &[read::EventRow]) -> Result<(), OfflineError> {
 }
 
 /// Runs `runaway forecast`, returning the rendered output and the notes
-/// for stderr (and writing the chart when asked).
-pub fn run_forecast(o: &ForecastOptions) -> Result<ForecastOutput, OfflineError> {
+/// for stderr (and writing the chart when asked). The table carries its
+/// notes itself; CSV and JSON keep them out of the data, so what a machine
+/// reads parses whatever the archive held.
+pub fn run_forecast(o: &ForecastOptions) -> Result<Output, OfflineError> {
     let dim = Dimension::parse(&o.by)?;
+    if dim == Dimension::Day {
+        return Err(OfflineError::Arg {
+            what: "--by",
+            value: o.by.clone(),
+            why: "a forecast follows each group over days; by day every group is one day",
+        });
+    }
     let format = Format::parse(&o.format)?;
     let horizon = parse_horizon(&o.horizon)?;
     let budgets = parse_budgets(&o.budgets)?;
@@ -463,7 +482,7 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<ForecastOutput, OfflineError>
         });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
-    let mut events = read::read_events(&o.archive, dim, &range)?;
+    let mut events = read::read_events(&o.archive, &dim, &range)?;
     if o.without_after_kill {
         events.retain(|e| !e.after_kill);
     }
@@ -480,7 +499,7 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<ForecastOutput, OfflineError>
     }
     let mut notes = Vec::new();
     if rows.is_empty() {
-        notes.push(NOTHING_TO_FORECAST.to_string());
+        notes.push(format!("{}: nothing to forecast", no_events_note(&o.archive)));
     }
     if let Some(day) = rows.first().and_then(|r| r.partial_day.as_deref()) {
         notes.push(partial_note(day, range.to_ms));
@@ -489,5 +508,5 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<ForecastOutput, OfflineError>
     if format == Format::Table {
         notes.clear(); // printed in the table's text
     }
-    Ok(ForecastOutput { stdout, notes })
+    Ok(Output { stdout, notes })
 }

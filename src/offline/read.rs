@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, BooleanArray, Float64Array, RecordBatch, TimestampMillisecondArray};
+use arrow::array::{Array, AsArray, BooleanArray, Float64Array, MapArray, RecordBatch, StringArray, TimestampMillisecondArray};
 use arrow::datatypes::{DataType, Int32Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
@@ -28,47 +28,56 @@ pub enum ReadError {
     Arrow { path: String, source: arrow::error::ArrowError },
     #[error("{path}: column `{column}` is missing or has an unexpected type")]
     Column { path: String, column: String },
-    #[error("no archive at {0} (expected {0}/events/dt=…/hour=…/*.parquet)")]
+    #[error("no archive at {0}: no such directory (`runaway watch --archive {0}` creates it)")]
     NoArchive(String),
+    #[error("no archive at {0}: not a directory")]
+    NotADirectory(String),
     #[error("invalid time `{0}` (expected YYYY-MM-DD or RFC 3339)")]
     Time(String),
-    #[error("unknown dimension `{0}` (expected team, agent, task_type, tenant, model or env)")]
+    #[error("empty time range: --from {from} is not before --to {to} (--to is exclusive)")]
+    EmptyRange { from: String, to: String },
+    #[error("unknown dimension `{0}` (expected {DIMENSIONS})")]
     Dimension(String),
 }
 
-/// A chargeback dimension: which events column groups the spend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `--by` values, as the usage error and the help list them.
+pub const DIMENSIONS: &str = "team, agent, task_type, tenant, feature, env, model, day or label:KEY";
+
+/// A chargeback dimension: what groups the spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dimension {
-    Team,
-    Agent,
-    TaskType,
-    Tenant,
-    Model,
-    Env,
+    /// A string column of the events table.
+    Column(&'static str),
+    /// The UTC date of the event time.
+    Day,
+    /// The value of one key of the `labels` map.
+    Label(String),
 }
 
 impl Dimension {
     pub fn parse(s: &str) -> Result<Dimension, ReadError> {
         Ok(match s {
-            "team" => Dimension::Team,
-            "agent" | "agent_id" => Dimension::Agent,
-            "task_type" => Dimension::TaskType,
-            "tenant" => Dimension::Tenant,
-            "model" => Dimension::Model,
-            "env" => Dimension::Env,
-            other => return Err(ReadError::Dimension(other.to_string())),
+            "team" => Dimension::Column("team"),
+            "agent" | "agent_id" => Dimension::Column("agent_id"),
+            "task_type" => Dimension::Column("task_type"),
+            "tenant" => Dimension::Column("tenant"),
+            "feature" => Dimension::Column("feature"),
+            "model" => Dimension::Column("model"),
+            "env" => Dimension::Column("env"),
+            "day" => Dimension::Day,
+            other => match other.strip_prefix("label:") {
+                Some(key) if !key.is_empty() => Dimension::Label(key.to_string()),
+                _ => return Err(ReadError::Dimension(other.to_string())),
+            },
         })
     }
 
-    /// The events column holding this dimension.
-    pub fn column(self) -> &'static str {
+    /// The events column the dimension is read from.
+    pub fn column(&self) -> &'static str {
         match self {
-            Dimension::Team => "team",
-            Dimension::Agent => "agent_id",
-            Dimension::TaskType => "task_type",
-            Dimension::Tenant => "tenant",
-            Dimension::Model => "model",
-            Dimension::Env => "env",
+            Dimension::Column(c) => c,
+            Dimension::Day => "ts",
+            Dimension::Label(_) => "labels",
         }
     }
 }
@@ -91,8 +100,17 @@ pub fn parse_time(s: &str) -> Result<i64, ReadError> {
 }
 
 impl TimeRange {
+    /// Refuses a range that can hold nothing (`from` at or after `to`):
+    /// an inverted range is a typo, and its zeros would read as a quiet
+    /// period.
     pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<TimeRange, ReadError> {
-        Ok(TimeRange { from_ms: from.map(parse_time).transpose()?, to_ms: to.map(parse_time).transpose()? })
+        let range = TimeRange { from_ms: from.map(parse_time).transpose()?, to_ms: to.map(parse_time).transpose()? };
+        if let (Some(f), Some(t), Some(from), Some(to)) = (range.from_ms, range.to_ms, from, to) {
+            if f >= t {
+                return Err(ReadError::EmptyRange { from: from.to_string(), to: to.to_string() });
+            }
+        }
+        Ok(range)
     }
 
     pub fn contains(&self, ts: i64) -> bool {
@@ -262,14 +280,43 @@ fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str, path: &Path) -> Re
         .ok_or_else(|| ReadError::Column { path: path.display().to_string(), column: name.to_string() })
 }
 
+/// The value of `key` in row `i` of a `labels` map column.
+fn label_of<'a>(labels: &'a MapArray, keys: &'a StringArray, values: &'a StringArray, i: usize, key: &str) -> Option<&'a str> {
+    if labels.is_null(i) {
+        return None;
+    }
+    let offsets = labels.value_offsets();
+    let (from, to) = (usize::try_from(offsets[i]).ok()?, usize::try_from(offsets[i + 1]).ok()?);
+    (from..to).find(|&j| keys.is_valid(j) && keys.value(j) == key).and_then(|j| values.is_valid(j).then(|| values.value(j)))
+}
+
+/// Checks that `dir` is a directory: an archive `watch` created and has
+/// not written an event to yet is one without `events/`, and reads as
+/// empty; a path that does not exist is a mistyped `--archive`.
+fn check_archive_dir(dir: &Path) -> Result<(), ReadError> {
+    if dir.is_dir() {
+        Ok(())
+    } else if dir.exists() {
+        Err(ReadError::NotADirectory(dir.display().to_string()))
+    } else {
+        Err(ReadError::NoArchive(dir.display().to_string()))
+    }
+}
+
+/// Whether the archive at `dir` has ever had an event written to it.
+pub fn has_events(dir: &Path) -> bool {
+    dir.join("events").is_dir()
+}
+
 /// Reads the events of the archive at `dir` within `range`, grouped by `dim`.
 /// An `event_id` archived more than once (the same event fed to two runs,
 /// e.g. a redelivery across a file boundary) counts once: its first row
 /// in file order. A run itself archives each event once.
-pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<EventRow>, ReadError> {
+pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec<EventRow>, ReadError> {
+    check_archive_dir(dir)?;
     let root = dir.join("events");
     if !root.is_dir() {
-        return Err(ReadError::NoArchive(dir.display().to_string()));
+        return Ok(Vec::new());
     }
     let files = list_files(&root, range)?;
     let pb = progress(files.len(), "reading events");
@@ -277,24 +324,37 @@ pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<
     let mut sessions = Interner::default();
     let mut groups = Interner::default();
     let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
-    let group_col = dim.column();
+    // A date's name, made once per day rather than once per row.
+    let mut days: HashMap<i64, Arc<str>> = HashMap::new();
+    let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "killed_session"];
+    if !columns.contains(&dim.column()) {
+        columns.push(dim.column());
+    }
     for file in &files {
-        read_file(file, &["event_id", "ts", "session_id", group_col, "cost_usd", "killed_session"], |b| {
+        read_file(file, &columns, |b| {
             let event_id = StrCol::of(b, "event_id", file)?;
             let ts = column::<TimestampMillisecondArray>(b, "ts", file)?;
             let cost = column::<Float64Array>(b, "cost_usd", file)?;
             let killed = column::<BooleanArray>(b, "killed_session", file)?;
             let session = StrCol::of(b, "session_id", file)?;
-            let group = StrCol::of(b, group_col, file)?;
+            let group = GroupCol::of(b, dim, file)?;
             for i in 0..b.num_rows() {
                 let t = ts.value(i);
                 if !range.contains(t) || !seen.insert(xxhash_rust::xxh3::xxh3_64(event_id.get(i).unwrap_or("").as_bytes())) {
                     continue;
                 }
+                let group = match &group {
+                    GroupCol::Str(c) => groups.get(c.get(i).unwrap_or(NO_GROUP)),
+                    GroupCol::Day => days
+                        .entry(t.div_euclid(86_400_000))
+                        .or_insert_with_key(|d| groups.get(crate::event::format_rfc3339_ms(d * 86_400_000).get(..10).unwrap_or_default()))
+                        .clone(),
+                    GroupCol::Label { key, labels, keys, values } => groups.get(label_of(labels, keys, values, i, key).unwrap_or(NO_GROUP)),
+                };
                 rows.push(EventRow {
                     ts_ms: t,
                     session: sessions.get(session.get(i).unwrap_or("")),
-                    group: groups.get(group.get(i).unwrap_or(NO_GROUP)),
+                    group,
                     cost_usd: cost.value(i),
                     after_kill: killed.value(i),
                 });
@@ -305,6 +365,29 @@ pub fn read_events(dir: &Path, dim: Dimension, range: &TimeRange) -> Result<Vec<
     }
     pb.finish_and_clear();
     Ok(rows)
+}
+
+/// Where a batch's rows take their group from.
+enum GroupCol<'a> {
+    Str(StrCol<'a>),
+    Day,
+    Label { key: &'a str, labels: &'a MapArray, keys: &'a StringArray, values: &'a StringArray },
+}
+
+impl<'a> GroupCol<'a> {
+    fn of(batch: &'a RecordBatch, dim: &'a Dimension, path: &Path) -> Result<GroupCol<'a>, ReadError> {
+        match dim {
+            Dimension::Column(c) => Ok(GroupCol::Str(StrCol::of(batch, c, path)?)),
+            Dimension::Day => Ok(GroupCol::Day),
+            Dimension::Label(key) => {
+                let bad = || ReadError::Column { path: path.display().to_string(), column: "labels".to_string() };
+                let labels = batch.column_by_name("labels").and_then(|c| c.as_map_opt()).ok_or_else(bad)?;
+                let keys = labels.keys().as_string_opt::<i32>().ok_or_else(bad)?;
+                let values = labels.values().as_string_opt::<i32>().ok_or_else(bad)?;
+                Ok(GroupCol::Label { key, labels, keys, values })
+            }
+        }
+    }
 }
 
 /// Reads the session kills of the archive at `dir` (all of time: a kill

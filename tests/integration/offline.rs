@@ -77,6 +77,104 @@ fn report_matches_the_fixture() {
     assert_eq!(total["actions"], 10, "{json:#}");
 }
 
+/// The contract's chargeback dimensions, the UTC day and any label key.
+#[test]
+fn report_groups_by_feature_day_and_label() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let total = ("TOTAL", 40.0845, 24, 6, 2, 3);
+    // Only s-budget names a feature.
+    check(&archive, "feature", &[("summaries", 40.0, 4, 1, 1, 1), ("(none)", 0.0845, 20, 5, 1, 2), total]);
+    // s-loop's kill is on the 23rd, s-budget's on the 24th.
+    check(&archive, "day", &[("2026-11-24", 40.0017, 10, 5, 1, 1), ("2026-11-23", 0.0829, 14, 5, 1, 2), total]);
+    // The killed sessions carry no labels.
+    check(&archive, "label:region", &[("(none)", 40.0812, 12, 3, 2, 3), ("eu", 0.0033, 12, 4, 0, 0), total]);
+    check(&archive, "label:absent", &[("(none)", 40.0845, 24, 6, 2, 3), total]);
+    let o = Command::new(bin()).args(["report", "--archive", archive.to_str().unwrap(), "--by", "label:"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("feature, env, model, day or label:KEY"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A forecast of one-day groups is no forecast.
+    let o = Command::new(bin()).args(["forecast", "--archive", archive.to_str().unwrap(), "--by", "day"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `forecast --by model`: the group column is `model`, the fitted
+/// model's column is `fit`, so no header is there twice.
+#[test]
+fn forecast_by_model_names_each_column_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let (code, table, stderr) = outcome(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "model"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header[..3], ["model", "days", "fit"], "{table}");
+    assert_eq!(header.iter().filter(|h| **h == "model").count(), 1, "{table}");
+}
+
+/// Exit code and message of a command, its stdout.
+fn outcome(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(bin()).args(args).output().expect("run runaway");
+    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// `--from` at or after `--to` selects nothing by construction: a usage
+/// error, not a page of zeros.
+#[test]
+fn an_inverted_range_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    for cmd in ["report", "forecast"] {
+        for (from, to) in [("2026-11-25", "2026-11-23"), ("2026-11-24", "2026-11-24"), ("2026-11-24T12:00:00Z", "2026-11-24")] {
+            let (code, stdout, stderr) = outcome(&[cmd, "--archive", archive.to_str().unwrap(), "--from", from, "--to", to]);
+            assert_eq!(code, Some(2), "{cmd} {from}..{to}: {stderr}");
+            assert!(stdout.is_empty(), "{stdout}");
+            assert!(stderr.contains(&format!("--from {from} is not before --to {to}")), "{stderr}");
+        }
+    }
+}
+
+/// `watch` over an input without events leaves an archive directory with
+/// nothing in it yet: that reads as empty (exit 0, the empty shapes, a
+/// note), while a path that does not exist is a usage error.
+#[test]
+fn an_archive_without_events_reads_as_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("empty.ndjson");
+    std::fs::write(&input, "").unwrap();
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    assert!(archive.is_dir());
+    let a = archive.to_str().unwrap();
+    let note = format!("note: no events archived in {a} yet");
+    let cases: [(&[&str], &str); 5] = [
+        (&["report", "--archive", a, "--format", "json"], "TOTAL"),
+        (&["report", "--archive", a, "--format", "csv"], "TOTAL,0.0000,0,0,"),
+        (&["forecast", "--archive", a, "--format", "json"], "[]\n"),
+        (&["forecast", "--archive", a, "--format", "csv"], "team,date,kind,spend_usd,lo_usd,hi_usd\n"),
+        (&["forecast", "--archive", a], "nothing to forecast"),
+    ];
+    for (args, expect) in cases {
+        let (code, stdout, stderr) = outcome(args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stdout.contains(expect), "{args:?}: {stdout}");
+        if args.contains(&"--format") {
+            assert!(stderr.contains(&note), "{args:?}: {stderr}");
+        }
+    }
+    let missing = tmp.path().join("no-such-dir");
+    for cmd in ["report", "forecast"] {
+        let (code, _, stderr) = outcome(&[cmd, "--archive", missing.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("no such directory"), "{stderr}");
+        let (code, _, stderr) = outcome(&[cmd, "--archive", input.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("not a directory"), "{stderr}");
+    }
+}
+
 /// True daily spend of the synthetic group: trend plus a weekly pattern.
 fn truth(day: usize) -> f64 {
     const WEEK: [f64; 7] = [10.0, 14.0, 16.0, 15.0, 12.0, 4.0, 2.0];
