@@ -329,6 +329,29 @@ impl Fit {
     }
 }
 
+impl Forecast {
+    /// The forecast with its first day made a partial one: `spent` is
+    /// already spent on it and `rest` (0 to 1) of the day is still to
+    /// come. The day becomes what is spent plus `rest` of the model's
+    /// whole-day forecast, its interval `rest` of the whole day's shifted
+    /// by what is spent; so it is never below what is spent. The total
+    /// moves by as much, its bounds floored at what is spent; its width is
+    /// the whole-day one, a little wide for the part of the day that is
+    /// already known.
+    pub fn with_partial_first_day(mut self, spent: f64, rest: f64) -> Forecast {
+        let rest = if rest.is_finite() { rest.clamp(0.0, 1.0) } else { 1.0 };
+        let spent = if spent.is_finite() { spent.max(0.0) } else { 0.0 };
+        let Some(first) = self.daily.first_mut() else { return self };
+        let whole = *first;
+        *first = Point { mean: spent + rest * whole.mean, lo: spent + rest * whole.lo, hi: spent + rest * whole.hi };
+        let delta = first.mean - whole.mean;
+        let t = self.total;
+        let mean = t.mean + delta;
+        self.total = Point { mean, lo: (t.lo + delta).clamp(spent, mean), hi: (t.hi + delta).max(mean) };
+        self
+    }
+}
+
 /// Mean absolute percentage error of a model fitted on all but the last
 /// `holdout` days and scored on them (days with zero spend are skipped).
 /// `None` when the series is too short to hold anything out.
@@ -416,6 +439,24 @@ mod tests {
         let total = (fc.total.hi - fc.total.mean).max(fc.total.mean - fc.total.lo);
         assert!(total <= sds.iter().sum::<f64>() + 1e-9, "{:?}", fc.total);
         assert!(total >= sds.iter().map(|s| s * s).sum::<f64>().sqrt() - 1e-9, "{:?}", fc.total);
+    }
+
+    /// A partial first day is never forecast below what it has spent, and
+    /// the rest of it is the model's share of a whole day.
+    #[test]
+    fn a_partial_first_day_keeps_what_is_spent() {
+        let fc = fit(&[100.0, 104.0, 98.0, 102.0, 101.0, 99.0, 100.0]).forecast(3, 0.9);
+        let quarter_left = fc.clone().with_partial_first_day(180.0, 0.25);
+        let (d0, p0) = (fc.daily[0], quarter_left.daily[0]);
+        assert!((p0.mean - (180.0 + 0.25 * d0.mean)).abs() < 1e-9, "{p0:?}");
+        assert!(p0.lo >= 180.0 && p0.lo <= p0.mean && p0.mean <= p0.hi, "{p0:?}");
+        assert!(((p0.hi - p0.lo) - 0.25 * (d0.hi - d0.lo)).abs() < 1e-9, "{p0:?} vs {d0:?}");
+        assert_eq!(quarter_left.daily[1..], fc.daily[1..]);
+        let sum = quarter_left.daily.iter().map(|p| p.mean).sum::<f64>();
+        let t = quarter_left.total;
+        assert!((t.mean - sum).abs() < 1e-9 && t.lo >= 180.0 && t.lo <= t.mean && t.mean <= t.hi, "{t:?}");
+        // Nothing spent with the whole day to come is the whole-day forecast.
+        assert_eq!(fc.clone().with_partial_first_day(0.0, 1.0), fc);
     }
 
     #[test]

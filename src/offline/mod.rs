@@ -298,12 +298,22 @@ pub fn build_forecast(
     let end_ms = to_ms.or_else(|| events.iter().map(|e| e.ts_ms).max().map(|t| t + 1)).unwrap_or(i64::MAX);
     let partial = last_day_is_partial(last_day, end_ms);
     let first_forecast_day = if partial { last_day } else { last_day + 1 };
+    // Share of the partial day after the range's end: still to be spent.
+    let rest_of_day = ((last_day + 1) * 86_400_000 - end_ms) as f64 / 86_400_000.0;
     let mut rows = Vec::new();
     for (group, (first_day, all)) in series {
         // Every series runs to `last_day`, so a partial day is each one's last.
         let y = if partial { &all[..all.len() - 1] } else { &all[..] };
         let fit = forecast::fit(y);
-        let fc = if fit.kind == forecast::ModelKind::TooShort { None } else { Some(fit.forecast(horizon, coverage)) };
+        let fc = if fit.kind == forecast::ModelKind::TooShort {
+            None
+        } else if partial {
+            // The fit forecasts whole days; the partial one has spent part of its own.
+            let spent = all.last().copied().unwrap_or(0.0);
+            Some(fit.forecast(horizon, coverage).with_partial_first_day(spent, rest_of_day))
+        } else {
+            Some(fit.forecast(horizon, coverage))
+        };
         let points = fc.as_ref().map_or(&[][..], |f| &f.daily[..]);
         let mape = forecast::backtest_mape(y, forecast::holdout_days(y.len()));
         let budget = budgets.get(&*group).copied();
@@ -365,7 +375,7 @@ fn partial_note(day: &str, to_ms: Option<i64>) -> String {
         Some(to) => format!("the range ends at {}", crate::event::format_rfc3339_ms(to)),
         None => "the archive's latest event is on it; --to the next midnight counts it as complete".to_string(),
     };
-    format!("{day} is a partial day ({why}): left out of the fits; the forecast starts on it")
+    format!("{day} is a partial day ({why}): left out of the fits; the forecast starts on it, as what it has spent plus the forecast for the rest of it")
 }
 
 /// Renders the rows; `notes` (about the whole range) only reach the table.

@@ -366,8 +366,9 @@ fn stdout_json(o: &Output) -> Vec<Value> {
 
 /// A forecast run at 02:30 (the synthetic groups spend from 01:00 to
 /// 04:00) sees part of a day: it is shown, marked partial, left out of the
-/// fit, and the forecast starts on it, the same forecast a run at the
-/// midnight before makes.
+/// fit, and the forecast starts on it: what it has spent plus the rest of
+/// the day (21.5 of 24 hours) of the forecast a run at the midnight before
+/// makes for it; the days after are that run's.
 #[test]
 fn forecast_leaves_a_partial_last_day_out_of_the_fit() {
     let tmp = tempfile::tempdir().unwrap();
@@ -394,10 +395,23 @@ fn forecast_leaves_a_partial_last_day_out_of_the_fit() {
     // Two of the day's four events are in: about half of a complete day.
     let share = history[29]["spend_usd"].as_f64().unwrap() / history[28]["spend_usd"].as_f64().unwrap();
     assert!((0.3..0.7).contains(&share), "{share}");
-    // The forecast starts on the partial day, and is the midnight run's.
+    // The forecast starts on the partial day: what is spent and the rest
+    // of the midnight run's forecast for it.
     assert_eq!(steady["daily"][0]["date"], date(29));
-    for key in ["daily", "last_7d_usd", "forecast_usd", "forecast_lo_usd", "forecast_hi_usd", "mape_pct", "params"] {
+    for key in ["last_7d_usd", "mape_pct", "params"] {
         assert_eq!(steady[key], steady_before[key], "{key}");
+    }
+    assert_eq!(steady["daily"].as_array().unwrap()[1..], steady_before["daily"].as_array().unwrap()[1..]);
+    let spent = history[29]["spend_usd"].as_f64().unwrap();
+    let rest = 21.5 / 24.0;
+    let (day, whole) = (&steady["daily"][0], &steady_before["daily"][0]);
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap();
+    for k in ["mean", "lo", "hi"] {
+        assert!((f(day, k) - (spent + rest * f(whole, k))).abs() < 1e-6, "{k}: {day} vs {whole}, spent {spent}");
+    }
+    let moved = f(day, "mean") - f(whole, "mean");
+    for k in ["forecast_usd", "forecast_lo_usd", "forecast_hi_usd"] {
+        assert!((f(steady, k) - (f(steady_before, k) + moved)).abs() < 1e-6, "{k}");
     }
     // CSV names the day's kind; the table says it in words.
     let csv = String::from_utf8(forecast_cmd(&archive, &["--to", &partial_to, "--format", "csv"]).stdout).unwrap();
@@ -411,6 +425,37 @@ fn forecast_leaves_a_partial_last_day_out_of_the_fit() {
     assert!(String::from_utf8_lossy(&open.stdout).contains("--to the next midnight counts it as complete"));
     let complete = stdout_json(&forecast_cmd(&archive, &["--to", &date(30), "--format", "json"]));
     assert_eq!(complete.iter().find(|r| r["group"] == "steady").unwrap()["days"], 30);
+}
+
+/// A partial day that has already spent far more than a usual day (a
+/// runaway this morning) is forecast at least at what it has spent, its
+/// interval too, and a budget it has already used up runs out on it.
+#[test]
+fn a_partial_day_is_forecast_at_least_at_what_it_spent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("synthetic.ndjson");
+    synthetic(&input, 30);
+    let spike = DAY0_MS + 29 * 86_400_000 + 5_400_000; // 01:30 of the last day
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text += &format!(
+        "{{\"event_id\":\"spike\",\"ts\":{spike},\"session_id\":\"spike\",\"agent_id\":\"a\",\"team\":\"steady\",\"kind\":\"tool\",\"tool\":\"x\",\"cost_usd\":500}}\n"
+    );
+    std::fs::write(&input, text).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let to = format!("{}T02:30:00Z", date(29));
+    let rows = stdout_json(&forecast_cmd(&archive, &["--to", &to, "--format", "json", "--budget", "steady=400"]));
+    let steady = rows.iter().find(|r| r["group"] == "steady").unwrap();
+    let spent = steady["history"][29]["spend_usd"].as_f64().unwrap();
+    assert!(spent > 500.0, "{spent}");
+    let day = &steady["daily"][0];
+    assert_eq!(day["date"], date(29));
+    for k in ["lo", "mean", "hi"] {
+        assert!(day[k].as_f64().unwrap() >= spent, "{k} below the {spent} spent: {day}");
+    }
+    assert!(steady["forecast_lo_usd"].as_f64().unwrap() >= spent, "{steady:#}");
+    assert_eq!(steady["runs_out"], date(29), "{steady:#}");
+    assert_eq!(steady["runs_out_earliest"], date(29), "{steady:#}");
 }
 
 /// No events in range: JSON and CSV stay machine-readable (an empty list,
