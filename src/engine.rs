@@ -12,7 +12,7 @@ use crate::detect::{Charge, Detector, EventKeys, Outcome};
 use crate::event::{DecodeError, Decoder, Event};
 use crate::policy::Policy;
 use crate::pricing::{Catalog, CostSource, Priced, UnknownModel};
-use crate::signal::Signal;
+use crate::signal::{Action, Scope, Signal};
 
 /// Where a record came from, for dead letters and the archive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +60,9 @@ pub struct PricedEvent {
     pub cost_usd: f64,
     pub cost_source: CostSource,
     pub outcome: Outcome,
+    /// The event's session is killed: by this event (it triggered a
+    /// session kill of its own session) or before it (`AfterKill`).
+    pub killed_session: bool,
 }
 
 /// What one record became.
@@ -167,8 +170,16 @@ impl Engine {
             tracing::warn!(model = %m, rate = "fallback", "model not in the price catalog, or its entry lacks a rate the call needs; priced at the fallback rate (never as free)");
             self.unknown_models.push(m);
         }
+        let before = signals.len();
         let outcome = self.detector.process_keyed(&event, keys, priced.into(), shard, signals);
-        PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome }
+        // The archive row is written from this: the trigger's own row must
+        // say its session is killed, or a session killed at its last event
+        // has no such row.
+        let killed_session = outcome == Outcome::AfterKill
+            || signals[before..]
+                .iter()
+                .any(|s| s.action == Action::Kill && s.scope == Scope::Session && s.session_id.as_deref() == Some(&*event.session_id));
+        PricedEvent { event, cost_usd: priced.cost_usd, cost_source: priced.source, outcome, killed_session }
     }
 }
 

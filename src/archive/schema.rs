@@ -303,6 +303,7 @@ struct EventRow {
     status: Status,
     cost_source: CostSource,
     outcome: Outcome,
+    killed_session: bool,
     /// Bit `i` set: string `i` is null.
     nulls: u16,
     ts_ms: i64,
@@ -394,6 +395,7 @@ impl EventBatch {
             status: e.status,
             cost_source: p.cost_source,
             outcome: p.outcome,
+            killed_session: p.killed_session,
             nulls,
             ts_ms: e.ts_ms,
             tokens: [e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.reasoning_tokens],
@@ -463,7 +465,7 @@ impl EventBatch {
             status.append(index_of(STATUSES, r.status.as_str()));
             let after_kill = r.outcome == Outcome::AfterKill;
             outcome.append(usize::from(after_kill));
-            killed_session.append_value(after_kill);
+            killed_session.append_value(r.killed_session);
             latency_ms.append_option(r.latency_ms);
             source.append(stream, &r.source);
         }
@@ -636,7 +638,7 @@ mod tests {
 
     fn priced(line: &str, outcome: Outcome) -> PricedEvent {
         let event = crate::event::decode(line.as_bytes()).expect("test event decodes");
-        PricedEvent { event, cost_usd: 0.25, cost_source: CostSource::Catalog, outcome }
+        PricedEvent { event, cost_usd: 0.25, cost_source: CostSource::Catalog, outcome, killed_session: outcome == Outcome::AfterKill }
     }
 
     /// Strings, nulls and labels come back from the row buffer in their

@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, BooleanArray, Float64Array, MapArray, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow::array::{Array, AsArray, Float64Array, MapArray, RecordBatch, StringArray, TimestampMillisecondArray};
 use arrow::datatypes::{DataType, Int32Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
@@ -326,7 +326,9 @@ pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec
     let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
     // A date's name, made once per day rather than once per row.
     let mut days: HashMap<i64, Arc<str>> = HashMap::new();
-    let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "killed_session"];
+    // `outcome`, not `killed_session`: the kill's trigger row is also of a
+    // killed session, but its spend came before the kill.
+    let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "outcome"];
     if !columns.contains(&dim.column()) {
         columns.push(dim.column());
     }
@@ -335,7 +337,7 @@ pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec
             let event_id = StrCol::of(b, "event_id", file)?;
             let ts = column::<TimestampMillisecondArray>(b, "ts", file)?;
             let cost = column::<Float64Array>(b, "cost_usd", file)?;
-            let killed = column::<BooleanArray>(b, "killed_session", file)?;
+            let outcome = StrCol::of(b, "outcome", file)?;
             let session = StrCol::of(b, "session_id", file)?;
             let group = GroupCol::of(b, dim, file)?;
             for i in 0..b.num_rows() {
@@ -356,7 +358,7 @@ pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec
                     session: sessions.get(session.get(i).unwrap_or("")),
                     group,
                     cost_usd: cost.value(i),
-                    after_kill: killed.value(i),
+                    after_kill: outcome.get(i) == Some("after_kill"),
                 });
             }
             Ok(())

@@ -474,3 +474,59 @@ fn an_input_overwritten_with_other_events_keeps_the_earlier_runs_rows() {
     let (grown_rows, _) = event_rows(&alone.join("archive"));
     assert_eq!(event_rows(&archive).0, first_rows + grown_rows, "a grown file replaces its earlier rows");
 }
+
+/// `killed_session` is true on the row of the event that triggered its
+/// session's kill and on every row after it (outcome `after_kill`), so a
+/// session killed at its last event has its true row too.
+#[test]
+fn killed_session_marks_the_kill_trigger_and_what_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    let mut text = std::fs::read_to_string(data("archive_events.ndjson")).unwrap();
+    // Over the $25 session budget at its second and last event.
+    for (id, min, cost) in [("last-1", 30, 10), ("last-2", 31, 20)] {
+        text += &format!(
+            "{{\"event_id\":\"{id}\",\"ts\":\"2026-11-24T11:{min}:00Z\",\"session_id\":\"s-last\",\"agent_id\":\"writer\",\"team\":\"ops\",\"kind\":\"tool\",\"tool\":\"t\",\"cost_usd\":{cost}}}\n"
+        );
+    }
+    std::fs::write(&input, text).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let mut triggers = BTreeSet::new();
+    let mut killed_sessions = BTreeSet::new();
+    for line in std::fs::read_to_string(tmp.path().join("signals.ndjson")).unwrap().lines() {
+        let s: serde_json::Value = serde_json::from_str(line).unwrap();
+        if s["action"] == "kill" && s["scope"] == "session" {
+            triggers.insert(s["trigger_event_id"].as_str().unwrap().to_string());
+            killed_sessions.insert(s["session_id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(triggers.contains("last-2"), "{triggers:?}");
+    let mut files = Vec::new();
+    parquet_files(&tmp.path().join("archive/events"), &mut files);
+    let (mut flagged_sessions, mut flagged_triggers, mut after_kill, mut flagged) = (BTreeSet::new(), BTreeSet::new(), 0, 0);
+    for f in files {
+        for batch in ParquetRecordBatchReaderBuilder::try_new(File::open(&f).unwrap()).unwrap().build().unwrap() {
+            let b = batch.unwrap();
+            let str_col = |name: &str| arrow::compute::cast(b.column_by_name(name).unwrap(), &arrow::datatypes::DataType::Utf8).unwrap();
+            let (ids, sessions, outcome) = (str_col("event_id"), str_col("session_id"), str_col("outcome"));
+            let (ids, sessions, outcome) = (ids.as_string::<i32>(), sessions.as_string::<i32>(), outcome.as_string::<i32>());
+            let killed = b.column_by_name("killed_session").unwrap().as_boolean().clone();
+            for i in 0..b.num_rows() {
+                let is_trigger = triggers.contains(ids.value(i));
+                let is_after = outcome.value(i) == "after_kill";
+                assert_eq!(killed.value(i), is_trigger || is_after, "{}", ids.value(i));
+                after_kill += usize::from(is_after);
+                flagged += usize::from(killed.value(i));
+                if killed.value(i) {
+                    flagged_sessions.insert(sessions.value(i).to_string());
+                }
+                if is_trigger {
+                    flagged_triggers.insert(ids.value(i).to_string());
+                }
+            }
+        }
+    }
+    assert_eq!(flagged_triggers, triggers, "every trigger archived");
+    assert_eq!(flagged_sessions, killed_sessions, "every killed session has a true row");
+    assert_eq!((flagged, after_kill), (after_kill + triggers.len(), 3));
+}
