@@ -23,7 +23,8 @@ pub enum FileModeError {
     Read { path: String, line: u64, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
-    #[error("archive: {0}")]
+    // Its messages name the archive already.
+    #[error(transparent)]
     Archive(#[from] crate::sink::SinkError),
 }
 

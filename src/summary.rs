@@ -119,7 +119,7 @@ impl fmt::Display for Summary {
         if self.events_clock_ahead > 0 {
             writeln!(
                 f,
-                "  events far ahead of their stream's time (a wrong clock or unit?), counted at the stream's time: {}",
+                "  events far ahead of their stream's time (a wrong clock or unit, or the first after a quiet spell longer than clock_jump_minutes), counted at the stream's time: {}",
                 self.events_clock_ahead
             )?;
         }

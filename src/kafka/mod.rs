@@ -55,7 +55,8 @@ pub enum KafkaError {
     Delivery(RdError),
     #[error("outstanding signals were not acknowledged within {0:?} at shutdown; offsets not committed")]
     DrainTimeout(Duration),
-    #[error("archive: {0}")]
+    // Its messages name the archive already.
+    #[error(transparent)]
     Sink(#[from] SinkError),
     #[error("cannot start the decoder thread: {0}")]
     DecoderStart(std::io::Error),

@@ -530,3 +530,27 @@ fn killed_session_marks_the_kill_trigger_and_what_followed() {
     assert_eq!(flagged_sessions, killed_sessions, "every killed session has a true row");
     assert_eq!((flagged, after_kill), (after_kill + triggers.len(), 3));
 }
+
+/// An archive write failing mid-run names the archive once.
+#[test]
+fn an_archive_write_error_says_archive_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    // Where the partitions should go, a file: the first write fails.
+    std::fs::write(archive.join("events"), "").unwrap();
+    let o = Command::new(bin())
+        .args(["watch", "--input"])
+        .arg(data("archive_events.ndjson"))
+        .arg("--signals")
+        .arg(tmp.path().join("signals.ndjson"))
+        .arg("--archive")
+        .arg(&archive)
+        .env("RUNAWAY_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("runaway: error: archive I/O on "), "{stderr}");
+    assert_eq!(stderr.matches("archive:").count(), 0, "{stderr}");
+}
