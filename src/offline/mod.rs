@@ -285,7 +285,8 @@ pub fn last_day_is_partial(last_day: i64, end_ms: i64) -> bool {
 
 /// Builds every group's forecast. `to_ms` is the range's `--to`; a partial
 /// last day (see [`last_day_is_partial`]) is left out of every fit and
-/// becomes the first forecast day.
+/// becomes the first forecast day: what it has spent plus the fit's
+/// forecast for the share of the day after the range's end.
 pub fn build_forecast(
     events: &[read::EventRow],
     horizon: usize,

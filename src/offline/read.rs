@@ -2,8 +2,9 @@
 //! crate's Arrow reader: only the columns a command needs, only the `dt=`
 //! partitions inside the requested time range.
 //!
-//! Owns: archive discovery (final files only, never temp files), column
-//! projection, and the flat rows `report` and `forecast` work on.
+//! Owns: archive discovery (final files only, never temp files), the
+//! `--by` dimensions and the `--from`/`--to` range, column projection, and
+//! the flat rows `report` and `forecast` work on.
 
 use std::collections::HashMap;
 use std::fs::File;
