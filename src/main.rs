@@ -215,6 +215,11 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
     runaway::metrics::set_ready_max_lag(cfg.ready_max_lag);
     runaway::metrics::set_policy_version(&policy.version);
     tracing::info!(policy_version = %policy.version, catalog = catalog.source(), models = catalog.len(), "starting");
+    if cfg.archive.is_none() {
+        // Allowed (a hook test, a dry run), but the contract's audit trail
+        // and chargeback data are then kept nowhere: say so once.
+        tracing::warn!("no --archive: events and signals are not archived (no audit trail, no report or forecast data)");
+    }
     let mut engine = Engine::new(catalog, policy);
     match &cfg.input {
         Input::File(path) => {
