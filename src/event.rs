@@ -3,8 +3,12 @@
 //! [`DecodeError`] destined for the dead-letter output.
 //!
 //! Owns: field validation, timestamp parsing, defaults, the OpenTelemetry
-//! GenAI attribute aliases. Does not own: pricing (see `pricing`), the
-//! source position of a record (the shell attaches it to dead letters).
+//! GenAI attribute aliases (README, "OpenTelemetry GenAI attributes"):
+//! resolved once the whole record is read, so a contract name beats its
+//! aliases in any key order, and the conventions' input and output counts,
+//! which include the cached and reasoning tokens, are made the contract's,
+//! which do not. Does not own: pricing (see `pricing`), the source
+//! position of a record (the shell attaches it to dead letters).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -316,8 +320,10 @@ fn fast_wire<'a>(text: &'a str, w: &mut Wire<'a>) -> Option<()> {
                 match field {
                     Field::Text(_) => w.set_text(field, Some(Cow::Borrowed(s))).ok()?,
                     Field::Ts => w.ts = Some(parse_rfc3339_ms(s)?),
+                    Field::AliasText(a) => w.aliases().text[a as usize] = Some(Cow::Borrowed(s)),
+                    Field::AliasTs => w.aliases().ts = Some(parse_rfc3339_ms(s)?),
                     Field::Unknown => {}
-                    Field::Count(_) | Field::Cost | Field::Labels => return None,
+                    Field::Count(_) | Field::AliasCount(_) | Field::Cost | Field::Labels => return None,
                 }
             }
             c @ (b'-' | b'0'..=b'9') => {
@@ -337,8 +343,10 @@ fn fast_wire<'a>(text: &'a str, w: &mut Wire<'a>) -> Option<()> {
                     }
                     Field::Ts => w.ts = ts_field::<Bail>(n).ok()?,
                     Field::Cost => w.cost_usd = cost_field::<Bail>(n).ok()?,
+                    Field::AliasCount(a) => w.aliases().counts[a as usize] = count_field::<Bail>(a.key(), n).ok()?,
+                    Field::AliasTs => w.aliases().ts = ts_field::<Bail>(n).ok()?,
                     Field::Unknown => {}
-                    Field::Text(_) | Field::Labels => return None,
+                    Field::Text(_) | Field::AliasText(_) | Field::Labels => return None,
                 }
             }
             b'n' if b[i..].starts_with(b"null") => {
@@ -349,6 +357,9 @@ fn fast_wire<'a>(text: &'a str, w: &mut Wire<'a>) -> Option<()> {
                     Field::Cost => w.cost_usd = None,
                     Field::Labels => w.labels = None,
                     Field::Text(_) => w.set_text(field, None).ok()?,
+                    Field::AliasText(a) => w.aliases().text[a as usize] = None,
+                    Field::AliasCount(a) => w.aliases().counts[a as usize] = None,
+                    Field::AliasTs => w.aliases().ts = None,
                     Field::Unknown => {}
                 }
             }
@@ -451,6 +462,20 @@ struct Wire<'a> {
     target_agent_id: Option<Cow<'a, str>>,
     status: Option<Status>,
     latency_ms: Option<u64>,
+    /// The aliases the record used, resolved against the fields above by
+    /// [`Wire::take_aliases`] once the whole record is read, so which
+    /// wins does not depend on key order. Boxed: a record in contract
+    /// names never allocates it and the wire form stays small.
+    aliases: Option<Box<Aliases<'a>>>,
+}
+
+/// Values given under alias names (OpenTelemetry GenAI attributes,
+/// `timestamp`), indexed by [`AliasText`] and [`AliasCount`].
+#[derive(Default)]
+struct Aliases<'a> {
+    text: [Option<Cow<'a, str>>; AliasText::COUNT],
+    counts: [Option<u64>; AliasCount::COUNT],
+    ts: Option<i64>,
 }
 
 /// A field-level fault carried through serde's string errors.
@@ -512,7 +537,7 @@ fn static_field_name(name: &str) -> &'static str {
         "status",
         "latency_ms",
     ];
-    FIELDS.iter().copied().find(|f| *f == name).unwrap_or("field")
+    FIELDS.iter().chain(&AliasCount::KEYS).copied().find(|f| *f == name).unwrap_or("field")
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Wire<'a> {
@@ -831,6 +856,9 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
                     let v = map.next_value::<OptStr>()?.0;
                     w.set_text(field, v).map_err(|(tag, value)| FieldFault::raise::<A::Error>(tag, tag, value))?;
                 }
+                Field::AliasText(a) => w.aliases().text[a as usize] = map.next_value::<OptStr>()?.0,
+                Field::AliasCount(a) => w.aliases().counts[a as usize] = count_field(a.key(), map.next_value()?)?,
+                Field::AliasTs => w.aliases().ts = ts_field(map.next_value()?)?,
                 Field::Unknown => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -840,7 +868,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     }
 }
 
-/// What a key of the event object sets, aliases resolved.
+/// What a key of the event object sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     /// A count, by canonical name.
@@ -849,6 +877,11 @@ enum Field {
     Cost,
     Labels,
     Text(Text),
+    /// An alias of a contract field, kept apart until the record is read.
+    AliasText(AliasText),
+    AliasCount(AliasCount),
+    /// `timestamp`, for `ts`.
+    AliasTs,
     Unknown,
 }
 
@@ -856,11 +889,7 @@ enum Field {
 enum Text {
     EventId,
     SessionId,
-    /// `agent_id` and `gen_ai.agent.id`; `weak` for `gen_ai.agent.name`,
-    /// which only fills in when no id was given.
-    AgentId {
-        weak: bool,
-    },
+    AgentId,
     TaskType,
     TaskId,
     ParentSessionId,
@@ -869,11 +898,7 @@ enum Text {
     Feature,
     Env,
     Kind,
-    /// `model`; `weak` for the OpenTelemetry request/response model, which
-    /// `model` overrides.
-    Model {
-        weak: bool,
-    },
+    Model,
     Provider,
     Tool,
     ArgsHash,
@@ -881,16 +906,85 @@ enum Text {
     Status,
 }
 
+/// Text attributes that stand for a contract field the record may lack;
+/// the aliases of one field in the order they win (README, OpenTelemetry
+/// GenAI attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AliasText {
+    /// `session_id`
+    ConversationId,
+    /// `agent_id`: the agent's id, then its name
+    AgentId,
+    AgentName,
+    /// `kind`
+    OperationName,
+    /// `model`: the model that answered (and is billed), then the one asked for
+    ResponseModel,
+    RequestModel,
+    /// `provider`: the current name, then the deprecated `gen_ai.system`
+    ProviderName,
+    System,
+    /// `tool`
+    ToolName,
+    /// `status` error when set and not empty
+    ErrorType,
+}
+
+impl AliasText {
+    const COUNT: usize = AliasText::ErrorType as usize + 1;
+}
+
+/// Count attributes that stand for a contract count, current name first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AliasCount {
+    /// `input_tokens`, cached tokens included
+    Input,
+    Prompt,
+    /// `output_tokens`, reasoning tokens included
+    Output,
+    Completion,
+    /// `cache_read_tokens`
+    CacheRead,
+    CacheReadOld,
+    /// `cache_write_tokens`
+    CacheCreation,
+    CacheCreationOld,
+    /// `reasoning_tokens`
+    Reasoning,
+    ReasoningOld,
+}
+
+impl AliasCount {
+    const KEYS: [&'static str; 10] = [
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.prompt_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.completion_tokens",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.cache_creation_input_tokens",
+        "gen_ai.usage.reasoning.output_tokens",
+        "gen_ai.usage.reasoning_tokens",
+    ];
+    const COUNT: usize = AliasCount::KEYS.len();
+
+    fn key(self) -> &'static str {
+        AliasCount::KEYS[self as usize]
+    }
+}
+
 impl Field {
     fn of(key: &str) -> Field {
+        use AliasCount as C;
+        use AliasText as A;
         use Text::*;
         match key {
             "v" => Field::Count("v"),
             "event_id" => Field::Text(EventId),
-            "ts" | "timestamp" => Field::Ts,
-            "session_id" | "gen_ai.conversation.id" => Field::Text(SessionId),
-            "agent_id" | "gen_ai.agent.id" => Field::Text(AgentId { weak: false }),
-            "gen_ai.agent.name" => Field::Text(AgentId { weak: true }),
+            "ts" => Field::Ts,
+            "session_id" => Field::Text(SessionId),
+            "agent_id" => Field::Text(AgentId),
             "task_type" => Field::Text(TaskType),
             "task_id" => Field::Text(TaskId),
             "parent_session_id" => Field::Text(ParentSessionId),
@@ -899,27 +993,119 @@ impl Field {
             "feature" => Field::Text(Feature),
             "env" => Field::Text(Env),
             "labels" => Field::Labels,
-            "kind" | "gen_ai.operation.name" => Field::Text(Kind),
-            "model" => Field::Text(Model { weak: false }),
-            "gen_ai.request.model" | "gen_ai.response.model" => Field::Text(Model { weak: true }),
-            "provider" | "gen_ai.system" | "gen_ai.provider.name" => Field::Text(Provider),
-            "input_tokens" | "gen_ai.usage.input_tokens" => Field::Count("input_tokens"),
-            "output_tokens" | "gen_ai.usage.output_tokens" => Field::Count("output_tokens"),
-            "cache_read_tokens" | "gen_ai.usage.cache_read_input_tokens" => Field::Count("cache_read_tokens"),
-            "cache_write_tokens" | "gen_ai.usage.cache_creation_input_tokens" => Field::Count("cache_write_tokens"),
-            "reasoning_tokens" | "gen_ai.usage.reasoning_tokens" => Field::Count("reasoning_tokens"),
+            "kind" => Field::Text(Kind),
+            "model" => Field::Text(Model),
+            "provider" => Field::Text(Provider),
+            "input_tokens" => Field::Count("input_tokens"),
+            "output_tokens" => Field::Count("output_tokens"),
+            "cache_read_tokens" => Field::Count("cache_read_tokens"),
+            "cache_write_tokens" => Field::Count("cache_write_tokens"),
+            "reasoning_tokens" => Field::Count("reasoning_tokens"),
             "cost_usd" => Field::Cost,
-            "tool" | "gen_ai.tool.name" => Field::Text(Tool),
+            "tool" => Field::Text(Tool),
             "args_hash" => Field::Text(ArgsHash),
             "target_agent_id" => Field::Text(TargetAgentId),
             "status" => Field::Text(Status),
             "latency_ms" => Field::Count("latency_ms"),
+            "timestamp" => Field::AliasTs,
+            "gen_ai.conversation.id" => Field::AliasText(A::ConversationId),
+            "gen_ai.agent.id" => Field::AliasText(A::AgentId),
+            "gen_ai.agent.name" => Field::AliasText(A::AgentName),
+            "gen_ai.operation.name" => Field::AliasText(A::OperationName),
+            "gen_ai.response.model" => Field::AliasText(A::ResponseModel),
+            "gen_ai.request.model" => Field::AliasText(A::RequestModel),
+            "gen_ai.provider.name" => Field::AliasText(A::ProviderName),
+            "gen_ai.system" => Field::AliasText(A::System),
+            "gen_ai.tool.name" => Field::AliasText(A::ToolName),
+            "error.type" => Field::AliasText(A::ErrorType),
+            "gen_ai.usage.input_tokens" => Field::AliasCount(C::Input),
+            "gen_ai.usage.prompt_tokens" => Field::AliasCount(C::Prompt),
+            "gen_ai.usage.output_tokens" => Field::AliasCount(C::Output),
+            "gen_ai.usage.completion_tokens" => Field::AliasCount(C::Completion),
+            "gen_ai.usage.cache_read.input_tokens" => Field::AliasCount(C::CacheRead),
+            "gen_ai.usage.cache_read_input_tokens" => Field::AliasCount(C::CacheReadOld),
+            "gen_ai.usage.cache_creation.input_tokens" => Field::AliasCount(C::CacheCreation),
+            "gen_ai.usage.cache_creation_input_tokens" => Field::AliasCount(C::CacheCreationOld),
+            "gen_ai.usage.reasoning.output_tokens" => Field::AliasCount(C::Reasoning),
+            "gen_ai.usage.reasoning_tokens" => Field::AliasCount(C::ReasoningOld),
             _ => Field::Unknown,
         }
     }
 }
 
+/// The kind an event's `kind` (or `gen_ai.operation.name`) names.
+fn kind_named(name: &str) -> Option<EventKind> {
+    match name {
+        "llm" | "chat" | "text_completion" | "generate_content" => Some(EventKind::Llm),
+        "tool" | "execute_tool" => Some(EventKind::Tool),
+        "handoff" => Some(EventKind::Handoff),
+        _ => None,
+    }
+}
+
+impl<'a> Aliases<'a> {
+    /// The first of `order` the record gave.
+    fn text(&mut self, order: &[AliasText]) -> Option<Cow<'a, str>> {
+        order.iter().find_map(|&a| self.text[a as usize].take())
+    }
+
+    fn count(&self, order: &[AliasCount]) -> Option<u64> {
+        order.iter().find_map(|&a| self.counts[a as usize])
+    }
+}
+
+/// A count that includes `part` (OpenTelemetry's input tokens include the
+/// cached ones, its output tokens the reasoning ones) without it. A part
+/// larger than the whole cannot be included in it: the producer counted
+/// the whole without it (as Anthropic's own API reports input tokens), so
+/// it is kept as given rather than read as 0, which would price the call's
+/// uncached input as free.
+fn without(whole: u64, part: u64) -> u64 {
+    whole.checked_sub(part).unwrap_or(whole)
+}
+
 impl<'a> Wire<'a> {
+    fn aliases(&mut self) -> &mut Aliases<'a> {
+        self.aliases.get_or_insert_with(Box::default)
+    }
+
+    /// Fills each field the record left out from the first of its aliases
+    /// it gave: a field given under its contract name always wins, and of
+    /// two aliases the same one whatever the key order. OpenTelemetry's
+    /// input and output counts include the cached and reasoning tokens
+    /// the contract counts apart, so those are taken out of them.
+    #[cold]
+    #[inline(never)]
+    fn take_aliases(&mut self, a: &mut Aliases<'a>) -> Result<(), DecodeError> {
+        use AliasCount as C;
+        use AliasText as A;
+        self.ts = self.ts.or(a.ts);
+        self.session_id = self.session_id.take().or_else(|| a.text(&[A::ConversationId]));
+        self.agent_id = self.agent_id.take().or_else(|| a.text(&[A::AgentId, A::AgentName]));
+        self.model = self.model.take().or_else(|| a.text(&[A::ResponseModel, A::RequestModel]));
+        self.provider = self.provider.take().or_else(|| a.text(&[A::ProviderName, A::System]));
+        self.tool = self.tool.take().or_else(|| a.text(&[A::ToolName]));
+        if self.kind.is_none() {
+            if let Some(op) = a.text(&[A::OperationName]) {
+                self.kind = Some(kind_named(&op).ok_or_else(|| DecodeError::UnknownKind(op.into_owned()))?);
+            }
+        }
+        if self.status.is_none() && a.text(&[A::ErrorType]).is_some_and(|t| !t.trim().is_empty()) {
+            self.status = Some(Status::Error);
+        }
+        self.cache_read_tokens = self.cache_read_tokens.or(a.count(&[C::CacheRead, C::CacheReadOld]));
+        self.cache_write_tokens = self.cache_write_tokens.or(a.count(&[C::CacheCreation, C::CacheCreationOld]));
+        self.reasoning_tokens = self.reasoning_tokens.or(a.count(&[C::Reasoning, C::ReasoningOld]));
+        if self.input_tokens.is_none() {
+            let cached = self.cache_read_tokens.unwrap_or(0).saturating_add(self.cache_write_tokens.unwrap_or(0));
+            self.input_tokens = a.count(&[C::Input, C::Prompt]).map(|n| without(n, cached));
+        }
+        if self.output_tokens.is_none() {
+            self.output_tokens = a.count(&[C::Output, C::Completion]).map(|n| without(n, self.reasoning_tokens.unwrap_or(0)));
+        }
+        Ok(())
+    }
+
     fn set_count(&mut self, name: &'static str, v: Option<u64>) {
         match name {
             "v" => self.v = v,
@@ -939,11 +1125,7 @@ impl<'a> Wire<'a> {
         match t {
             Text::EventId => self.event_id = v,
             Text::SessionId => self.session_id = v,
-            Text::AgentId { weak } => {
-                if self.agent_id.is_none() || !weak {
-                    self.agent_id = v.or(self.agent_id.take());
-                }
-            }
+            Text::AgentId => self.agent_id = v,
             Text::TaskType => self.task_type = v,
             Text::TaskId => self.task_id = v,
             Text::ParentSessionId => self.parent_session_id = v,
@@ -954,18 +1136,11 @@ impl<'a> Wire<'a> {
             Text::Kind => {
                 self.kind = match v.as_deref() {
                     None => None,
-                    Some("llm") | Some("chat") | Some("text_completion") | Some("generate_content") => Some(EventKind::Llm),
-                    Some("tool") | Some("execute_tool") => Some(EventKind::Tool),
-                    Some("handoff") => Some(EventKind::Handoff),
-                    Some(other) => return Err(("kind", other.to_string())),
+                    Some(name) => Some(kind_named(name).ok_or_else(|| ("kind", name.to_string()))?),
                 }
             }
-            Text::Model { weak } => {
-                if self.model.is_none() || !weak {
-                    self.model = v.or(self.model.take());
-                }
-            }
-            Text::Provider => self.provider = v.or(self.provider.take()),
+            Text::Model => self.model = v,
+            Text::Provider => self.provider = v,
             Text::Tool => self.tool = v,
             Text::ArgsHash => self.args_hash = v,
             Text::TargetAgentId => self.target_agent_id = v,
@@ -1014,6 +1189,9 @@ impl<'a> Wire<'a> {
         let v = self.v.unwrap_or(1);
         if v != 1 {
             return Err(DecodeError::UnsupportedVersion(v));
+        }
+        if let Some(mut aliases) = self.aliases.take() {
+            self.take_aliases(&mut aliases)?;
         }
         let event_id = required(self.event_id.take(), "event_id")?;
         let ts_ms = self.ts.ok_or(DecodeError::MissingField("ts"))?;
@@ -1162,6 +1340,16 @@ mod tests {
             r#""status":null"#,
             r#""gen_ai.request.model":"gpt-4o""#,
             r#""gen_ai.agent.name":"n""#,
+            r#""gen_ai.response.model":"gpt-4o-mini""#,
+            r#""gen_ai.usage.input_tokens":900"#,
+            r#""gen_ai.usage.prompt_tokens":null"#,
+            r#""gen_ai.usage.cache_read.input_tokens":300"#,
+            r#""gen_ai.usage.output_tokens":40"#,
+            r#""gen_ai.usage.reasoning.output_tokens":"5""#,
+            r#""gen_ai.operation.name":"invoke_agent""#,
+            r#""error.type":"timeout""#,
+            r#""error.type":7"#,
+            r#""timestamp":"2026-01-01T00:00:00Z""#,
             r#""model":null"#,
             r#""model":"""#,
             r#""ts":-5"#,

@@ -1,22 +1,60 @@
 //! Decoding of contract §1 events, data-driven from `tests/data/decode_cases.tsv`:
-//! each raw record either decodes or becomes a dead letter with its reason.
+//! each raw record either decodes or becomes a dead letter with its reason,
+//! and a decoded one has the field values its case lists.
 
-use runaway::decode;
+use runaway::{decode, Event};
 
-fn check(raw: &str, expected: &str) {
+fn check(raw: &str, expected: &str, fields: &str) {
     match decode(raw.as_bytes()) {
-        Ok(_) => assert_eq!(expected, "ok", "decoded but expected dead letter `{expected}`: {raw}"),
+        Ok(e) => {
+            assert_eq!(expected, "ok", "decoded but expected dead letter `{expected}`: {raw}");
+            for pair in fields.split_whitespace() {
+                let (name, want) = pair.split_once('=').expect("field=value");
+                assert_eq!(field(&e, name), want, "field `{name}` of: {raw}");
+            }
+        }
         Err(e) => assert_eq!(e.code(), expected, "wrong reason ({e}) for: {raw}"),
     }
+}
+
+/// A decoded field as the cases write it (`-` for none).
+fn field(e: &Event, name: &str) -> String {
+    let text = |s: &Option<std::sync::Arc<str>>| s.as_deref().unwrap_or("-").to_string();
+    match name {
+        "ts" => e.ts_ms.to_string(),
+        "session_id" => e.session_id.to_string(),
+        "agent_id" => e.agent_id.to_string(),
+        "kind" => e.kind.as_str().to_string(),
+        "model" => text(&e.model),
+        "provider" => text(&e.provider),
+        "tool" => text(&e.tool),
+        "status" => e.status.as_str().to_string(),
+        "input_tokens" => e.input_tokens.to_string(),
+        "output_tokens" => e.output_tokens.to_string(),
+        "cache_read_tokens" => e.cache_read_tokens.to_string(),
+        "cache_write_tokens" => e.cache_write_tokens.to_string(),
+        "reasoning_tokens" => e.reasoning_tokens.to_string(),
+        other => panic!("the cases name an unknown field `{other}`"),
+    }
+}
+
+/// The cases: expected (`ok` or a reason code), the raw record, and for
+/// `ok` optionally the fields to check (`name=value`, space-separated).
+fn cases(text: &str) -> impl Iterator<Item = (&str, &str, &str)> {
+    text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(|line| {
+        let mut cols = line.splitn(3, '\t');
+        let expected = cols.next().unwrap_or("");
+        let raw = cols.next().expect("expected<TAB>raw[<TAB>fields]");
+        (expected, raw, cols.next().unwrap_or(""))
+    })
 }
 
 #[test]
 fn decode_cases() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decode_cases.tsv")).expect("cases");
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
-        let (expected, raw) = line.split_once('\t').expect("expected<TAB>raw");
-        check(raw, expected);
+    for (expected, raw, fields) in cases(&text) {
+        check(raw, expected, fields);
         n += 1;
     }
     assert!(n >= 25, "only {n} cases read");
@@ -25,8 +63,8 @@ fn decode_cases() {
 #[test]
 fn file_mode_keeps_bad_lines_as_dead_letters_and_exits_zero() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/decode_cases.tsv")).expect("cases");
-    let input: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).map(|(_, r)| r).collect();
-    let bad = text.lines().filter(|l| !l.starts_with('#')).filter(|l| !l.starts_with("ok\t") && !l.starts_with("empty\t")).count();
+    let input: Vec<&str> = cases(&text).map(|(_, raw, _)| raw).collect();
+    let bad = cases(&text).filter(|(expected, _, _)| !matches!(*expected, "ok" | "empty")).count();
     let (stderr, rows) = dead_letters_of(input.join("\n").as_bytes());
     assert_eq!(rows.len(), bad, "every bad line is a dead letter (blank lines are layout)");
     for r in &rows {
