@@ -183,7 +183,8 @@ pub struct WatchArgs {
     /// Policy file (TOML); built-in defaults without it.
     #[arg(long, env = "RUNAWAY_POLICY", value_parser = any_path())]
     pub policy: Option<PathBuf>,
-    /// Price catalog (LiteLLM's model_prices_and_context_window.json format).
+    /// Price catalog (LiteLLM's model_prices_and_context_window.json format), laid over the
+    /// embedded one: its entries are added, replacing embedded entries of the same name.
     #[arg(long, env = "RUNAWAY_PRICES", value_parser = any_path())]
     pub prices: Option<PathBuf>,
     /// Kafka bootstrap servers (Kafka mode).

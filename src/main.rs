@@ -134,7 +134,7 @@ fn load_policy(cfg: &WatchConfig) -> Result<Policy, Failure> {
 
 fn load_catalog(cfg: &WatchConfig) -> Result<Catalog, Failure> {
     match &cfg.prices {
-        Some(p) => Catalog::load(p).map_err(|e| Failure::Config(e.into())),
+        Some(p) => Catalog::embedded_with(p).map_err(|e| Failure::Config(e.into())),
         None => Ok(Catalog::embedded()),
     }
 }

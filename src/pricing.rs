@@ -1,6 +1,7 @@
 //! Prices events from a model price catalog in the format of LiteLLM's
 //! `model_prices_and_context_window.json` (the upstream file is accepted
-//! unchanged; `models/` ships a trimmed copy, embedded in the binary).
+//! unchanged; `models/` ships a trimmed copy, embedded in the binary, and
+//! `--prices` lays a file over it).
 //!
 //! Owns: catalog parsing (base rates, and the long-context tiers LiteLLM
 //! writes as `…_above_<N>k_tokens` keys or `tiered_pricing` tables),
@@ -281,10 +282,30 @@ impl Catalog {
         })
     }
 
-    /// Loads a catalog file (LiteLLM's file unchanged, or ours).
+    /// Loads a catalog file (LiteLLM's file unchanged, or ours), alone.
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
         let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Read { path: path.display().to_string(), source })?;
         Catalog::parse(&text, &path.display().to_string())
+    }
+
+    /// The embedded catalog with a catalog file laid over it (`--prices`):
+    /// a file of a few in-house models adds them and keeps every embedded
+    /// model priced (replacing the catalog with it priced all the others at
+    /// the fallback, five times a Sonnet's price), and LiteLLM's whole
+    /// upstream file still wins wherever it has an entry.
+    pub fn embedded_with(path: &Path) -> Result<Catalog, CatalogError> {
+        let mut catalog = Catalog::embedded();
+        catalog.overlay(Catalog::load(path)?);
+        Ok(catalog)
+    }
+
+    /// Adds `top`'s entries, each replacing the entry of the same name
+    /// (names compare case aside, as they resolve).
+    pub fn overlay(&mut self, top: Catalog) {
+        self.models.extend(top.models);
+        // Names resolved before may now resolve to another entry.
+        self.resolved.clear();
+        self.source = format!("{} over {}", top.source, self.source);
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {

@@ -109,3 +109,32 @@ fn a_catalog_with_a_negative_or_absurd_price_is_refused_naming_it() {
         "free and $1 per token are the bounds"
     );
 }
+
+#[test]
+fn a_prices_file_is_laid_over_the_embedded_catalog() {
+    // `--prices` with a file of one in-house model and one override: both
+    // priced from the file, every other embedded model still from the
+    // embedded catalog (a replaced catalog priced them at the fallback).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("prices.json");
+    std::fs::write(
+        &path,
+        r#"{"in-house-llm-v2": {"input_cost_per_token": 1e-7, "output_cost_per_token": 2e-7},
+            "GPT-4o": {"input_cost_per_token": 1e-6, "output_cost_per_token": 4e-6}}"#,
+    )
+    .expect("write");
+    let mut c = Catalog::embedded_with(&path).expect("loads");
+    assert!(c.source().contains("prices.json") && c.source().contains("embedded"), "{}", c.source());
+    assert_eq!(c.len(), Catalog::embedded().len() + 1, "one model added, one replaced");
+    for (model, want, source) in [
+        ("in-house-llm-v2", 1000.0 * 1e-7 + 100.0 * 2e-7, "catalog"),
+        ("openai/gpt-4o", 1000.0 * 1e-6 + 100.0 * 4e-6, "catalog"),
+        ("claude-sonnet-4-5", 1000.0 * 3e-6 + 100.0 * 15e-6, "catalog"),
+    ] {
+        let raw = format!(
+            r#"{{"event_id":"x","ts":1,"session_id":"s","agent_id":"a","model":"{model}","input_tokens":1000,"output_tokens":100}}"#
+        );
+        check(&mut c, &raw, want, source);
+    }
+    assert!(Catalog::embedded_with(&dir.path().join("missing.json")).is_err(), "a file that cannot be read is still refused");
+}
