@@ -560,6 +560,49 @@ mod tests {
         assert!(c.models.keys().any(|k| k.contains("llama")), "no Meta Llama model");
     }
 
+    /// Widely used model ids, each under the name its provider's API
+    /// takes: a missing one is priced at the fallback, 5x a Sonnet's rate
+    /// (a tester's normal Claude Sonnet 4 session was killed on budget).
+    #[test]
+    fn widely_used_model_ids_resolve_to_a_catalog_entry() {
+        let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        let missing: Vec<String> = [
+            ("claude-sonnet-4-20250514", None),
+            ("claude-sonnet-4-0", None),
+            ("claude-opus-4-1-20250805", None),
+            ("claude-3-7-sonnet-20250219", None),
+            ("claude-3-5-haiku-20241022", None),
+            ("claude-haiku-4-5", None),
+            ("gpt-4.1", None),
+            ("gpt-4.1-mini", None),
+            ("gpt-4.1-nano", None),
+            ("gpt-5", None),
+            ("gpt-5-mini", None),
+            ("gpt-5-nano", None),
+            ("o3", None),
+            ("o3-mini", None),
+            ("o4-mini", None),
+            ("gpt-4o", None),
+            ("gpt-4o-mini", None),
+            ("gemini-2.5-pro", None),
+            ("gemini-2.5-flash", None),
+            ("gemini-2.5-flash-lite", None),
+            ("gemini-2.0-flash", None),
+            ("deepseek-chat", None),
+            ("mistral-large-latest", None),
+            ("llama-3.3-70b-versatile", Some("groq")),
+            ("meta-llama/Llama-3.3-70B-Instruct-Turbo", Some("together_ai")),
+        ]
+        .into_iter()
+        .filter(|(m, p)| c.lookup(m, *p).is_none())
+        .map(|(m, p)| format!("{m} ({p:?})"))
+        .collect();
+        assert!(missing.is_empty(), "not in the embedded catalog: {missing:?}");
+        // Claude Sonnet 4 at its own $3 / $15, not the $15 / $75 fallback.
+        let sonnet4 = c.lookup("claude-sonnet-4-20250514", Some("anthropic")).unwrap();
+        assert_eq!((sonnet4.input_cost_per_token, sonnet4.output_cost_per_token), (Some(3e-6), Some(15e-6)));
+    }
+
     #[test]
     fn the_embedded_catalog_carries_upstream_long_context_tiers() {
         let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
