@@ -43,6 +43,10 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
 pub enum PolicyError {
     #[error("cannot read policy file {path}: {source}")]
     Read { path: String, source: std::io::Error },
+    /// A file with nothing in it: a write caught half-way or a mistake,
+    /// never a wish for the built-in defaults (no `--policy` gives those).
+    #[error("policy file {path} is empty: give it a `version` and the keys it overrides, or run without a policy file for the built-in defaults")]
+    Empty { path: String },
     #[error("policy file {path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
     /// Valid TOML with an unknown key or a value of the wrong type.
@@ -317,6 +321,9 @@ impl Policy {
     /// Loads and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.display().to_string(), source })?;
+        if text.trim().is_empty() {
+            return Err(PolicyError::Empty { path: path.display().to_string() });
+        }
         Policy::parse(&text, &path.display().to_string())
     }
 
@@ -361,7 +368,14 @@ impl Policy {
             task_type: file.task_type,
             agent: file.agent,
         };
-        policy.validate(&file.defaults)?;
+        // Which `[global]` keys the file sets: a message about two of them
+        // must not blame one the operator never wrote.
+        let global_keys: Vec<String> = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("global").and_then(|g| g.as_table()).map(|g| g.keys().cloned().collect()))
+            .unwrap_or_default();
+        policy.validate(&file.defaults, &global_keys)?;
         Ok(policy)
     }
 
@@ -395,7 +409,7 @@ impl Policy {
         }
     }
 
-    fn validate(&self, defaults_patch: &ThresholdsPatch) -> Result<(), PolicyError> {
+    fn validate(&self, defaults_patch: &ThresholdsPatch, global_keys: &[String]) -> Result<(), PolicyError> {
         let g = &self.global;
         positive_u32("global.baseline_window_hours", g.baseline_window_hours)?;
         range_u32("global.baseline_buckets", g.baseline_buckets, 1, 64)?;
@@ -406,10 +420,21 @@ impl Policy {
         share("global.fleet_throttle_at", g.fleet_throttle_at)?;
         share("global.fleet_pause_at", g.fleet_pause_at)?;
         if g.fleet_pause_at < g.fleet_throttle_at {
-            return Err(PolicyError::Invalid {
-                key: "global.fleet_pause_at".into(),
-                value: g.fleet_pause_at.to_string(),
-                allowed: format!("must be >= global.fleet_throttle_at ({})", g.fleet_throttle_at),
+            let set = |k: &str| global_keys.iter().any(|g| g == k);
+            let from = |k: &str| if set(k) { "set in [global]" } else { "built-in" };
+            // The key the file sets is the one at fault; of two, the pause level.
+            return Err(if set("fleet_pause_at") || !set("fleet_throttle_at") {
+                PolicyError::Invalid {
+                    key: "global.fleet_pause_at".into(),
+                    value: g.fleet_pause_at.to_string(),
+                    allowed: format!("must be >= global.fleet_throttle_at ({}, {})", g.fleet_throttle_at, from("fleet_throttle_at")),
+                }
+            } else {
+                PolicyError::Invalid {
+                    key: "global.fleet_throttle_at".into(),
+                    value: g.fleet_throttle_at.to_string(),
+                    allowed: format!("must be <= global.fleet_pause_at ({}, built-in)", g.fleet_pause_at),
+                }
             });
         }
         positive_u32("global.max_sessions", g.max_sessions)?;
@@ -571,12 +596,25 @@ fn check_disabled(table: &str, p: &ThresholdsPatch) -> Result<(), PolicyError> {
     let k = |f: &str| format!("{table}.{f}");
     if let Some(d) = &p.disabled {
         for name in d {
-            if Reason::parse(name).is_none() {
-                return Err(PolicyError::Invalid {
-                    key: k("disabled"),
-                    value: format!("{name:?}"),
-                    allowed: format!("one of {}", Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")),
-                });
+            match Reason::parse(name) {
+                None => {
+                    return Err(PolicyError::Invalid {
+                        key: k("disabled"),
+                        value: format!("{name:?}"),
+                        allowed: format!("one of {}", Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")),
+                    })
+                }
+                // One budget for the whole fleet: a narrower scope cannot
+                // switch it off, and accepting it there would do nothing.
+                Some(Reason::FleetBudget) if table != "defaults" => {
+                    return Err(PolicyError::Invalid {
+                        key: k("disabled"),
+                        value: format!("{name:?}"),
+                        allowed: "fleet_budget only in [defaults] (the fleet budget is fleet-wide; or set global.fleet_budget_usd = 0)"
+                            .into(),
+                    })
+                }
+                Some(_) => {}
             }
         }
     }
@@ -762,6 +800,37 @@ session_budget_usd = 2.0
         let p = Policy::parse("[defaults]\nspike_window = 10\n[agent.a1]\nspike_sustain = 9\n", "p.toml").unwrap();
         assert_eq!((p.resolve("a1", "t").spike_window, p.resolve("a1", "t").spike_sustain), (10, 9));
         assert_eq!(Policy::parse("", "p.toml").unwrap().version, "p.toml#unversioned");
+    }
+
+    #[test]
+    fn fleet_budget_is_disabled_only_fleet_wide() {
+        let p = Policy::parse("[defaults]\ndisabled = [\"fleet_budget\"]\n", "p.toml").expect("fleet-wide");
+        assert_eq!(p.defaults.disabled, vec![Reason::FleetBudget]);
+        assert_rejected(&[
+            ("[agent.a1]\ndisabled = [\"fleet_budget\"]\n", "agent.a1.disabled"),
+            ("[task_type.t1]\ndisabled = [\"agent_budget\", \"fleet_budget\"]\n", "task_type.t1.disabled"),
+        ]);
+    }
+
+    #[test]
+    fn fleet_levels_out_of_order_name_the_key_the_file_set() {
+        let e = Policy::parse("[global]\nfleet_throttle_at = 0.99\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("global.fleet_throttle_at` = 0.99") && e.contains("(0.95, built-in)"), "{e}");
+        let e = Policy::parse("[global]\nfleet_pause_at = 0.5\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("global.fleet_pause_at` = 0.5") && e.contains("(0.8, built-in)"), "{e}");
+        let e = Policy::parse("[global]\nfleet_pause_at = 0.7\nfleet_throttle_at = 0.9\n", "p.toml").unwrap_err().to_string();
+        assert!(e.contains("global.fleet_pause_at` = 0.7") && e.contains("(0.9, set in [global])"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_or_blank_policy_file_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for text in ["", "  \n\t\n"] {
+            let path = dir.path().join("p.toml");
+            std::fs::write(&path, text).expect("write");
+            let e = Policy::load(&path).unwrap_err();
+            assert!(matches!(e, PolicyError::Empty { .. }) && e.to_string().contains("p.toml is empty"), "{e}");
+        }
     }
 
     #[test]

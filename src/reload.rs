@@ -191,8 +191,8 @@ fn reload_loop(path: &Path, mut current: Arc<Policy>, triggers: &Receiver<Trigge
     }
 }
 
-/// Reads and validates the policy file. Unlike at start-up, an empty file
-/// is refused: mid-run it is far more likely a write caught half-way (or a
+/// Reads and validates the policy file. An empty file is refused, as at
+/// start-up: mid-run it is far more likely a write caught half-way (or a
 /// mistake) than a wish to drop every override for the built-in defaults.
 fn load_for_reload(path: &Path) -> Result<Policy, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read policy file {}: {e}", path.display()))?;
