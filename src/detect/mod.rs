@@ -40,12 +40,22 @@ pub struct Resolved {
     slots: [AtomicU32; 3],
     /// `t.disabled` as a set of `Reason::bit`s: asked about ten times per event.
     disabled: u16,
+    /// The (agent, task type) these are for: a session keeps its first
+    /// agent's thresholds while others act in it, and its signals name the
+    /// policy table they came from, not the acting agent's.
+    subject: (Arc<str>, Arc<str>),
 }
 
 impl Resolved {
     fn new(t: Thresholds, generation: u64) -> Resolved {
         let disabled = t.disabled.iter().fold(0, |bits, r| bits | r.bit());
-        Resolved { t, generation, slots: std::array::from_fn(|_| AtomicU32::new(u32::MAX)), disabled }
+        Resolved {
+            t,
+            generation,
+            slots: std::array::from_fn(|_| AtomicU32::new(u32::MAX)),
+            disabled,
+            subject: (Arc::from(""), Arc::from("")),
+        }
     }
 
     fn enabled(&self, r: Reason) -> bool {
@@ -464,7 +474,27 @@ impl PingPongSides {
 
 struct AgentWindow {
     spend: RollingSum,
-    paused_until: i64,
+    /// The latest pause: when it was decided, and when it ends (the event
+    /// time its window spend falls back to the budget if the agent spends
+    /// nothing more).
+    paused: InForce,
+}
+
+/// A pause or throttle in force over event times `(since - window, until)`:
+/// events from a stream far behind the one that decided it (a wrong clock
+/// far ahead decided it) are not covered by it.
+#[derive(Clone, Copy)]
+struct InForce {
+    since: i64,
+    until: i64,
+}
+
+impl InForce {
+    const NONE: InForce = InForce { since: i64::MIN, until: i64::MIN };
+
+    fn covers(self, ts: i64, window_ms: i64) -> bool {
+        ts < self.until && ts > self.since.saturating_sub(window_ms)
+    }
 }
 
 /// Failures of one provider (or model) across the fleet: is it in an
@@ -543,9 +573,13 @@ fn outage_window_ms(g: &crate::policy::Global) -> i64 {
 
 struct Fleet {
     spend: RollingSum,
-    /// Highest level signalled in the current episode: 0 none, 1 throttle, 2 pause.
+    /// Level signalled last (1 throttle, 2 pause), and while it is in force.
     level: u8,
+    paused: InForce,
 }
+
+/// A fleet level is released once window spend falls below this share of it.
+const FLEET_RELEASE: f64 = 0.9;
 
 /// The hashes of an event's ids the detector looks it up by, computed once
 /// by whoever holds the event first: the Kafka shell's decoder thread, so
@@ -834,6 +868,36 @@ fn cold<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// USD in whole micro-dollars. Budgets are compared so, not as float sums:
+/// spend equal to a ceiling must be equal whatever order its parts were
+/// added in (3 × $0.10 sums to $0.30000000000000004, 2 × $0.15 to $0.3).
+fn micros(usd: f64) -> i64 {
+    (usd * 1e6).round() as i64
+}
+
+/// Spend over a limit by at least a micro-dollar.
+fn over(spend: f64, limit: f64) -> bool {
+    micros(spend) > micros(limit)
+}
+
+/// Spend at a limit or above, to the micro-dollar.
+fn reaches(spend: f64, limit: f64) -> bool {
+    micros(spend) >= micros(limit)
+}
+
+/// Two dollar figures for a message, with as many decimals (2 to 6) as it
+/// takes to tell them apart: spend over a ceiling by a fraction of a cent
+/// must not read as equal to it.
+fn usd_pair(a: f64, b: f64) -> (String, String) {
+    for d in 2..6 {
+        let (x, y) = (format!("{a:.d$}"), format!("{b:.d$}"));
+        if x != y {
+            return (x, y);
+        }
+    }
+    (format!("{a:.6}"), format!("{b:.6}"))
+}
+
 fn to_nano(usd: f64) -> u64 {
     (usd * NANO).round().max(1.0) as u64
 }
@@ -957,7 +1021,7 @@ impl Detector {
         let g = &policy.global;
         let fleet_normals = Normals::new(g);
         Detector {
-            fleet: Fleet { spend: RollingSum::new(g.fleet_window_minutes as i64 * 60_000, 60), level: 0 },
+            fleet: Fleet { spend: RollingSum::new(g.fleet_window_minutes as i64 * 60_000, 60), level: 0, paused: InForce::NONE },
             providers: FxHashMap::default(),
             dedupe: Dedupe::new(g.dedupe_capacity as usize),
             killed_evicted: Dedupe::new(g.dedupe_capacity as usize / 4),
@@ -1147,7 +1211,10 @@ impl Detector {
         if let Some(r) = self.rules.get(&(agent.clone(), task_type.clone())) {
             return r.clone();
         }
-        let r = Arc::new(Resolved::new(self.policy.resolve(agent, task_type), self.generation));
+        let r = Arc::new(Resolved {
+            subject: (agent.clone(), task_type.clone()),
+            ..Resolved::new(self.policy.resolve(agent, task_type), self.generation)
+        });
         if self.rules.len() > 100_000 {
             self.rules.clear();
         }
@@ -1235,11 +1302,13 @@ impl Detector {
                     }
                 }
                 // Its spend carries over the pause, for its ceiling; its
-                // actions do not: task types' normal lengths are learned
-                // from the same spans between pauses.
-                if let Some(cost) = self.paused.resume(h) {
+                // actions are carried apart: signals report the session so
+                // far, while step rules and the task types' normal lengths
+                // go by the spans between pauses.
+                if let Some((cost, actions)) = self.paused.resume(h) {
                     if let Some(s) = self.sessions.get_mut(slot) {
                         s.cost_usd += cost;
+                        s.actions_before_pause = actions;
                     }
                 }
                 // Sub-agent tree: count the child, check its parent's fan-out.
@@ -1278,7 +1347,13 @@ impl Detector {
         };
         let generation = self.generation;
         let stale = self.sessions.get(slot)?.rules.generation != generation;
-        let fresh = if stale { Some(self.resolve(&e.agent_id, &e.task_type)) } else { None };
+        // Re-resolved for the agent the session opened with, not the one
+        // acting now: a reload must not hand a shared session's ceiling to
+        // whichever agent acts first after it.
+        let fresh = match stale {
+            true => self.sessions.get(slot).map(|s| s.rules.subject.clone()).map(|(agent, tt)| self.resolve(&agent, &tt)),
+            false => None,
+        };
         let s = self.sessions.get_mut(slot)?;
         if let Some(rules) = fresh {
             s.rules = rules;
@@ -1626,7 +1701,7 @@ impl Detector {
         let Some(p) = self.sessions.get_mut(slot) else { return };
         p.killed = true;
         p.alerted |= reason.bit();
-        let (task_id, tenant, cost, actions, ids) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions as u64, p.ids);
+        let (task_id, tenant, cost, actions, ids) = (p.task_id.clone(), p.tenant.clone(), p.cost_usd, p.actions_so_far(), p.ids);
         let (agent, tt) = (self.name(ids.0), self.name(ids.1));
         let policy_id = self.policy.rule_id(reason, &agent, &tt);
         out.push(cold(|| {
@@ -1731,13 +1806,20 @@ impl Detector {
         }
 
         // --- session budget
-        if on(Reason::SessionBudget) && t.session_budget_usd > 0.0 && s.cost_usd > t.session_budget_usd {
-            return Some(cold(|| Decision {
-                action: Action::Kill,
-                reason: Reason::SessionBudget,
-                figures: Some((s.cost_usd, t.session_budget_usd)),
-                evidence: json!({"ceiling_usd": t.session_budget_usd, "ceiling_basis": "policy", "session_cost_usd": round_usd(s.cost_usd)}),
-                message: format!("session spend ${:.2} crossed its ceiling of ${:.2}", s.cost_usd, t.session_budget_usd),
+        if on(Reason::SessionBudget)
+            && t.session_budget_usd > 0.0
+            && s.cost_usd > t.session_budget_usd
+            && over(s.cost_usd, t.session_budget_usd)
+        {
+            return Some(cold(|| {
+                let (spent, ceiling) = usd_pair(s.cost_usd, t.session_budget_usd);
+                Decision {
+                    action: Action::Kill,
+                    reason: Reason::SessionBudget,
+                    figures: Some((s.cost_usd, t.session_budget_usd)),
+                    evidence: json!({"ceiling_usd": t.session_budget_usd, "ceiling_basis": "policy", "session_cost_usd": round_usd(s.cost_usd)}),
+                    message: format!("session spend ${spent} crossed its ceiling of ${ceiling}"),
+                }
             }));
         }
 
@@ -2182,7 +2264,7 @@ impl Detector {
             if let Some(c) = spend_normal.filter(|c| c.count >= u64::from(t.spend_min_sessions)) {
                 let p95 = c.p95 / 1e6;
                 let limit = (t.spend_ratio * p95).max(t.spend_min_usd);
-                if spend > limit {
+                if over(spend, limit) {
                     // The costliest event is kept as an f32: reported as the
                     // decimal it stands for (0.1, not 0.100000001), and the
                     // spend besides it from that.
@@ -2214,16 +2296,20 @@ impl Detector {
         let t = &rules.t;
         let task_id = e.task_id.as_ref()?;
         let task = self.tasks.get_mut(&task_key?)?;
-        if rules.enabled(Reason::TaskBudget) && t.task_budget_usd > 0.0 && task.cost_usd > t.task_budget_usd {
-            return Some(cold(|| Decision {
-                action: Action::Kill,
-                reason: Reason::TaskBudget,
-                figures: Some((task.cost_usd, t.task_budget_usd)),
-                evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
-                message: format!(
-                    "task {task_id} spent ${:.2} across {} sessions, above its ceiling of ${:.2}",
-                    task.cost_usd, task.sessions, t.task_budget_usd
-                ),
+        if rules.enabled(Reason::TaskBudget)
+            && t.task_budget_usd > 0.0
+            && task.cost_usd > t.task_budget_usd
+            && over(task.cost_usd, t.task_budget_usd)
+        {
+            return Some(cold(|| {
+                let (spent, ceiling) = usd_pair(task.cost_usd, t.task_budget_usd);
+                Decision {
+                    action: Action::Kill,
+                    reason: Reason::TaskBudget,
+                    figures: Some((task.cost_usd, t.task_budget_usd)),
+                    evidence: json!({"task_id": &**task_id, "tree_cost_usd": round_usd(task.cost_usd), "tree_sessions": task.sessions, "ceiling_usd": t.task_budget_usd}),
+                    message: format!("task {task_id} spent ${spent} across {} sessions, above its ceiling of ${ceiling}", task.sessions),
+                }
             }));
         }
         if e.kind == EventKind::Handoff {
@@ -2378,8 +2464,11 @@ impl Detector {
         if action == Action::Kill {
             s.killed = true;
         }
-        let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions, s.task_id.clone(), s.tenant.clone());
-        let policy_id = self.policy.rule_id(reason, &e.agent_id, &e.task_type);
+        let (cost, actions, task_id, tenant) = (s.cost_usd, s.actions_so_far(), s.task_id.clone(), s.tenant.clone());
+        // The table the session's thresholds came from (its first agent's),
+        // which is not the acting agent's in a session shared by agents.
+        let rules = s.rules.clone();
+        let policy_id = self.policy.rule_id(reason, &rules.subject.0, &rules.subject.1);
         out.push(cold(|| {
             self.signal(SignalParts {
                 action,
@@ -2392,7 +2481,7 @@ impl Detector {
                 reason,
                 trigger: e,
                 session_cost_usd: cost,
-                session_actions: actions as u64,
+                session_actions: actions,
                 figures,
                 evidence,
                 policy_id,
@@ -2404,33 +2493,46 @@ impl Detector {
     // -----------------------------------------------------------------
     // Agent and fleet scope
 
-    fn agent_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, rules: &Resolved, out: &mut Vec<Signal>) {
-        if !rules.enabled(Reason::AgentBudget) || rules.t.agent_budget_usd <= 0.0 {
+    fn agent_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, rules: &Arc<Resolved>, out: &mut Vec<Signal>) {
+        // Usually the session's own agent, whose id it holds; a session
+        // shared by agents (handoffs) looks the others up by name, and holds
+        // each to its own table's budget (the session's thresholds are its
+        // first agent's).
+        let own = slot.and_then(|i| self.sessions.get(i)).map(|s| s.ids);
+        let (agent, other) = match own {
+            Some(ids) => {
+                let agent = self.acting_ids(e, ids).0;
+                (agent, (agent != ids.0).then(|| self.resolve(&e.agent_id, &e.task_type)))
+            }
+            None => (self.intern_name(&e.agent_id), None),
+        };
+        let rules = other.as_ref().unwrap_or(rules);
+        let budget = rules.t.agent_budget_usd;
+        if !rules.enabled(Reason::AgentBudget) || budget <= 0.0 {
             return;
         }
-        let window_min = self.policy.global.agent_window_minutes as i64;
-        let now = self.now;
-        let new_window = || AgentWindow { spend: RollingSum::new(window_min * 60_000, 60), paused_until: i64::MIN };
-        // Usually the session's own agent, whose id it holds; a session
-        // shared by agents (handoffs) looks the others up by name.
-        let agent = match slot.and_then(|i| self.sessions.get(i)) {
-            Some(s) => self.acting_ids(e, s.ids).0,
-            None => self.intern_name(&e.agent_id),
-        };
+        let window_ms = self.policy.global.agent_window_minutes as i64 * 60_000;
+        let (now, ts) = (self.now, e.ts_ms);
+        let new_window = || AgentWindow { spend: RollingSum::new(window_ms, 60), paused: InForce::NONE };
         let a = if agent == OVERFLOW_NAME {
             self.agents_overflow.entry(e.agent_id.clone()).or_insert_with(new_window)
         } else {
             self.agents.entry(agent).or_insert_with(new_window)
         };
-        let spend = a.spend.add(now, cost);
-        if spend <= rules.t.agent_budget_usd || now < a.paused_until {
+        let spend = if ts > now { a.spend.add_ahead(now, ts, cost) } else { a.spend.add(now, cost) };
+        // A pause holds until its `resume_at`; an agent over its budget at
+        // or after it (spend in flight, or a new crossing) is paused again.
+        if spend <= budget || !over(spend, budget) || a.paused.covers(ts, a.spend.window_ms()) {
             return;
         }
-        a.paused_until = now + window_min * 60_000;
-        let budget = rules.t.agent_budget_usd;
+        let resume_at = a.spend.falls_back_at(ts, |s| !over(s, budget));
+        a.paused = InForce { since: ts, until: resume_at };
+        let window_min = a.spend.window_ms() / 60_000;
         let (sc, sa) = self.session_figures(slot);
-        let policy_id = self.policy.rule_id(Reason::AgentBudget, &e.agent_id, &e.task_type);
+        let policy_id = self.policy.rule_id(Reason::AgentBudget, &rules.subject.0, &rules.subject.1);
         out.push(cold(|| {
+            let (spent, of) = usd_pair(spend, budget);
+            let resume = format_rfc3339_ms(resume_at);
             self.signal(SignalParts {
                 action: Action::Pause,
                 scope: Scope::Agent,
@@ -2444,10 +2546,10 @@ impl Detector {
                 session_cost_usd: sc,
                 session_actions: sa,
                 figures: Some((spend, budget)),
-                evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget}),
+                evidence: json!({"window_minutes": window_min, "spend_usd": round_usd(spend), "budget_usd": budget, "resume_at": resume}),
                 policy_id,
                 message: format!(
-                    "agent {} spent ${spend:.2} in the last {window_min} minutes, above its budget of ${budget:.2}",
+                    "agent {} spent ${spent} in the last {window_min} minutes, above its budget of ${of}: paused until {resume}",
                     e.agent_id
                 ),
             })
@@ -2455,58 +2557,69 @@ impl Detector {
     }
 
     fn fleet_scope(&mut self, e: &Event, cost: f64, slot: Option<u32>, out: &mut Vec<Signal>) {
+        let (now, ts) = (self.now, e.ts_ms);
+        let spend = if ts > now { self.fleet.spend.add_ahead(now, ts, cost) } else { self.fleet.spend.add(now, cost) };
         let g = &self.policy.global;
-        let (budget, window_minutes, throttle_at, pause_at) =
-            (g.fleet_budget_usd, g.fleet_window_minutes, g.fleet_throttle_at, g.fleet_pause_at);
-        let spend = self.fleet.spend.add(self.now, cost);
-        if budget <= 0.0 {
+        let (budget, throttle_at, pause_at) = (g.fleet_budget_usd, g.fleet_throttle_at, g.fleet_pause_at);
+        // The fleet budget is global: only `[defaults]` may switch it off.
+        if budget <= 0.0 || self.policy.defaults.disabled.contains(&Reason::FleetBudget) {
             return;
         }
-        let share = spend / budget;
-        // Hysteresis: an episode ends once spend falls well below throttle.
-        if share < throttle_at * 0.9 {
-            self.fleet.level = 0;
-        }
-        let (level, action) = if share >= pause_at {
-            (2, Action::Pause)
-        } else if share >= throttle_at {
-            (1, Action::Throttle)
+        // Plain comparisons first: rounding to micro-dollars moves a figure
+        // by less than one, so only a spend that near a level needs it.
+        let at_level = |limit: f64| spend >= limit - 1e-6 && reaches(spend, limit);
+        let (level, action, at) = if at_level(pause_at * budget) {
+            (2, Action::Pause, pause_at)
+        } else if at_level(throttle_at * budget) {
+            (1, Action::Throttle, throttle_at)
         } else {
             return;
         };
-        if level <= self.fleet.level {
+        // The level signalled last holds until its `resume_at`; a higher
+        // one, or a level reached at or after it, is signalled.
+        let in_force = if self.fleet.paused.covers(ts, self.fleet.spend.window_ms()) { self.fleet.level } else { 0 };
+        if level <= in_force {
             return;
         }
+        // Hysteresis: a level holds until spend falls 10 % below it, so a
+        // fleet hovering at it is not released and told again every bucket.
+        let release = FLEET_RELEASE * at * budget;
+        let resume_at = self.fleet.spend.falls_back_at(ts, |s| micros(s) < micros(release));
         self.fleet.level = level;
-        let at = if level == 2 { pause_at } else { throttle_at };
+        self.fleet.paused = InForce { since: ts, until: resume_at };
+        let window_minutes = self.fleet.spend.window_ms() / 60_000;
+        let share = spend / budget;
         let (sc, sa) = self.session_figures(slot);
-        out.push(cold(|| self.signal(SignalParts {
-            action,
-            scope: Scope::Fleet,
-            session_id: None,
-            agent_id: None,
-            task_type: None,
-            task_id: None,
-            tenant: None,
-            reason: Reason::FleetBudget,
-            trigger: e,
-            session_cost_usd: sc,
-            session_actions: sa,
-            figures: Some((spend, budget)),
-            evidence: json!({"level": at, "window_minutes": window_minutes, "spend_usd": round_usd(spend), "budget_usd": budget, "trigger_session_id": &*e.session_id}),
-            policy_id: "global/fleet_budget".to_string(),
-            message: format!(
-                "fleet spent ${spend:.2} in the last {} minutes, {:.0}% of its ${:.2} budget: {}",
-                window_minutes,
-                share * 100.0,
-                budget,
-                action.as_str()
-            ),
-        })));
+        out.push(cold(|| {
+            let resume = format_rfc3339_ms(resume_at);
+            self.signal(SignalParts {
+                action,
+                scope: Scope::Fleet,
+                session_id: None,
+                agent_id: None,
+                task_type: None,
+                task_id: None,
+                tenant: None,
+                reason: Reason::FleetBudget,
+                trigger: e,
+                session_cost_usd: sc,
+                session_actions: sa,
+                figures: Some((spend, budget)),
+                evidence: json!({"level": at, "window_minutes": window_minutes, "spend_usd": round_usd(spend), "budget_usd": budget, "trigger_session_id": &*e.session_id, "resume_at": resume}),
+                policy_id: "global/fleet_budget".to_string(),
+                message: format!(
+                    "fleet spent ${spend:.2} in the last {} minutes, {:.0}% of its ${:.2} budget: {} until {resume}",
+                    window_minutes,
+                    share * 100.0,
+                    budget,
+                    action.as_str()
+                ),
+            })
+        }));
     }
 
     fn session_figures(&self, slot: Option<u32>) -> (f64, u64) {
-        slot.and_then(|i| self.sessions.get(i)).map(|s| (s.cost_usd, s.actions as u64)).unwrap_or((0.0, 0))
+        slot.and_then(|i| self.sessions.get(i)).map(|s| (s.cost_usd, s.actions_so_far())).unwrap_or((0.0, 0))
     }
 
     // -----------------------------------------------------------------
@@ -2674,7 +2787,7 @@ impl Detector {
         // holding: a pause cannot carry a cheap one across it.
         let budget = s.rules.t.session_budget_usd;
         if budget > 0.0 && s.cost_usd >= PAUSED_MIN_SHARE * budget {
-            self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.shard);
+            self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.actions_so_far(), s.shard);
         }
         if let Some(n) = self.type_normals(s.ids.1) {
             n.record(&s, deeper);
@@ -2944,8 +3057,8 @@ const PAUSED_CAP: usize = 1 << 16;
 /// continues where it was instead of starting again from zero.
 #[derive(Debug, Default)]
 struct PausedSessions {
-    /// Cost, shard, and the sequence number of the entry.
-    held: FxHashMap<u64, (f64, u32, u64)>,
+    /// Cost, shard, actions, and the sequence number of the entry.
+    held: FxHashMap<u64, (f64, u32, u32, u64)>,
     /// (id hash, sequence number), oldest first; an entry whose session
     /// resumed (or was held again since) is skipped.
     order: std::collections::VecDeque<(u64, u64)>,
@@ -2953,20 +3066,21 @@ struct PausedSessions {
 }
 
 impl PausedSessions {
-    fn hold(&mut self, h: u64, cost: f64, shard: u32) {
+    fn hold(&mut self, h: u64, cost: f64, actions: u64, shard: u32) {
         self.seq += 1;
-        self.held.insert(h, (cost, shard, self.seq));
+        self.held.insert(h, (cost, shard, actions.min(u64::from(u32::MAX)) as u32, self.seq));
         self.order.push_back((h, self.seq));
         while self.held.len() > PAUSED_CAP || self.order.len() > 2 * PAUSED_CAP {
             let Some((old, seq)) = self.order.pop_front() else { break };
-            if self.held.get(&old).is_some_and(|v| v.2 == seq) {
+            if self.held.get(&old).is_some_and(|v| v.3 == seq) {
                 self.held.remove(&old);
             }
         }
     }
 
-    fn resume(&mut self, h: u64) -> Option<f64> {
-        self.held.remove(&h).map(|(cost, _, _)| cost)
+    /// The spend and actions a session had when it was held.
+    fn resume(&mut self, h: u64) -> Option<(f64, u32)> {
+        self.held.remove(&h).map(|(cost, _, actions, _)| (cost, actions))
     }
 
     fn forget_shard(&mut self, shard: u32) {
@@ -3333,25 +3447,39 @@ mod tests {
     #[test]
     fn paused_sessions_stay_bounded_and_resume_once() {
         let mut p = PausedSessions::default();
-        p.hold(1, 5.0, 0);
-        assert_eq!(p.resume(1), Some(5.0));
+        p.hold(1, 5.0, 4, 0);
+        assert_eq!(p.resume(1), Some((5.0, 4)));
         assert_eq!(p.resume(1), None);
         // Held, resumed, held again: the first entry's turn in the queue
         // must not take the second with it.
-        p.hold(2, 1.0, 0);
+        p.hold(2, 1.0, 1, 0);
         for h in 100..100 + PAUSED_CAP as u64 - 1 {
-            p.hold(h, 3.0, 1);
+            p.hold(h, 3.0, 1, 1);
         }
         assert!(p.resume(2).is_some());
-        p.hold(2, 7.0, 0);
-        p.hold(99_999_999, 3.0, 1);
-        assert_eq!(p.resume(2), Some(7.0));
+        p.hold(2, 7.0, 2, 0);
+        p.hold(99_999_999, 3.0, 1, 1);
+        assert_eq!(p.resume(2), Some((7.0, 2)));
         for h in 200_000_000..200_000_000 + 3 * PAUSED_CAP as u64 {
-            p.hold(h, 3.0, 1);
+            p.hold(h, 3.0, 1, 1);
         }
         assert!(p.held.len() <= PAUSED_CAP && p.order.len() <= 2 * PAUSED_CAP);
         p.forget_shard(1);
         assert!(p.held.is_empty());
+    }
+
+    #[test]
+    fn budgets_compare_to_the_micro_dollar_and_say_so() {
+        let sum = |parts: &[f64]| parts.iter().sum::<f64>();
+        // Float sums on either side of an equal figure are equal.
+        assert!(!over(sum(&[0.1, 0.1, 0.1]), 0.3) && !over(sum(&[0.15, 0.15]), 0.3));
+        assert!(!over(sum(&[0.1; 250]), 25.0) && !over(sum(&[5.0; 5]), 25.0));
+        assert!(over(sum(&[0.1; 4]), 0.3) && over(25.000001, 25.0));
+        assert!(reaches(sum(&[0.1; 8]), 0.8) && !reaches(0.799999, 0.8));
+        // A figure just over a ceiling never reads as equal to it.
+        assert_eq!(usd_pair(25.001, 25.0), ("25.001".to_string(), "25.000".to_string()));
+        assert_eq!(usd_pair(25.000001, 25.0), ("25.000001".to_string(), "25.000000".to_string()));
+        assert_eq!(usd_pair(26.0, 25.0), ("26.00".to_string(), "25.00".to_string()));
     }
 
     #[test]

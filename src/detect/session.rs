@@ -346,7 +346,12 @@ pub(crate) struct Session {
     /// Interned (agent, task type) ids, for baseline keys.
     pub ids: (u32, u32),
     pub cost_usd: f64,
+    /// Actions since the session opened (or resumed after an idle pause):
+    /// the span step rules and normal lengths go by.
     pub actions: u32,
+    /// Actions before an idle pause it resumed from (carried like its
+    /// spend, in `cost_usd`): signals report the session so far.
+    pub actions_before_pause: u32,
     pub last_ts: i64,
     /// Shard (e.g. Kafka partition) the session's events come from.
     pub shard: u32,
@@ -409,6 +414,11 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// Actions of the session so far, those before an idle pause included.
+    pub fn actions_so_far(&self) -> u64 {
+        u64::from(self.actions) + u64::from(self.actions_before_pause)
+    }
+
     pub fn new(task_id: Option<Arc<str>>, tenant: Option<Arc<str>>, rules: Arc<Resolved>, shard: u32) -> Session {
         Session {
             task_id,
@@ -417,6 +427,7 @@ impl Session {
             ids: (0, 0),
             cost_usd: 0.0,
             actions: 0,
+            actions_before_pause: 0,
             last_ts: i64::MIN,
             shard,
             id_hi: 0,

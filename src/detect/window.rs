@@ -21,7 +21,18 @@ pub struct RollingSum {
     sum: f64,
     /// Index of the head bucket in `values`.
     head_slot: usize,
+    /// Values stamped past the head that shared time has not reached (an
+    /// event held by the clock-jump guard), by bucket number: kept at their
+    /// own time, out of the sum, until the head gets there. Moving the head
+    /// to them would expire the whole window for one wrong clock; counting
+    /// them at the head would put a stream's first spend after a quiet hour
+    /// in the hour before it.
+    ahead: Vec<(i64, f64)>,
 }
+
+/// Buckets ahead of the head a window keeps apart; past it, a value is
+/// counted at the head (what one wrong clock can do is bounded either way).
+const AHEAD_CAP: usize = 16;
 
 /// Whether `ts_ms` falls in bucket number `bucket` of width `width`,
 /// without a division (overflow counts as no).
@@ -38,7 +49,13 @@ impl RollingSum {
             head: i64::MIN,
             sum: 0.0,
             head_slot: 0,
+            ahead: Vec::new(),
         }
+    }
+
+    /// The window's span (set at creation).
+    pub fn window_ms(&self) -> i64 {
+        self.bucket_ms.saturating_mul(self.values.len() as i64)
     }
 
     fn advance_to(&mut self, bucket: i64) {
@@ -48,14 +65,34 @@ impl RollingSum {
             self.head = bucket;
             self.head_slot = bucket.rem_euclid(n) as usize;
             self.sum = 0.0;
-            return;
+        } else {
+            while self.head < bucket {
+                self.head += 1;
+                self.values[self.head.rem_euclid(n) as usize] = 0.0;
+            }
+            self.head_slot = self.head.rem_euclid(n) as usize;
         }
-        while self.head < bucket {
-            self.head += 1;
-            self.values[self.head.rem_euclid(n) as usize] = 0.0;
+        if !self.ahead.is_empty() {
+            self.fold_ahead();
         }
-        self.head_slot = self.head.rem_euclid(n) as usize;
         self.sum = self.values.iter().sum();
+    }
+
+    /// Moves values kept ahead into the buckets the head now covers (those
+    /// already out of the window are gone).
+    #[cold]
+    fn fold_ahead(&mut self) {
+        let n = self.values.len() as i64;
+        let (head, values) = (self.head, &mut self.values);
+        self.ahead.retain(|&(b, x)| {
+            if b > head {
+                return true;
+            }
+            if b > head - n {
+                values[b.rem_euclid(n) as usize] += x;
+            }
+            false
+        });
     }
 
     /// Adds `x` at event time `ts_ms`; values older than the window are
@@ -85,13 +122,75 @@ impl RollingSum {
         self.sum
     }
 
+    /// Adds `x` at event time `ts_ms`, which shared time has not reached
+    /// (held by the clock-jump guard at `held_ms`): the window does not move
+    /// to it, but the value is counted at its own time. Returns the sum of
+    /// the window ending at `ts_ms`, the value included: what was spent in
+    /// the span before it, by its own clock.
+    pub fn add_ahead(&mut self, held_ms: i64, ts_ms: i64, x: f64) -> f64 {
+        let b = ts_ms.div_euclid(self.bucket_ms);
+        if self.head != i64::MIN && b <= self.head {
+            return self.add(ts_ms, x);
+        }
+        match self.ahead.iter().position(|(k, _)| *k == b) {
+            Some(i) => self.ahead[i].1 += x,
+            None if self.ahead.len() < AHEAD_CAP => self.ahead.push((b, x)),
+            None => return self.add(held_ms, x),
+        }
+        self.sum_at(ts_ms)
+    }
+
+    /// (bucket, value) of what the window ending at `ts_ms` holds: the
+    /// buckets up to the head and the values kept ahead up to `ts_ms`.
+    fn view(&self, ts_ms: i64) -> Vec<(i64, f64)> {
+        let n = self.values.len() as i64;
+        let end = if self.head == i64::MIN { ts_ms.div_euclid(self.bucket_ms) } else { self.head.max(ts_ms.div_euclid(self.bucket_ms)) };
+        let mut out: Vec<(i64, f64)> = Vec::with_capacity(self.values.len() + self.ahead.len());
+        if self.head != i64::MIN {
+            for k in (self.head - n + 1).max(end - n + 1)..=self.head {
+                let v = self.values[k.rem_euclid(n) as usize];
+                if v != 0.0 {
+                    out.push((k, v));
+                }
+            }
+        }
+        out.extend(self.ahead.iter().copied().filter(|&(k, _)| k > end - n && k <= end));
+        out.sort_by_key(|&(k, _)| k);
+        out
+    }
+
+    /// The sum of the window ending at `ts_ms` (at or after the head).
+    fn sum_at(&self, ts_ms: i64) -> f64 {
+        self.view(ts_ms).iter().map(|&(_, v)| v).sum()
+    }
+
+    /// The earliest event time, from the window ending at `ts_ms` (at or
+    /// after the head, as the latest add saw it), at which its sum passes
+    /// `ok` if nothing more is added: the time its oldest values drop out,
+    /// to the bucket. `ts_ms` itself when it passes already.
+    pub fn falls_back_at(&self, ts_ms: i64, ok: impl Fn(f64) -> bool) -> i64 {
+        let view = self.view(ts_ms);
+        let n = self.values.len() as i64;
+        // What remains once every bucket up to the i-th is out, summed anew
+        // each time so float error does not build up.
+        for i in 0..view.len() {
+            let remaining: f64 = view[i..].iter().map(|&(_, v)| v).sum();
+            if ok(remaining) {
+                return if i == 0 { ts_ms } else { (view[i - 1].0 + n).saturating_mul(self.bucket_ms).max(ts_ms) };
+            }
+        }
+        view.last().map_or(ts_ms, |&(k, _)| (k + n).saturating_mul(self.bucket_ms).max(ts_ms))
+    }
+
     /// Empties the window if its newest bucket starts after `ts_ms`: a time
     /// the stream turned out never to have reached (one event with a clock
     /// far ahead). Whatever the window held before that bucket opened was
     /// already rotated out by it.
     pub fn forget_if_ahead_of(&mut self, ts_ms: i64) {
         if self.head != i64::MIN && self.head.saturating_mul(self.bucket_ms) > ts_ms {
+            let ahead = std::mem::take(&mut self.ahead);
             *self = RollingSum::new(self.bucket_ms * self.values.len() as i64, self.values.len());
+            self.ahead = ahead;
         }
     }
 }
@@ -564,6 +663,51 @@ mod tests {
         assert_eq!(s.sum(), 6.0); // bucket 0 (0..10s) dropped
         s.add(200_000, 1.0);
         assert_eq!(s.sum(), 1.0);
+    }
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn a_value_held_ahead_counts_at_its_own_time() {
+        // The first spend after a quiet hour: not in the hour before it.
+        let mut s = RollingSum::new(60 * MIN, 60);
+        s.add(0, 30.0);
+        assert_eq!(s.add_ahead(0, 61 * MIN, 15.0), 15.0);
+        assert_eq!(s.sum(), 30.0, "the window itself does not move");
+        assert_eq!(s.add_ahead(0, 61 * MIN + 1, 5.0), 20.0);
+        // The stream gets there: the $30 is gone, what was held ahead is in.
+        assert_eq!(s.add(62 * MIN, 1.0), 21.0);
+        // One value a year ahead (a wrong clock) empties nothing.
+        let mut s = RollingSum::new(60 * MIN, 60);
+        s.add(0, 30.0);
+        assert_eq!(s.add_ahead(0, 365 * 24 * 60 * MIN, 1.0), 1.0);
+        assert_eq!(s.add(10 * MIN, 15.0), 45.0);
+        // Past the cap of buckets kept ahead (the year-ahead one is one of
+        // them), a value counts at the held time.
+        for i in 1..AHEAD_CAP as i64 {
+            s.add_ahead(10 * MIN, (100 + i) * 24 * 60 * MIN, 1.0);
+        }
+        assert_eq!(s.add_ahead(10 * MIN, 1000 * 24 * 60 * MIN, 2.0), 47.0);
+    }
+
+    #[test]
+    fn falls_back_at_is_when_the_oldest_values_leave() {
+        let mut s = RollingSum::new(60 * MIN, 60);
+        for i in 0..4 {
+            s.add(i * MIN, 10.0);
+        }
+        assert_eq!(s.add(30 * MIN, 5.0), 45.0);
+        // $10 of 00:00 leaves at 01:00: $35.
+        assert_eq!(s.falls_back_at(30 * MIN, |x| x <= 40.0), 60 * MIN);
+        assert_eq!(s.falls_back_at(30 * MIN, |x| x < 10.0), 63 * MIN);
+        assert_eq!(s.falls_back_at(30 * MIN, |x| x < 1.0), 90 * MIN);
+        assert_eq!(s.falls_back_at(30 * MIN, |x| x < 100.0), 30 * MIN);
+        // Seen from a value held ahead, from its own time.
+        let mut s = RollingSum::new(60 * MIN, 60);
+        s.add(0, 30.0);
+        s.add_ahead(0, 61 * MIN, 50.0);
+        assert_eq!(s.falls_back_at(61 * MIN, |x| x <= 40.0), 121 * MIN);
+        assert_eq!(s.window_ms(), 60 * MIN);
     }
 
     #[test]

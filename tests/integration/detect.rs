@@ -1,5 +1,6 @@
 //! Detection decisions, data-driven: each fixture in `tests/data/detect/`
-//! is replayed after the shared warm-up and checked against its `.expect`.
+//! is replayed after the shared warm-up (or, a `budget_*` fixture, alone
+//! with its own policy) and checked against its `.expect`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -11,16 +12,29 @@ fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect").join(name)
 }
 
-/// Replays warm-up + fixture through the engine with the default policy.
+/// The policy a fixture is replayed with: its own `<fixture>.toml`, if it
+/// has one, else the built-in one.
+fn fixture_policy(fixture: &str) -> Policy {
+    match std::fs::read_to_string(data(&format!("{fixture}.toml"))) {
+        Ok(text) => Policy::parse(&text, &format!("{fixture}.toml")).unwrap_or_else(|e| panic!("{fixture}.toml: {e}")),
+        Err(_) => Policy::default(),
+    }
+}
+
+/// Replays warm-up + fixture through the engine with the default policy,
+/// or a fixture with a policy of its own alone with it.
 fn replay(fixture: &str) -> (Vec<Signal>, usize) {
-    replay_with(fixture, Policy::default())
+    replay_with(fixture, fixture_policy(fixture))
 }
 
 fn replay_with(fixture: &str, policy: Policy) -> (Vec<Signal>, usize) {
     let mut engine = Engine::new(Catalog::embedded(), Arc::new(policy));
     let mut signals = Vec::new();
     let mut dead = 0;
-    for file in ["warmup.ndjson", &format!("{fixture}.ndjson")] {
+    let own_policy = data(&format!("{fixture}.toml")).exists();
+    let fixture_file = format!("{fixture}.ndjson");
+    let files = if own_policy { vec![fixture_file.as_str()] } else { vec!["warmup.ndjson", fixture_file.as_str()] };
+    for file in files {
         let text = std::fs::read_to_string(data(file)).unwrap_or_else(|e| panic!("fixture {file}: {e}"));
         for (i, line) in text.lines().enumerate() {
             let pos = SourcePos::File { file: file.into(), line: i as u64 + 1 };
@@ -32,8 +46,10 @@ fn replay_with(fixture: &str, policy: Policy) -> (Vec<Signal>, usize) {
     (signals, dead)
 }
 
-/// Checks a fixture against its expectations:
-/// `kill <session> <reason> <max actions at kill>` or `nokill <session>`.
+/// Checks a fixture against its expectations (see `gen.py`):
+/// `kill <session> <reason> <max actions at kill>`, `nokill <session>`,
+/// `signals <reason> <count>`, or
+/// `signal <action> <reason> <trigger event id> [<field>=<value> ...]`.
 fn check(fixture: &str) {
     let expect = std::fs::read_to_string(data(&format!("{fixture}.expect"))).expect("expect file");
     let (signals, dead) = replay(fixture);
@@ -59,6 +75,24 @@ fn check(fixture: &str) {
                     k[0].session_actions
                 );
                 assert!(!k[0].evidence.is_null() && k[0].evidence.as_object().is_some_and(|o| !o.is_empty()), "evidence missing");
+            }
+            ["signals", reason, count] => {
+                let n = signals.iter().filter(|s| s.reason.as_str() == *reason).count();
+                assert_eq!(n.to_string(), *count, "{fixture}: {reason} signals; got {signals:#?}");
+            }
+            ["signal", action, reason, trigger, fields @ ..] => {
+                let found = signals
+                    .iter()
+                    .find(|s| s.action.as_str() == *action && s.reason.as_str() == *reason && &*s.trigger_event_id == *trigger)
+                    .unwrap_or_else(|| panic!("{fixture}: no {action} for {reason} at {trigger}; signals: {signals:#?}"));
+                let json: serde_json::Value = serde_json::from_str(&found.to_json()).expect("signal JSON");
+                for field in fields {
+                    let (path, want) = field.split_once('=').unwrap_or_else(|| panic!("bad field {field:?}"));
+                    let want: serde_json::Value =
+                        serde_json::from_str(want).unwrap_or_else(|_| serde_json::Value::String(want.to_string()));
+                    let got = path.split('.').fold(&json, |v, k| &v[k]);
+                    assert_eq!(got, &want, "{fixture}: {path} of the {action} at {trigger}: {json:#}");
+                }
             }
             other => panic!("bad expect line {other:?}"),
         }
@@ -157,6 +191,83 @@ fixtures! {
     runaway_tree_crossed_by_direct_child,
     runaway_spend_beyond_type,
     runaway_spend_past_missed_ones,
+    budget_agent_quiet_gap,
+    budget_agent_clock_ahead,
+    budget_fleet_quiet_gap,
+    budget_mixed_agent_tables,
+    budget_float_boundary,
+    budget_fleet_float_boundary,
+    budget_fleet_rearm_zero_cost,
+    budget_agent_recross,
+    budget_task_tree,
+}
+
+/// Every reason `disabled` accepts switches its rule off: each is replayed
+/// in a fixture where it fires, then with `[defaults] disabled = [it]`.
+#[test]
+fn every_disabled_name_switches_its_rule_off() {
+    use runaway::Reason;
+    let cases = [
+        (Reason::SessionBudget, "runaway_session_budget"),
+        (Reason::CostSpike, "runaway_cost_spike"),
+        (Reason::LoopRepeat, "runaway_loop_repeat"),
+        (Reason::LoopCycle, "runaway_loop_cycle"),
+        (Reason::PingPong, "runaway_ping_pong"),
+        (Reason::StepRunaway, "runaway_step_runaway"),
+        (Reason::RetryStorm, "runaway_retry_storm"),
+        (Reason::ContextGrowth, "runaway_context_growth"),
+        (Reason::SubagentFanout, "runaway_subagent_fanout"),
+        (Reason::TaskBudget, "budget_task_tree"),
+        (Reason::AgentBudget, "budget_agent_recross"),
+        (Reason::FleetBudget, "budget_fleet_quiet_gap"),
+    ];
+    assert_eq!(cases.len(), Reason::ALL.len(), "a reason without a case");
+    for (reason, fixture) in cases {
+        let fired = |signals: &[Signal]| signals.iter().filter(|s| s.reason == reason).count();
+        let (on, _) = replay(fixture);
+        assert!(fired(&on) > 0, "{fixture} must fire {}: {on:#?}", reason.as_str());
+        let own = std::fs::read_to_string(data(&format!("{fixture}.toml"))).unwrap_or_default();
+        let line = format!("disabled = [\"{}\"]", reason.as_str());
+        let text = match own.contains("[defaults]\n") {
+            true => own.replacen("[defaults]\n", &format!("[defaults]\n{line}\n"), 1),
+            false => format!("{own}\n[defaults]\n{line}\n"),
+        };
+        let policy = Policy::parse(&text, "disabled").unwrap_or_else(|e| panic!("{text}: {e}"));
+        let (off, _) = replay_with(fixture, policy);
+        assert_eq!(fired(&off), 0, "{fixture} with {line}: {off:#?}");
+    }
+}
+
+/// After a live reload of the window sizes, windows that existed keep
+/// their size until a restart (the log says so): signals report the window
+/// they summed, not the configured one.
+#[test]
+fn budget_signals_report_the_window_in_force_after_a_reload() {
+    let policy = |text: &str| Arc::new(Policy::parse(text, "reload").expect("policy"));
+    let mut engine = Engine::new(
+        Catalog::embedded(),
+        policy("version = \"w-1\"\n[global]\nfleet_budget_usd = 1000.0\n[defaults]\nsession_budget_usd = 0.0\nagent_budget_usd = 1000.0\n"),
+    );
+    let mut signals = Vec::new();
+    let mut n = 0;
+    let mut send = |engine: &mut Engine, signals: &mut Vec<Signal>, minute: i64, cost: f64| {
+        n += 1;
+        let line = format!(
+            r#"{{"event_id":"e{n}","ts":{},"session_id":"s{n}","agent_id":"a","model":"gpt-4o","cost_usd":{cost}}}"#,
+            1_767_225_600_000i64 + minute * 60_000 + n
+        );
+        engine.process_record(line.as_bytes(), SourcePos::File { file: "t".into(), line: n as u64 }, 0, signals);
+    };
+    send(&mut engine, &mut signals, 0, 50.0);
+    engine.detector_mut().set_policy(policy(
+        "version = \"w-2\"\n[global]\nfleet_budget_usd = 60.0\nfleet_window_minutes = 30\nagent_window_minutes = 30\n[defaults]\nsession_budget_usd = 0.0\nagent_budget_usd = 50.0\n",
+    ));
+    send(&mut engine, &mut signals, 40, 1.0);
+    let fleet = signals.iter().find(|s| s.reason.as_str() == "fleet_budget").expect("fleet throttle: $51 in the 60 minutes in force");
+    assert_eq!(fleet.evidence["window_minutes"], 60, "{fleet:#?}");
+    assert!(fleet.message.contains("in the last 60 minutes"), "{}", fleet.message);
+    let agent = signals.iter().find(|s| s.reason.as_str() == "agent_budget").expect("agent pause");
+    assert_eq!(agent.evidence["window_minutes"], 60, "{agent:#?}");
 }
 
 #[test]

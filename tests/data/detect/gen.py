@@ -2,9 +2,16 @@
 """Generates the detector fixtures in this folder (deterministic).
 
 Every fixture is replayed after `warmup.ndjson`, normal fleet history that
-makes baselines mature; each `<name>.ndjson` holds one scenario and `<name>.expect` lists what must (not) happen:
-    kill   <session> <reason> <max_session_actions_at_kill>
-    nokill <session>
+makes baselines mature, with the built-in policy; a `budget_*` fixture, about
+spend windows and policy tables rather than baselines, has a policy of its own
+(`<name>.toml`) and is replayed alone with it. Each `<name>.ndjson` holds one
+scenario and `<name>.expect` lists what must (not) happen:
+    kill    <session> <reason> <max_session_actions_at_kill>
+    nokill  <session>
+    signals <reason> <count>                  exactly that many signals for the reason
+    signal  <action> <reason> <trigger_event_id> [<field>=<value> ...]
+            such a signal, its fields (dotted: evidence.spend_usd) equal to
+            the values (JSON, else text)
 Run: python3 tests/data/detect/gen.py   (rewrites the fixtures)
 """
 import json, os, random
@@ -152,6 +159,14 @@ def fixture(name, build, seed=7):
     mark = len(st.events)
     expect = build(st, ts)
     st.write(name, expect, start=mark)
+
+
+def budget_fixture(name, policy, build):
+    st = Stream(7)
+    expect = build(st, T0)
+    st.write(name, expect)
+    with open(os.path.join(HERE, f"{name}.toml"), "w") as f:
+        f.write(policy)
 
 
 def warmup_file(seed=7):
@@ -1319,11 +1334,13 @@ def tree_crossed_by_direct_child(st, ts):
 
 def budget_across_pause(st, ts):
     """A session waits two hours for a human's approval, long past the idle
-    TTL, and resumes: its ceiling ($25) holds for what it spent before the
-    pause plus after ($3 a call: $18 before, $15 after; the third call after
-    crosses it; the actions count from the resume, since task types' normal
-    lengths are learned from the spans between pauses). Its agent has no
-    history of its own, so $3 a call is its normal, not a spike."""
+    TTL, and resumes: what it spent before the pause still counts ($3 a
+    call, $18 before), so it is stopped soon after (by the ceiling its task
+    type learned meanwhile, at the first call after; else by the policy's
+    $25 at the third). Its actions before the pause count in the signal too,
+    though task types' normal lengths are learned from the spans between
+    pauses. Its agent has no history of its own, so $3 a call is its
+    normal, not a spike."""
     s = "run-paused"
     for i in range(6):
         st.llm(ts, s, "deal-desk", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"e-{i}")
@@ -1332,10 +1349,13 @@ def budget_across_pause(st, ts):
     for k in range(24):
         st.normal_session(ts, f"run-meanwhile-{k}", "helper", "code_edit", 3)
         ts += 5 * MIN
+    first = None
     for i in range(5):
-        st.llm(ts, s, "deal-desk", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"f-{i}")
+        e = st.llm(ts, s, "deal-desk", "code_edit", inp=4000, cost_usd=3.0, tool="edit_file", args_hash=f"f-{i}")
+        first = first or e
         ts += 4000
-    return ["kill run-paused session_budget 3"]
+    # The session so far: 6 actions before the pause, 1 after.
+    return ["kill run-paused session_budget 9", f"signal kill session_budget {first['event_id']} session_actions=7 session_cost_usd=21.0"]
 
 
 FIXTURES = {
@@ -1408,8 +1428,164 @@ FIXTURES = {
     "runaway_search_forever": search_forever,
 }
 
+# ------------------------------------------- budgets, with their own policy
+
+def spend(st, eid, ts, session, agent, cost, **kw):
+    """One priced call (its cost stated), with a readable id."""
+    return st.ev(ts, session, agent, kw.pop("task_type", "chat"), event_id=eid, kind="llm",
+                 model="gpt-4o", provider="openai", cost_usd=cost, **kw)
+
+
+def agent_quiet_gap(st, ts):
+    """Agent D spends $30 at 00:00; the stream is quiet for an hour and a
+    minute (past clock_jump_minutes, so the clock guard holds the next
+    events at 00:00 until eight confirm the jump); $15 at 01:01 is all D
+    spent in the hour before it. Then $30 more at 01:02: $45 in the hour,
+    a pause, counted at the events' own times though still held."""
+    for i in range(3):
+        spend(st, f"d{i}", ts, f"s{i}", "D", 10.0)
+    ts += 61 * MIN
+    spend(st, "d3", ts, "s3", "D", 15.0)
+    for i in range(4, 7):
+        spend(st, f"d{i}", ts + MIN, f"s{i}", "D", 10.0)
+    return ["signals agent_budget 1",
+            "signal pause agent_budget d6 evidence.spend_usd=45.0 evidence.window_minutes=60 evidence.resume_at=2026-01-01T02:01:00.000Z"]
+
+
+def agent_clock_ahead(st, ts):
+    """One event of agent D stamped a year ahead (a host with a wrong clock)
+    between its $30 and its $15 ten minutes later: the window is not emptied
+    by it, so the $45 in the hour pause D. Its own $50 is over the budget
+    in the hour before its own time (a pause), which does not cover events
+    a year before it."""
+    for i in range(3):
+        spend(st, f"d{i}", ts, f"s{i}", "D", 10.0)
+    spend(st, "skewed", ts + 365 * 24 * 60 * MIN, "sx", "D", 50.0)
+    spend(st, "d3", ts + 10 * MIN, "s3", "D", 15.0)
+    return ["signals agent_budget 2", "signal pause agent_budget skewed evidence.spend_usd=50.0",
+            "signal pause agent_budget d3 evidence.spend_usd=45.0 evidence.resume_at=2026-01-01T01:00:00.000Z"]
+
+
+def fleet_quiet_gap(st, ts):
+    """The fleet spends $86 of $100 (a throttle), is quiet for 61 minutes,
+    then spends $86 again: $86 in the hour, a throttle again (the first one
+    ended when the first $86 left the window), never a pause on $172."""
+    for i in range(10):
+        spend(st, f"a{i}", ts + i * 1000, f"s{i}", f"agent{i % 3}", 8.6)
+    ts += 61 * MIN
+    for i in range(10):
+        spend(st, f"b{i}", ts + i * 1000, f"t{i}", f"agent{i % 3}", 8.6)
+    return ["signals fleet_budget 2",
+            "signal throttle fleet_budget a9 evidence.spend_usd=86.0",
+            "signal throttle fleet_budget b9 evidence.spend_usd=86.0 evidence.window_minutes=60"]
+
+
+def mixed_agent_tables(st, ts):
+    """Session N opens with agent a1 (ceiling $10) and bigbot (ceiling $40,
+    agent budget $5) acts in it: the session is held to a1's ceiling and its
+    kill names a1's table (the defaults), while bigbot's $6 is held to
+    bigbot's own agent budget and names bigbot's table. Session M opens
+    with bigbot: $16, under its $40."""
+    spend(st, "n0", ts, "N", "a1", 4.0)
+    spend(st, "n1", ts + 1000, "N", "a1", 4.0)
+    spend(st, "n2", ts + 2000, "N", "bigbot", 6.0)
+    for i in range(4):
+        spend(st, f"m{i}", ts + (3 + i) * 1000, "M", "bigbot" if i < 2 else "a1", 4.0)
+    return ["kill N session_budget 3", "nokill M",
+            "signal kill session_budget n2 policy_id=default/session_budget evidence.ceiling_usd=10.0",
+            "signal pause agent_budget n2 policy_id=agent:bigbot/agent_budget evidence.budget_usd=5.0"]
+
+
+def float_boundary(st, ts):
+    """Spend equal to a ceiling is not over it, whatever float sums make of
+    it: 3 x $0.10 and 2 x $0.15 at a $0.30 ceiling (and 250 x $0.10 and
+    5 x $5 at $25) are not killed; 4 x $0.10 is. The same for a task tree
+    at $0.30, the agent budget at $0.30 (not paused until over) and the
+    fleet's throttle (`budget_fleet_float_boundary`). Agent "big" makes
+    calls of $0.10 and then of $5: no cost spike here (switched off)."""
+    for i in range(3):
+        spend(st, f"f{i}", ts + i * 1000, "F", "a", 0.1)
+    for i in range(2):
+        spend(st, f"g{i}", ts + 10_000 + i * 1000, "G", "b", 0.15)
+    for i in range(4):
+        spend(st, f"h{i}", ts + 20_000 + i * 1000, "H", "c", 0.1)
+    for i in range(250):
+        spend(st, f"i{i}", ts + 30_000 + i * 10, "I", "big", 0.1)
+    for i in range(5):
+        spend(st, f"j{i}", ts + 40_000 + i * 1000, "J", "big", 5.0)
+    for i in range(3):
+        spend(st, f"k{i}", ts + 50_000 + i * 1000, f"K{i}", "tree", 0.1, task_id="task-k")
+    for i in range(3):
+        spend(st, f"p{i}", ts + 60_000 + i * 1000, f"P{i}", "p", 0.1)
+    spend(st, "p3", ts + 64_000, "P3", "p", 0.1)
+    return ["nokill F", "nokill G", "kill H session_budget 4", "nokill I", "nokill J",
+            "nokill K0", "nokill K1", "nokill K2", "signals task_budget 0",
+            "signals agent_budget 1", "signal pause agent_budget p3 evidence.spend_usd=0.4"]
+
+
+def fleet_float_boundary(st, ts):
+    """The fleet throttles at 80 % of $1: 8 x $0.10, a float sum of
+    $0.7999999999999999, reaches it."""
+    for i in range(8):
+        spend(st, f"f{i}", ts + i * 1000, f"S{i}", "a", 0.1)
+    return ["signals fleet_budget 1", "signal throttle fleet_budget f7"]
+
+
+def fleet_rearm_zero_cost(st, ts):
+    """A fleet pause at $96 of $100; the window moves on while only free
+    tool calls arrive; two hours later a new $96 is a new crossing."""
+    spend(st, "big1", ts, "s1", "a", 96.0)
+    for i in range(12):
+        st.ev(ts + (i + 1) * 10 * MIN, f"z{i}", "a", "chat", event_id=f"z{i}", kind="tool", tool="t", args_hash=f"x{i}")
+    spend(st, "big2", ts + 121 * MIN, "s2", "a", 96.0)
+    return ["signals fleet_budget 2",
+            "signal pause fleet_budget big1 evidence.resume_at=2026-01-01T01:00:00.000Z",
+            "signal pause fleet_budget big2"]
+
+
+def agent_recross(st, ts):
+    """Agent R passes its $40 at 00:30 ($45): paused until its window falls
+    back to $40 at 01:00, when the $10 of 00:00 leaves it. It falls to about
+    $5, then crosses again at 01:05: paused again."""
+    for i in range(4):
+        spend(st, f"r{i + 1}", ts + i * MIN, f"s{i + 1}", "R", 10.0)
+    spend(st, "r5", ts + 30 * MIN, "s5", "R", 5.0)
+    for i in range(6):
+        spend(st, f"r{i + 6}", ts + (35 + 5 * i) * MIN, f"s{i + 6}", "R", 0.01)
+    for i in range(4):
+        spend(st, f"r{i + 12}", ts + 65 * MIN + i * 1000, f"s{i + 12}", "R", 10.0)
+    return ["signals agent_budget 2",
+            "signal pause agent_budget r5 evidence.resume_at=2026-01-01T01:00:00.000Z",
+            "signal pause agent_budget r15 evidence.spend_usd=45.06"]
+
+
+def task_tree(st, ts):
+    """Two sessions of one task tree, $6 each, against the tree's $10."""
+    spend(st, "k0", ts, "T1", "a", 6.0, task_id="task-t")
+    spend(st, "k1", ts + 1000, "T2", "a", 6.0, task_id="task-t")
+    return ["nokill T1", "kill T2 task_budget 1", "signal kill task_budget k1 evidence.tree_cost_usd=12.0"]
+
+
+BUDGET_FIXTURES = {
+    "budget_task_tree": ('version = "tree"\n[defaults]\ntask_budget_usd = 10.0\n', task_tree),
+    "budget_agent_quiet_gap": ('version = "quiet-gap"\n[defaults]\nagent_budget_usd = 40.0\n', agent_quiet_gap),
+    "budget_agent_clock_ahead": ('version = "clock-ahead"\n[defaults]\nagent_budget_usd = 40.0\n', agent_clock_ahead),
+    "budget_fleet_quiet_gap": ('version = "fleet-gap"\n[global]\nfleet_budget_usd = 100.0\n[defaults]\nsession_budget_usd = 0.0\n', fleet_quiet_gap),
+    "budget_mixed_agent_tables": (
+        'version = "mixed"\n[defaults]\nsession_budget_usd = 10.0\nagent_budget_usd = 100.0\n'
+        '[agent.bigbot]\nsession_budget_usd = 40.0\nagent_budget_usd = 5.0\n', mixed_agent_tables),
+    "budget_float_boundary": (
+        'version = "float"\n[global]\nfleet_budget_usd = 0.0\n[defaults]\nsession_budget_usd = 0.3\ntask_budget_usd = 0.3\n'
+        'agent_budget_usd = 1000.0\ndisabled = ["cost_spike"]\n[agent.big]\nsession_budget_usd = 25.0\n[agent.p]\nagent_budget_usd = 0.3\n', float_boundary),
+    "budget_fleet_float_boundary": ('version = "fleet-float"\n[global]\nfleet_budget_usd = 1.0\n', fleet_float_boundary),
+    "budget_fleet_rearm_zero_cost": ('version = "rearm"\n[global]\nfleet_budget_usd = 100.0\n[defaults]\nsession_budget_usd = 0.0\n', fleet_rearm_zero_cost),
+    "budget_agent_recross": ('version = "recross"\n[defaults]\nagent_budget_usd = 40.0\n', agent_recross),
+}
+
 if __name__ == "__main__":
     warmup_file()
     for name, build in FIXTURES.items():
         fixture(name, build)
-    print(f"wrote {len(FIXTURES)} fixtures to {HERE}")
+    for name, (policy, build) in BUDGET_FIXTURES.items():
+        budget_fixture(name, policy, build)
+    print(f"wrote {len(FIXTURES) + len(BUDGET_FIXTURES)} fixtures to {HERE}")
