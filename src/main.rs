@@ -403,8 +403,10 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     let out = runaway::offline::run_report(&opts).map_err(offline_failure)?;
     show!("{}", out.stdout)?;
     for n in &out.notes {
-        tell!("note: {n}
-");
+        tell!(
+            "note: {n}
+"
+        );
     }
     Ok(())
 }
