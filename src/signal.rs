@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the enforcement hook must do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Alert,
@@ -31,7 +31,7 @@ impl Action {
 }
 
 /// What the signal applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Session,
@@ -50,7 +50,7 @@ impl Scope {
 }
 
 /// Why the detector decided. Serialized as the contract's snake_case names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     SessionBudget,
@@ -111,7 +111,9 @@ impl Reason {
 }
 
 /// One decision, contract §2. Field order is the JSON field order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+// Deserialize: the Kafka shell reads back the kills its group made (the
+// kill topic's tail) to keep them in the archive after a hand-over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
     pub v: u32,
     pub signal_id: String,

@@ -1120,20 +1120,6 @@ impl Detector {
         }
     }
 
-    /// A session killed by a signal this detector did not decide (another
-    /// instance of the group, or this one before a crash, emitted it to
-    /// the kill topic): it is killed here too, so it is never killed twice
-    /// under two signal ids when the state rebuilt after a hand-over
-    /// decides differently. Its later events count as after its kill.
-    pub fn note_killed_elsewhere(&mut self, session_id: &str) {
-        match self.sessions.find_hashed(id_hash(session_id)).and_then(|slot| self.sessions.get_mut(slot)) {
-            Some(s) => s.killed = true,
-            None => {
-                let _ = self.killed_evicted.seen(xxh3_64(session_id.as_bytes()));
-            }
-        }
-    }
-
     /// The dedupe key of an event: its id's hash, salted with the epoch of
     /// its shard once that shard has been dropped (never in file mode).
     fn dedupe_key(&self, event_id_hash: u64, shard: u32) -> u64 {

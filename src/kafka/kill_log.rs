@@ -6,7 +6,10 @@
 //! rebalance the state rebuilt from the events topic can decide a session's
 //! kill at another event than the instance that emitted it did; without
 //! this the session would be killed twice under two signal ids, and a hook
-//! deduping by id would act twice (contract §2: killed at most once).
+//! deduping by id would act twice (contract §2: killed at most once). The
+//! pipeline then withholds such a kill's signal; the detector's state keeps
+//! the decision (the session's later events count after its kill, a tree
+//! it stopped stays stopped), as it would have had it read the events once.
 //! Kills of another group (a shadow deployment, a replay under a new
 //! group) are not ours to honour, and neither are signals of releases
 //! that did not stamp the header.
@@ -19,22 +22,28 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Headers;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
+use crate::signal::{Action, Scope, Signal};
+
 use super::clients::client_error;
 use super::KafkaError;
 
 /// Header naming the consumer group whose instance emitted a signal.
 pub const GROUP_HEADER: &str = "runaway.group";
 
-/// The sessions killed (scope `session`, action `kill`) by `group`, from
-/// the last `per_partition` messages of each partition of `topic`; waits
-/// at most `timeout` for them in all.
-pub fn sessions_killed_by_group(
+/// At most this many of each kill-topic partition's newest messages are
+/// read (each kill found is held until its session is decided again).
+pub const TAIL_MESSAGES: i64 = 10_000;
+
+/// The session kills (scope `session`, action `kill`) made by `group`,
+/// from the last `per_partition` messages of each partition of `topic`;
+/// waits at most `timeout` for them in all.
+pub fn session_kills_by_group(
     reader: &ClientConfig,
     topic: &str,
     group: &str,
     per_partition: i64,
     timeout: Duration,
-) -> Result<Vec<String>, KafkaError> {
+) -> Result<Vec<Signal>, KafkaError> {
     let consumer: BaseConsumer = reader.create().map_err(|e| client_error("kill-topic reader", &e))?;
     let md = consumer.fetch_metadata(Some(topic), timeout).map_err(KafkaError::Client)?;
     let mut tpl = TopicPartitionList::new();
@@ -71,8 +80,8 @@ pub fn sessions_killed_by_group(
                 }
                 let ours = m.headers().is_some_and(|h| h.iter().any(|h| h.key == GROUP_HEADER && h.value == Some(group.as_bytes())));
                 if let (true, Some(payload)) = (ours, m.payload()) {
-                    if let Some(session) = session_kill(payload) {
-                        killed.push(session);
+                    if let Some(kill) = session_kill(payload) {
+                        killed.push(kill);
                     }
                 }
             }
@@ -83,31 +92,43 @@ pub fn sessions_killed_by_group(
     Ok(killed)
 }
 
-/// The session a signal kills, when it is a session-scope kill.
-fn session_kill(payload: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Signal {
-        action: Option<String>,
-        scope: Option<String>,
-        session_id: Option<String>,
+/// The signal, when it is a session-scope kill of a named session.
+fn session_kill(payload: &[u8]) -> Option<Signal> {
+    let mut s: Signal = serde_json::from_slice(payload).ok()?;
+    if s.action != Action::Kill || s.scope != Scope::Session || s.session_id.is_none() {
+        return None;
     }
-    let s: Signal = serde_json::from_slice(payload).ok()?;
-    (s.action.as_deref() == Some("kill") && s.scope.as_deref() == Some("session")).then_some(s.session_id).flatten()
+    // Not on the wire: the archive partitions the signal by it.
+    s.event_ts_ms = crate::event::parse_rfc3339_ms(&s.event_ts)?;
+    Some(s)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn only_session_kills_name_a_session() {
-        let cases: [(&str, Option<&str>); 5] = [
-            (r#"{"action":"kill","scope":"session","session_id":"s1","agent_id":"a"}"#, Some("s1")),
-            (r#"{"action":"alert","scope":"session","session_id":"s1"}"#, None),
-            (r#"{"action":"pause","scope":"agent","agent_id":"a","session_id":"s1"}"#, None),
-            (r#"{"action":"kill","scope":"session"}"#, None),
-            ("not json", None),
+        let signal = |action: &str, scope: &str, session: Option<&str>| {
+            let mut v = serde_json::json!({"v": 1, "signal_id": "sig-1", "action": action, "scope": scope, "agent_id": "a",
+                "reason": "loop_repeat", "trigger_event_id": "e1", "event_ts": "2026-01-01T00:00:01.000Z", "session_cost_usd": 1.0,
+                "session_actions": 3, "evidence": {}, "policy_id": "default/loop_repeat", "policy_version": "builtin-18", "message": "m"});
+            if let Some(s) = session {
+                v["session_id"] = s.into();
+            }
+            v.to_string()
+        };
+        let cases: [(String, Option<&str>); 5] = [
+            (signal("kill", "session", Some("s1")), Some("s1")),
+            (signal("alert", "session", Some("s1")), None),
+            (signal("pause", "agent", Some("s1")), None),
+            (signal("kill", "session", None), None),
+            ("not json".to_string(), None),
         ];
         for (payload, want) in cases {
-            assert_eq!(super::session_kill(payload.as_bytes()).as_deref(), want, "{payload}");
+            let got = super::session_kill(payload.as_bytes());
+            assert_eq!(got.as_ref().and_then(|s| s.session_id.as_deref()), want, "{payload}");
+            if let Some(s) = got {
+                assert_eq!(s.event_ts_ms, 1_767_225_601_000, "event time parsed for the archive");
+            }
         }
     }
 }

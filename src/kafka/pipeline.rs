@@ -149,6 +149,9 @@ pub struct Pipeline {
     /// What replayed records added to the detector's counters: they were
     /// counted by the run that first read them, not this one's summary.
     replayed_stats: crate::detect::DetectorStats,
+    /// Sessions the kill topic says this group killed (read on assignment):
+    /// their kills are not emitted again.
+    killed_by_group: std::collections::HashMap<String, Signal>,
     /// A failure inside the rebalance callback, for the run loop to return.
     failure: Option<KafkaError>,
     /// The events topic's name, shared by every record's source position.
@@ -189,6 +192,7 @@ impl Pipeline {
             unacked_since: None,
             replayed: 0,
             replayed_stats: crate::detect::DetectorStats::default(),
+            killed_by_group: std::collections::HashMap::new(),
             failure: None,
             topic_name,
             topic_c,
@@ -395,6 +399,24 @@ impl Pipeline {
         }
         let mut signals = std::mem::take(&mut self.signals);
         for mut s in signals.drain(..) {
+            let earlier = match (s.action, s.scope, s.session_id.as_deref()) {
+                (crate::signal::Action::Kill, crate::signal::Scope::Session, Some(id)) => self.killed_by_group.remove(id),
+                _ => None,
+            };
+            if let Some(earlier) = earlier.filter(|e| e.signal_id != s.signal_id) {
+                // This group killed the session before the hand-over (the
+                // kill topic says so), and the state rebuilt here decided
+                // it at another event. The decision stands in the state
+                // (its tree, its later events as after its kill), but a
+                // second signal under another id would make hooks act
+                // twice: the archive gets the kill the hooks acted on (its
+                // earlier row may have been in a file dropped for replay).
+                tracing::info!(reason = s.reason.as_str(), key = s.key(), signal_id = %s.signal_id, earlier_signal_id = %earlier.signal_id, partition, offset, "kill already made by this group under another id; not emitted again");
+                if let Some(sink) = self.sink.as_deref_mut() {
+                    sink.signal(&earlier, &source)?;
+                }
+                continue;
+            }
             stamp(&mut s);
             self.summary.add_signal(&s);
             crate::metrics::record_signal(&s);
@@ -728,18 +750,18 @@ impl Pipeline {
         if fresh.count() > 0 && self.shell.replay_messages > 0 {
             // Sessions this group already killed: the state rebuilt below
             // may decide their kill at another event (another id).
-            match super::kill_log::sessions_killed_by_group(
+            match super::kill_log::session_kills_by_group(
                 &self.topics.kill_reader,
                 &self.topics.kill,
                 &self.topics.group,
-                self.shell.replay_messages,
+                // Kills rarely fill a topic: the few thousand newest hold
+                // the ones made after the last commit (what is re-decided).
+                self.shell.replay_messages.min(super::kill_log::TAIL_MESSAGES),
                 self.shell.broker_timeout,
             ) {
                 Ok(sessions) => {
                     tracing::info!(topic = %self.topics.kill, sessions = sessions.len(), "kill topic read: sessions this group already killed");
-                    for id in &sessions {
-                        self.engine.detector_mut().note_killed_elsewhere(id);
-                    }
+                    self.killed_by_group = sessions.into_iter().filter_map(|k| Some((k.session_id.as_deref()?.to_string(), k))).collect();
                 }
                 Err(e) => {
                     tracing::warn!(topic = %self.topics.kill, error = %e, "cannot read the kill topic; a session killed before the hand-over may be killed again")

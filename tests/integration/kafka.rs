@@ -409,7 +409,11 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     // An earlier instance of this group killed `ours` (at another event:
     // another id); another group killed `theirs`.
     for (session, by) in [(&ours, group), (&theirs, "another-group")] {
-        let value = serde_json::json!({"v": 1, "signal_id": format!("sig-earlier-{session}"), "action": "kill", "scope": "session", "session_id": session, "agent_id": "a", "reason": "step_runaway"}).to_string();
+        let value = serde_json::json!({"v": 1, "signal_id": format!("sig-earlier-{session}"), "action": "kill", "scope": "session",
+            "session_id": session, "agent_id": "a", "reason": "step_runaway", "trigger_event_id": "e-earlier",
+            "event_ts": "2026-01-01T00:00:00.000Z", "session_cost_usd": 1.0, "session_actions": 9, "evidence": {},
+            "policy_id": "default/step_runaway", "policy_version": "builtin-18", "message": "an earlier instance's kill"})
+        .to_string();
         let headers = OwnedHeaders::new().insert(Header { key: "runaway.group", value: Some(by) });
         producer
             .send(BaseRecord::to(KILL).key(session.as_str()).payload(&value).headers(headers))
@@ -420,7 +424,10 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     broker.produce_lines(&producer, EVENTS, &lines);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut r = Runaway::start(&runaway_args(&broker, group), dir.path().join("r.log"));
+    let archive = dir.path().join("archive");
+    let mut args = runaway_args(&broker, group);
+    args.extend(["--archive".to_string(), archive.display().to_string()]);
+    let mut r = Runaway::start(&args, dir.path().join("r.log"));
     let high = broker.end_offsets(EVENTS, PARTITIONS);
     let deadline = Instant::now() + WAIT;
     while broker.committed(group, EVENTS, PARTITIONS) != high {
@@ -438,6 +445,12 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     let killed: BTreeSet<String> = kills_of(emitted.iter().map(|m| m.value.clone())).into_keys().map(|(s, _)| s).collect();
     let want: BTreeSet<String> = sessions.iter().filter(|s| **s != ours).cloned().collect();
     assert_eq!(killed, want, "every file-mode kill but the one this group made before; log:\n{log}");
+    // The audit trail holds the kill the hooks acted on, not the withheld one.
+    let ids = crate::archive::python_in(
+        &archive,
+        &format!("import duckdb; print(*[r[0] for r in duckdb.sql(\"select signal_id from read_parquet('signals/**/*.parquet', hive_partitioning=1) where session_id = '{ours}'\").fetchall()])"),
+    );
+    assert_eq!(ids.split_whitespace().collect::<Vec<_>>(), vec![format!("sig-earlier-{ours}")], "archive rows of {ours}");
 }
 
 /// Kills decided on a session's own events or its own children, not
