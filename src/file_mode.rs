@@ -110,6 +110,24 @@ impl Pump {
     }
 }
 
+/// A path opened at its first read.
+struct OpenOnRead {
+    path: std::path::PathBuf,
+    file: Option<File>,
+}
+
+impl Read for OpenOnRead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.file.is_none() {
+            self.file = Some(File::open(&self.path)?);
+        }
+        match self.file.as_mut() {
+            Some(f) => f.read(out),
+            None => Ok(0),
+        }
+    }
+}
+
 impl Read for Pump {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         use std::sync::mpsc::RecvTimeoutError;
@@ -158,10 +176,12 @@ pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
     if input == "-" {
         return Ok(None);
     }
-    let f = File::open(input)?;
-    if !f.metadata()?.is_file() {
+    // Looked at without opening: opening a named pipe waits for its writer
+    // and closing it again would break the writer's pipe.
+    if !std::fs::metadata(input)?.is_file() {
         return Ok(None);
     }
+    let f = File::open(input)?;
     let mut first = Vec::new();
     BufReader::new(f).take(64 * 1024).read_until(b'\n', &mut first)?;
     Ok(Some(format!("{input} {:016x}", xxhash_rust::xxh3::xxh3_64(&first))))
@@ -196,11 +216,13 @@ pub fn run_live(
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
         (Box::new(Pump::start(Box::new(std::io::stdin())).map_err(open_error)?), format!("<stdin {}>", started()))
     } else {
-        let f = File::open(input).map_err(open_error)?;
-        if f.metadata().map_err(open_error)?.is_file() {
-            (Box::new(f), input.to_string())
+        if std::fs::metadata(input).map_err(open_error)?.is_file() {
+            (Box::new(File::open(input).map_err(open_error)?), input.to_string())
         } else {
-            (Box::new(Pump::start(Box::new(f)).map_err(open_error)?), format!("{input} <{}>", started()))
+            // Opened on the pump's thread: opening a named pipe waits for
+            // its writer, and a stop request must be seen meanwhile.
+            let lazy = OpenOnRead { path: input.into(), file: None };
+            (Box::new(Pump::start(Box::new(lazy)).map_err(open_error)?), format!("{input} <{}>", started()))
         }
     };
     let mut reader = BufReader::with_capacity(1 << 20, reader);

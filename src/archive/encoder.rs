@@ -80,6 +80,8 @@ struct Writing {
     size: Arc<AtomicU64>,
     /// A batch was lost: the file must not be published.
     failed: bool,
+    /// Rows written so far (for `runaway_archive_rows_total` at publication).
+    rows: u64,
 }
 
 /// Handle to the two threads.
@@ -145,7 +147,7 @@ fn encode(steps: Receiver<Step>, error: Arc<Mutex<Option<String>>>) {
         match step {
             Step::Open { id, file, tmp_path, schema, props, size } => match ArrowWriter::try_new(file, schema, Some(props)) {
                 Ok(writer) => {
-                    open.insert(id, Writing { writer, tmp_path, size, failed: false });
+                    open.insert(id, Writing { writer, tmp_path, size, failed: false, rows: 0 });
                 }
                 Err(source) => record(&error, ArchiveError::Parquet { path: tmp_path.display().to_string(), source }),
             },
@@ -155,12 +157,16 @@ fn encode(steps: Receiver<Step>, error: Arc<Mutex<Option<String>>>) {
                         Ok(batch) => w
                             .writer
                             .write(&batch)
+                            .map(|()| batch.num_rows() as u64)
                             .map_err(|source| ArchiveError::Parquet { path: w.tmp_path.display().to_string(), source }),
                         Err(e) => Err(ArchiveError::Arrow(e)),
                     };
-                    if let Err(e) = written {
-                        w.failed = true;
-                        record(&error, e);
+                    match written {
+                        Ok(rows) => w.rows += rows,
+                        Err(e) => {
+                            w.failed = true;
+                            record(&error, e);
+                        }
                     }
                     w.size.store((w.writer.bytes_written() + w.writer.in_progress_size()) as u64, Ordering::Relaxed);
                 }
@@ -202,13 +208,15 @@ fn abort(w: Writing) {
 
 /// Footer, fsync, rename, directory fsync: only then is the file visible.
 fn close(w: Writing, final_path: &std::path::Path, final_dir: &std::path::Path) -> Result<(), ArchiveError> {
-    let tmp = w.tmp_path;
+    let (tmp, rows) = (w.tmp_path, w.rows);
     let file = w.writer.into_inner().map_err(|source| ArchiveError::Parquet { path: tmp.display().to_string(), source })?;
     file.sync_all().map_err(super::io_err(&tmp))?;
     drop(file);
     std::fs::rename(&tmp, final_path).map_err(super::io_err(final_path))?;
     super::sync_dir(final_dir)?;
-    tracing::debug!(file = %final_path.display(), "archive file closed");
+    let bytes = std::fs::metadata(final_path).map(|m| m.len()).unwrap_or(0);
+    crate::metrics::record_archive_file(rows, bytes);
+    tracing::debug!(file = %final_path.display(), rows, bytes, "archive file closed");
     Ok(())
 }
 

@@ -53,8 +53,10 @@ pub enum KafkaError {
     Client(RdError),
     #[error("a signal or dead letter was not acknowledged by the broker: {0}")]
     Delivery(RdError),
-    #[error("outstanding signals were not acknowledged within {0:?} at shutdown; offsets not committed")]
+    #[error("outstanding signals were not acknowledged within runaway.drain.timeout.ms ({} ms) at shutdown; offsets not committed", .0.as_millis())]
     DrainTimeout(Duration),
+    #[error("the broker did not answer the final offset commit and group leave within runaway.drain.timeout.ms ({} ms) at shutdown; stopped without them (the next run re-reads from the last commit; kills are not made twice)", .0.as_millis())]
+    CloseTimeout(Duration),
     // Its messages name the archive already.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -113,32 +115,81 @@ pub async fn run(
         "Kafka mode started; joining the consumer group (partitions are logged when assigned)");
 
     let result = run_loop(&consumer, &pipeline, &shell, policy_updates, shutdown).await;
-    let result = match result {
-        Ok(()) => drain(&consumer, &pipeline, &producer, &shell).await,
+    // Not ready from the moment the run ends: an orchestrator sees the
+    // instance leaving even while the broker does not answer.
+    crate::metrics::set_ready(false);
+    // One deadline for the whole shutdown, whatever part the broker fails
+    // to answer: deliveries, the producer's flush, the final commit and
+    // leaving the group.
+    let deadline = std::time::Instant::now() + shell.drain_timeout;
+    let drained = match result {
+        Ok(()) => drain(&consumer, &pipeline, &producer, &shell, deadline).await,
         Err(e) => Err(e),
     };
-    // Leaving the group runs the revoke hand-over once more (nothing is
-    // pending after a clean drain) and closes the consumer.
-    drop(consumer);
-    if result.is_ok() {
-        if let Err(e) = producer.flush(shell.drain_timeout) {
+    // The summary is taken before the consumer closes: closing runs the
+    // revoke hand-over, which holds the pipeline while it waits on the
+    // broker, and nothing is processed after the drain.
+    let (summary, replayed) = {
+        let p = lock(&pipeline);
+        (p.summary_now(), p.replayed())
+    };
+    let closed = close_consumer(consumer, drained.is_ok(), deadline, shell.drain_timeout);
+    if drained.is_ok() && closed.is_ok() {
+        if let Err(e) = producer.flush(remaining(deadline)) {
             tracing::warn!(error = %e, "producer flush at exit");
         }
     }
-    let replayed = lock(&pipeline).replayed();
-    result?;
-    let pipeline = match Arc::try_unwrap(pipeline) {
-        Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
-        Err(shared) => {
-            // The consumer is gone, so nothing else holds the pipeline;
-            // stay correct anyway.
-            let p = lock(&shared);
-            return Ok(p.summary.clone());
-        }
-    };
+    drained?;
+    closed?;
     tracing::info!(replayed, "Kafka mode stopped");
-    Ok(pipeline.into_summary())
+    Ok(summary)
 }
+
+/// Time left before `deadline` (zero once it has passed).
+fn remaining(deadline: std::time::Instant) -> Duration {
+    deadline.saturating_duration_since(std::time::Instant::now())
+}
+
+/// Commits (when `commit`) and leaves the group on a thread of its own, and
+/// waits for that until `deadline`. librdkafka's synchronous commit and its
+/// consumer close wait for the broker without a bound; a broker that stopped
+/// answering (SIGSTOP, a network partition) would otherwise hold shutdown
+/// until it came back. Past the deadline the run ends without them: the
+/// offsets stored but not committed are re-read by the next run
+/// (at-least-once; kills this group made are not made again).
+fn close_consumer(
+    consumer: StreamConsumer<RebalanceContext>,
+    commit: bool,
+    deadline: std::time::Instant,
+    drain_timeout: Duration,
+) -> Result<(), KafkaError> {
+    let (done, finished) = std::sync::mpsc::channel();
+    let close = move || {
+        if commit {
+            match consumer.commit_consumer_state(CommitMode::Sync) {
+                Ok(()) => tracing::info!("offsets committed"),
+                Err(RdError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+                Err(e) => tracing::warn!(error = %e, "final commit failed; the next run re-reads from the last commit"),
+            }
+        }
+        // Leaving the group runs the revoke hand-over once more (nothing
+        // is pending after a clean drain) and closes the consumer.
+        drop(consumer);
+        let _ = done.send(());
+    };
+    let timeout = remaining(deadline).max(MIN_CLOSE_WAIT);
+    match std::thread::Builder::new().name("runaway-close".into()).spawn(close) {
+        Ok(_) => finished.recv_timeout(timeout).map_err(|_| KafkaError::CloseTimeout(drain_timeout)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start a thread to close the consumer; closing it here, unbounded");
+            Ok(())
+        }
+    }
+}
+
+/// Least time given to the final commit and group leave, even when the
+/// drain used up the deadline (a healthy broker answers in milliseconds).
+const MIN_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Fails fast when the brokers cannot be reached or a topic is missing.
 fn check_topics<C: ConsumerContext, K: Consumer<C>>(consumer: &K, config: &KafkaConfig, timeout: Duration) -> Result<(), KafkaError> {
@@ -264,31 +315,27 @@ fn is_fatal(e: &RdError) -> bool {
 }
 
 /// Shutdown: everything processed becomes durable (bounded wait for the
-/// broker's acknowledgements), the archive is finished, offsets commit.
+/// broker's acknowledgements), the archive is finished, offsets are stored
+/// for the final commit (`close_consumer`).
 async fn drain(
     consumer: &StreamConsumer<RebalanceContext>,
     pipeline: &Arc<Mutex<Pipeline>>,
     producer: &FutureProducer<LogContext>,
     shell: &ShellOptions,
+    deadline: std::time::Instant,
 ) -> Result<(), KafkaError> {
     // Records consumed before the stop are handled, not dropped: their
     // offsets can then be committed with the rest.
     lock(pipeline).drain_decoder()?;
-    let deadline = tokio::time::Instant::now() + shell.drain_timeout;
     while lock(pipeline).settle_all()? {
-        if tokio::time::Instant::now() >= deadline {
+        if std::time::Instant::now() >= deadline {
             return Err(KafkaError::DrainTimeout(shell.drain_timeout));
         }
         tokio::time::sleep(SETTLE_POLL).await;
     }
     lock(pipeline).finish_checkpoint(consumer, true)?;
-    if let Err(e) = producer.flush(shell.drain_timeout) {
+    if let Err(e) = producer.flush(remaining(deadline)) {
         tracing::warn!(error = %e, "producer flush");
-    }
-    match consumer.commit_consumer_state(CommitMode::Sync) {
-        Ok(()) => tracing::info!("offsets committed"),
-        Err(RdError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-        Err(e) => tracing::warn!(error = %e, "final commit failed; the next run re-reads from the last commit"),
     }
     Ok(())
 }

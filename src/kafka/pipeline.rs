@@ -789,14 +789,16 @@ impl Pipeline {
     }
 
     /// The final summary of the run (engine counters included).
-    pub fn into_summary(mut self) -> Summary {
+    /// The run's summary as it stands (the final one once drained).
+    pub fn summary_now(&self) -> Summary {
         let mut stats = self.engine.detector().stats();
         stats.events_after_kill = stats.events_after_kill.saturating_sub(self.replayed_stats.events_after_kill);
         stats.spend_after_kill_usd = (stats.spend_after_kill_usd - self.replayed_stats.spend_after_kill_usd).max(0.0);
         stats.events_clock_ahead = stats.events_clock_ahead.saturating_sub(self.replayed_stats.events_clock_ahead);
         let unknown = self.engine.unknown_models().iter().map(|m| m.to_string()).collect();
-        self.summary.finish(&stats, unknown);
-        self.summary
+        let mut summary = self.summary.clone();
+        summary.finish(&stats, unknown);
+        summary
     }
 }
 

@@ -223,6 +223,11 @@ impl Runaway {
         self.wait_bounded(timeout, "of SIGTERM")
     }
 
+    /// Sends `sig` (e.g. "TERM") without waiting.
+    pub fn signal(&self, sig: &str) {
+        send_signal(self.child.as_ref().expect("running").id(), sig);
+    }
+
     /// Waits for the process to exit on its own (bounded).
     pub fn wait_exit(&mut self, timeout: Duration) -> (ExitStatus, String) {
         self.wait_bounded(timeout, "")

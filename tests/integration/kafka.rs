@@ -377,6 +377,42 @@ fn kafka_broker_stall_resumes_without_loss() {
     check("kafka_events.ndjson", Scenario::BrokerStall);
 }
 
+/// A stop requested while the broker does not answer ends within
+/// `runaway.drain.timeout.ms` (librdkafka's final commit and group leave
+/// wait for the broker without a bound), exit 1 naming the timeout, and
+/// `/readyz` turns 503 at once.
+#[test]
+fn kafka_a_stop_during_a_broker_outage_ends_within_the_drain_timeout() {
+    let broker = start_broker();
+    let (_, lines) = fixture("kafka_events.ndjson");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metrics = format!("127.0.0.1:{}", crate::broker::free_port());
+    let mut args = runaway_args(&broker, &format!("g-outage-stop-{}", std::process::id()));
+    args.extend(["--metrics-addr".into(), metrics.clone(), "--kafka".into(), "runaway.drain.timeout.ms=3000".into()]);
+    let mut r = Runaway::start(&args, dir.path().join("r.log"));
+    broker.produce_lines(&broker.producer(), EVENTS, &lines);
+    assert!(!broker.read_until(KILL, WAIT, |r| !r.is_empty()).is_empty(), "no kill; log:\n{}", r.log_text());
+    broker.signal("STOP");
+    std::thread::sleep(Duration::from_millis(500));
+    r.signal("TERM");
+    let asked = Instant::now();
+    let mut ready = 200;
+    while asked.elapsed() < Duration::from_secs(2) {
+        ready = crate::ops::http_get(&metrics, "/readyz").map(|r| r.0).unwrap_or(0);
+        if ready != 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (st, log) = r.wait_exit(Duration::from_secs(20));
+    let took = asked.elapsed();
+    broker.signal("CONT");
+    assert_ne!(ready, 200, "/readyz still 200 after the stop request; log:\n{log}");
+    assert_eq!(st.code(), Some(1), "exit {st:?}; log:\n{log}");
+    assert!(log.contains("within runaway.drain.timeout.ms (3000 ms) at shutdown"), "the error names the timeout; log:\n{log}");
+    assert!(took < Duration::from_secs(8), "stopped after {took:?}; log:\n{log}");
+}
+
 #[test]
 fn kafka_two_instances_split_the_partitions() {
     check("kafka_events.ndjson", Scenario::TwoInstances);

@@ -543,6 +543,107 @@ fn a_named_pipe_input_is_read_live_like_stdin() {
     assert_eq!(signals.lines().count(), 1, "{signals}");
 }
 
+/// With `--archive`, a named pipe is opened once, by the reader, and only
+/// when there is a writer: a writer connecting after the start loses
+/// nothing (the archive's name for the input once opened the pipe, closed
+/// it and opened it again, so the first writer's lines were lost), and
+/// SIGTERM stops a run still waiting for its writer.
+#[test]
+fn a_named_pipe_with_an_archive_is_opened_once_and_a_stop_needs_no_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("events.pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo").success(), "mkfifo failed");
+    let spawn = || {
+        runaway(dir.path())
+            .args(["watch", "--input", "events.pipe", "--signals", "signals.ndjson", "--archive", "archive"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn runaway watch")
+    };
+    let mut child = spawn();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).expect("open the pipe for writing");
+    std::thread::sleep(Duration::from_millis(300));
+    let lines: String = (0..3).map(|i| event(&format!("p{i}"), i, "P", 0.01)).collect();
+    writer.write_all(lines.as_bytes()).expect("the writer's lines go in");
+    drop(writer);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running 10 s after its writer closed the pipe: {}", read_stderr(&mut child));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let stderr = read_stderr(&mut child);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("records 3 "), "every line the writer sent was read: {stderr}");
+
+    let mut child = spawn();
+    std::thread::sleep(Duration::from_millis(500));
+    let Some(status) = terminate(&mut child) else { panic!("still running 10 s after SIGTERM, waiting for a writer") };
+    assert_eq!(status.code(), Some(0), "{}", read_stderr(&mut child));
+}
+
+/// The archive's counters count what it published: files, rows, bytes.
+#[test]
+fn archive_counters_count_the_files_published() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = runaway(dir.path())
+        .env("RUNAWAY_ARCHIVE_ROLL_SECS", "1")
+        .args(["watch", "--input", "-", "--signals", "signals.ndjson", "--archive", "archive", "--metrics-addr", &addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn runaway watch");
+    // Fed steadily: the archive rolls its files as records arrive.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut fed = 0u32;
+    let m = loop {
+        // Age is looked at every thousand-odd records.
+        let burst: String = (fed..fed + 300).map(|i| event(&format!("a{i}"), i % 60, &format!("A{}", i / 50), 0.01)).collect();
+        stdin.write_all(burst.as_bytes()).expect("feed");
+        stdin.flush().expect("flush");
+        fed += 300;
+        let m = parse_metrics(&http_get(&addr, "/metrics").map(|r| r.1).unwrap_or_default());
+        if m.get("runaway_archive_files_total").copied().unwrap_or(0.0) >= 1.0 {
+            break m;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no archive file counted; last scrape {m:?}: {}", read_stderr(&mut child));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(stdin);
+    let st = child.wait().expect("wait");
+    assert!(st.success(), "{}", read_stderr(&mut child));
+    let published = walk_parquet(&dir.path().join("archive"));
+    let files = m["runaway_archive_files_total"];
+    assert!(files >= 1.0 && files <= published.len() as f64, "{files} counted, {} published", published.len());
+    assert!(m["runaway_archive_rows_total"] >= 1.0 && m["runaway_archive_bytes_total"] > 0.0, "{m:?}");
+}
+
+fn walk_parquet(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_parquet(&p));
+        } else if p.extension().is_some_and(|x| x == "parquet") {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// Sends `sig` to a child we spawned and still own (not yet waited for).
 fn send(child: &Child, sig: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
