@@ -313,6 +313,11 @@ struct Normals {
     spins: RollingHistogram,
     /// Its sessions `loop_repeat` killed for spins, against those begun.
     repeats: RuleKills,
+    /// Its sessions (or tasks) `ping_pong` killed, against sessions begun:
+    /// a writer and a critic revising a draft 3–10 rounds with LLM calls
+    /// only (no leg brings a new tool call) were killed at the static 12
+    /// handoffs, two in three, and killed never became the normal.
+    ping_pongs: RuleKills,
 }
 
 /// A rule's kills in a task type against the type's sessions (or trees)
@@ -392,6 +397,7 @@ impl Normals {
             deep_fanout: RuleKills::default(),
             spins: RollingHistogram::new(window_ms, buckets),
             repeats: RuleKills::default(),
+            ping_pongs: RuleKills::default(),
         }
     }
 
@@ -1285,6 +1291,7 @@ impl Detector {
                 if let Some(task_type) = self.sessions.get(slot).map(|s| s.ids.1) {
                     if let Some(n) = self.type_normals(task_type) {
                         n.repeats.note_started();
+                        n.ping_pongs.note_started();
                     }
                 }
                 // Its spend carries over the pause, for its ceiling; its
@@ -1984,6 +1991,9 @@ impl Detector {
             if let (Some(target), Some(limit)) = (&e.target_agent_id, ping_pong_limit) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 if on(Reason::PingPong) && s.ping_pong.stuck(limit.idle, limit.busy) {
+                    if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
+                        n.ping_pongs.note_killed(s.ping_pong.alternations);
+                    }
                     return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
             }
@@ -2309,6 +2319,9 @@ impl Detector {
                     limit.busy = 0;
                 }
                 if rules.enabled(Reason::PingPong) && pp.stuck(limit.idle, limit.busy) {
+                    if let Some(n) = self.type_normals(task_type_id) {
+                        n.ping_pongs.note_killed(pp.alternations);
+                    }
                     return Some(ping_pong_decision(e, target, &pp, limit));
                 }
             }
@@ -2344,7 +2357,15 @@ impl Detector {
     /// task type's normal once trusted (of the first limit before).
     fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> PingPongLimit {
         let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
-        let idle = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs)).min(u32::MAX as u64) as u32;
+        let mut idle = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs)).min(u32::MAX as u64) as u32;
+        let mut basis = if normal.is_some() { "task_type" } else { "static" };
+        // A limit that kills a large share of the type's sessions is wrong
+        // about the type ([`RuleKills`]).
+        let raised = self.normals.get(&task_type_id).and_then(|n| n.ping_pongs.raised(u64::from(idle)));
+        if let Some(r) = raised.filter(|r| *r > u64::from(idle)) {
+            idle = r.min(u32::MAX as u64) as u32;
+            basis = "task_type_kills";
+        }
         let busy = if t.ping_pong_busy_ratio <= 0.0 {
             0
         } else {
@@ -2357,7 +2378,7 @@ impl Detector {
             };
             ceil_limit(base, idle).min(u32::MAX as u64) as u32
         };
-        PingPongLimit { idle, busy, normal }
+        PingPongLimit { idle, busy, normal, basis }
     }
 
     /// The hierarchy of baselines an event is judged against, most
@@ -2941,10 +2962,13 @@ struct PingPongLimit {
     idle: u32,
     busy: u32,
     normal: Option<Quantiles>,
+    /// What `idle` rests on: static, task_type, or task_type_kills
+    /// (`Normals::ping_pongs`).
+    basis: &'static str,
 }
 
 fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limit: PingPongLimit) -> Decision {
-    let PingPongLimit { idle: limit, busy: busy_limit, normal } = limit;
+    let PingPongLimit { idle: limit, busy: busy_limit, normal, basis } = limit;
     let n = pp.alternations;
     Decision {
         action: Action::Kill,
@@ -2957,7 +2981,7 @@ fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limi
             "legs_with_new_calls": pp.busy_legs,
             "limit": limit,
             "limit_with_new_calls": (u32::from(pp.idle_legs) < 2 * u32::from(pp.busy_legs)).then_some(busy_limit),
-            "normal_basis": if normal.is_some() { "task_type" } else { "static" },
+            "normal_basis": basis,
             "normal_p95_handoffs": normal.map(|q| q.p95),
             "task_id": e.task_id.as_deref(),
         }),

@@ -147,6 +147,8 @@ fixtures! {
     trap_wide_map_reduce,
     trap_orchestrator_wait,
     trap_writer_reviewer,
+    trap_writer_critic_rounds,
+    runaway_writer_critic_forever,
     trap_young_wide_fanout,
     trap_scroll_read,
     trap_crew_tail,

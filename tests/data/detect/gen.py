@@ -1358,6 +1358,45 @@ def budget_across_pause(st, ts):
     return ["kill run-paused session_budget 9", f"signal kill session_budget {first['event_id']} session_actions=7 session_cost_usd=21.0"]
 
 
+
+def critic_session(st, ts, s, rounds):
+    """A writer drafts and a critic sends it back, `rounds` times, LLM
+    calls only (no tool names anything new in a leg)."""
+    for k in range(2 * rounds):
+        a, b = ("writer", "critic") if k % 2 == 0 else ("critic", "writer")
+        st.llm(ts, s, a, "copy_review", inp=2000 + 300 * k, out=1200 if a == "writer" else 450, latency_ms=12_000)
+        ts += 12_500
+        st.ev(ts, s, a, "copy_review", kind="handoff", target_agent_id=b)
+        ts += 300
+    st.llm(ts, s, "writer", "copy_review", inp=8000, out=1500)
+    return ts + 120_000
+
+
+def writer_critic_rounds(st, ts):
+    """A new task type whose writer and critic revise 6-10 rounds (12-20
+    handoffs, every leg LLM-only) in every session: the static limit (12)
+    kills the first ones, and killed they never become the normal. Once
+    `ping_pong` has killed a quarter of the type's sessions (at least 4)
+    the limit is doubted, as for spins: twice the most handoffs killed, at
+    most 4x; the next dozen run. The doubt lapses once kills fall below a
+    quarter of the sessions begun, and the static limit kills again until
+    enough sessions have finished to form the type's normal (here the 17th
+    and the 21st). An outside tester's fleet lost 41 of 60 such sessions,
+    15 now."""
+    for k in range(24):
+        ts = critic_session(st, ts, f"run-wc-{k}", 6 + k % 5)
+    return ["kill run-wc-0 ping_pong 30"] + [f"nokill run-wc-{k}" for k in range(4, 16)]
+
+
+def writer_critic_forever(st, ts):
+    """The type of `trap_writer_critic_rounds` after its limit was doubted:
+    a pair revising without end is still killed (at most 4x the static
+    limit, 48 handoffs)."""
+    for k in range(24):
+        ts = critic_session(st, ts, f"run-wc-{k}", 6 + k % 5)
+    critic_session(st, ts, "run-wc-forever", 150)
+    return ["kill run-wc-forever ping_pong 100"]
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -1426,6 +1465,8 @@ FIXTURES = {
     "runaway_young_agent_grows_on": young_agent_grows_on,
     "trap_young_batch_pipeline": young_batch_pipeline,
     "runaway_search_forever": search_forever,
+    "trap_writer_critic_rounds": writer_critic_rounds,
+    "runaway_writer_critic_forever": writer_critic_forever,
 }
 
 # ------------------------------------------- budgets, with their own policy
