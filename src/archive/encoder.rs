@@ -207,12 +207,22 @@ fn abort(w: Writing) {
 }
 
 /// Footer, fsync, rename, directory fsync: only then is the file visible.
+/// A file that cannot be finished (a full disk) is removed, never left
+/// behind under its temporary name holding the space.
 fn close(w: Writing, final_path: &std::path::Path, final_dir: &std::path::Path) -> Result<(), ArchiveError> {
     let (tmp, rows) = (w.tmp_path, w.rows);
-    let file = w.writer.into_inner().map_err(|source| ArchiveError::Parquet { path: tmp.display().to_string(), source })?;
-    file.sync_all().map_err(super::io_err(&tmp))?;
-    drop(file);
-    std::fs::rename(&tmp, final_path).map_err(super::io_err(final_path))?;
+    let finished = w
+        .writer
+        .into_inner()
+        .map_err(|source| ArchiveError::Parquet { path: tmp.display().to_string(), source })
+        .and_then(|file| file.sync_all().map_err(super::io_err(&tmp)))
+        .and_then(|()| std::fs::rename(&tmp, final_path).map_err(super::io_err(final_path)));
+    if let Err(e) = finished {
+        if let Err(rm) = std::fs::remove_file(&tmp) {
+            tracing::warn!(file = %tmp.display(), error = %rm, "cannot remove an archive temp file that could not be finished");
+        }
+        return Err(e);
+    }
     super::sync_dir(final_dir)?;
     let bytes = std::fs::metadata(final_path).map(|m| m.len()).unwrap_or(0);
     crate::metrics::record_archive_file(rows, bytes);
@@ -307,5 +317,29 @@ impl Drop for Encoder {
         for t in [self.builder.take(), self.encoder.take()].into_iter().flatten() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file whose footer cannot be written (a full disk: `/dev/full`
+    /// answers every write with ENOSPC) is not published and its temp file
+    /// is removed, not left holding the space.
+    #[test]
+    fn a_file_that_cannot_be_finished_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tmp_path = dir.path().join(".tmp-x.inprogress");
+        std::fs::write(&tmp_path, b"partial").expect("temp file");
+        let full = File::options().write(true).open("/dev/full").expect("/dev/full");
+        let schema =
+            Arc::new(arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new("n", arrow::datatypes::DataType::Int64, false)]));
+        let writer = ArrowWriter::try_new(full, schema, None).expect("writer");
+        let w = Writing { writer, tmp_path: tmp_path.clone(), size: Arc::new(AtomicU64::new(0)), failed: false, rows: 0 };
+        let final_path = dir.path().join("x.parquet");
+        assert!(close(w, &final_path, dir.path()).is_err(), "the footer cannot be written");
+        assert!(!tmp_path.exists(), "temp file left behind");
+        assert!(!final_path.exists(), "published");
     }
 }
