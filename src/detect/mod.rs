@@ -2180,16 +2180,29 @@ impl Detector {
                 let base = reference.map(|q| q.p50 / NANO).filter(|b| *b > 0.0);
                 let against = base.unwrap_or(level).max(level);
                 if spiking >= t.spike_sustain && s_cost.llm_calls > t.spike_session_reference {
-                    return Some(cold(|| Decision {
+                    return Some(cold(|| {
+                        Decision {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some((cost, against)),
                         evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
-                        message: format!(
-                            "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
-                            cost / against,
-                            t.spike_window
-                        ),
+                        message: match (pricier_model, agent_list_p99.filter(|p| *p > 0.0 && list_price > 0.0)) {
+                            // Judged by the model's list price, not the
+                            // call's cost: say so (a 2.4x cost per call
+                            // would read as below the spike ratio).
+                            (true, Some(p99)) => format!(
+                                "{} lists at {:.1}x the prices its agent's calls run at (p99), for {spiking} of the last {} calls (cost per call ${cost:.4})",
+                                e.model.as_deref().unwrap_or("the model"),
+                                list_price / p99,
+                                t.spike_window
+                            ),
+                            _ => format!(
+                                "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
+                                cost / against,
+                                t.spike_window
+                            ),
+                        },
+                    }
                     }));
                 }
                 if s.alerted & Reason::CostSpike.bit() == 0 {
