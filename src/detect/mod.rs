@@ -374,6 +374,16 @@ impl RuleKills {
     }
 }
 
+/// A ping-pong kill counted in its task type (`Normals::ping_pongs`); out
+/// of line, off the per-event path.
+#[cold]
+#[inline(never)]
+fn note_ping_pong_kill(normals: &mut FxHashMap<u32, Normals>, g: &crate::policy::Global, task_type: u32, alternations: u32) {
+    if let Some(n) = open_normals(normals, g, task_type) {
+        n.ping_pongs.note_killed(alternations);
+    }
+}
+
 /// `normals`' entry for `task_type`, opened if the table has room for one
 /// more (`max_baselines`).
 fn open_normals<'a>(normals: &'a mut FxHashMap<u32, Normals>, g: &crate::policy::Global, task_type: u32) -> Option<&'a mut Normals> {
@@ -1791,7 +1801,12 @@ impl Detector {
         };
 
         // A handoff within a task is judged on the task's tree (`check_task`).
-        let ping_pong_limit = if e.kind == EventKind::Handoff && e.task_id.is_none() { Some(self.ping_pong_limit(ids.1, t)) } else { None };
+        // Its limit is looked up only once the run could reach the least
+        // it can be (the policy's count): one handoff adds at most one.
+        let session_handoff = e.kind == EventKind::Handoff && e.task_id.is_none();
+        let may_be_stuck =
+            session_handoff && self.sessions.get(slot).is_some_and(|s| s.ping_pong.alternations.saturating_add(1) >= t.ping_pong_handoffs);
+        let ping_pong_limit = if may_be_stuck { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
         if e.kind == EventKind::Llm {
@@ -1988,12 +2003,10 @@ impl Detector {
         // --- ping-pong (per session when the event has no task)
         if e.kind == EventKind::Handoff {
             s.handoffs = s.handoffs.saturating_add(1);
-            if let (Some(target), Some(limit)) = (&e.target_agent_id, ping_pong_limit) {
+            if let (Some(target), true) = (&e.target_agent_id, session_handoff) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
-                if on(Reason::PingPong) && s.ping_pong.stuck(limit.idle, limit.busy) {
-                    if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
-                        n.ping_pongs.note_killed(s.ping_pong.alternations);
-                    }
+                if let Some(limit) = ping_pong_limit.filter(|l| on(Reason::PingPong) && s.ping_pong.stuck(l.idle, l.busy)) {
+                    note_ping_pong_kill(&mut self.normals, &self.policy.global, ids.1, s.ping_pong.alternations);
                     return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
             }
@@ -2332,9 +2345,7 @@ impl Detector {
                     limit.busy = 0;
                 }
                 if rules.enabled(Reason::PingPong) && pp.stuck(limit.idle, limit.busy) {
-                    if let Some(n) = self.type_normals(task_type_id) {
-                        n.ping_pongs.note_killed(pp.alternations);
-                    }
+                    note_ping_pong_kill(&mut self.normals, &self.policy.global, task_type_id, pp.alternations);
                     return Some(ping_pong_decision(e, target, &pp, limit));
                 }
             }
