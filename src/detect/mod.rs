@@ -1802,10 +1802,11 @@ impl Detector {
 
         // A handoff within a task is judged on the task's tree (`check_task`).
         // Its limit is looked up only once the run could reach the least
-        // it can be (the policy's count): one handoff adds at most one.
+        // it can be (the policy's count): one handoff adds at most two
+        // (round trips are counted in any order, `PingPong::record`).
         let session_handoff = e.kind == EventKind::Handoff && e.task_id.is_none();
         let may_be_stuck =
-            session_handoff && self.sessions.get(slot).is_some_and(|s| s.ping_pong.alternations.saturating_add(1) >= t.ping_pong_handoffs);
+            session_handoff && self.sessions.get(slot).is_some_and(|s| s.ping_pong.alternations.saturating_add(2) >= t.ping_pong_handoffs);
         let ping_pong_limit = if may_be_stuck { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
