@@ -788,8 +788,8 @@ impl Pipeline {
         crate::metrics::set_assignment(&self.partitions.keys().copied().collect::<Vec<_>>());
     }
 
-    /// The final summary of the run (engine counters included).
-    /// The run's summary as it stands (the final one once drained).
+    /// The run's summary as it stands, engine counters included (the final
+    /// one once drained).
     pub fn summary_now(&self) -> Summary {
         let mut stats = self.engine.detector().stats();
         stats.events_after_kill = stats.events_after_kill.saturating_sub(self.replayed_stats.events_after_kill);

@@ -74,7 +74,7 @@ pub fn event_rows(archive: &Path) -> (usize, usize) {
 }
 
 /// Every `*.parquet` file under `dir` (what a reader glob sees).
-fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
         let p = e.path();

@@ -218,8 +218,7 @@ impl Runaway {
 
     /// SIGTERM, then waits (bounded) for the exit.
     pub fn terminate(&mut self, timeout: Duration) -> (ExitStatus, String) {
-        let pid = self.child.as_ref().expect("running").id();
-        send_signal(pid, "TERM");
+        self.signal("TERM");
         self.wait_bounded(timeout, "of SIGTERM")
     }
 

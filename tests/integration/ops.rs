@@ -568,16 +568,9 @@ fn a_named_pipe_with_an_archive_is_opened_once_and_a_stop_needs_no_writer() {
     let lines: String = (0..3).map(|i| event(&format!("p{i}"), i, "P", 0.01)).collect();
     writer.write_all(lines.as_bytes()).expect("the writer's lines go in");
     drop(writer);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("still running 10 s after its writer closed the pipe: {}", read_stderr(&mut child));
-        }
-        std::thread::sleep(Duration::from_millis(25));
+    let Some(status) = exit_within(&mut child) else {
+        let _ = child.kill();
+        panic!("still running 10 s after its writer closed the pipe: {}", read_stderr(&mut child));
     };
     let stderr = read_stderr(&mut child);
     assert_eq!(status.code(), Some(0), "{stderr}");
@@ -625,23 +618,11 @@ fn archive_counters_count_the_files_published() {
     drop(stdin);
     let st = child.wait().expect("wait");
     assert!(st.success(), "{}", read_stderr(&mut child));
-    let published = walk_parquet(&dir.path().join("archive"));
+    let mut published = Vec::new();
+    crate::archive::parquet_files(&dir.path().join("archive"), &mut published);
     let files = m["runaway_archive_files_total"];
     assert!(files >= 1.0 && files <= published.len() as f64, "{files} counted, {} published", published.len());
     assert!(m["runaway_archive_rows_total"] >= 1.0 && m["runaway_archive_bytes_total"] > 0.0, "{m:?}");
-}
-
-fn walk_parquet(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk_parquet(&p));
-        } else if p.extension().is_some_and(|x| x == "parquet") {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Sends `sig` to a child we spawned and still own (not yet waited for).
@@ -659,6 +640,11 @@ fn send_sighup(child: &Child) {
 /// SIGTERM, then the exit status; None when still running 10 s later.
 fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
     send(child, libc::SIGTERM);
+    exit_within(child)
+}
+
+/// The exit status; None when still running 10 s later.
+fn exit_within(child: &mut Child) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Some(st) = child.try_wait().expect("try_wait") {
