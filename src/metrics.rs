@@ -5,7 +5,9 @@
 //! Owns: metric names, labels and types; readiness state. The recording
 //! functions are no-ops until [`install`] ran, so library code and tests
 //! can call them unconditionally. Hot-path counters are pre-registered
-//! handles (one atomic add each), not per-call registry lookups.
+//! handles (one atomic add each), not per-call registry lookups. The
+//! standard `process_*` metrics (CPU, memory, file descriptors, threads,
+//! start time) are read from the OS at each scrape.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -90,6 +92,7 @@ impl From<Outcome> for EventOutcome {
 /// Pre-registered handles of the per-record metrics.
 struct Handles {
     prometheus: PrometheusHandle,
+    process: metrics_process::Collector,
     events: [Counter; 4],
     processing: Histogram,
     spend: Gauge,
@@ -104,6 +107,14 @@ struct Handles {
 
 static HANDLES: OnceLock<Handles> = OnceLock::new();
 
+/// The text of a `/metrics` scrape: the `process_*` figures read now, then
+/// everything recorded.
+pub fn render() -> Option<String> {
+    let h = HANDLES.get()?;
+    h.process.collect();
+    Some(h.prometheus.render())
+}
+
 /// Installs the global Prometheus recorder (once per process; later calls
 /// return the same handle) and registers every metric so a scrape shows
 /// them at zero before the first event.
@@ -117,8 +128,12 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
         .install_recorder()
         .map_err(|e| MetricsError::Recorder(e.to_string()))?;
     describe();
+    let process = metrics_process::Collector::default();
+    process.describe();
+    process.collect();
     let handles = Handles {
         prometheus: prometheus.clone(),
+        process,
         events: EventOutcome::ALL.map(|o| counter!(EVENTS_TOTAL, "outcome" => o.as_str())),
         processing: metrics::histogram!(PROCESSING_SECONDS),
         spend: gauge!(SPEND_USD_TOTAL),
@@ -390,7 +405,10 @@ pub fn set_ready_max_lag(max_lag: u64) {
 }
 
 /// Kafka mode: the partitions currently assigned to this instance. Lags of
-/// partitions no longer assigned are forgotten (and their gauge zeroed).
+/// partitions no longer assigned are forgotten (their gauge zeroed: this
+/// instance no longer reads them). A partition newly assigned reads NaN,
+/// unknown, until librdkafka's next statistics: a backlog that built up
+/// during a rebalance must not show as 0 meanwhile.
 pub fn set_assignment(partitions: &[i32]) {
     with_readiness(|r| {
         let keep: Vec<i32> = partitions.to_vec();
@@ -399,6 +417,12 @@ pub fn set_assignment(partitions: &[i32]) {
             r.lags.remove(&p);
             if HANDLES.get().is_some() {
                 gauge!(CONSUMER_LAG, "partition" => p.to_string()).set(0.0);
+            }
+        }
+        let before = r.assignment.take().unwrap_or_default();
+        if HANDLES.get().is_some() {
+            for p in keep.iter().filter(|p| !before.contains(p) && !r.lags.contains_key(p)) {
+                gauge!(CONSUMER_LAG, "partition" => p.to_string()).set(f64::NAN);
             }
         }
         r.assignment = Some(keep);
@@ -427,6 +451,17 @@ pub fn set_consumer_lag(partition: i32, lag: i64) {
     }
     with_readiness(|r| {
         r.lags.insert(partition, lag);
+    });
+}
+
+/// Kafka mode: the lag of an assigned partition is not known now (it is not
+/// being fetched, so its high watermark is stale): NaN, and not ready.
+pub fn forget_consumer_lag(partition: i32) {
+    if HANDLES.get().is_some() {
+        gauge!(CONSUMER_LAG, "partition" => partition.to_string()).set(f64::NAN);
+    }
+    with_readiness(|r| {
+        r.lags.remove(&partition);
     });
 }
 
@@ -494,7 +529,7 @@ fn answer(stream: TcpStream, handle: &PrometheusHandle) -> std::io::Result<()> {
     let method = parts.next().unwrap_or("");
     let path = parts.next().unwrap_or("").split('?').next().unwrap_or("");
     let (status, content_type, body) = match (method, path) {
-        ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", handle.render()),
+        ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", render().unwrap_or_else(|| handle.render())),
         ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string()),
         ("GET" | "HEAD", "/readyz") => {
             if is_ready() {
@@ -517,6 +552,37 @@ fn answer(stream: TcpStream, handle: &PrometheusHandle) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lag_gauge(partition: i32) -> Option<f64> {
+        let text = install().expect("recorder").render();
+        let key = format!("{CONSUMER_LAG}{{partition=\"{partition}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&key)).map(|v| v.trim().parse().expect("a number"))
+    }
+
+    #[test]
+    fn a_partition_assigned_again_reads_unknown_lag_until_its_next_reading() {
+        install().expect("recorder");
+        // Partitions far from any other test's.
+        set_assignment(&[900, 901]);
+        assert!(lag_gauge(900).is_some_and(f64::is_nan), "unknown before the first statistics");
+        set_consumer_lag(900, 7);
+        set_consumer_lag(901, 0);
+        assert_eq!((lag_gauge(900), lag_gauge(901)), (Some(7.0), Some(0.0)));
+        // An eager rebalance: everything revoked, then assigned again while
+        // a backlog builds up that no statistics have seen yet.
+        set_assignment(&[]);
+        assert_eq!(lag_gauge(900), Some(0.0), "no longer read here");
+        set_assignment(&[900, 901]);
+        assert!(lag_gauge(900).is_some_and(f64::is_nan) && lag_gauge(901).is_some_and(f64::is_nan));
+        set_consumer_lag(901, 5000);
+        assert_eq!(lag_gauge(901), Some(5000.0));
+        // Kept across an incremental assignment; unknown again when not fetched.
+        set_assignment(&[900, 901, 902]);
+        assert_eq!(lag_gauge(901), Some(5000.0));
+        forget_consumer_lag(901);
+        assert!(lag_gauge(901).is_some_and(f64::is_nan));
+        set_assignment(&[]);
+    }
 
     #[test]
     fn kafka_readiness_needs_assignment_and_lag_within_bound() {

@@ -849,6 +849,23 @@ pub struct RebalanceContext {
     pub log: LogContext,
 }
 
+/// The lag of one partition in librdkafka's statistics, if they tell it:
+/// the high watermark of its last fetch minus where consumption stands.
+/// Not while the partition is not being fetched (between an assignment and
+/// its first fetch, after a rebalance, while its leader is unknown): its high
+/// watermark is then as old as its last fetch, and a backlog that built up
+/// since (an outage, a rebalance) would read as no lag at all.
+fn partition_lag(p: &rdkafka::statistics::Partition) -> Option<i64> {
+    if p.fetch_state != "active" || p.hi_offset < 0 {
+        return None;
+    }
+    // Before a first message is handed over (an idle partition after a
+    // restart), where consumption stands is the committed offset, or else
+    // where fetching starts.
+    let position = [p.app_offset, p.committed_offset, p.next_offset].into_iter().find(|o| *o >= 0)?;
+    Some((p.hi_offset - position).max(0))
+}
+
 pub fn lock(p: &Mutex<Pipeline>) -> MutexGuard<'_, Pipeline> {
     // A panic while holding the lock cannot leave the state half-updated in
     // a way later code relies on; keep going rather than panic again.
@@ -872,14 +889,13 @@ impl ClientContext for RebalanceContext {
     fn stats(&self, statistics: rdkafka::Statistics) {
         let Some(topic) = statistics.topics.get(&self.topic) else { return };
         for (&partition, p) in &topic.partitions {
-            if partition < 0 || !p.desired || p.hi_offset < 0 {
+            if partition < 0 || !p.desired {
                 continue;
             }
-            // Before a first message is handed over (an idle partition after
-            // a restart), where consumption stands is the committed offset,
-            // or else where fetching starts.
-            let Some(position) = [p.app_offset, p.committed_offset, p.next_offset].into_iter().find(|o| *o >= 0) else { continue };
-            crate::metrics::set_consumer_lag(partition, (p.hi_offset - position).max(0));
+            match partition_lag(p) {
+                Some(lag) => crate::metrics::set_consumer_lag(partition, lag),
+                None => crate::metrics::forget_consumer_lag(partition),
+            }
         }
     }
 }
@@ -926,6 +942,37 @@ impl ConsumerContext for RebalanceContext {
             Ok(()) => tracing::debug!(offsets = ?offsets.to_topic_map(), "offsets committed"),
             Err(RdError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
             Err(e) => tracing::warn!(error = %e, "offset commit failed; will retry with the next commit"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_lag;
+    use rdkafka::statistics::Partition;
+
+    fn partition(fetch_state: &str, hi: i64, app: i64, committed: i64, next: i64) -> Partition {
+        Partition {
+            fetch_state: fetch_state.into(),
+            hi_offset: hi,
+            app_offset: app,
+            committed_offset: committed,
+            next_offset: next,
+            desired: true,
+            ..Partition::default()
+        }
+    }
+
+    #[test]
+    fn a_lag_is_read_only_from_a_partition_being_fetched() {
+        assert_eq!(partition_lag(&partition("active", 100, 40, 30, 120)), Some(60), "from what was handed over");
+        assert_eq!(partition_lag(&partition("active", 100, -1, 30, 120)), Some(70), "idle since a restart: from the commit");
+        assert_eq!(partition_lag(&partition("active", 100, -1, -1, 90)), Some(10), "nothing committed: from the fetch position");
+        assert_eq!(partition_lag(&partition("active", 100, 120, -1, 120)), Some(0), "never negative");
+        assert_eq!(partition_lag(&partition("active", -1, 40, 30, 40)), None, "no fetch answered yet");
+        // After a rebalance the watermark is the one fetched before it.
+        for state in ["none", "stopping", "stopped", "offset-query", "offset-wait"] {
+            assert_eq!(partition_lag(&partition(state, 100, 100, 100, 100)), None, "{state}");
         }
     }
 }

@@ -349,12 +349,28 @@ fn check_metrics(input: &str, expected: &str) {
         counted(m) == records && m.get("runaway_tracked_sessions").copied() == want.get("runaway_tracked_sessions").copied()
     });
     let got = w.scrape();
+    check_process_metrics(&got);
     for (k, v) in &want {
         let g = got.get(k).copied();
         assert!(g.is_some_and(|g| (g - v).abs() < 1e-9), "{k}: want {v}, got {g:?}\nfull scrape: {got:#?}");
     }
     let (_, signals) = w.finish();
     assert_eq!(signals.len() as f64, want.iter().filter(|(k, _)| k.starts_with("runaway_signals_total")).map(|(_, v)| v).sum::<f64>());
+}
+
+/// The standard `process_*` metrics are read from the OS at each scrape:
+/// this process's own figures, not zeros or placeholders.
+fn check_process_metrics(m: &BTreeMap<String, f64>) {
+    let get = |k: &str| m.get(k).copied().unwrap_or_else(|| panic!("{k} missing from the scrape: {m:#?}"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
+    let started = get("process_start_time_seconds");
+    assert!(started <= now + 1.0 && started > now - 600.0, "process_start_time_seconds {started} vs now {now}");
+    assert!(get("process_resident_memory_bytes") > 1e6, "resident memory of a running watch");
+    assert!(get("process_virtual_memory_bytes") >= get("process_resident_memory_bytes"));
+    // A counter of whole seconds (the metrics facade's counters are integers).
+    assert!(get("process_cpu_seconds_total") >= 0.0);
+    assert!(get("process_open_fds") >= 3.0 && get("process_max_fds") >= get("process_open_fds"));
+    assert!(get("process_threads") >= 2.0, "the metrics server runs on a thread of its own");
 }
 
 // ---- live policy --------------------------------------------------------
