@@ -2377,12 +2377,14 @@ impl Detector {
     }
 
     /// Alternating handoffs that make a ping-pong: with most legs idle, the
-    /// policy's count, or the task type's normal handoffs per session (p95)
-    /// when more; whatever the legs bring, `ping_pong_busy_ratio` times the
+    /// policy's count, or `PING_PONG_P95_RATIO` times the task type's normal
+    /// handoffs per session (p95) when more; whatever the legs bring, `ping_pong_busy_ratio` times the
     /// task type's normal once trusted (of the first limit before).
     fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> PingPongLimit {
         let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
-        let mut idle = normal.map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(q.p95, t.ping_pong_handoffs)).min(u32::MAX as u64) as u32;
+        let mut idle = normal
+            .map_or(t.ping_pong_handoffs as u64, |q| ceil_limit(PING_PONG_P95_RATIO * q.p95, t.ping_pong_handoffs))
+            .min(u32::MAX as u64) as u32;
         let mut basis = if normal.is_some() { "task_type" } else { "static" };
         // A limit that kills a large share of the type's sessions is wrong
         // about the type ([`RuleKills`]).
@@ -2815,11 +2817,8 @@ impl Detector {
             let _ = self.killed_evicted.seen(xxh3_64(id.as_bytes()));
             return;
         }
-        // Only sessions that spent a share of their ceiling are worth
-        // holding: a pause cannot carry a cheap one across it.
-        let budget = s.rules.t.session_budget_usd;
-        if budget > 0.0 && s.cost_usd >= PAUSED_MIN_SHARE * budget {
-            self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.actions_so_far(), s.shard);
+        if s.cost_usd > 0.0 {
+            self.paused.hold(xxh3_64(id.as_bytes()), s.cost_usd, s.actions_so_far(), s.shard, s.rules.t.session_budget_usd);
         }
         if let Some(n) = self.type_normals(s.ids.1) {
             n.record(&s, deeper);
@@ -3081,31 +3080,73 @@ fn ceil_limit(x: f64, floor: u32) -> u64 {
     (x.ceil() as u64).max(floor as u64)
 }
 
-/// Share of its ceiling an idle session must have spent to be held for
-/// resuming (see `PausedSessions`).
+/// Share of its ceiling from which an idle session is held among the costly
+/// (see `PausedSessions`).
 const PAUSED_MIN_SHARE: f64 = 0.1;
-/// Paused sessions held; past it the oldest go.
+/// Costly paused sessions held; past it the oldest go.
 const PAUSED_CAP: usize = 1 << 16;
+/// Cheap paused sessions held; past it the oldest go.
+const PAUSED_CHEAP_CAP: usize = 1 << 17;
 
-/// Spend of sessions evicted idle, by id hash, oldest first
-/// out: a session that resumes after a pause longer than the idle TTL
-/// continues where it was instead of starting again from zero.
-#[derive(Debug, Default)]
+/// Spend of sessions evicted idle, by id hash: a session that resumes after
+/// a pause longer than the idle TTL continues where it was instead of
+/// starting again from zero. Every session is held, however little it
+/// spent: one spending a little in each stretch between long pauses would
+/// otherwise pass its ceiling without ever reaching it. Most never resume,
+/// so the cheap are held apart, and a flood of them (every finished session
+/// goes through here) cannot push out one close to its ceiling.
+#[derive(Debug)]
 struct PausedSessions {
+    /// At least `PAUSED_MIN_SHARE` of their ceiling spent.
+    costly: PausedTier,
+    cheap: PausedTier,
+}
+
+impl Default for PausedSessions {
+    fn default() -> Self {
+        Self { costly: PausedTier::new(PAUSED_CAP), cheap: PausedTier::new(PAUSED_CHEAP_CAP) }
+    }
+}
+
+impl PausedSessions {
+    fn hold(&mut self, h: u64, cost: f64, actions: u64, shard: u32, budget: f64) {
+        let tier = if budget > 0.0 && cost >= PAUSED_MIN_SHARE * budget { &mut self.costly } else { &mut self.cheap };
+        tier.hold(h, cost, actions, shard);
+    }
+
+    /// The spend and actions a session had when it was held.
+    fn resume(&mut self, h: u64) -> Option<(f64, u32)> {
+        self.costly.resume(h).or_else(|| self.cheap.resume(h))
+    }
+
+    fn forget_shard(&mut self, shard: u32) {
+        self.costly.forget_shard(shard);
+        self.cheap.forget_shard(shard);
+    }
+}
+
+/// Paused sessions by id hash, oldest first out past `cap`.
+#[derive(Debug)]
+struct PausedTier {
     /// Cost, shard, actions, and the sequence number of the entry.
     held: FxHashMap<u64, (f64, u32, u32, u64)>,
     /// (id hash, sequence number), oldest first; an entry whose session
     /// resumed (or was held again since) is skipped.
     order: std::collections::VecDeque<(u64, u64)>,
     seq: u64,
+    cap: usize,
 }
 
-impl PausedSessions {
+impl PausedTier {
+    fn new(cap: usize) -> Self {
+        Self { held: FxHashMap::default(), order: std::collections::VecDeque::new(), seq: 0, cap }
+    }
+
     fn hold(&mut self, h: u64, cost: f64, actions: u64, shard: u32) {
         self.seq += 1;
         self.held.insert(h, (cost, shard, actions.min(u64::from(u32::MAX)) as u32, self.seq));
         self.order.push_back((h, self.seq));
-        while self.held.len() > PAUSED_CAP || self.order.len() > 2 * PAUSED_CAP {
+        while self.held.len() > self.cap || self.order.len() > 2 * self.cap {
             let Some((old, seq)) = self.order.pop_front() else { break };
             if self.held.get(&old).is_some_and(|v| v.3 == seq) {
                 self.held.remove(&old);
@@ -3113,7 +3154,6 @@ impl PausedSessions {
         }
     }
 
-    /// The spend and actions a session had when it was held.
     fn resume(&mut self, h: u64) -> Option<(f64, u32)> {
         self.held.remove(&h).map(|(cost, _, actions, _)| (cost, actions))
     }
@@ -3122,6 +3162,12 @@ impl PausedSessions {
         self.held.retain(|_, v| v.1 != shard);
     }
 }
+
+/// Multiple of a task type's p95 handoffs per session still within its
+/// normal. At the p95 itself, the type's longest normal sessions were
+/// killed at their last rounds, and since a killed session never joins
+/// the normal, the p95 stayed where the limit cut it.
+const PING_PONG_P95_RATIO: f64 = 1.5;
 
 /// Multiple of a task type's p99 children that is still within its normal.
 const FANOUT_P99_RATIO: f64 = 1.5;
@@ -3481,7 +3527,7 @@ mod tests {
 
     #[test]
     fn paused_sessions_stay_bounded_and_resume_once() {
-        let mut p = PausedSessions::default();
+        let mut p = PausedTier::new(PAUSED_CAP);
         p.hold(1, 5.0, 4, 0);
         assert_eq!(p.resume(1), Some((5.0, 4)));
         assert_eq!(p.resume(1), None);
@@ -3501,6 +3547,22 @@ mod tests {
         assert!(p.held.len() <= PAUSED_CAP && p.order.len() <= 2 * PAUSED_CAP);
         p.forget_shard(1);
         assert!(p.held.is_empty());
+    }
+
+    #[test]
+    fn a_flood_of_cheap_paused_sessions_keeps_a_costly_one() {
+        let mut p = PausedSessions::default();
+        p.hold(1, 20.0, 40, 0, 25.0);
+        p.hold(2, 0.5, 3, 0, 25.0);
+        for h in 100..100 + 2 * PAUSED_CHEAP_CAP as u64 {
+            p.hold(h, 0.01, 1, 0, 25.0);
+        }
+        assert_eq!(p.resume(1), Some((20.0, 40)), "the costly one outlives the flood");
+        assert_eq!(p.resume(2), None, "the cheap one went with the flood's oldest");
+        assert!(p.cheap.held.len() <= PAUSED_CHEAP_CAP);
+        // Without a ceiling every session is cheap, and still held.
+        p.hold(3, 100.0, 1, 0, 0.0);
+        assert_eq!(p.resume(3), Some((100.0, 1)));
     }
 
     #[test]

@@ -110,7 +110,7 @@ mod tests {
         let signal = |action: &str, scope: &str, session: Option<&str>| {
             let mut v = serde_json::json!({"v": 1, "signal_id": "sig-1", "action": action, "scope": scope, "agent_id": "a",
                 "reason": "loop_repeat", "trigger_event_id": "e1", "event_ts": "2026-01-01T00:00:01.000Z", "session_cost_usd": 1.0,
-                "session_actions": 3, "evidence": {}, "policy_id": "default/loop_repeat", "policy_version": "builtin-19", "message": "m"});
+                "session_actions": 3, "evidence": {}, "policy_id": "default/loop_repeat", "policy_version": "builtin-20", "message": "m"});
             if let Some(s) = session {
                 v["session_id"] = s.into();
             }

@@ -448,7 +448,7 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
         let value = serde_json::json!({"v": 1, "signal_id": format!("sig-earlier-{session}"), "action": "kill", "scope": "session",
             "session_id": session, "agent_id": "a", "reason": "step_runaway", "trigger_event_id": "e-earlier",
             "event_ts": "2026-01-01T00:00:00.000Z", "session_cost_usd": 1.0, "session_actions": 9, "evidence": {},
-            "policy_id": "default/step_runaway", "policy_version": "builtin-19", "message": "an earlier instance's kill"})
+            "policy_id": "default/step_runaway", "policy_version": "builtin-20", "message": "an earlier instance's kill"})
         .to_string();
         let headers = OwnedHeaders::new().insert(Header { key: "runaway.group", value: Some(by) });
         producer

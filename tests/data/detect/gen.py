@@ -1358,17 +1358,37 @@ def budget_across_pause(st, ts):
     return ["kill run-paused session_budget 9", f"signal kill session_budget {first['event_id']} session_actions=7 session_cost_usd=21.0"]
 
 
+def budget_across_cheap_pauses(st, ts):
+    """A support thread answers a customer every 40 minutes, each answer
+    $2.40: each stretch between pauses is a tenth of the $25 ceiling or
+    less, and each pause outlasts the idle TTL. What it spent before every
+    pause still counts: it is stopped at the answer that takes it past $25
+    (the 11th, $26.40), whatever it spent in any one stretch."""
+    s = "thread-cheap-stretches"
+    first = None
+    for i in range(14):
+        e = st.llm(ts, s, "inbox-bot", "support_thread", inp=900, cost_usd=2.4)
+        if i == 10:
+            first = e
+        ts += 4000
+        # Other sessions go on meanwhile (they move event time past the TTL).
+        for k in range(8):
+            st.normal_session(ts, f"thread-meanwhile-{i}-{k}", "helper", "code_edit", 3)
+            ts += 5 * MIN
+    return ["kill thread-cheap-stretches session_budget 11", f"signal kill session_budget {first['event_id']} session_actions=11 session_cost_usd=26.4"]
 
-def critic_session(st, ts, s, rounds):
+
+
+def critic_session(st, ts, s, rounds, task_type="copy_review"):
     """A writer drafts and a critic sends it back, `rounds` times, LLM
     calls only (no tool names anything new in a leg)."""
     for k in range(2 * rounds):
         a, b = ("writer", "critic") if k % 2 == 0 else ("critic", "writer")
-        st.llm(ts, s, a, "copy_review", inp=2000 + 300 * k, out=1200 if a == "writer" else 450, latency_ms=12_000)
+        st.llm(ts, s, a, task_type, inp=2000 + 300 * k, out=1200 if a == "writer" else 450, latency_ms=12_000)
         ts += 12_500
-        st.ev(ts, s, a, "copy_review", kind="handoff", target_agent_id=b)
+        st.ev(ts, s, a, task_type, kind="handoff", target_agent_id=b)
         ts += 300
-    st.llm(ts, s, "writer", "copy_review", inp=8000, out=1500)
+    st.llm(ts, s, "writer", task_type, inp=8000, out=1500)
     return ts + 120_000
 
 
@@ -1397,6 +1417,17 @@ def writer_critic_forever(st, ts):
     critic_session(st, ts, "run-wc-forever", 150)
     return ["kill run-wc-forever ping_pong 100"]
 
+def debate_rounds(st, ts):
+    """A debate that converges after 3 to 8 rounds (6 to 16 handoffs, LLM
+    calls only), all day. Once the type's normal is trusted the limit is
+    1.5x its p95 handoffs: at the p95 itself (14) an outside tester's
+    debates of 7 and 8 rounds were killed at their last round all day
+    (24 %), and killed they never raised the normal."""
+    for k in range(90):
+        ts = critic_session(st, ts, f"run-debate-{k}", 3 + k % 6, "debate")
+    return [f"nokill run-debate-{k}" for k in range(45, 90)]
+
+
 FIXTURES = {
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
@@ -1417,6 +1448,7 @@ FIXTURES = {
     "trap_wide_map_reduce": wide_map_reduce,
     "trap_orchestrator_wait": orchestrator_wait,
     "trap_writer_reviewer": writer_reviewer,
+    "trap_debate_rounds": debate_rounds,
     "trap_young_wide_fanout": young_wide_fanout,
     "trap_scroll_read": scroll_read,
     "trap_crew_tail": crew_tail,
@@ -1436,6 +1468,7 @@ FIXTURES = {
     "runaway_pricier_model_small_calls": pricier_model_small_calls,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
+    "runaway_budget_across_cheap_pauses": budget_across_cheap_pauses,
     "runaway_loop_repeat": loop_repeat,
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
