@@ -3086,7 +3086,7 @@ const PAUSED_MIN_SHARE: f64 = 0.1;
 /// Costly paused sessions held; past it the oldest go.
 const PAUSED_CAP: usize = 1 << 16;
 /// Cheap paused sessions held; past it the oldest go.
-const PAUSED_CHEAP_CAP: usize = 1 << 17;
+const PAUSED_CHEAP_CAP: usize = 1 << 16;
 
 /// Spend of sessions evicted idle, by id hash: a session that resumes after
 /// a pause longer than the idle TTL continues where it was instead of
