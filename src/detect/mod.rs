@@ -2377,9 +2377,10 @@ impl Detector {
     }
 
     /// Alternating handoffs that make a ping-pong: with most legs idle, the
-    /// policy's count, or `PING_PONG_P95_RATIO` times the task type's normal
-    /// handoffs per session (p95) when more; whatever the legs bring, `ping_pong_busy_ratio` times the
-    /// task type's normal once trusted (of the first limit before).
+    /// policy's count, or `PING_PONG_P95_RATIO` times the task type's
+    /// normal handoffs per session (p95) when more; whatever the legs
+    /// bring, `ping_pong_busy_ratio` times the task type's normal once
+    /// trusted (of the first limit before).
     fn ping_pong_limit(&mut self, task_type_id: u32, t: &Thresholds) -> PingPongLimit {
         let normal = self.normals.get_mut(&task_type_id).map(|n| n.handoffs.quantiles()).filter(|q| q.count >= t.step_min_sessions as u64);
         let mut idle = normal
