@@ -460,15 +460,35 @@ pub fn check_report(
     ))
 }
 
-/// `config check --policy FILE` with nothing to watch: the policy alone.
-pub fn policy_check_report(origin: &str, policy: &crate::policy::Policy, json: bool) -> Result<String, ConfigError> {
+/// `config check` with nothing to watch (no input, no brokers, no config
+/// file): the policy (a file's or the built-in one) and the price catalog
+/// alone.
+pub fn policy_check_report(
+    origin: Option<&str>,
+    policy: &crate::policy::Policy,
+    catalog: &crate::pricing::Catalog,
+    json: bool,
+) -> Result<String, ConfigError> {
     let render = |e: &dyn std::fmt::Display| ConfigError::Render(e.to_string());
     if json {
-        let doc = serde_json::json!({ "valid": true, "policy": policy });
+        let doc = serde_json::json!({
+            "valid": true,
+            "policy": policy,
+            "prices": { "source": catalog.source(), "models": catalog.len() },
+        });
         return serde_json::to_string_pretty(&doc).map(|t| t + "\n").map_err(|e| render(&e));
     }
     let policy_toml = toml::to_string(policy).map_err(|e| render(&e))?;
-    Ok(format!("# runaway config check: policy {origin} is valid (no input given: only the policy was checked)\n\n{policy_toml}"))
+    let what = match origin {
+        Some(path) => format!("policy {path} is valid"),
+        None => "no policy file given: the built-in policy".to_string(),
+    };
+    Ok(format!(
+        "# runaway config check: {what}\n         # price catalog: {} ({} models)\n         # no input given: only the policy and prices were checked; `watch` also needs \
+         --input FILE|- (file mode) or --brokers HOST:PORT (Kafka mode)\n\n{policy_toml}",
+        catalog.source(),
+        catalog.len()
+    ))
 }
 
 /// librdkafka properties whose values must not be printed or logged.

@@ -150,11 +150,23 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         tell!("runaway: warning: environment variable {var} is not a runaway setting (typo?)\n");
     }
     let nothing_to_watch = watch_args.input.is_none() && watch_args.brokers.is_none() && watch_args.config.is_none();
-    if let (true, Some(path)) = (nothing_to_watch, &watch_args.policy) {
-        // Checking a policy file needs no input or outputs.
-        runaway::config::check_policy_path(path).map_err(|e| Failure::Config(e.into()))?;
-        let policy = Policy::load(path).map_err(|e| Failure::Config(e.into()))?;
-        let report = runaway::config::policy_check_report(&path.display().to_string(), &policy, args.format == "json")
+    if nothing_to_watch {
+        // Checking a policy (the built-in one without --policy) and a price
+        // overlay needs no input or outputs: a newcomer's first
+        // `runaway config check` shows the defaults instead of failing.
+        let policy = match &watch_args.policy {
+            Some(path) => {
+                runaway::config::check_policy_path(path).map_err(|e| Failure::Config(e.into()))?;
+                Policy::load(path).map_err(|e| Failure::Config(e.into()))?
+            }
+            None => Policy::default(),
+        };
+        let catalog = match &watch_args.prices {
+            Some(p) => Catalog::embedded_with(p).map_err(|e| Failure::Config(e.into()))?,
+            None => Catalog::embedded(),
+        };
+        let origin = watch_args.policy.as_ref().map(|p| p.display().to_string());
+        let report = runaway::config::policy_check_report(origin.as_deref(), &policy, &catalog, args.format == "json")
             .map_err(|e| Failure::Runtime(e.into()))?;
         show!("{report}")?;
         return Ok(());
