@@ -281,7 +281,8 @@ pub fn run_live(
             rec = rest;
         }
         if rec.iter().all(|b| b.is_ascii_whitespace()) {
-            continue; // blank lines are layout, not records
+            summary.blank_lines += 1; // layout, not records; counted all the same
+            continue;
         }
         // Polled after the read, so a policy changed while we waited for input applies to this record.
         if let Some(policy) = poll_policy() {

@@ -19,6 +19,10 @@ pub struct Summary {
     pub events: u64,
     pub duplicates: u64,
     pub dead_letters: u64,
+    /// Blank lines of a file input: layout, not records (the Kafka shell
+    /// has no such thing; an empty message there is a dead letter), but
+    /// counted, so no line goes unaccounted for.
+    pub blank_lines: u64,
     pub sessions: DistinctSessions,
     pub spend_usd: f64,
     pub signals: BTreeMap<(String, String), u64>,
@@ -79,6 +83,7 @@ impl Summary {
             "events": self.events,
             "duplicates": self.duplicates,
             "dead_letters": self.dead_letters,
+            "blank_lines": self.blank_lines,
             "sessions": self.sessions.len(),
             "sessions_at_least": self.sessions.saturated(),
             "spend_usd": self.spend_usd,
@@ -105,6 +110,9 @@ impl fmt::Display for Summary {
             "  records {}  events {}  duplicates {}  dead letters {}",
             self.records, self.events, self.duplicates, self.dead_letters
         )?;
+        if self.blank_lines > 0 {
+            writeln!(f, "  blank lines {} (skipped: layout, not records)", self.blank_lines)?;
+        }
         writeln!(f, "  sessions {}  spend ${:.2}", self.sessions, self.spend_usd)?;
         let total: u64 = self.signals.values().sum();
         writeln!(f, "  signals {total}")?;

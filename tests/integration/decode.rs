@@ -93,6 +93,16 @@ fn dead_letters_of(input: &[u8]) -> (String, Vec<serde_json::Value>) {
 }
 
 #[test]
+fn blank_lines_are_skipped_but_counted_in_the_summary() {
+    let good = r#"{"event_id":"e1","ts":"2026-01-01T00:00:00Z","session_id":"s","agent_id":"a","model":"gpt-4o"}"#;
+    let good2 = good.replace("e1", "e2");
+    let (stderr, rows) = dead_letters_of(format!("{good}\n\n   \n{good2}\n\r\n").as_bytes());
+    assert!(rows.is_empty(), "layout is no dead letter: {rows:?}");
+    assert!(stderr.contains("records 2  events 2  duplicates 0  dead letters 0"), "{stderr}");
+    assert!(stderr.contains("blank lines 3 (skipped"), "blank lines accounted for: {stderr}");
+}
+
+#[test]
 fn a_record_nested_100_000_deep_is_a_dead_letter_and_the_run_goes_on() {
     let good = r#"{"event_id":"e1","ts":"2026-01-01T00:00:00Z","session_id":"s","agent_id":"a","model":"gpt-4o"}"#;
     let deep = format!(
