@@ -464,9 +464,10 @@ struct TaskTree {
 /// as long as the suite runs without any session repeating itself.
 #[derive(Default, Clone, Copy)]
 struct PingPongSides {
-    /// Hashes of the sessions of the two latest handoffs, older first.
-    latest: [u32; 2],
-    /// Handoffs of the run made by the session that made the one two before.
+    /// Hashes of the sessions of the three latest handoffs, oldest first.
+    latest: [u32; 3],
+    /// Handoffs of the run made by a session that made the one two or
+    /// three before (a pair's round trip, or a round of three agents).
     same_side: u32,
 }
 
@@ -475,10 +476,10 @@ impl PingPongSides {
     fn record(&mut self, session: u32, alternations: u32) {
         if alternations <= 1 {
             *self = PingPongSides::default();
-        } else if alternations > 2 && self.latest[0] == session {
+        } else if alternations > 2 && self.latest[..2].contains(&session) {
             self.same_side += 1;
         }
-        self.latest = [self.latest[1], session];
+        self.latest = [self.latest[1], self.latest[2], session];
     }
 
     /// At least a third of the run's handoffs came back from a session that
@@ -843,7 +844,15 @@ struct PriceNormal {
     /// Pricier than the agent's models, but its recent sessions start on
     /// such a model too: a rollout, the agent's model now.
     rolled_out: bool,
+    /// No pricier than the model of one in twenty of the agent's calls
+    /// (its p95): a model the agent uses as a matter of course (a router
+    /// sending the harder steps to a bigger model), not a switch.
+    usual: bool,
 }
+
+/// Slack on a list-price quantile, for the histograms' relative error
+/// (one significant digit): a model at the quantile is within it.
+const LIST_PRICE_SLACK: f64 = 1.1;
 
 // Seeds keep a provider and a model of the same name apart in provider health.
 fn provider_key(name: &str) -> u64 {
@@ -1805,8 +1814,8 @@ impl Detector {
         // it can be (the policy's count): one handoff adds at most two
         // (round trips are counted in any order, `PingPong::record`).
         let session_handoff = e.kind == EventKind::Handoff && e.task_id.is_none();
-        let may_be_stuck =
-            session_handoff && self.sessions.get(slot).is_some_and(|s| s.ping_pong.alternations.saturating_add(2) >= t.ping_pong_handoffs);
+        let may_be_stuck = session_handoff
+            && self.sessions.get(slot).is_some_and(|s| s.ping_pong.alternations().saturating_add(2) >= t.ping_pong_handoffs);
         let ping_pong_limit = if may_be_stuck { Some(self.ping_pong_limit(ids.1, t)) } else { None };
 
         let s = self.sessions.get_mut(slot)?;
@@ -1885,11 +1894,11 @@ impl Detector {
             && t.repeat_poll_gap_seconds > 0
             && e.latency_ms.is_some_and(|ms| ms >= u64::from(t.repeat_poll_gap_seconds) * 1000);
         let executes_request = match (call, e.kind) {
-            (Some(c), EventKind::Tool) => s.pending_call.take() == Some(c.sig),
+            (Some(c), EventKind::Tool) => std::mem::take(&mut s.pending_call) == c.sig.max(1),
             _ => false,
         };
         if e.kind == EventKind::Llm {
-            s.pending_call = call.map(|c| c.sig);
+            s.pending_call = call.map_or(0, |c| c.sig.max(1));
         }
         if let Some(mut c) = call.filter(|_| !executes_request) {
             // One pass over the calls still in the window after this push:
@@ -2007,7 +2016,7 @@ impl Detector {
             if let (Some(target), true) = (&e.target_agent_id, session_handoff) {
                 s.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
                 if let Some(limit) = ping_pong_limit.filter(|l| on(Reason::PingPong) && s.ping_pong.stuck(l.idle, l.busy)) {
-                    note_ping_pong_kill(&mut self.normals, &self.policy.global, ids.1, s.ping_pong.alternations);
+                    note_ping_pong_kill(&mut self.normals, &self.policy.global, ids.1, s.ping_pong.pair_alternations());
                     return Some(ping_pong_decision(e, target, &s.ping_pong, limit));
                 }
             }
@@ -2170,10 +2179,11 @@ impl Detector {
             // replace it, and would otherwise flag every new session.
             let rolled_out = price_baseline.is_some_and(|q| q.rolled_out);
             let unsettled = level == 0.0 && beyond_range && !rolled_out && baseline.as_ref().is_some_and(|b| b.0 == AGENT_SCOPE);
-            let spike = unsettled
-                || pricier_model
-                || (token_spike && above_median)
-                || (level_spike && more_tokens && above_range && (!first || beyond_range));
+            // A jump in cost per token onto a model the agent's calls run
+            // on as a matter of course is its usual mix, not a switch.
+            let usual_model = price_baseline.is_some_and(|q| q.usual);
+            let call_spike = unsettled || (level_spike && more_tokens && above_range && (!first || beyond_range));
+            let spike = call_spike || pricier_model || (token_spike && above_median && !usual_model);
             s_cost.spike_bits = (s_cost.spike_bits << 1) | u64::from(spike);
             // Each level follows the session's own calls but not its own
             // outliers: a sustained jump stays visible against where it came from.
@@ -2193,30 +2203,28 @@ impl Detector {
                 let spiking = recent_ones(s_cost.spike_bits, t.spike_window);
                 let base = reference.map(|q| q.p50 / NANO).filter(|b| *b > 0.0);
                 let against = base.unwrap_or(level).max(level);
+                // The signal's figures are the comparison that made this
+                // call a spike: a pricier model can cost less per call than
+                // the agent's usual calls (fewer tokens), and "0.5x its
+                // normal" would contradict the kill.
+                let list_p99 = agent_list_p99.filter(|p| *p > 0.0 && list_price > 0.0);
+                let compared = match (call_spike, pricier_model, list_p99) {
+                    (true, _, _) => SpikeBasis::CostPerCall { cost, normal: against },
+                    (false, true, Some(p99)) => SpikeBasis::ListPrice { price: list_price, agent_p99: p99 },
+                    _ => SpikeBasis::CostPerToken { per_token, level: token_level },
+                };
                 if spiking >= t.spike_sustain && s_cost.llm_calls > t.spike_session_reference {
-                    return Some(cold(|| {
-                        Decision {
+                    return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
-                        figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
-                        message: match (pricier_model, agent_list_p99.filter(|p| *p > 0.0 && list_price > 0.0)) {
-                            // Judged by the model's list price, not the
-                            // call's cost: say so (a 2.4x cost per call
-                            // would read as below the spike ratio).
-                            (true, Some(p99)) => format!(
-                                "{} lists at {:.1}x the prices its agent's calls run at (p99), for {spiking} of the last {} calls (cost per call ${cost:.4})",
-                                e.model.as_deref().unwrap_or("the model"),
-                                list_price / p99,
-                                t.spike_window
-                            ),
-                            _ => format!(
-                                "cost per call ${cost:.4} stayed at {:.1}x its normal for {spiking} of the last {} calls",
-                                cost / against,
-                                t.spike_window
-                            ),
-                        },
-                    }
+                        figures: Some(compared.figures()),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
+                        message: format!(
+                            "{} for {spiking} of the last {} calls{}",
+                            compared.describe(e.model.as_deref()),
+                            t.spike_window,
+                            compared.call_cost(cost)
+                        ),
                     }));
                 }
                 if s.alerted & Reason::CostSpike.bit() == 0 {
@@ -2224,9 +2232,9 @@ impl Detector {
                     return Some(cold(|| Decision {
                         action: Action::Alert,
                         reason: Reason::CostSpike,
-                        figures: Some((cost, against)),
-                        evidence: json!({"cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
-                        message: format!("one call cost ${cost:.4}, {:.1}x its normal", cost / against),
+                        figures: Some(compared.figures()),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
+                        message: format!("one call: {}{}", compared.describe(e.model.as_deref()), compared.call_cost(cost)),
                     }));
                 }
             }
@@ -2338,15 +2346,15 @@ impl Detector {
         if e.kind == EventKind::Handoff {
             if let Some(target) = &e.target_agent_id {
                 task.ping_pong.record(xxh3_64(e.agent_id.as_bytes()) as u32, xxh3_64(target.as_bytes()) as u32);
-                task.ping_pong_sides.record(xxh3_64(e.session_id.as_bytes()) as u32, task.ping_pong.alternations);
+                task.ping_pong_sides.record(xxh3_64(e.session_id.as_bytes()) as u32, task.ping_pong.alternations());
                 let pp = task.ping_pong;
-                let stuck_side = task.ping_pong_sides.one_stuck_side(pp.alternations);
+                let stuck_side = task.ping_pong_sides.one_stuck_side(pp.alternations());
                 let mut limit = self.ping_pong_limit(task_type_id, t);
                 if !stuck_side {
                     limit.busy = 0;
                 }
                 if rules.enabled(Reason::PingPong) && pp.stuck(limit.idle, limit.busy) {
-                    note_ping_pong_kill(&mut self.normals, &self.policy.global, task_type_id, pp.alternations);
+                    note_ping_pong_kill(&mut self.normals, &self.policy.global, task_type_id, pp.pair_alternations());
                     return Some(ping_pong_decision(e, target, &pp, limit));
                 }
             }
@@ -2445,11 +2453,13 @@ impl Detector {
                         found.context = Some((k.scope_name(), b.context.quantiles()));
                     }
                     if price > 0.0 && level == 0 && b.price.len() >= min {
-                        let p99 = b.price.quantiles().p99;
+                        let q = b.price.quantiles();
+                        let p99 = q.p99;
+                        let usual = price <= LIST_PRICE_SLACK * q.p95;
                         // The recent starts are counted only for a call that is pricier.
                         let pricey = price >= price_ratio * p99;
                         let rolled_out = pricey && b.starts.at_least(price) >= STARTS_MAKING_A_MODEL_NORMAL;
-                        found.price = Some(PriceNormal { p99, pricier: pricey && !rolled_out, rolled_out });
+                        found.price = Some(PriceNormal { p99, pricier: pricey && !rolled_out, rolled_out, usual });
                     }
                 }
                 None => {
@@ -2992,28 +3002,100 @@ struct PingPongLimit {
     basis: &'static str,
 }
 
+/// The comparison that made an LLM call a cost spike, for its signal's
+/// `observed`, `baseline` and `ratio` (contract §2: the figure compared).
+#[derive(Clone, Copy)]
+enum SpikeBasis {
+    /// Cost per call (USD) against its normal: the baseline's median or
+    /// the session's own level, whichever is higher.
+    CostPerCall { cost: f64, normal: f64 },
+    /// Cost per token (USD) against the session's own level: a pricier
+    /// model on calls no bigger than before.
+    CostPerToken { per_token: f64, level: f64 },
+    /// The model's list price (USD per input plus output token) against
+    /// the p99 of the list prices its agent's calls run at.
+    ListPrice { price: f64, agent_p99: f64 },
+}
+
+impl SpikeBasis {
+    fn name(self) -> &'static str {
+        match self {
+            SpikeBasis::CostPerCall { .. } => "cost_per_call",
+            SpikeBasis::CostPerToken { .. } => "cost_per_token",
+            SpikeBasis::ListPrice { .. } => "model_list_price",
+        }
+    }
+
+    /// (observed, baseline): USD per call, or USD per million tokens for
+    /// the per-token comparisons (per-token dollars are too small to read).
+    fn figures(self) -> (f64, f64) {
+        match self {
+            SpikeBasis::CostPerCall { cost, normal } => (cost, normal),
+            SpikeBasis::CostPerToken { per_token, level } => (round_usd(per_token * 1e6), round_usd(level * 1e6)),
+            SpikeBasis::ListPrice { price, agent_p99 } => (round_usd(price * 1e6), round_usd(agent_p99 * 1e6)),
+        }
+    }
+
+    /// The call's cost, for a message whose figures are not per call.
+    fn call_cost(self, cost: f64) -> String {
+        match self {
+            SpikeBasis::CostPerCall { .. } => String::new(),
+            _ => format!(" (cost per call ${cost:.4})"),
+        }
+    }
+
+    fn describe(self, model: Option<&str>) -> String {
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::INFINITY };
+        match self {
+            SpikeBasis::CostPerCall { cost, normal } => format!("cost per call ${cost:.4} at {:.1}x its normal", ratio(cost, normal)),
+            SpikeBasis::CostPerToken { per_token, level } => format!(
+                "{} at ${:.2} per million tokens, {:.1}x the session's ${:.2}",
+                model.unwrap_or("the model"),
+                per_token * 1e6,
+                ratio(per_token, level),
+                level * 1e6
+            ),
+            SpikeBasis::ListPrice { price, agent_p99 } => format!(
+                "{} lists at {:.1}x the prices its agent's calls run at (p99)",
+                model.unwrap_or("the model"),
+                ratio(price, agent_p99)
+            ),
+        }
+    }
+}
+
 fn ping_pong_decision(e: &Event, target: &Arc<str>, pp: &session::PingPong, limit: PingPongLimit) -> Decision {
     let PingPongLimit { idle: limit, busy: busy_limit, normal, basis } = limit;
-    let n = pp.alternations;
+    let (limit, busy_limit) = (pp.scaled(limit), pp.scaled(busy_limit));
+    let n = pp.alternations();
     Decision {
         action: Action::Kill,
         reason: Reason::PingPong,
         figures: Some((n as f64, limit as f64)),
         evidence: json!({
             "agents": [&*e.agent_id, &**target],
+            "agents_in_run": pp.agents_in_run(),
             "alternating_handoffs": n,
-            "legs_without_new_calls": pp.idle_legs,
+            "legs_without_new_calls": pp.idle_legs(),
             "legs_with_new_calls": pp.busy_legs,
             "limit": limit,
-            "limit_with_new_calls": (u32::from(pp.idle_legs) < 2 * u32::from(pp.busy_legs)).then_some(busy_limit),
+            "limit_with_new_calls": (u32::from(pp.idle_legs()) < 2 * u32::from(pp.busy_legs)).then_some(busy_limit),
             "normal_basis": basis,
             "normal_p95_handoffs": normal.map(|q| q.p95),
             "task_id": e.task_id.as_deref(),
         }),
-        message: format!(
-            "work was handed back and forth between {} and {target} {n} times in a row, {} of the legs with nothing new",
-            e.agent_id, pp.idle_legs
-        ),
+        message: match pp.agents_in_run() {
+            2 => format!(
+                "work was handed back and forth between {} and {target} {n} times in a row, {} of the legs with nothing new",
+                e.agent_id,
+                pp.idle_legs()
+            ),
+            k => format!(
+                "work was passed round {k} agents {n} times in a row (latest {} to {target}), {} of the legs with nothing new",
+                e.agent_id,
+                pp.idle_legs()
+            ),
+        },
     }
 }
 

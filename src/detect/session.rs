@@ -276,24 +276,26 @@ impl Recurrence {
 /// conversation's window happened in it, idle otherwise.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PingPong {
-    /// Hashes of the source and target agents of the run's first handoff.
-    from: u32,
-    to: u32,
-    /// The run's handoffs in that direction and back.
-    forth: u16,
-    back: u16,
-    /// Alternating handoffs between the same two agents, counted by round
-    /// trips: the order of the handoffs within the run does not matter. In
-    /// Kafka mode a pair whose sessions sit on different partitions has its
-    /// handoffs read grouped by partition in a catch-up (all of one side's,
-    /// then the other's), not alternating.
-    pub alternations: u32,
-    /// Legs of the current run without and with a new call.
-    pub idle_legs: u16,
+    /// Hashes of the run's agents (0 = a free place): two trading work
+    /// back and forth, or up to [`PING_PONG_AGENTS`] passing it round.
+    agents: [u32; PING_PONG_AGENTS],
+    /// The run's handoffs from and to each of them.
+    gave: [u16; PING_PONG_AGENTS],
+    got: [u16; PING_PONG_AGENTS],
+    /// Legs of the current run (the spans between its handoffs) with a new
+    /// call; the others are idle.
     pub busy_legs: u16,
     /// A new call happened since the last handoff.
     progress: bool,
+    /// Whom each of the run's agents hands to: two bits per place, the
+    /// target's place plus one (0 = has not handed off yet).
+    next: u8,
 }
+
+/// Agents a run of handoffs may go round: a pair, or a round-robin of
+/// three (a router, two specialists passing a ticket on). A fourth starts
+/// a new run.
+pub(crate) const PING_PONG_AGENTS: usize = 3;
 
 impl PingPong {
     /// A call new to the conversation happened.
@@ -301,39 +303,98 @@ impl PingPong {
         self.progress = true;
     }
 
-    /// Records a handoff; a handoff between the run's two agents, either
-    /// way, continues it, and the leg it closes counts as busy or idle.
+    /// Records a handoff; one that keeps the run a ring (each agent
+    /// handing to the same one every time: a pair back and forth, or three
+    /// round in turn), bringing in one more agent while there is room,
+    /// continues it, and the leg it closes counts as busy or idle. A
+    /// supervisor handing to one worker, then another, is no ring: its
+    /// handoff to another agent than before starts a new run, as does a
+    /// handoff to oneself (which ends it).
     pub fn record(&mut self, from: u32, to: u32) {
-        let forth = self.forth > 0 && from == self.from && to == self.to;
-        let back = self.forth > 0 && from == self.to && to == self.from;
-        if forth || back {
-            if forth {
-                self.forth = self.forth.saturating_add(1);
-            } else {
-                self.back = self.back.saturating_add(1);
+        // 0 marks a free place.
+        let (from, to) = (from.max(1), to.max(1));
+        let started = self.gave.iter().any(|g| *g > 0);
+        let place = |agents: &mut [u32; PING_PONG_AGENTS], who: u32| {
+            let i = agents.iter().position(|a| *a == who || *a == 0)?;
+            agents[i] = who;
+            Some(i)
+        };
+        let mut agents = self.agents;
+        let places = if from == to { None } else { place(&mut agents, from).zip(place(&mut agents, to)) };
+        let next_of = |next: u8, f: usize| (next >> (2 * f)) & 3;
+        let in_ring = |(f, t): (usize, usize)| matches!(next_of(self.next, f), 0) || usize::from(next_of(self.next, f)) == t + 1;
+        match places.filter(|p| in_ring(*p)) {
+            Some((f, t)) if started => {
+                self.agents = agents;
+                self.next |= ((t + 1) as u8) << (2 * f);
+                self.gave[f] = self.gave[f].saturating_add(1);
+                self.got[t] = self.got[t].saturating_add(1);
+                if self.progress {
+                    self.busy_legs = self.busy_legs.saturating_add(1);
+                }
             }
-            if self.progress {
-                self.busy_legs = self.busy_legs.saturating_add(1);
-            } else {
-                self.idle_legs = self.idle_legs.saturating_add(1);
+            _ => {
+                *self = PingPong::default();
+                if from != to {
+                    self.agents[..2].copy_from_slice(&[from, to]);
+                    self.gave[0] = 1;
+                    self.got[1] = 1;
+                    self.next = 2;
+                }
             }
-        } else {
-            *self = PingPong { from, to, forth: 1, ..PingPong::default() };
         }
-        // 2 per round trip, and 1 for a leg not answered yet: strict
-        // alternation counts every handoff.
-        let trips = u32::from(self.forth.min(self.back));
-        self.alternations = 2 * trips + u32::from(self.forth != self.back);
         self.progress = false;
     }
 
-    /// The run is a ping-pong: at least `limit` alternating handoffs, and
-    /// at least two idle legs for each busy one (a planner/executor pair
-    /// has about one of each per round); or `busy` of them whatever the
-    /// legs bring (0 = never).
+    /// Handoffs of the run that came back round: each agent's handoffs
+    /// matched by as many to it (a round trip of two is 2, a round of
+    /// three 3), plus 1 while a leg waits for its answer. Counted in any
+    /// order: in Kafka mode agents whose sessions sit on different
+    /// partitions have their handoffs read grouped by partition in a
+    /// catch-up (all of one side's, then the other's), not alternating.
+    pub fn alternations(&self) -> u32 {
+        let matched: u32 = self.gave.iter().zip(&self.got).map(|(g, r)| u32::from(*g.min(r))).sum();
+        matched + u32::from(self.gave != self.got)
+    }
+
+    /// Legs of the run without a new call: every leg (each handoff after
+    /// the run's first closes one) that was not busy.
+    pub fn idle_legs(&self) -> u16 {
+        let handoffs: u32 = self.gave.iter().map(|g| u32::from(*g)).sum();
+        let legs = handoffs.saturating_sub(1).min(u32::from(u16::MAX)) as u16;
+        legs.saturating_sub(self.busy_legs)
+    }
+
+    /// How many agents the run's handoffs go round (at least two): those
+    /// that both handed off and were handed to. An intake agent handing a
+    /// ticket to a pair that then trades it back and forth is no part of
+    /// their ping-pong.
+    pub fn agents_in_run(&self) -> usize {
+        self.gave.iter().zip(&self.got).filter(|(g, r)| **g > 0 && **r > 0).count().max(2)
+    }
+
+    /// `limit`, a number of a pair's alternating handoffs, for this run:
+    /// as many rounds, a round of three agents taking three handoffs where
+    /// a pair's takes two (a group chat's turns are judged by its rounds).
+    pub fn scaled(&self, limit: u32) -> u32 {
+        let agents = self.agents_in_run() as u64;
+        (u64::from(limit) * agents).div_ceil(2).min(u64::from(u32::MAX)) as u32
+    }
+
+    /// The run's alternations in a pair's terms (its rounds times two), for
+    /// the type's record of the figures its kills were made at.
+    pub fn pair_alternations(&self) -> u32 {
+        let agents = self.agents_in_run() as u64;
+        (u64::from(self.alternations()) * 2 / agents) as u32
+    }
+
+    /// The run is a ping-pong: at least `limit` alternating handoffs (in a
+    /// pair's terms, [`PingPong::scaled`]), and at least two idle legs for
+    /// each busy one (a planner/executor pair has about one of each per
+    /// round); or `busy` of them whatever the legs bring (0 = never).
     pub fn stuck(&self, limit: u32, busy: u32) -> bool {
-        self.alternations >= limit
-            && (u32::from(self.idle_legs) >= 2 * u32::from(self.busy_legs) || (busy > 0 && self.alternations >= busy))
+        let n = self.alternations();
+        n >= self.scaled(limit) && (u32::from(self.idle_legs()) >= 2 * u32::from(self.busy_legs) || (busy > 0 && n >= self.scaled(busy)))
     }
 }
 
@@ -402,8 +463,9 @@ pub(crate) struct Session {
     pub provider: u64,
     /// The latest context was an outlier against its baseline (not learned).
     pub context_outlier: bool,
-    /// Signature of the call the latest LLM call requested, until executed.
-    pub pending_call: Option<u32>,
+    /// Signature of the call the latest LLM call requested, until executed
+    /// (0 = none; a signature of 0 is taken as 1, as its tool call's is).
+    pub pending_call: u32,
     pub calls: CallRing,
     pub ping_pong: PingPong,
     /// Handoffs made in this session (learned into the task type's normal).
@@ -451,7 +513,7 @@ impl Session {
             high_anchor: 0,
             provider: 0,
             context_outlier: false,
-            pending_call: None,
+            pending_call: 0,
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
             handoffs: 0,
@@ -713,24 +775,76 @@ pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
 mod tests {
     #[test]
     fn ping_pong_counts_round_trips_in_any_order() {
-        let (a, b, c) = (1, 2, 3);
+        let (a, b, c, d) = (1, 2, 3, 4);
         let mut alternating = super::PingPong::default();
         for k in 0..12 {
             let (from, to) = if k % 2 == 0 { (a, b) } else { (b, a) };
             alternating.record(from, to);
         }
-        assert_eq!(alternating.alternations, 12);
+        assert_eq!(alternating.alternations(), 12);
         // The same handoffs read grouped by partition (a Kafka catch-up):
         // all of one side's, then the other's.
         let mut grouped = super::PingPong::default();
         (0..6).for_each(|_| grouped.record(a, b));
-        assert_eq!(grouped.alternations, 1, "one way only is no round trip");
+        assert_eq!(grouped.alternations(), 1, "one way only is no round trip");
         (0..6).for_each(|_| grouped.record(b, a));
-        assert_eq!(grouped.alternations, 12);
-        assert_eq!(grouped.idle_legs, 11);
-        // A handoff to a third agent ends the run.
+        assert_eq!(grouped.alternations(), 12);
+        assert_eq!(grouped.idle_legs(), 11);
+        // An agent handing to another than before ends the run: a
+        // supervisor's round trips with one worker, then another, are no ring.
         grouped.record(a, c);
-        assert_eq!(grouped.alternations, 1);
+        assert_eq!(grouped.alternations(), 1);
+        // A third agent joins a chain being built into a ring; a fourth
+        // ends it.
+        grouped.record(c, d);
+        assert_eq!(grouped.alternations(), 2);
+        let mut four = super::PingPong::default();
+        four.record(a, b);
+        four.record(b, c);
+        four.record(c, d);
+        assert_eq!(four.alternations(), 1);
+        // An intake agent handing to a pair is not part of its ping-pong.
+        let mut intake = super::PingPong::default();
+        intake.record(c, a);
+        for k in 0..12 {
+            let (from, to) = if k % 2 == 0 { (a, b) } else { (b, a) };
+            intake.record(from, to);
+        }
+        assert_eq!(intake.agents_in_run(), 2);
+        assert_eq!(intake.scaled(12), 12);
+        // A handoff to oneself is no handoff between agents.
+        grouped.record(d, d);
+        assert_eq!(grouped.alternations(), 0);
+    }
+
+    #[test]
+    fn ping_pong_counts_rounds_of_three_agents() {
+        let (a, b, c) = (1, 2, 3);
+        let mut round = super::PingPong::default();
+        for k in 0..12 {
+            let (from, to) = [(a, b), (b, c), (c, a)][k % 3];
+            round.record(from, to);
+        }
+        assert_eq!(round.alternations(), 12);
+        assert_eq!(round.idle_legs(), 11);
+        // Twelve handoffs are four rounds of three: a pair's eight.
+        assert_eq!(round.pair_alternations(), 8);
+        assert!(!round.stuck(12, 0));
+        assert!(round.stuck(8, 0));
+        // A dispatcher handing out work that never comes back is no round.
+        let mut fan = super::PingPong::default();
+        for k in 0..12 {
+            fan.record(a, [b, c][k % 2]);
+        }
+        assert_eq!(fan.alternations(), 1);
+        // Nor a supervisor's round trips with two workers in turn.
+        let mut hub = super::PingPong::default();
+        for k in 0..12 {
+            let w = [b, c][k % 2];
+            hub.record(a, w);
+            hub.record(w, a);
+        }
+        assert!(hub.alternations() <= 2, "{}", hub.alternations());
     }
 
     #[test]

@@ -508,6 +508,60 @@ def pricier_model_small_calls(st, ts):
     return ["kill run-pricier-small cost_spike 10"] + [f"nokill run-pricier-small-peer-{k}" for k in range(3)]
 
 
+def router_session(st, ts, s, models):
+    """A router's session: one LLM call per entry of `models` (each with a
+    lookup tool call on new input), gpt-4o-mini's calls and gpt-4o's of
+    the same size."""
+    for i, model in enumerate(models):
+        args = f"{s}-lookup-{i}"
+        st.llm(ts, s, "router", "triage", model=model, inp=2500 + 100 * i, out=200, tool="lookup", args_hash=args)
+        ts += 3_000
+        st.tool(ts, s, "router", "triage", "lookup", args)
+        ts += 2_000
+    return ts
+
+
+def router_mixing_models(st, ts):
+    """A router sends about one call in three to gpt-4o (16x gpt-4o-mini's
+    price per token) and the rest to gpt-4o-mini, as a matter of course.
+    A session whose first calls were on gpt-4o-mini, then five of seven
+    on gpt-4o, used its agent's usual models: no cost spike. Before the
+    agent's list prices were consulted, each gpt-4o call read as a switch
+    to a model 16x pricier per token than the session's level."""
+    mini, big = "gpt-4o-mini", "gpt-4o"
+    for k in range(40):
+        models = [big if (k + i) % 3 == 0 else mini for i in range(8)]
+        ts = router_session(st, ts, f"run-router-{k}", models) + 5 * MIN
+    router_session(st, ts, "run-router-mix", [mini] * 3 + [big, big, mini, big, big, big, mini])
+    return ["nokill run-router-mix", "signals cost_spike 0"]
+
+
+def pricier_per_token(st, ts):
+    """The coder, on gpt-4o at the catalog's prices, switches to its
+    team's fine-tuned model, which the catalog does not list, billed
+    (`cost_usd`) at 6x gpt-4o's price per token on calls of the same
+    size: its price per token, not per call nor by list price, is the
+    spike. The kill's figures are the prices per million tokens compared
+    (the ratio then is the one the rule saw, not a per-call one below 3)."""
+    s = "run-finetuned"
+    ts = st.coder_steps(ts, s, 4, lambda i: 3000 + 200 * i, "ft-warm-")
+    ids = []
+    for i in range(20):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        args = f"ft-{t}-{i}"
+        inp, out = 3800 + 200 * i, 300
+        cost = 6 * (inp * 2.5e-6 + out * 10e-6)
+        ids.append(st.llm(ts, s, "coder", "code_edit", model="acme-coder-ft", inp=inp, out=out, cost_usd=round(cost, 6),
+                          tool=t, args_hash=args)["event_id"])
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, args)
+        ts += 1000
+    return ["kill run-finetuned cost_spike 18",
+            # 6x per token, against a level that follows calls of
+            # several sizes: 5.7x; per call, gpt-4o's calls were smaller.
+            f"signal kill cost_spike {ids[4]} evidence.compared=cost_per_token ratio=5.6772"]
+
+
 def loop_burst(st, ts):
     """A bad deploy: right after a start, eight sessions of one task type
     loop on the same lookup while 40 others of the type work normally,
@@ -675,6 +729,25 @@ def ping_pong_session(st, ts):
         st.ev(ts, s, a, "triage", kind="handoff", target_agent_id=b)
         ts += 1000
     return ["kill run-pp-router ping_pong 30"]
+
+
+def ping_pong_round(st, ts):
+    """A router and two specialists pass a ticket round, each sure it is
+    the next one's: router to billing, billing to tech, tech back to the
+    router, an LLM call of the same size before each handoff and nothing
+    new in between. Not two agents back and forth, but the same ping-pong."""
+    s = "run-pp-round"
+    st.normal_session(ts, s, "router", "triage", 2)
+    ts += 30_000
+    ring = ["router", "billing", "tech"]
+    for k in range(40):
+        a, b = ring[k % 3], ring[(k + 1) % 3]
+        st.llm(ts, s, a, "triage", inp=3000)
+        ts += 2000
+        st.ev(ts, s, a, "triage", kind="handoff", target_agent_id=b)
+        ts += 1000
+    # Killed at 18 handoffs: six rounds, as a pair's 12 are six round trips.
+    return ["kill run-pp-round ping_pong 40"]
 
 
 def ci_polling(st, ts):
@@ -1466,6 +1539,8 @@ FIXTURES = {
     "runaway_loop_burst": loop_burst,
     "runaway_pricier_from_first_call": pricier_from_first_call,
     "runaway_pricier_model_small_calls": pricier_model_small_calls,
+    "runaway_pricier_per_token": pricier_per_token,
+    "trap_router_mixing_models": router_mixing_models,
     "runaway_stuck_click": stuck_click,
     "runaway_budget_across_pause": budget_across_pause,
     "runaway_budget_across_cheap_pauses": budget_across_cheap_pauses,
@@ -1473,6 +1548,7 @@ FIXTURES = {
     "runaway_loop_cycle": loop_cycle,
     "runaway_ping_pong": ping_pong,
     "runaway_ping_pong_session": ping_pong_session,
+    "runaway_ping_pong_round": ping_pong_round,
     "runaway_ping_pong_busy": ping_pong_busy,
     "runaway_ping_pong_busy_learned": ping_pong_busy_learned,
     "trap_quick_status_poll": quick_status_poll,
