@@ -10,7 +10,10 @@
 //! pipeline then withholds such a kill's signal; the detector's state keeps
 //! the decision (the session's later events count after its kill, a tree
 //! it stopped stays stopped), as it would have had it read the events once.
-//! Kills of another group (a shadow deployment, a replay under a new
+//! The same holds for agent pauses and fleet throttles and pauses: a
+//! rebuilt window can cross its budget at another event, and while the
+//! earlier signal's `resume_at` has not come the crossing is the same
+//! one. Kills of another group (a shadow deployment, a replay under a new
 //! group) are not ours to honour, and neither are signals of releases
 //! that did not stamp the header.
 
@@ -34,10 +37,11 @@ pub const GROUP_HEADER: &str = "runaway.group";
 /// read (each kill found is held until its session is decided again).
 pub const TAIL_MESSAGES: i64 = 10_000;
 
-/// The session kills (scope `session`, action `kill`) made by `group`,
-/// from the last `per_partition` messages of each partition of `topic`;
-/// waits at most `timeout` for them in all.
-pub fn session_kills_by_group(
+/// The session kills (scope `session`, action `kill`) and the budget
+/// holds (agent or fleet `pause`/`throttle` with a `resume_at`) made by
+/// `group`, from the last `per_partition` messages of each partition of
+/// `topic`; waits at most `timeout` for them in all.
+pub fn decisions_by_group(
     reader: &ClientConfig,
     topic: &str,
     group: &str,
@@ -47,7 +51,9 @@ pub fn session_kills_by_group(
     let consumer: BaseConsumer = reader.create().map_err(|e| client_error("kill-topic reader", &e))?;
     let md = consumer.fetch_metadata(Some(topic), timeout).map_err(KafkaError::Client)?;
     let mut tpl = TopicPartitionList::new();
-    // Partition → the offset just past its last message.
+    // Partition → the offset just past its last message as the broker
+    // reported it before the read (partitions leave at their end-of-
+    // partition event, not at that offset: it can be short).
     let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
     for p in md.topics().iter().filter(|t| t.name() == topic).flat_map(|t| t.partitions()) {
         let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout).map_err(KafkaError::Client)?;
@@ -75,15 +81,16 @@ pub fn session_kills_by_group(
         }
         match consumer.poll(left.min(Duration::from_millis(200))) {
             Some(Ok(m)) => {
-                if ends.get(&m.partition()).is_some_and(|end| m.offset() + 1 >= *end) {
-                    ends.remove(&m.partition());
-                }
                 let ours = m.headers().is_some_and(|h| h.iter().any(|h| h.key == GROUP_HEADER && h.value == Some(group.as_bytes())));
                 if let (true, Some(payload)) = (ours, m.payload()) {
-                    if let Some(kill) = session_kill(payload) {
-                        killed.push(kill);
+                    if let Some(decision) = session_kill(payload).or_else(|| budget_hold(payload)) {
+                        killed.push(decision);
                     }
                 }
+            }
+            // Read to its end (the reader asks for end-of-partition events).
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(p))) => {
+                ends.remove(&p);
             }
             Some(Err(e)) => tracing::warn!(topic, error = %e, "reading the kill topic"),
             None => {}
@@ -103,8 +110,60 @@ fn session_kill(payload: &[u8]) -> Option<Signal> {
     Some(s)
 }
 
+/// The signal, when it is an agent or fleet pause or throttle that says
+/// until when it holds (`evidence.resume_at`).
+fn budget_hold(payload: &[u8]) -> Option<Signal> {
+    let mut s: Signal = serde_json::from_slice(payload).ok()?;
+    if !matches!(s.action, Action::Pause | Action::Throttle) || s.scope == Scope::Session {
+        return None;
+    }
+    resume_at_ms(&s)?;
+    s.event_ts_ms = crate::event::parse_rfc3339_ms(&s.event_ts)?;
+    Some(s)
+}
+
+/// When a pause or throttle ends (`evidence.resume_at`), in epoch ms.
+pub fn resume_at_ms(s: &Signal) -> Option<i64> {
+    crate::event::parse_rfc3339_ms(s.evidence.get("resume_at")?.as_str()?)
+}
+
+/// Whether `new`, decided by the state rebuilt after a hand-over, is
+/// `earlier`'s crossing decided again: the same hold (scope, agent or
+/// fleet, action, reason) decided before `earlier`'s `resume_at` came.
+pub fn same_hold(earlier: &Signal, new: &Signal) -> bool {
+    earlier.scope == new.scope
+        && earlier.key() == new.key()
+        && earlier.action == new.action
+        && earlier.reason == new.reason
+        && resume_at_ms(earlier).is_some_and(|end| crate::event::parse_rfc3339_ms(&new.event_ts).is_some_and(|at| at < end))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hold_decided_again_before_the_earlier_one_ends_is_the_same_hold() {
+        let hold = |id: &str, action: &str, scope: &str, agent: &str, ts: &str, resume: &str| {
+            let v = serde_json::json!({"v": 1, "signal_id": id, "action": action, "scope": scope, "agent_id": agent,
+                "reason": if scope == "fleet" { "fleet_budget" } else { "agent_budget" }, "trigger_event_id": "e1", "event_ts": ts,
+                "session_cost_usd": 1.0, "session_actions": 3, "evidence": {"resume_at": resume},
+                "policy_id": "default/agent_budget", "policy_version": "builtin-21", "message": "m"});
+            super::budget_hold(v.to_string().as_bytes()).expect("a hold")
+        };
+        let earlier = hold("sig-1", "pause", "agent", "a1", "2026-01-01T00:10:00.000Z", "2026-01-01T01:00:00.000Z");
+        let again = hold("sig-2", "pause", "agent", "a1", "2026-01-01T00:12:00.000Z", "2026-01-01T01:02:00.000Z");
+        let after = hold("sig-3", "pause", "agent", "a1", "2026-01-01T01:00:00.000Z", "2026-01-01T02:00:00.000Z");
+        let other_agent = hold("sig-4", "pause", "agent", "a2", "2026-01-01T00:12:00.000Z", "2026-01-01T01:02:00.000Z");
+        let throttle = hold("sig-5", "throttle", "fleet", "a1", "2026-01-01T00:12:00.000Z", "2026-01-01T01:02:00.000Z");
+        let short = hold("sig-6", "pause", "agent", "a1", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.500Z");
+        assert_eq!(super::resume_at_ms(&short), Some(1_767_225_602_500));
+        assert!(super::same_hold(&earlier, &again));
+        assert!(!super::same_hold(&earlier, &after), "a crossing once the earlier hold ended is a new one");
+        assert!(!super::same_hold(&earlier, &other_agent));
+        assert!(!super::same_hold(&earlier, &throttle));
+        let session_kill = r#"{"v":1,"signal_id":"s","action":"kill","scope":"session","session_id":"s1","reason":"loop_repeat","trigger_event_id":"e","event_ts":"2026-01-01T00:00:01.000Z","session_cost_usd":1.0,"session_actions":3,"evidence":{},"policy_id":"p","policy_version":"v","message":"m"}"#;
+        assert!(super::budget_hold(session_kill.as_bytes()).is_none());
+    }
+
     #[test]
     fn only_session_kills_name_a_session() {
         let signal = |action: &str, scope: &str, session: Option<&str>| {

@@ -152,6 +152,10 @@ pub struct Pipeline {
     /// Sessions the kill topic says this group killed (read on assignment):
     /// their kills are not emitted again.
     killed_by_group: std::collections::HashMap<String, Signal>,
+    /// Agent and fleet holds (pauses, throttles) the kill topic says this
+    /// group made: one decided again before its `resume_at` is not emitted
+    /// again under another id.
+    held_by_group: Vec<Signal>,
     /// A failure inside the rebalance callback, for the run loop to return.
     failure: Option<KafkaError>,
     /// The events topic's name, shared by every record's source position.
@@ -193,6 +197,7 @@ impl Pipeline {
             replayed: 0,
             replayed_stats: crate::detect::DetectorStats::default(),
             killed_by_group: std::collections::HashMap::new(),
+            held_by_group: Vec::new(),
             failure: None,
             topic_name,
             topic_c,
@@ -401,17 +406,26 @@ impl Pipeline {
         for mut s in signals.drain(..) {
             let earlier = match (s.action, s.scope, s.session_id.as_deref()) {
                 (crate::signal::Action::Kill, crate::signal::Scope::Session, Some(id)) => self.killed_by_group.remove(id),
+                (
+                    crate::signal::Action::Pause | crate::signal::Action::Throttle,
+                    crate::signal::Scope::Agent | crate::signal::Scope::Fleet,
+                    _,
+                ) => {
+                    let i = self.held_by_group.iter().position(|e| super::kill_log::same_hold(e, &s));
+                    i.map(|i| self.held_by_group.swap_remove(i))
+                }
                 _ => None,
             };
             if let Some(earlier) = earlier.filter(|e| e.signal_id != s.signal_id) {
-                // This group killed the session before the hand-over (the
-                // kill topic says so), and the state rebuilt here decided
-                // it at another event. The decision stands in the state
+                // This group killed the session (or paused the agent, or
+                // throttled the fleet, until a time not yet come) before
+                // the hand-over (the kill topic says so), and the state
+                // rebuilt here decided it at another event. The decision stands in the state
                 // (its tree, its later events as after its kill), but a
                 // second signal under another id would make hooks act
                 // twice: the archive gets the kill the hooks acted on (its
                 // earlier row may have been in a file dropped for replay).
-                tracing::info!(reason = s.reason.as_str(), key = s.key(), signal_id = %s.signal_id, earlier_signal_id = %earlier.signal_id, partition, offset, "kill already made by this group under another id; not emitted again");
+                tracing::info!(action = s.action.as_str(), reason = s.reason.as_str(), key = s.key(), signal_id = %s.signal_id, earlier_signal_id = %earlier.signal_id, partition, offset, "decision already made by this group under another id; not emitted again");
                 if let Some(sink) = self.sink.as_deref_mut() {
                     sink.signal(&earlier, &source)?;
                 }
@@ -750,7 +764,7 @@ impl Pipeline {
         if fresh.count() > 0 && self.shell.replay_messages > 0 {
             // Sessions this group already killed: the state rebuilt below
             // may decide their kill at another event (another id).
-            match super::kill_log::session_kills_by_group(
+            match super::kill_log::decisions_by_group(
                 &self.topics.kill_reader,
                 &self.topics.kill,
                 &self.topics.group,
@@ -759,9 +773,12 @@ impl Pipeline {
                 self.shell.replay_messages.min(super::kill_log::TAIL_MESSAGES),
                 self.shell.broker_timeout,
             ) {
-                Ok(sessions) => {
-                    tracing::info!(topic = %self.topics.kill, sessions = sessions.len(), "kill topic read: sessions this group already killed");
-                    self.killed_by_group = sessions.into_iter().filter_map(|k| Some((k.session_id.as_deref()?.to_string(), k))).collect();
+                Ok(decisions) => {
+                    let (kills, holds): (Vec<Signal>, Vec<Signal>) =
+                        decisions.into_iter().partition(|d| d.scope == crate::signal::Scope::Session);
+                    tracing::info!(topic = %self.topics.kill, sessions = kills.len(), holds = holds.len(), "kill topic read: sessions this group already killed, agents and fleet levels it held");
+                    self.killed_by_group = kills.into_iter().filter_map(|k| Some((k.session_id.as_deref()?.to_string(), k))).collect();
+                    self.held_by_group = holds;
                 }
                 Err(e) => {
                     tracing::warn!(topic = %self.topics.kill, error = %e, "cannot read the kill topic; a session killed before the hand-over may be killed again")

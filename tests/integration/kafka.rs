@@ -489,6 +489,79 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     assert_eq!(ids.split_whitespace().collect::<Vec<_>>(), vec![format!("sig-earlier-{ours}")], "archive rows of {ours}");
 }
 
+#[test]
+fn kafka_an_agent_pause_this_group_made_is_not_sent_again_under_another_id_while_it_holds() {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseRecord, Producer};
+    let group = "runaway-paused-before";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "version = \"held\"\n[defaults]\nagent_budget_usd = 1.0\n").expect("policy");
+    // Two agents each spend $0.60 a call from 00:00:02: both cross $1 at
+    // their second call, 00:00:03.
+    let mut lines = Vec::new();
+    for agent in ["held", "ended"] {
+        for i in 0..3 {
+            lines.push(
+                serde_json::json!({"event_id": format!("{agent}-{i}"), "ts": format!("2026-01-01T00:00:0{}.000Z", 2 + i),
+                    "session_id": format!("s-{agent}"), "agent_id": agent, "kind": "llm", "model": "gpt-4o", "cost_usd": 0.6})
+                .to_string(),
+            );
+        }
+    }
+    let broker = start_broker();
+    let producer = broker.producer();
+    // Before a crash an instance of this group paused both agents, at an
+    // event its state then saw (another id): `held` until 01:00, still in
+    // force at the new crossing; `ended` until 00:00:02.500, over by then.
+    for (agent, resume_at) in [("held", "2026-01-01T01:00:00.000Z"), ("ended", "2026-01-01T00:00:02.500Z")] {
+        let value = serde_json::json!({"v": 1, "signal_id": format!("sig-earlier-{agent}"), "action": "pause", "scope": "agent",
+            "agent_id": agent, "reason": "agent_budget", "trigger_event_id": "e-earlier", "event_ts": "2026-01-01T00:00:01.000Z",
+            "session_cost_usd": 1.2, "session_actions": 2, "evidence": {"resume_at": resume_at},
+            "policy_id": "default/agent_budget", "policy_version": "held", "message": "an earlier instance's pause"})
+        .to_string();
+        let headers = OwnedHeaders::new().insert(Header { key: "runaway.group", value: Some(group) });
+        producer.send(BaseRecord::to(KILL).key(agent).payload(&value).headers(headers)).map_err(|(e, _)| e).expect("produce pause");
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+    broker.produce_lines(&producer, EVENTS, &lines);
+
+    let archive = dir.path().join("archive");
+    let mut args = runaway_args(&broker, group);
+    args.extend(["--archive".to_string(), archive.display().to_string(), "--policy".to_string(), policy.display().to_string()]);
+    let mut r = Runaway::start(&args, dir.path().join("r.log"));
+    let high = broker.end_offsets(EVENTS, PARTITIONS);
+    let deadline = Instant::now() + WAIT;
+    // Two sessions fill two partitions at most: the others have nothing to commit.
+    while !broker.committed(group, EVENTS, PARTITIONS).iter().zip(&high).all(|(c, h)| *h == 0 || c == h) {
+        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    let paused: Vec<String> = broker
+        .read_until(KILL, Duration::from_secs(3), |_| false)
+        .into_iter()
+        .map(|m| json(&m.value))
+        .filter(|s| s["action"] == "pause" && !s["signal_id"].as_str().unwrap_or("").starts_with("sig-earlier-"))
+        .map(|s| s["agent_id"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(paused, vec!["ended".to_string()], "only the crossing after the earlier pause ended is sent; log:\n{log}");
+    assert!(log.contains("decision already made by this group under another id"), "{log}");
+    let placed: Vec<(i32, i64, String)> = broker
+        .read_until(KILL, Duration::from_secs(3), |_| false)
+        .into_iter()
+        .map(|m| (m.partition, m.offset, json(&m.value)["signal_id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(log.contains(r#""holds":2"#), "both earlier pauses read from the kill topic ({placed:?}): {log}");
+    // The audit trail holds the pause the hooks acted on.
+    let ids = crate::archive::python_in(
+        &archive,
+        "import duckdb; print(*[r[0] for r in duckdb.sql(\"select signal_id from read_parquet('signals/**/*.parquet', hive_partitioning=1) where agent_id = 'held' and action = 'pause'\").fetchall()])",
+    );
+    assert_eq!(ids.split_whitespace().collect::<Vec<_>>(), vec!["sig-earlier-held"], "archive rows of held's pause");
+}
+
 /// Kills decided on a session's own events or its own children, not
 /// propagated along a tree: which children a tree kill reaches depends on
 /// how partitions interleave (each is stopped at its next event).
