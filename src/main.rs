@@ -125,15 +125,15 @@ fn unknown_env_vars() -> Vec<String> {
     unknown
 }
 
-fn load_policy(cfg: &WatchConfig) -> Result<Policy, Failure> {
-    match &cfg.policy {
+fn load_policy(path: Option<&std::path::Path>) -> Result<Policy, Failure> {
+    match path {
         Some(p) => Policy::load(p).map_err(|e| Failure::Config(e.into())),
         None => Ok(Policy::default()),
     }
 }
 
-fn load_catalog(cfg: &WatchConfig) -> Result<Catalog, Failure> {
-    match &cfg.prices {
+fn load_catalog(prices: Option<&std::path::Path>) -> Result<Catalog, Failure> {
+    match prices {
         Some(p) => Catalog::embedded_with(p).map_err(|e| Failure::Config(e.into())),
         None => Ok(Catalog::embedded()),
     }
@@ -154,17 +154,11 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         // Checking a policy (the built-in one without --policy) and a price
         // overlay needs no input or outputs: a newcomer's first
         // `runaway config check` shows the defaults instead of failing.
-        let policy = match &watch_args.policy {
-            Some(path) => {
-                runaway::config::check_policy_path(path).map_err(|e| Failure::Config(e.into()))?;
-                Policy::load(path).map_err(|e| Failure::Config(e.into()))?
-            }
-            None => Policy::default(),
-        };
-        let catalog = match &watch_args.prices {
-            Some(p) => Catalog::embedded_with(p).map_err(|e| Failure::Config(e.into()))?,
-            None => Catalog::embedded(),
-        };
+        if let Some(path) = &watch_args.policy {
+            runaway::config::check_policy_path(path).map_err(|e| Failure::Config(e.into()))?;
+        }
+        let policy = load_policy(watch_args.policy.as_deref())?;
+        let catalog = load_catalog(watch_args.prices.as_deref())?;
         let origin = watch_args.policy.as_ref().map(|p| p.display().to_string());
         let report = runaway::config::policy_check_report(origin.as_deref(), &policy, &catalog, args.format == "json")
             .map_err(|e| Failure::Runtime(e.into()))?;
@@ -187,8 +181,8 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         // at start-up; no client is created, nothing connects.
         runaway::kafka::validate_client_configs(kafka).map_err(|e| Failure::Config(e.into()))?;
     }
-    let policy = load_policy(&cfg)?;
-    let catalog = load_catalog(&cfg)?;
+    let policy = load_policy(cfg.policy.as_deref())?;
+    let catalog = load_catalog(cfg.prices.as_deref())?;
     let report = runaway::config::check_report(&cfg, &policy, &catalog, args.format == "json").map_err(|e| Failure::Runtime(e.into()))?;
     show!("{report}")?;
     Ok(())
@@ -208,8 +202,8 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
     for var in unknown_env_vars() {
         tracing::warn!(variable = %var, "environment variable is not a runaway setting (typo?)");
     }
-    let policy = Arc::new(load_policy(&cfg)?);
-    let catalog = load_catalog(&cfg)?;
+    let policy = Arc::new(load_policy(cfg.policy.as_deref())?);
+    let catalog = load_catalog(cfg.prices.as_deref())?;
     let watcher = match &cfg.policy {
         Some(path) => Some(PolicyWatcher::start(path, policy.clone(), cfg.policy_reload).map_err(|e| Failure::Runtime(e.into()))?),
         None => {

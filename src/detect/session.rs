@@ -322,7 +322,10 @@ impl PingPong {
         let mut agents = self.agents;
         let places = if from == to { None } else { place(&mut agents, from).zip(place(&mut agents, to)) };
         let next_of = |next: u8, f: usize| (next >> (2 * f)) & 3;
-        let in_ring = |(f, t): (usize, usize)| matches!(next_of(self.next, f), 0) || usize::from(next_of(self.next, f)) == t + 1;
+        let in_ring = |(f, t): (usize, usize)| {
+            let next = usize::from(next_of(self.next, f));
+            next == 0 || next == t + 1
+        };
         match places.filter(|p| in_ring(*p)) {
             Some((f, t)) if started => {
                 self.agents = agents;

@@ -135,7 +135,7 @@ pub fn same_hold(earlier: &Signal, new: &Signal) -> bool {
         && earlier.key() == new.key()
         && earlier.action == new.action
         && earlier.reason == new.reason
-        && resume_at_ms(earlier).is_some_and(|end| crate::event::parse_rfc3339_ms(&new.event_ts).is_some_and(|at| at < end))
+        && resume_at_ms(earlier).is_some_and(|end| new.event_ts_ms < end)
 }
 
 #[cfg(test)]

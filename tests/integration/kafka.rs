@@ -102,6 +102,18 @@ fn summary_figure(log: &str, name: &str) -> u64 {
     rest[i + name.len() + 1..].split_whitespace().next().and_then(|n| n.parse().ok()).expect("number")
 }
 
+/// Waits (at most `WAIT`) until `group` has committed every partition of
+/// the events topic that holds records up to its end; a partition without
+/// records has nothing to commit.
+fn wait_caught_up(broker: &Broker, group: &str, partitions: i32, r: &Runaway) {
+    let high = broker.end_offsets(EVENTS, partitions);
+    let deadline = Instant::now() + WAIT;
+    while !broker.committed(group, EVENTS, partitions).iter().zip(&high).all(|(c, h)| *h == 0 || c == h) {
+        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn runaway_args(broker: &Broker, group: &str) -> Vec<String> {
     let mut a: Vec<String> =
         ["watch", "--brokers", &broker.addr, "--group", group, "--topic", EVENTS, "--kill-topic", KILL, "--dlq-topic", DLQ]
@@ -464,12 +476,7 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     let mut args = runaway_args(&broker, group);
     args.extend(["--archive".to_string(), archive.display().to_string()]);
     let mut r = Runaway::start(&args, dir.path().join("r.log"));
-    let high = broker.end_offsets(EVENTS, PARTITIONS);
-    let deadline = Instant::now() + WAIT;
-    while broker.committed(group, EVENTS, PARTITIONS) != high {
-        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_caught_up(&broker, group, PARTITIONS, &r);
     let (st, log) = r.terminate(Duration::from_secs(30));
     assert!(st.success(), "exit {st:?}; log:\n{log}");
     let emitted: Vec<Record> = broker
@@ -530,13 +537,8 @@ fn kafka_an_agent_pause_this_group_made_is_not_sent_again_under_another_id_while
     let mut args = runaway_args(&broker, group);
     args.extend(["--archive".to_string(), archive.display().to_string(), "--policy".to_string(), policy.display().to_string()]);
     let mut r = Runaway::start(&args, dir.path().join("r.log"));
-    let high = broker.end_offsets(EVENTS, PARTITIONS);
-    let deadline = Instant::now() + WAIT;
     // Two sessions fill two partitions at most: the others have nothing to commit.
-    while !broker.committed(group, EVENTS, PARTITIONS).iter().zip(&high).all(|(c, h)| *h == 0 || c == h) {
-        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_caught_up(&broker, group, PARTITIONS, &r);
     let (st, log) = r.terminate(Duration::from_secs(30));
     assert!(st.success(), "exit {st:?}; log:\n{log}");
     let paused: Vec<String> = broker
@@ -597,12 +599,7 @@ fn kafka_sample_fleet_read_as_a_backlog_on_four_partitions_keeps_every_session_k
     broker.produce_lines(&producer, EVENTS, &lines);
     let group = "runaway-sample-four-partitions";
     let mut r = Runaway::start(&runaway_args(&broker, group), dir.path().join("r.log"));
-    let high = broker.end_offsets(EVENTS, 4);
-    let deadline = Instant::now() + WAIT;
-    while broker.committed(group, EVENTS, 4) != high {
-        assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_caught_up(&broker, group, 4, &r);
     let (st, log) = r.terminate(Duration::from_secs(30));
     assert!(st.success(), "exit {st:?}; log:\n{log}");
     let values: Vec<String> = broker.read_until(KILL, Duration::from_secs(3), |_| false).into_iter().map(|m| m.value).collect();
