@@ -303,7 +303,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-21";
+pub const BUILTIN_VERSION: &str = "builtin-22";
 
 impl Default for Policy {
     fn default() -> Self {

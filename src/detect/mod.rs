@@ -1899,6 +1899,13 @@ impl Detector {
         };
         if e.kind == EventKind::Llm {
             s.pending_call = call.map_or(0, |c| c.sig.max(1));
+        } else if let (EventKind::Tool, Some(c)) = (e.kind, call.filter(|_| e.status != Status::Ok)) {
+            // A failed call stays pending: the harness trying it again at
+            // once, with no LLM call between, is the same request still
+            // being carried out. Its attempts are retries, retry_storm's to
+            // judge (and forgive when one succeeds), not the agent
+            // repeating itself; an LLM call asking for it again is.
+            s.pending_call = c.sig.max(1);
         }
         if let Some(mut c) = call.filter(|_| !executes_request) {
             // One pass over the calls still in the window after this push:

@@ -161,6 +161,8 @@ fixtures! {
     trap_one_big_event_in_cheap_type,
     runaway_loop_repeat,
     runaway_harness_spin,
+    runaway_harness_retries_forever,
+    trap_retried_after_request,
     runaway_screenshot_spin,
     runaway_fanout_after_doubt,
     runaway_sampler_spin,

@@ -253,6 +253,38 @@ def legit_retries(st, ts):
     return ["nokill trap-retries"]
 
 
+def retried_after_request(st, ts):
+    """The model asks for a command; the harness runs it, it fails, and the
+    harness tries it again at once, twice, before it works (error, retry,
+    error, retry, ok: five attempts of one request). Three such commands in
+    a session of ordinary work: retries that recovered, not a loop."""
+    s = "trap-retried-request"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for k in range(3):
+        # The model's call took most of the time before the command ran:
+        # no idle spell, so the attempts are not polls either.
+        st.llm(ts, s, "coder", "code_edit", inp=3000, out=300, tool="bash", args_hash=f"make-{k}", latency_ms=2600)
+        ts += 3000
+        for status in ("error", "retry", "error", "retry", "ok"):
+            st.tool(ts, s, "coder", "code_edit", "bash", f"make-{k}", status=status, latency_ms=800)
+            ts += 1200
+        ts = st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill trap-retried-request"]
+
+
+def harness_retries_forever(st, ts):
+    """The model asks for a command once; the harness retries it forever,
+    every attempt failing: a retry storm, not a repeat."""
+    s = "run-harness-retries"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    st.llm(ts, s, "coder", "code_edit", inp=3000, out=300, tool="bash", args_hash="deploy")
+    ts += 3000
+    for i in range(60):
+        st.tool(ts, s, "coder", "code_edit", "bash", "deploy", status="retry" if i % 2 else "error", latency_ms=800)
+        ts += 1200
+    return ["kill run-harness-retries retry_storm 17"]
+
+
 def recovered_retries(st, ts):
     # Retries that recover, three times in quick succession: an HTTP call
     # that fails and then works, a model call that fails twice and gets
@@ -1532,6 +1564,8 @@ FIXTURES = {
     "trap_deep_tree_type": deep_tree_type,
     "trap_one_big_event_in_cheap_type": one_big_event_in_cheap_type,
     "runaway_harness_spin": harness_spin,
+    "trap_retried_after_request": retried_after_request,
+    "runaway_harness_retries_forever": harness_retries_forever,
     "runaway_screenshot_spin": screenshot_spin,
     "runaway_fanout_after_doubt": fanout_after_doubt,
     "runaway_sampler_spin": sampler_spin,
