@@ -19,7 +19,9 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
         Reason::TaskBudget => &["task_budget_usd"],
         Reason::CostSpike => &["spike_ratio", "spike_price_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
         Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
-        Reason::LoopCycle => &["cycle_repeats", "cycle_max_period"],
+        // A cycle lives in the repeat window, and a cycle of polls kills at
+        // the repeat rule's poll count (or what the window holds).
+        Reason::LoopCycle => &["cycle_repeats", "cycle_max_period", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
         Reason::PingPong => &["ping_pong_handoffs", "ping_pong_busy_ratio"],
         Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
         Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
@@ -728,10 +730,15 @@ session_budget_usd = 2.0
     #[test]
     fn a_rule_id_names_the_scope_that_set_that_rule() {
         let p = Policy::parse(
-            "version = \"v\"\n[task_type.code_fix]\nsession_budget_usd = 5.0\n[agent.coder]\ndisabled = [\"context_growth\"]\nrepeat_kill = 9\n",
+            "version = \"v\"\n[task_type.code_fix]\nsession_budget_usd = 5.0\n[task_type.ci]\nrepeat_window = 96\n[agent.coder]\ndisabled = [\"context_growth\"]\nrepeat_kill = 9\n",
             "p.toml",
         )
         .unwrap();
+        // A cycle is looked for in the repeat window: a table setting it
+        // sets the cycle rule too.
+        assert_eq!(p.rule_id(Reason::LoopCycle, "tester", "ci"), "task_type:ci/loop_cycle");
+        assert_eq!(p.rule_id(Reason::LoopRepeat, "tester", "ci"), "task_type:ci/loop_repeat");
+        assert_eq!(p.rule_id(Reason::SessionBudget, "tester", "ci"), "default/session_budget");
         assert_eq!(p.rule_id(Reason::SessionBudget, "coder", "code_fix"), "task_type:code_fix/session_budget");
         assert_eq!(p.rule_id(Reason::LoopRepeat, "coder", "code_fix"), "agent:coder/loop_repeat");
         assert_eq!(p.rule_id(Reason::LoopCycle, "coder", "code_fix"), "default/loop_cycle");

@@ -1988,7 +1988,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "repeats": hit, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
@@ -2004,11 +2004,13 @@ impl Detector {
                     let names: Vec<&str> =
                         found.cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
                     let (period, repeats, polled) = (found.cycle.len(), found.repeats, found.polled);
+                    // Figures: the turns made against the turns that kill
+                    // (before builtin-22 the period stood in as a baseline).
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
-                        figures: Some((repeats as f64, period as f64)),
-                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "polls": polled}),
+                        figures: Some((repeats as f64, repeats as f64)),
+                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "limit": repeats, "limit_basis": found.basis, "window_calls": window, "polls": polled}),
                         message: format!("the call sequence {} repeated {repeats} times", names.join(" → ")),
                     }));
                 }
@@ -3366,6 +3368,10 @@ struct Cycle {
     repeats: usize,
     /// Calls among them made after a wait (polls).
     polled: usize,
+    /// Where the turns needed came from: `policy` (`cycle_repeats`),
+    /// `policy_polls` (`repeat_poll_kill`, a poll loop) or `window` (a poll
+    /// loop whose period fits fewer turns in the repeat window).
+    basis: &'static str,
 }
 
 /// A cycle: the newest `period × repeats.0` calls are one sequence of
@@ -3409,12 +3415,14 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usi
             return None;
         }
         let mut turns = repeats.0;
+        let mut basis = "policy";
         let polled = |need: usize| recent[..need].iter().filter(|c| c.polled()).count();
         // Waiting is a check and a wait (and perhaps a short decision):
         // a longer sequence with a slow step in it (a test run stamped at
         // its end looks like a wait) is work going round, not a poll.
         if period <= POLL_CYCLE_MAX_PERIOD && polled(need) > 0 {
             turns = repeats.1.max(repeats.0).min(window / period);
+            basis = if turns < repeats.1 { "window" } else { "policy_polls" };
             if turns < repeats.0 || recent.len() < period * turns || !periodic(period, period * turns) {
                 // Not yet enough turns; a longer period here would only be
                 // this same poll loop taken two turns at a time.
@@ -3429,7 +3437,7 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usi
         // Shorter periods were tried first; report the sequence oldest-first.
         let mut cycle: Vec<Call> = recent[..period].to_vec();
         cycle.reverse();
-        return Some(Cycle { cycle, repeats: turns, polled: polled(period * turns) });
+        return Some(Cycle { cycle, repeats: turns, polled: polled(period * turns), basis });
     }
     None
 }
