@@ -313,6 +313,9 @@ struct Normals {
     spins: RollingHistogram,
     /// Its sessions `loop_repeat` killed for spins, against those begun.
     repeats: RuleKills,
+    /// The longest run of polls (`CallRing::most_polls`) of its finished
+    /// sessions that polled: how long its work waits on CI or a job.
+    polls: RollingHistogram,
     /// Its sessions (or tasks) `ping_pong` killed, against sessions begun:
     /// a writer and a critic revising a draft 3–10 rounds with LLM calls
     /// only (no leg brings a new tool call) were killed at the static 12
@@ -407,13 +410,21 @@ impl Normals {
             deep_fanout: RuleKills::default(),
             spins: RollingHistogram::new(window_ms, buckets),
             repeats: RuleKills::default(),
+            polls: RollingHistogram::new(window_ms, buckets),
             ping_pongs: RuleKills::default(),
         }
     }
 
     fn forget_if_ahead_of(&mut self, ts_ms: i64) {
-        for h in [&mut self.actions, &mut self.cost_micros, &mut self.children, &mut self.descendants, &mut self.handoffs, &mut self.spins]
-        {
+        for h in [
+            &mut self.actions,
+            &mut self.cost_micros,
+            &mut self.children,
+            &mut self.descendants,
+            &mut self.handoffs,
+            &mut self.spins,
+            &mut self.polls,
+        ] {
             h.forget_if_ahead_of(ts_ms);
         }
     }
@@ -443,6 +454,9 @@ impl Normals {
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
         self.spins.record(s.last_ts, u64::from(s.calls.most_spins()));
+        if s.calls.most_polls() > 0 {
+            self.polls.record(s.last_ts, u64::from(s.calls.most_polls()));
+        }
     }
 }
 
@@ -1959,6 +1973,7 @@ impl Detector {
                     task.ping_pong.note_progress();
                 }
             }
+            s.calls.note_poll_run(seen && c.polled(), !seen && !plain_done_before);
             s.calls.push(c, window);
             let spins = repeats.spins();
             s.calls.note_spins(spins);
@@ -1970,10 +1985,16 @@ impl Detector {
                 // already past the policy's (rare).
                 let spin_limit = if spins >= t.repeat_kill { Some(spin_limit(self.normals.get_mut(&ids.1), t)) } else { None };
                 let spin_kill = spin_limit.as_ref().is_some_and(|l| spins >= l.limit);
-                let (hit, limit) = match &spin_limit {
+                let (mut hit, mut limit) = match &spin_limit {
                     Some(l) if spin_kill => (spins, l.limit),
                     _ => (repeats.poll_hits(), t.repeat_poll_kill),
                 };
+                // Polls past the policy's count: a task type whose work
+                // waits that long by design is learned.
+                let waits = if !spin_kill && hit >= limit { waits_by_design(self.normals.get_mut(&ids.1), t, s.calls.poll_run(), hit) } else { None };
+                if let Some(w) = &waits {
+                    (hit, limit) = (u32::from(s.calls.poll_run()), w.limit);
+                }
                 if hit >= limit {
                     if spin_kill {
                         if let Some(n) = open_normals(&mut self.normals, &self.policy.global, ids.1) {
@@ -1983,12 +2004,16 @@ impl Detector {
                     let spin_limit = spin_limit.unwrap_or_else(|| SpinLimit::policy(t));
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     let count = repeats.count;
-                    let basis = if spin_kill { spin_limit.basis } else { "policy_polls" };
+                    let basis = match &waits {
+                        Some(w) => w.basis,
+                        None if spin_kill => spin_limit.basis,
+                        None => "policy_polls",
+                    };
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "repeats": hit, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "repeats": hit, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "normal_p95_poll_run": waits.as_ref().map(|w| w.p95), "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
                         message: format!(
                             "the same call {}({}) was made {count} times in the last {} calls",
                             tool.as_deref().unwrap_or("?"),
@@ -2000,7 +2025,15 @@ impl Detector {
             }
             if on(Reason::LoopCycle) {
                 let repeats = (t.cycle_repeats as usize, t.repeat_poll_kill as usize);
-                if let Some(found) = find_cycle(&s.calls, t.cycle_max_period as usize, repeats, window) {
+                let found = find_cycle(&s.calls, t.cycle_max_period as usize, repeats, window);
+                // A poll loop (check CI, sleep) as long as the type's work
+                // waits by design is not yet one.
+                let waits = match &found {
+                    Some(f) if f.basis != "policy" => waits_by_design(self.normals.get_mut(&ids.1), t, s.calls.poll_run(), f.polled as u32),
+                    _ => None,
+                };
+                let found = found.filter(|_| waits.as_ref().is_none_or(|w| u32::from(s.calls.poll_run()) >= w.limit));
+                if let Some(found) = found {
                     let names: Vec<&str> =
                         found.cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
                     let (period, repeats, polled) = (found.cycle.len(), found.repeats, found.polled);
@@ -2010,7 +2043,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
                         figures: Some((repeats as f64, repeats as f64)),
-                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "limit": repeats, "limit_basis": found.basis, "window_calls": window, "polls": polled}),
+                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "limit": repeats, "limit_basis": waits.as_ref().map_or(found.basis, |w| w.basis), "window_calls": window, "polls": polled, "poll_run": waits.as_ref().map(|_| s.calls.poll_run()), "poll_run_limit": waits.as_ref().map(|w| w.limit), "normal_p95_poll_run": waits.as_ref().map(|w| w.p95)}),
                         message: format!("the call sequence {} repeated {repeats} times", names.join(" → ")),
                     }));
                 }
@@ -2997,6 +3030,41 @@ fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
         }
     }
     out
+}
+
+/// How long a task type's sessions wait by design: the longest run of
+/// polls (`CallRing::poll_run`: repeats after a wait, the checks and the
+/// sleeps between them, with nothing new since) of its finished sessions
+/// that polled.
+struct PollNormal {
+    /// Polls in a run that kill: 2x the p95 of those sessions' longest
+    /// runs (of a young type, their p99), at most 4x `repeat_poll_kill`.
+    limit: u32,
+    p95: f64,
+    basis: &'static str,
+}
+
+/// The learned run of polls, when it allows more than the policy's check
+/// (`policy_run`: the polls that check saw in the repeat window): a coding
+/// agent that waits 20 minutes for CI, sleeping 30 s between checks, makes
+/// 40 rounds where `repeat_poll_kill` and the 48-call window allow 24.
+/// Killed sessions never finish, so the normal forms on the waits the
+/// policy let through; twice their p95 is room for the longer waits it
+/// cut short. A slow loop of one call in such a type is judged the same
+/// way: by its shape it is a poll.
+#[cold]
+#[inline(never)]
+fn waits_by_design(n: Option<&mut Normals>, t: &Thresholds, run: u16, policy_run: u32) -> Option<PollNormal> {
+    let q = n?.polls.quantiles();
+    let (polls, basis) = if q.count >= u64::from(t.step_min_sessions) {
+        (q.p95, "task_type_polls")
+    } else if q.count > 0 {
+        (q.p99, "task_type_polls_young")
+    } else {
+        return None;
+    };
+    let limit = ceil_limit(2.0 * polls, 0).min(4 * u64::from(t.repeat_poll_kill)) as u32;
+    (limit > policy_run.max(1) && run > 0).then_some(PollNormal { limit, p95: q.p95, basis })
 }
 
 /// When alternating handoffs make a ping-pong: `idle` of them with most

@@ -94,6 +94,13 @@ pub(crate) struct CallRing {
     /// between (`loop_repeat` spins), learned into the session's task
     /// type's normal. Here, not in `Session`: it fits the ring's padding.
     most_spins: u8,
+    /// Repeats after a wait (polls) since the session last did something
+    /// new, however far back: a CI wait of 40 rounds outlasts the window.
+    /// Every poll counts (a check, and the sleep before it); saturating.
+    poll_run: u16,
+    /// The longest `poll_run` so far (saturating), learned into the task
+    /// type's normal.
+    most_polls: u8,
 }
 
 impl CallRing {
@@ -103,6 +110,25 @@ impl CallRing {
 
     pub fn most_spins(&self) -> u8 {
         self.most_spins
+    }
+
+    /// Counts a call toward the session's current run of polls: a poll
+    /// lengthens it, something new ends it.
+    pub fn note_poll_run(&mut self, poll: bool, novel: bool) {
+        if novel {
+            self.poll_run = 0;
+        } else if poll {
+            self.poll_run = self.poll_run.saturating_add(1);
+            self.most_polls = self.most_polls.max(self.poll_run.min(u16::from(u8::MAX)) as u8);
+        }
+    }
+
+    pub fn poll_run(&self) -> u16 {
+        self.poll_run
+    }
+
+    pub fn most_polls(&self) -> u8 {
+        self.most_polls
     }
 
     pub fn push(&mut self, c: Call, cap: usize) {

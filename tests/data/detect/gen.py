@@ -834,6 +834,55 @@ def sleep_then_check(st, ts, s, rounds):
     return ts
 
 
+def ci_waits(st, ts, s, pr, rounds, agent="ci-bot", tt="ci_fix"):
+    """`rounds` CI checks the way a coding agent waits: the LLM asks for
+    `sleep 30`, the sleep runs, the LLM asks for the status, the check runs."""
+    for _ in range(rounds):
+        st.llm(ts, s, agent, tt, inp=600, out=60, tool="sleep", args_hash="sleep-30", latency_ms=2_500)
+        ts += 3_000
+        st.tool(ts, s, agent, tt, "sleep", "sleep-30", latency_ms=30_000)
+        ts += 30_200
+        st.llm(ts, s, agent, tt, inp=600, out=60, tool="ci_status", args_hash=pr, latency_ms=2_500)
+        ts += 3_000
+        st.tool(ts, s, agent, tt, "ci_status", pr, latency_ms=900)
+        ts += 1_000
+    return ts
+
+
+def ci_wait_history(st, ts):
+    """Twenty finished sessions of a type whose work waits on CI by design,
+    8 to 22 rounds each (the policy's check allows 24 rounds of a sleep and
+    a check in its 48-call window), 40 minutes apart."""
+    for i in range(20):
+        s = f"ci-history-{i}"
+        t = st.normal_session(ts, s, "ci-bot", "ci_fix", 3)
+        t = ci_waits(st, t, s, f"pr-{i}", st.rng.randint(8, 22))
+        st.normal_session(t, s, "ci-bot", "ci_fix", 2)
+        ts += 40 * MIN
+    return ts
+
+
+def ci_long_wait_learned(st, ts):
+    """A CI run of 20 minutes, checked every 30 s (36 rounds), in that
+    type: longer than the policy's 24 rounds, within what the type waits."""
+    ts = ci_wait_history(st, ts)
+    s = "run-ci-long-wait"
+    ts = st.normal_session(ts, s, "ci-bot", "ci_fix", 3)
+    ts = ci_waits(st, ts, s, "pr-long", 36)
+    st.normal_session(ts, s, "ci-bot", "ci_fix", 2)
+    return ["nokill run-ci-long-wait"]
+
+
+def ci_wait_forever_learned(st, ts):
+    """The same type, a CI check that never turns green: still killed,
+    at the type's learned wait (at most 4x `repeat_poll_kill` polls)."""
+    ts = ci_wait_history(st, ts)
+    s = "run-ci-wait-forever"
+    ts = st.normal_session(ts, s, "ci-bot", "ci_fix", 3)
+    ci_waits(st, ts, s, "pr-stuck", 150)
+    return ["kill run-ci-wait-forever loop_cycle 173"]
+
+
 def ci_sleep_requested(st, ts):
     """Twelve such rounds, then the work goes on: waiting, not looping
     (a tester's fleet: killed at the fifth sleep, 77 % of these waits)."""
@@ -1564,6 +1613,8 @@ FIXTURES = {
     "trap_deep_tree_type": deep_tree_type,
     "trap_one_big_event_in_cheap_type": one_big_event_in_cheap_type,
     "runaway_harness_spin": harness_spin,
+    "trap_ci_long_wait_learned": ci_long_wait_learned,
+    "runaway_ci_wait_forever_learned": ci_wait_forever_learned,
     "trap_retried_after_request": retried_after_request,
     "runaway_harness_retries_forever": harness_retries_forever,
     "runaway_screenshot_spin": screenshot_spin,
