@@ -101,13 +101,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let max_messages: u64 = arg("--max-messages", "0").parse()?;
     let mut handled = 0u64;
     let mut seen = Seen { ids: HashSet::new(), order: VecDeque::new(), cap: 100_000 };
-    eprintln!("hook: consuming {topic} on {brokers} as {group}; Ctrl-C to stop");
-    // One Ctrl-C listener for the whole run, so a Ctrl-C during the back-off
+    eprintln!("hook: consuming {topic} on {brokers} as {group}; Ctrl-C or SIGTERM to stop");
+    // One stop listener for the whole run, so a stop during the back-off
     // below is not missed.
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stop = std::pin::pin!(stop_requested());
     loop {
         let msg = tokio::select! {
-            _ = &mut ctrl_c => break,
+            _ = &mut stop => break,
             m = consumer.recv() => m,
         };
         let msg = match msg {
@@ -115,7 +115,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => {
                 eprintln!("hook: consumer error: {e}");
                 tokio::select! {
-                    _ = &mut ctrl_c => break,
+                    _ = &mut stop => break,
                     _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
                 }
             }
@@ -140,4 +140,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Leave the group before the runtime goes away.
     drop(consumer);
     Ok(())
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, what systemd and Kubernetes send
+/// to stop a service: either way the hook commits what it handled and
+/// leaves its group.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

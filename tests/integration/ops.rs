@@ -691,3 +691,44 @@ fn read_stderr(child: &mut Child) -> String {
     }
     stderr
 }
+
+/// The Python hook in file mode follows a signals file `watch` wrote and
+/// acts once per signal id, a line written twice included; it needs no
+/// Kafka client.
+#[test]
+fn the_python_hook_follows_a_signals_file_and_acts_once_per_signal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = dir.path().join("signals.ndjson");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson");
+    let out = runaway(dir.path())
+        .args(["watch", "--input", sample.to_str().expect("path"), "--signals", signals.to_str().expect("path")])
+        .output()
+        .expect("run watch");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut lines: Vec<String> = std::fs::read_to_string(&signals).expect("signals").lines().map(str::to_owned).collect();
+    let written: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).expect("signal")).collect();
+    assert!(written.len() >= 2, "the sample makes signals");
+    // A redelivered line: the same signal twice.
+    lines.push(lines[0].clone());
+    std::fs::write(&signals, lines.join("\n") + "\n").expect("write");
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hook.py");
+    let out = Command::new("python3")
+        .args([hook.to_str().expect("path"), "--file", signals.to_str().expect("path"), "--max-messages", &lines.len().to_string()])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let acted: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    let expected: Vec<String> = written
+        .iter()
+        .map(|s| match s["action"].as_str().unwrap_or("") {
+            "kill" => format!("KILL session {}", s["session_id"].as_str().unwrap_or("")),
+            "pause" => format!("PAUSE {}", s["scope"].as_str().unwrap_or("")),
+            "throttle" => format!("THROTTLE {}", s["scope"].as_str().unwrap_or("")),
+            _ => "ALERT ".to_owned(),
+        })
+        .collect();
+    assert_eq!(acted.len(), expected.len(), "one action per signal id:\n{}", acted.join("\n"));
+    for (a, e) in acted.iter().zip(&expected) {
+        assert!(a.starts_with(e.as_str()), "{a} should start with {e}");
+    }
+}
