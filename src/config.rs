@@ -484,7 +484,9 @@ pub fn policy_check_report(
         None => "no policy file given: the built-in policy".to_string(),
     };
     Ok(format!(
-        "# runaway config check: {what}\n         # price catalog: {} ({} models)\n         # no input given: only the policy and prices were checked; `watch` also needs \
+        "# runaway config check: {what}\n\
+         # price catalog: {} ({} models)\n\
+         # no input given: only the policy and prices were checked; `watch` also needs \
          --input FILE|- (file mode) or --brokers HOST:PORT (Kafka mode)\n\n{policy_toml}",
         catalog.source(),
         catalog.len()
@@ -533,8 +535,10 @@ pub fn check_policy_path(path: &Path) -> Result<(), ConfigError> {
 fn validate_level(level: &str) -> Result<(), ConfigError> {
     match level.to_ascii_lowercase().as_str() {
         "trace" | "debug" | "info" | "warn" | "error" | "off" => Ok(()),
-        // Full filter directives (e.g. `runaway=debug,rdkafka=warn`) pass through.
-        l if l.contains('=') => Ok(()),
+        // Full filter directives (e.g. `runaway=debug,rdkafka=warn`), each
+        // parsed here: a bad one would otherwise be dropped with a warning
+        // at start-up and the run go on at a level nobody asked for.
+        l if l.contains('=') && tracing_subscriber::EnvFilter::try_new(level).is_ok() => Ok(()),
         _ => Err(ConfigError::Invalid {
             key: "log_level".into(),
             value: format!("{level:?}"),

@@ -216,7 +216,11 @@ pub fn run_live(
     let (reader, name): (Box<dyn Read>, String) = if input == "-" {
         (Box::new(Pump::start(Box::new(std::io::stdin())).map_err(open_error)?), format!("<stdin {}>", started()))
     } else {
-        if std::fs::metadata(input).map_err(open_error)?.is_file() {
+        let meta = std::fs::metadata(input).map_err(open_error)?;
+        if meta.is_dir() {
+            return Err(open_error(std::io::Error::other("it is a directory: give an NDJSON file, a named pipe or - for stdin")));
+        }
+        if meta.is_file() {
             (Box::new(File::open(input).map_err(open_error)?), input.to_string())
         } else {
             // Opened on the pump's thread: opening a named pipe waits for
