@@ -127,16 +127,18 @@ fn unknown_env_vars() -> Vec<String> {
 
 fn load_policy(path: Option<&std::path::Path>) -> Result<Policy, Failure> {
     match path {
-        Some(p) => Policy::load(p)
-            .map_err(|e| Failure::Config(anyhow::Error::from(e).context("policy (--policy, RUNAWAY_POLICY or `policy` in the config file)"))),
+        Some(p) => Policy::load(p).map_err(|e| {
+            Failure::Config(anyhow::Error::from(e).context("policy (--policy, RUNAWAY_POLICY or `policy` in the config file)"))
+        }),
         None => Ok(Policy::default()),
     }
 }
 
 fn load_catalog(prices: Option<&std::path::Path>) -> Result<Catalog, Failure> {
     match prices {
-        Some(p) => Catalog::embedded_with(p)
-            .map_err(|e| Failure::Config(anyhow::Error::from(e).context("prices (--prices, RUNAWAY_PRICES or `prices` in the config file)"))),
+        Some(p) => Catalog::embedded_with(p).map_err(|e| {
+            Failure::Config(anyhow::Error::from(e).context("prices (--prices, RUNAWAY_PRICES or `prices` in the config file)"))
+        }),
         None => Ok(Catalog::embedded()),
     }
 }

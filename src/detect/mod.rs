@@ -1991,7 +1991,11 @@ impl Detector {
                 };
                 // Polls past the policy's count: a task type whose work
                 // waits that long by design is learned.
-                let waits = if !spin_kill && hit >= limit { waits_by_design(self.normals.get_mut(&ids.1), t, s.calls.poll_run(), hit) } else { None };
+                let waits = if !spin_kill && hit >= limit {
+                    waits_by_design(self.normals.get_mut(&ids.1), t, s.calls.poll_run(), hit)
+                } else {
+                    None
+                };
                 if let Some(w) = &waits {
                     (hit, limit) = (u32::from(s.calls.poll_run()), w.limit);
                 }
