@@ -1530,7 +1530,7 @@ impl Detector {
             }
             if rules.enabled(Reason::SubagentFanout) {
                 if let Some(limit) = self.fanout_limit(ids.1, &rules.t, Spread::Children) {
-                    if children as u64 > limit.limit {
+                    if children as u64 > limit.limit && !self.cheap_under_a_guess(e, &limit, &rules.t) {
                         if let Some(n) = self.type_normals(ids.1) {
                             n.fanout.note_killed(children);
                         }
@@ -1713,6 +1713,23 @@ impl Detector {
             None => (limit, basis),
         };
         Some(FanoutLimit { limit, basis, normal, kills })
+    }
+
+    /// A tree held only to the static cap (nothing known of how wide its
+    /// type's trees go, nor the fleet's) that has so far spent less than
+    /// the fleet's finished sessions do at their p95: the cap is a guess,
+    /// and a first wide batch of cheap workers (41 extractions, $0.17 in
+    /// all) is more likely work than a runaway. Waiting until it has spent
+    /// one such session costs at most that; its trees that finish then
+    /// teach the type its width. Judged on the task tree's spend, so only
+    /// for events that carry a `task_id`.
+    fn cheap_under_a_guess(&mut self, e: &Event, limit: &FanoutLimit, t: &Thresholds) -> bool {
+        if limit.basis != "static" {
+            return false;
+        }
+        let Some(tree) = self.tree_cost(e) else { return false };
+        let fleet = self.fleet_normals.cost_micros.quantiles();
+        fleet.count >= u64::from(t.step_min_sessions) && tree * 1e6 < fleet.p95
     }
 
     /// Spend so far of the event's task tree.

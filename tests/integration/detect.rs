@@ -161,6 +161,8 @@ fixtures! {
     trap_one_big_event_in_cheap_type,
     runaway_loop_repeat,
     runaway_harness_spin,
+    runaway_young_costly_fanout,
+    trap_young_cheap_wide_batch,
     runaway_ci_wait_forever_learned,
     trap_ci_long_wait_learned,
     runaway_harness_retries_forever,

@@ -1118,6 +1118,37 @@ def young_wide_fanout(st, ts):
     return out
 
 
+def young_cheap_wide_batch(st, ts):
+    """A new task type's first batch: an orchestrator spawns 80 extraction
+    workers, one small call each on a cheap model, $0.03 in all. Its type
+    has no normal yet (only the static cap of 40 applies), and the whole
+    tree has spent less than one of the fleet's ordinary sessions: a guess
+    of a cap is no reason to kill 80 workers."""
+    run = "run-extract-batch"
+    st.llm(ts, run, "batch-orchestrator", "extract_batch", inp=3000, out=500, task_id="task-extract")
+    ts += 2000
+    for i in range(80):
+        st.llm(ts, f"{run}-w{i}", "extract-worker", "extract_item", model="gpt-4o-mini", inp=1500, out=100,
+               parent_session_id=run, task_id="task-extract")
+        ts += 300
+    st.llm(ts + 30_000, run, "batch-orchestrator", "extract_batch", inp=6000, out=800, task_id="task-extract")
+    return ["nokill run-extract-batch"]
+
+
+def young_costly_fanout(st, ts):
+    """The same young type, a spawner without end whose workers cost what
+    an ordinary session does: past the static cap once the tree has spent
+    more than the fleet's sessions do at their p95."""
+    run = "run-costly-fanout"
+    st.llm(ts, run, "batch-orchestrator", "extract_batch", inp=3000, out=500, task_id="task-costly")
+    ts += 2000
+    for i in range(300):
+        st.llm(ts, f"{run}-w{i}", "extract-worker", "extract_item", inp=12000, out=600,
+               parent_session_id=run, task_id="task-costly")
+        ts += 300
+    return ["kill run-costly-fanout subagent_fanout 1"]
+
+
 def research_tree(st, ts, lead, branches):
     """A research lead that spawns one helper per entry of `branches`;
     helper i spawns `branches[i]` sub-helpers (one LLM call each); the lead
@@ -1613,6 +1644,8 @@ FIXTURES = {
     "trap_deep_tree_type": deep_tree_type,
     "trap_one_big_event_in_cheap_type": one_big_event_in_cheap_type,
     "runaway_harness_spin": harness_spin,
+    "trap_young_cheap_wide_batch": young_cheap_wide_batch,
+    "runaway_young_costly_fanout": young_costly_fanout,
     "trap_ci_long_wait_learned": ci_long_wait_learned,
     "runaway_ci_wait_forever_learned": ci_wait_forever_learned,
     "trap_retried_after_request": retried_after_request,
