@@ -2059,12 +2059,17 @@ impl Detector {
                         found.cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();
                     let (period, repeats, polled) = (found.cycle.len(), found.repeats, found.polled);
                     // Figures: the turns made against the turns that kill
-                    // (before builtin-22 the period stood in as a baseline).
+                    // (before builtin-22 the period stood in as a baseline),
+                    // or, past a type's learned wait, its run of polls
+                    // against that limit.
+                    let run = s.calls.poll_run();
+                    let (observed, limit) =
+                        waits.as_ref().map_or((repeats as f64, repeats as f64), |w| (f64::from(run), f64::from(w.limit)));
                     return Some(cold(|| Decision {
                         action: Action::Kill,
                         reason: Reason::LoopCycle,
-                        figures: Some((repeats as f64, repeats as f64)),
-                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "limit": repeats, "limit_basis": waits.as_ref().map_or(found.basis, |w| w.basis), "window_calls": window, "polls": polled, "poll_run": waits.as_ref().map(|_| s.calls.poll_run()), "poll_run_limit": waits.as_ref().map(|w| w.limit), "normal_p95_poll_run": waits.as_ref().map(|w| w.p95)}),
+                        figures: Some((observed, limit)),
+                        evidence: json!({"cycle": names, "period": period, "repeats": repeats, "limit": limit, "limit_basis": waits.as_ref().map_or(found.basis, |w| w.basis), "window_calls": window, "polls": polled, "poll_run": waits.as_ref().map(|_| run), "normal_p95_poll_run": waits.as_ref().map(|w| w.p95)}),
                         message: format!("the call sequence {} repeated {repeats} times", names.join(" → ")),
                     }));
                 }
