@@ -9,7 +9,7 @@
 //! failures.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -112,6 +112,16 @@ fn wait_caught_up(broker: &Broker, group: &str, partitions: i32, r: &Runaway) {
         assert!(Instant::now() < deadline, "never caught up; log:\n{}", r.log_text());
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Runs `watch` with `args` until `group` has caught up with the events
+/// topic, stops it with SIGTERM and returns its log; it must exit 0.
+fn run_until_caught_up(broker: &Broker, group: &str, partitions: i32, args: &[String], log: PathBuf) -> String {
+    let mut r = Runaway::start(args, log);
+    wait_caught_up(broker, group, partitions, &r);
+    let (st, log) = r.terminate(Duration::from_secs(30));
+    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    log
 }
 
 fn runaway_args(broker: &Broker, group: &str) -> Vec<String> {
@@ -475,10 +485,7 @@ fn kafka_a_session_this_group_already_killed_is_not_killed_again() {
     let archive = dir.path().join("archive");
     let mut args = runaway_args(&broker, group);
     args.extend(["--archive".to_string(), archive.display().to_string()]);
-    let mut r = Runaway::start(&args, dir.path().join("r.log"));
-    wait_caught_up(&broker, group, PARTITIONS, &r);
-    let (st, log) = r.terminate(Duration::from_secs(30));
-    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    let log = run_until_caught_up(&broker, group, PARTITIONS, &args, dir.path().join("r.log"));
     let emitted: Vec<Record> = broker
         .read_until(KILL, Duration::from_secs(3), |_| false)
         .into_iter()
@@ -536,11 +543,8 @@ fn kafka_an_agent_pause_this_group_made_is_not_sent_again_under_another_id_while
     let archive = dir.path().join("archive");
     let mut args = runaway_args(&broker, group);
     args.extend(["--archive".to_string(), archive.display().to_string(), "--policy".to_string(), policy.display().to_string()]);
-    let mut r = Runaway::start(&args, dir.path().join("r.log"));
     // Two sessions fill two partitions at most: the others have nothing to commit.
-    wait_caught_up(&broker, group, PARTITIONS, &r);
-    let (st, log) = r.terminate(Duration::from_secs(30));
-    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    let log = run_until_caught_up(&broker, group, PARTITIONS, &args, dir.path().join("r.log"));
     let paused: Vec<String> = broker
         .read_until(KILL, Duration::from_secs(3), |_| false)
         .into_iter()
@@ -598,10 +602,7 @@ fn kafka_sample_fleet_read_as_a_backlog_on_four_partitions_keeps_every_session_k
     let producer = broker.producer();
     broker.produce_lines(&producer, EVENTS, &lines);
     let group = "runaway-sample-four-partitions";
-    let mut r = Runaway::start(&runaway_args(&broker, group), dir.path().join("r.log"));
-    wait_caught_up(&broker, group, 4, &r);
-    let (st, log) = r.terminate(Duration::from_secs(30));
-    assert!(st.success(), "exit {st:?}; log:\n{log}");
+    run_until_caught_up(&broker, group, 4, &runaway_args(&broker, group), dir.path().join("r.log"));
     let values: Vec<String> = broker.read_until(KILL, Duration::from_secs(3), |_| false).into_iter().map(|m| m.value).collect();
     let sessions = |kills: &BTreeMap<(String, String), String>| -> BTreeSet<(String, String)> { kills.keys().cloned().collect() };
     let got = kills_of(values.into_iter());
