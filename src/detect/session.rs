@@ -802,6 +802,14 @@ pub(crate) fn recent_ones(bits: u64, n: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    /// A fleet has millions of sessions: the memory target (512 bytes per
+    /// tracked session, all in) rests on this.
+    #[test]
+    fn a_session_fits_256_bytes() {
+        assert!(std::mem::size_of::<super::Session>() <= 256, "Session is {} bytes", std::mem::size_of::<super::Session>());
+        assert_eq!(std::mem::size_of::<super::CallRing>(), 32);
+    }
+
     #[test]
     fn ping_pong_counts_round_trips_in_any_order() {
         let (a, b, c, d) = (1, 2, 3, 4);
