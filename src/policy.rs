@@ -305,7 +305,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-22";
+pub const BUILTIN_VERSION: &str = "builtin-23";
 
 impl Default for Policy {
     fn default() -> Self {

@@ -2022,6 +2022,8 @@ impl Detector {
                             n.repeats.note_killed(spins);
                         }
                     }
+                    // The type's spin kills are looked up only for spins.
+                    let spin_kills = spin_limit.as_ref().map(|l| l.kills);
                     let spin_limit = spin_limit.unwrap_or_else(|| SpinLimit::policy(t));
                     let tool = self.tool_names.get(c.tool_id() as usize).cloned();
                     let count = repeats.count;
@@ -2030,17 +2032,27 @@ impl Detector {
                         None if spin_kill => spin_limit.basis,
                         None => "policy_polls",
                     };
-                    return Some(cold(|| Decision {
+                    return Some(cold(|| {
+                        Decision {
                         action: Action::Kill,
                         reason: Reason::LoopRepeat,
                         figures: Some((hit as f64, limit as f64)),
-                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "repeats": hit, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "normal_p95_poll_run": waits.as_ref().map(|w| w.p95), "type_sessions_killed": spin_limit.kills.killed, "type_sessions_begun": spin_limit.kills.started, "window_calls": t.repeat_window}),
-                        message: format!(
-                            "the same call {}({}) was made {count} times in the last {} calls",
-                            tool.as_deref().unwrap_or("?"),
-                            e.args_hash.as_deref().unwrap_or(""),
-                            t.repeat_window
-                        ),
+                        evidence: json!({"tool": tool.as_deref(), "args_hash": e.args_hash.as_deref(), "kind": e.kind.as_str(), "count": count, "repeats": hit, "polls": repeats.polls, "free_polls": repeats.free_polls, "free_looks": if repeats.span_spent { repeats.free_looks } else { 0 }, "limit": limit, "limit_basis": basis, "normal_p95_spins": spin_limit.p95, "normal_p95_poll_run": waits.as_ref().map(|w| w.p95), "type_sessions_killed": spin_kills.map(|k| k.killed), "type_sessions_begun": spin_kills.map(|k| k.started), "window_calls": t.repeat_window}),
+                        message: match &waits {
+                            Some(w) => format!(
+                                "the same call {}({}) was polled {hit} times in a row with nothing new, past the {} polls its task type waits by design",
+                                tool.as_deref().unwrap_or("?"),
+                                e.args_hash.as_deref().unwrap_or(""),
+                                w.limit
+                            ),
+                            None => format!(
+                                "the same call {}({}) was made {count} times in the last {} calls",
+                                tool.as_deref().unwrap_or("?"),
+                                e.args_hash.as_deref().unwrap_or(""),
+                                t.repeat_window
+                            ),
+                        },
+                    }
                     }));
                 }
             }
@@ -2200,14 +2212,18 @@ impl Detector {
             // baseline's median; a jump in cost per call alone (a much bigger
             // context) only when it also leaves the baseline's range (its
             // p99), since normal sessions grow their context too.
-            let above_median = reference.is_none_or(|q| cost >= t.spike_ratio * q.p50 / NANO);
-            let above_range = reference.is_none_or(|q| cost >= (t.spike_ratio * q.p50).max(q.p99) / NANO);
+            // A switch to a model of exactly the ratio's price (3x) is one:
+            // the product of two prices rounds either way, a session's
+            // level is an f32.
+            let ratio = t.spike_ratio * RATIO_SLACK;
+            let above_median = reference.is_none_or(|q| cost >= ratio * q.p50 / NANO);
+            let above_range = reference.is_none_or(|q| cost >= (ratio * q.p50).max(q.p99) / NANO);
             // Against the session's own level, by the call and by the token:
             // cost per token jumps with a pricier model whatever the context
             // size, so a model switch shows even when call sizes are noisy.
             let tokens = context + e.output_tokens + e.reasoning_tokens;
             let per_token = if tokens > 0 { cost / tokens as f64 } else { 0.0 };
-            let level_spike = level > 0.0 && cost >= t.spike_ratio * level;
+            let level_spike = level > 0.0 && cost >= ratio * level;
             // A jump in cost per call needs a bigger context (at least
             // twice the agent's usual tokens per call): one on the same
             // tokens is a prompt-cache miss, or a pricier model (below).
@@ -2219,14 +2235,14 @@ impl Detector {
             // is a jump in price.
             let model = model.map_or(0, |m| m.1);
             let other_model = model == 0 || s_cost.model == 0 || model != s_cost.model;
-            let token_spike = token_level > 0.0 && per_token >= t.spike_ratio * token_level && other_model;
+            let token_spike = token_level > 0.0 && per_token >= ratio * token_level && other_model;
             let first = s_cost.llm_calls <= t.spike_session_reference;
             // The first calls set the session's own level (its context
             // fills up in its first steps), unless a call leaves its
             // baseline's range by the spike ratio itself: an agent whose
             // calls never pass 6k tokens jumping to 60k at its second call
             // has not found its level, it has left it.
-            let beyond_range = reference.is_some_and(|q| cost >= t.spike_ratio * q.p99 / NANO);
+            let beyond_range = reference.is_some_and(|q| cost >= ratio * q.p99 / NANO);
             // Nor has a session whose every call so far leaves its agent's
             // own range (a pricier model from the first call): it has no
             // level of its own to be judged against, and its agent's history
@@ -2286,7 +2302,7 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some(compared.figures()),
-                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
                         message: format!(
                             "{} for {spiking} of the last {} calls{}",
                             compared.describe(e.model.as_deref()),
@@ -2301,7 +2317,7 @@ impl Detector {
                         action: Action::Alert,
                         reason: Reason::CostSpike,
                         figures: Some(compared.figures()),
-                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": round_usd(level), "from_first_call": level == 0.0, "session_usd_per_mtok": round_usd(token_level * 1e6), "usd_per_mtok": round_usd(per_token * 1e6), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
                         message: format!("one call: {}{}", compared.describe(e.model.as_deref()), compared.call_cost(cost)),
                     }));
                 }
@@ -2525,7 +2541,7 @@ impl Detector {
                         let p99 = q.p99;
                         let usual = price <= LIST_PRICE_SLACK * q.p95;
                         // The recent starts are counted only for a call that is pricier.
-                        let pricey = price >= price_ratio * p99;
+                        let pricey = price >= price_ratio * RATIO_SLACK * p99;
                         let rolled_out = pricey && b.starts.at_least(price) >= STARTS_MAKING_A_MODEL_NORMAL;
                         found.price = Some(PriceNormal { p99, pricier: pricey && !rolled_out, rolled_out, usual });
                     }
@@ -3373,6 +3389,10 @@ struct FanoutLimit {
     kills: RuleKills,
 }
 
+/// What a "this many times" threshold is multiplied by: a cost exactly at
+/// it (a model of exactly 3x the price) meets it despite rounding.
+const RATIO_SLACK: f64 = 1.0 - 1e-6;
+
 /// Longest cycle that can be a poll loop.
 const POLL_CYCLE_MAX_PERIOD: usize = 3;
 
@@ -3513,8 +3533,11 @@ fn find_cycle(calls: &session::CallRing, max_period: usize, repeats: (usize, usi
         let polled = |need: usize| recent[..need].iter().filter(|c| c.polled()).count();
         // Waiting is a check and a wait (and perhaps a short decision):
         // a longer sequence with a slow step in it (a test run stamped at
-        // its end looks like a wait) is work going round, not a poll.
-        if period <= POLL_CYCLE_MAX_PERIOD && polled(need) > 0 {
+        // its end looks like a wait) is work going round, not a poll. A
+        // longer one made wholly of calls after waits is waiting too: a
+        // staged rollout checks its status a few times, then pauses and
+        // resumes it, minutes apart.
+        if (period <= POLL_CYCLE_MAX_PERIOD && polled(need) > 0) || polled(need) == need {
             turns = repeats.1.max(repeats.0).min(window / period);
             basis = if turns < repeats.1 { "window" } else { "policy_polls" };
             if turns < repeats.0 || recent.len() < period * turns || !periodic(period, period * turns) {

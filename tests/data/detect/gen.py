@@ -594,6 +594,26 @@ def pricier_per_token(st, ts):
             f"signal kill cost_spike {ids[4]} evidence.compared=cost_per_token ratio=5.6772"]
 
 
+def exactly_spike_ratio(st, ts):
+    """The coder moves from gpt-4o to a model billed at exactly 3x its price
+    per token (Claude Opus 4.1 is 3x Opus 4.5), on calls of the same size:
+    a spike at the default ratio of 3 (before builtin-23, 3x the price
+    computed as a hair under 3x, and this ran on unflagged)."""
+    s = "run-exact-3x"
+    for i in range(4):
+        st.llm(ts, s, "coder", "code_edit", inp=14000, out=1000, cost_usd=0.09, tool="read_file", args_hash=f"x3-warm-{i}")
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", "read_file", f"x3-warm-{i}")
+        ts += 1000
+    for i in range(20):
+        t = ["read_file", "search", "edit_file"][i % 3]
+        st.llm(ts, s, "coder", "code_edit", model="acme-coder-3x", inp=14000, out=1000, cost_usd=0.27, tool=t, args_hash=f"x3-{t}-{i}")
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", t, f"x3-{t}-{i}")
+        ts += 1000
+    return ["kill run-exact-3x cost_spike 22"]
+
+
 def loop_burst(st, ts):
     """A bad deploy: right after a start, eight sessions of one task type
     loop on the same lookup while 40 others of the type work normally,
@@ -815,6 +835,44 @@ def ci_sleep_tool(st, ts):
         ts += 400
     st.normal_session(ts, s, "coder", "code_edit", 3)
     return ["nokill run-ci-sleep"]
+
+
+def rollout_stages(st, ts, s, stages):
+    """A staged firmware rollout: its status checked four or five times
+    (the same number each stage), a minute or two apart, then the rollout paused and resumed (a canary
+    hold), `stages` times; every call comes after a wait and a short LLM
+    call deciding it."""
+    checks = st.rng.randint(4, 5)
+    st.llm(ts, s, "fw-agent", "firmware_rollout", inp=3000, out=120, tool="start_rollout", args_hash="ro-7")
+    st.tool(ts + 1_500, s, "fw-agent", "firmware_rollout", "start_rollout", "ro-7", latency_ms=900)
+    for _ in range(stages):
+        calls = [("get_rollout_status", "ro-7")] * checks + [("pause_rollout", "ro-7"), ("resume_rollout", "ro-7")]
+        for tool, args in calls:
+            ts += st.rng.randint(60_000, 150_000)
+            st.llm(ts, s, "fw-agent", "firmware_rollout", inp=3000, out=80, tool=tool, args_hash=args)
+            ts += 1_500
+            st.tool(ts, s, "fw-agent", "firmware_rollout", tool, args, latency_ms=500)
+    return ts
+
+
+def staged_rollout(st, ts):
+    """Three stages of a rollout, then the work goes on: a cycle of six or
+    seven calls made wholly after waits is waiting, judged as polls (before
+    builtin-23, killed at its third stage as a loop_cycle)."""
+    s = "run-rollout"
+    ts = rollout_stages(st, ts, s, 3)
+    ts += 60_000
+    st.llm(ts, s, "fw-agent", "firmware_rollout", inp=3000, out=200)
+    st.tool(ts + 1_000, s, "fw-agent", "firmware_rollout", "write_report", "ro-7-done")
+    return ["nokill run-rollout"]
+
+
+def rollout_stages_forever(st, ts):
+    """The same rollout paused and resumed stage after stage, never done:
+    waiting without end, killed at the poll limit of its status check."""
+    s = "run-rollout-forever"
+    rollout_stages(st, ts, s, 30)
+    return ["kill run-rollout-forever loop_repeat 100"]
 
 
 def sleep_then_check(st, ts, s, rounds):
@@ -1627,6 +1685,7 @@ FIXTURES = {
     "trap_rollout_one_at_a_time": rollout_one_at_a_time,
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
+    "trap_staged_rollout": staged_rollout,
     "trap_long_growing_context": long_growing,
     "trap_ci_sleep_tool": ci_sleep_tool,
     "trap_handoff_refetch": handoff_refetch,
@@ -1671,6 +1730,8 @@ FIXTURES = {
     "runaway_ping_pong_busy_learned": ping_pong_busy_learned,
     "trap_quick_status_poll": quick_status_poll,
     "runaway_poll_forever": poll_forever,
+    "runaway_exactly_spike_ratio": exactly_spike_ratio,
+    "runaway_rollout_stages_forever": rollout_stages_forever,
     "runaway_cycle_slow_step": cycle_slow_step,
     "runaway_step_runaway": step_runaway,
     "runaway_retry_storm": retry_storm,
