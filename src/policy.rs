@@ -18,10 +18,12 @@ fn rule_keys(reason: Reason) -> &'static [&'static str] {
         Reason::SessionBudget => &["session_budget_usd", "spend_ratio", "spend_min_usd", "spend_min_sessions"],
         Reason::TaskBudget => &["task_budget_usd"],
         Reason::CostSpike => &["spike_ratio", "spike_price_ratio", "spike_window", "spike_sustain", "spike_session_reference"],
-        Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
+        Reason::LoopRepeat => &["repeat_kill", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill", "tool_run_min_calls"],
         // A cycle lives in the repeat window, and a cycle of polls kills at
         // the repeat rule's poll count (or what the window holds).
-        Reason::LoopCycle => &["cycle_repeats", "cycle_max_period", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill"],
+        Reason::LoopCycle => {
+            &["cycle_repeats", "cycle_max_period", "repeat_window", "repeat_poll_gap_seconds", "repeat_poll_kill", "tool_run_min_calls"]
+        }
         Reason::PingPong => &["ping_pong_handoffs", "ping_pong_busy_ratio"],
         Reason::StepRunaway => &["step_ratio", "step_p99_ratio", "step_min_actions", "step_min_sessions", "step_cap_without_baseline"],
         Reason::RetryStorm => &["retry_kill", "retry_window", "retry_forgive"],
@@ -166,6 +168,14 @@ thresholds! {
     step_min_sessions: u32 = 10,
     /// Hard action cap while the task type has no trusted normal (0 = none).
     step_cap_without_baseline: u32 = 1000,
+    /// A run of calls going round the same one to three tools, whatever
+    /// their arguments (a request id or a timestamp in each hides the loop
+    /// from the repeat and cycle rules), kills past `step_ratio` × the p95
+    /// of the longest such runs of its task type's finished sessions (or
+    /// `step_p99_ratio` × their p99), and never below this many calls (a
+    /// batch edit of 200 files is 200; a run that spawned sub-agents is
+    /// fan-out's to judge) (0 = off).
+    tool_run_min_calls: u32 = 200,
     /// Retries/errors among the last `retry_window` actions that kill.
     retry_kill: u32 = 8,
     /// Actions looked at for a retry storm.

@@ -25,7 +25,7 @@ use crate::event::{format_rfc3339_ms, Event, EventKind, Status};
 use crate::policy::{Policy, Thresholds};
 use crate::signal::{round_ratio, round_usd, signal_id, Action, Reason, Scope, Signal};
 use names::PtrCache;
-use session::{id_hash, recent_ones, Call, PingPong, Session, SessionTable};
+use session::{id_hash, recent_ones, Call, Marks, PingPong, Session, SessionTable};
 use tree::{Parent, Trees, MAX_TREE_DEPTH};
 use window::{Quantiles, RollingHistogram, RollingSum};
 
@@ -316,6 +316,9 @@ struct Normals {
     /// The longest run of polls (`CallRing::most_polls`) of its finished
     /// sessions that polled: how long its work waits on CI or a job.
     polls: RollingHistogram,
+    /// The longest run round the same one to three tools
+    /// (`session::ToolRun`) of its finished sessions.
+    tool_runs: RollingHistogram,
     /// Its sessions (or tasks) `ping_pong` killed, against sessions begun:
     /// a writer and a critic revising a draft 3–10 rounds with LLM calls
     /// only (no leg brings a new tool call) were killed at the static 12
@@ -411,6 +414,7 @@ impl Normals {
             spins: RollingHistogram::new(window_ms, buckets),
             repeats: RuleKills::default(),
             polls: RollingHistogram::new(window_ms, buckets),
+            tool_runs: RollingHistogram::new(window_ms, buckets),
             ping_pongs: RuleKills::default(),
         }
     }
@@ -424,6 +428,7 @@ impl Normals {
             &mut self.handoffs,
             &mut self.spins,
             &mut self.polls,
+            &mut self.tool_runs,
         ] {
             h.forget_if_ahead_of(ts_ms);
         }
@@ -454,6 +459,7 @@ impl Normals {
         }
         self.handoffs.record(s.last_ts, s.handoffs as u64);
         self.spins.record(s.last_ts, u64::from(s.calls.most_spins()));
+        self.tool_runs.record(s.last_ts, u64::from(s.tool_run.most));
         if s.calls.most_polls() > 0 {
             self.polls.record(s.last_ts, u64::from(s.calls.most_polls()));
         }
@@ -1386,12 +1392,12 @@ impl Detector {
         }
         s.cost_usd += cost;
         s.max_event_usd = s.max_event_usd.max(cost as f32);
-        s.spent |= cost > 0.0;
+        s.marks.or(Marks::SPENT, cost > 0.0);
         s.actions = s.actions.saturating_add(1);
         let gap = s.rules.t.repeat_poll_gap_seconds as i64 * 1000;
         if gap > 0 && s.last_ts != i64::MIN {
             let since = e.ts_ms.saturating_sub(s.last_ts);
-            s.waited |= since >= gap;
+            s.marks.or(Marks::WAITED, since >= gap);
             // Idle: the time between the two events that neither call's
             // latency explains, whether the source stamps a call at its
             // start or at its end; a tenth of the poll gap (2 s by
@@ -1399,7 +1405,7 @@ impl Detector {
             // sleeps a few seconds between status checks, a harness
             // re-running a command waits well under a second.
             let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
-            s.idled |= since.saturating_sub(busy) >= gap / 10;
+            s.marks.or(Marks::IDLED, since.saturating_sub(busy) >= gap / 10);
         }
         s.last_latency_ds = e.latency_ms.map_or(0, |ms| (ms / 100).min(u64::from(u16::MAX)) as u16);
         s.last_ts = s.last_ts.max(e.ts_ms);
@@ -1954,8 +1960,8 @@ impl Detector {
             // free call after a shorter idle spell is a poll too. (A free
             // repeat made back to back still counts: a harness re-running a
             // command without pause is stuck.)
-            let spent = std::mem::take(&mut s.spent);
-            let idled = std::mem::take(&mut s.idled);
+            let spent = s.marks.take(Marks::SPENT);
+            let idled = s.marks.take(Marks::IDLED);
             // The plain call (any agent's) is looked for in the same scan:
             // a call new to this agent but done before in the session is
             // not progress.
@@ -1969,7 +1975,7 @@ impl Detector {
             // the repeat a poll: a coding agent's "sleep 30, check CI,
             // sleep 30" repeats its sleep after a short check, yet each
             // round waited for CI.
-            let waited = std::mem::take(&mut s.waited);
+            let waited = s.marks.take(Marks::WAITED);
             if waited || (idled && !spent) || (seen && s.calls.waited_since(c.sig, window.saturating_sub(1))) {
                 c.mark_polled();
             }
@@ -1991,6 +1997,7 @@ impl Detector {
                 }
             }
             s.calls.note_poll_run(seen && c.polled(), !seen && !plain_done_before);
+            s.tool_run.note(&s.calls, c.tool_id());
             s.calls.push(c, window);
             let spins = repeats.spins();
             s.calls.note_spins(spins);
@@ -2086,9 +2093,42 @@ impl Detector {
                     }));
                 }
             }
+            // A run round the same tools far longer than its task type's
+            // sessions make, arguments new every time (a request id or a
+            // timestamp in each call hides the loop from the rules above).
+            let run = s.tool_run;
+            let reason = if run.period > 1 { Reason::LoopCycle } else { Reason::LoopRepeat };
+            // A run that spawned sub-agents (a planner starting its
+            // rollouts) is fan-out's to judge, against its type's trees.
+            let spawning = u64::from(s.children) * 2 >= u64::from(run.len);
+            if t.tool_run_min_calls > 0 && u32::from(run.len) >= t.tool_run_min_calls && !spawning && on(reason) {
+                if let Some(limit) = tool_run_limit(self.normals.get_mut(&ids.1), t).filter(|l| u32::from(run.len) >= l.limit) {
+                    let names: Vec<&str> = s
+                        .calls
+                        .last_steps(usize::from(run.period))
+                        .iter()
+                        .map(|id| self.tool_names.get(*id as usize).map(|n| &**n).unwrap_or("?"))
+                        .collect();
+                    return Some(cold(|| {
+                        Decision {
+                        action: Action::Kill,
+                        reason,
+                        figures: Some((f64::from(run.len), f64::from(limit.limit))),
+                        evidence: json!({"tools": names, "period": run.period, "tool_run": run.len, "limit": limit.limit, "limit_basis": "task_type_tool_run", "normal_p95_tool_run": limit.p95, "normal_sessions": limit.sessions}),
+                        message: format!(
+                            "{} calls in a row going round {}, arguments new or not, past the {} its task type's sessions make at most ({}x the p95 of their longest such runs)",
+                            run.len,
+                            names.join(" → "),
+                            limit.limit,
+                            t.step_ratio
+                        ),
+                    }
+                    }));
+                }
+            }
         }
 
-        s.waited |= waits;
+        s.marks.or(Marks::WAITED, waits);
 
         // --- ping-pong (per session when the event has no task)
         if e.kind == EventKind::Handoff {
@@ -2117,7 +2157,7 @@ impl Detector {
                 s.run_start = s.last_context;
             }
             let grown_by = s.last_context.saturating_sub(s.run_start) as u64;
-            s.context_outlier = false;
+            s.marks.set(Marks::CONTEXT_OUTLIER, false);
             if let Some((scope, q)) = &context_baseline {
                 // Judged by others' baseline (the agent's own is young), a
                 // climb is measured from where it started when that is
@@ -2129,7 +2169,7 @@ impl Detector {
                 let limit = t.growth_ratio * normal;
                 // Not learned past 2x p95: a growing session must not drag
                 // the baseline it is judged against up behind it.
-                s.context_outlier = context as f64 >= 2.0 * normal;
+                s.marks.set(Marks::CONTEXT_OUTLIER, context as f64 >= 2.0 * normal);
                 // The run itself must add at least a normal context's worth:
                 // a big document read once (a jump that starts a new run),
                 // then small steps, is not growth.
@@ -2167,12 +2207,12 @@ impl Detector {
                 let high = q.p95 > 0.0 && context as f64 >= t.growth_hold_ratio * normal;
                 if !high {
                     s.high_run = 0;
-                    s.grew_high &= context as f64 >= normal;
+                    s.marks.set(Marks::GREW_HIGH, s.marks.get(Marks::GREW_HIGH) && context as f64 >= normal);
                 } else {
-                    s.grew_high |= s.growth_run + 1 >= t.growth_steps && steep;
+                    s.marks.or(Marks::GREW_HIGH, s.growth_run + 1 >= t.growth_steps && steep);
                     let anchor = s.high_anchor as f64;
                     let level = s.high_run > 0 && (context as f64 - anchor).abs() <= 0.05 * anchor;
-                    if !s.grew_high {
+                    if !s.marks.get(Marks::GREW_HIGH) {
                         s.high_run = 0;
                     } else if level {
                         s.high_run = s.high_run.saturating_add(1);
@@ -3074,6 +3114,30 @@ fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
     out
 }
 
+/// When a run round the same tools ([`session::ToolRun`]) is a loop.
+struct ToolRunLimit {
+    limit: u32,
+    p95: f64,
+    sessions: u64,
+}
+
+/// `step_ratio` × the p95 of the longest tool runs of the task type's
+/// finished sessions (or `step_p99_ratio` × their p99, when more: a type
+/// whose batches are now and then long), never below
+/// `tool_run_min_calls`, once `step_min_sessions` have finished; nothing
+/// before: a young type's batches are not known yet, and a batch is such
+/// a run.
+#[cold]
+#[inline(never)]
+fn tool_run_limit(n: Option<&mut Normals>, t: &Thresholds) -> Option<ToolRunLimit> {
+    let q = n?.tool_runs.quantiles();
+    if q.count < u64::from(t.step_min_sessions) || t.step_ratio <= 0.0 {
+        return None;
+    }
+    let limit = ceil_limit((t.step_ratio * q.p95).max(t.step_p99_ratio * q.p99), t.tool_run_min_calls).min(u64::from(u32::MAX)) as u32;
+    Some(ToolRunLimit { limit, p95: q.p95, sessions: q.count })
+}
+
 /// How long a task type's sessions wait by design: the longest run of
 /// polls (`CallRing::poll_run`: repeats after a wait, the checks and the
 /// sleeps between them, with nothing new since) of its finished sessions
@@ -3568,7 +3632,9 @@ impl Detector {
             return;
         }
         let (spiked, context_outlier, ids, first_call) = match self.sessions.get(slot) {
-            Some(s) if !s.killed => (s.cost.spike_bits & 1 == 1, s.context_outlier, (s.cost.agent, s.ids.1), s.cost.llm_calls == 1),
+            Some(s) if !s.killed => {
+                (s.cost.spike_bits & 1 == 1, s.marks.get(Marks::CONTEXT_OUTLIER), (s.cost.agent, s.ids.1), s.cost.llm_calls == 1)
+            }
             _ => return,
         };
         // The model a session starts on is noted spike or not: how many

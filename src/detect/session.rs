@@ -166,6 +166,24 @@ impl CallRing {
         before.iter().rev().chain(after.iter().rev()).copied()
     }
 
+    /// The tools of the last `n` steps (a step: calls of one tool in a
+    /// row), oldest first.
+    pub fn last_steps(&self, n: usize) -> Vec<u32> {
+        let mut steps: Vec<u32> = Vec::with_capacity(n);
+        for c in self.iter_newest_first() {
+            let t = c.tool_id();
+            if steps.last() == Some(&t) {
+                continue;
+            }
+            if steps.len() == n {
+                break;
+            }
+            steps.push(t);
+        }
+        steps.reverse();
+        steps
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.calls.capacity() * std::mem::size_of::<Call>()
     }
@@ -448,15 +466,9 @@ pub(crate) struct Session {
     /// High half of the id's 128-bit hash (see [`SessionTable`]).
     pub id_hi: u64,
     pub killed: bool,
-    /// The session waited (no event for `repeat_poll_gap_seconds`) since
-    /// its last call with a tool.
-    pub waited: bool,
-    /// The session spent money since its last call with a tool.
-    pub spent: bool,
-    /// The session sat idle for a tenth of the poll gap (beyond what its
-    /// calls' latencies explain) since its last call with a tool: a free
-    /// call after that is a poll.
-    pub idled: bool,
+    /// One-bit states ([`Marks`]): waited, spent, idled since the last
+    /// call with a tool; context grown high; latest context an outlier.
+    pub marks: Marks,
     /// Latency of the session's latest event, in tenths of a second.
     pub last_latency_ds: u16,
     /// Reasons already alerted on (bit per `Reason`).
@@ -485,13 +497,10 @@ pub(crate) struct Session {
     /// `high_anchor`) at `growth_hold_ratio` × its baseline's p95, once it
     /// grew there (`grew_high`).
     pub high_run: u16,
-    pub grew_high: bool,
     pub high_anchor: u32,
     /// Health key of the provider (or model) of the latest LLM call: a
     /// failing tool call is judged against that provider's outage.
     pub provider: u64,
-    /// The latest context was an outlier against its baseline (not learned).
-    pub context_outlier: bool,
     /// Signature of the call the latest LLM call requested, until executed
     /// (0 = none; a signature of 0 is taken as 1, as its tool call's is).
     pub pending_call: u32,
@@ -502,6 +511,117 @@ pub(crate) struct Session {
     /// The most one event of the session cost (USD): the learned spend
     /// ceiling judges what the session spent besides it.
     pub max_event_usd: f32,
+    pub tool_run: ToolRun,
+}
+
+/// A session's one-bit states, packed in a byte: as five `bool`s they
+/// took the bytes its [`ToolRun`] now uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Marks(u8);
+
+impl Marks {
+    /// The session waited (no event for `repeat_poll_gap_seconds`, or a
+    /// tool call that lasted that long) since its last call with a tool.
+    pub const WAITED: u8 = 1;
+    /// The session spent money since its last call with a tool.
+    pub const SPENT: u8 = 1 << 1;
+    /// The session sat idle for a tenth of the poll gap (beyond what its
+    /// calls' latencies explain) since its last call with a tool: a free
+    /// call after that is a poll.
+    pub const IDLED: u8 = 1 << 2;
+    /// The context grew to `growth_hold_ratio` × its baseline's p95.
+    pub const GREW_HIGH: u8 = 1 << 3;
+    /// The latest context was an outlier against its baseline (not learned).
+    pub const CONTEXT_OUTLIER: u8 = 1 << 4;
+
+    pub fn get(self, mark: u8) -> bool {
+        self.0 & mark != 0
+    }
+
+    pub fn set(&mut self, mark: u8, on: bool) {
+        if on {
+            self.0 |= mark;
+        } else {
+            self.0 &= !mark;
+        }
+    }
+
+    /// Sets `mark` when `on`, leaving it as it was otherwise.
+    pub fn or(&mut self, mark: u8, on: bool) {
+        if on {
+            self.0 |= mark;
+        }
+    }
+
+    /// Reads `mark` and clears it.
+    pub fn take(&mut self, mark: u8) -> bool {
+        let was = self.get(mark);
+        self.0 &= !mark;
+        was
+    }
+}
+
+/// The session's current run of calls going round the same one to three
+/// tools, whatever their arguments: `fetch_doc` with a fresh request id
+/// each time, `submit_order` then `get_order_status` with a new client
+/// order id each round. Arguments that never repeat hide such a loop from
+/// `loop_repeat` and `loop_cycle`; only its length, against what the task
+/// type's sessions do, tells it from a batch. Counted in calls with a tool
+/// (a tool call carrying out an LLM call's request is that one call).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ToolRun {
+    /// Calls in the current run (saturating).
+    pub len: u16,
+    /// Tools the run goes round (1 to 3; 0 before the first call).
+    pub period: u8,
+    /// The longest run so far (saturating), learned into the task type.
+    pub most: u8,
+}
+
+impl ToolRun {
+    /// Counts a call of `tool` before it joins `calls`.
+    pub fn note(&mut self, calls: &CallRing, tool: u32) {
+        let newest = calls.nth_newest(0).map(Call::tool_id);
+        if newest == Some(tool) {
+            // The same tool again (or its call right after the LLM asked
+            // for it): any run goes on.
+            self.len = self.len.saturating_add(1);
+            self.period = self.period.max(1);
+        } else {
+            // The tools of the last steps, a step being calls of one tool
+            // in a row, newest first.
+            let mut steps = [u32::MAX; 3];
+            let mut calls_in = [0u16; 3];
+            let mut n = 0;
+            for c in calls.iter_newest_first().take(8) {
+                let t = c.tool_id();
+                if n > 0 && steps[n - 1] == t {
+                    calls_in[n - 1] += 1;
+                    continue;
+                }
+                if n == steps.len() {
+                    break;
+                }
+                steps[n] = t;
+                calls_in[n] = 1;
+                n += 1;
+            }
+            let period = match () {
+                _ if n >= 2 && steps[1] == tool => 2,
+                _ if n >= 3 && steps[2] == tool => 3,
+                _ => 1,
+            };
+            if period > 1 && period == self.period {
+                self.len = self.len.saturating_add(1);
+            } else {
+                // A new run: this call, and for a cycle the steps of its
+                // first round (as far as the look back saw them).
+                self.period = period;
+                self.len = 1 + if period > 1 { calls_in[..usize::from(period)].iter().sum::<u16>() } else { 0 };
+            }
+        }
+        self.most = self.most.max(self.len.min(u16::from(u8::MAX)) as u8);
+    }
 }
 
 impl Session {
@@ -523,9 +643,7 @@ impl Session {
             shard,
             id_hi: 0,
             killed: false,
-            waited: false,
-            spent: false,
-            idled: false,
+            marks: Marks::default(),
             last_latency_ds: 0,
             alerted: 0,
             children: 0,
@@ -538,15 +656,14 @@ impl Session {
             run_start: 0,
             growth_run: 0,
             high_run: 0,
-            grew_high: false,
             high_anchor: 0,
             provider: 0,
-            context_outlier: false,
             pending_call: 0,
             calls: CallRing::default(),
             ping_pong: PingPong::default(),
             handoffs: 0,
             max_event_usd: 0.0,
+            tool_run: ToolRun::default(),
         }
     }
 
@@ -808,6 +925,33 @@ mod tests {
     fn a_session_fits_256_bytes() {
         assert!(std::mem::size_of::<super::Session>() <= 256, "Session is {} bytes", std::mem::size_of::<super::Session>());
         assert_eq!(std::mem::size_of::<super::CallRing>(), 32);
+    }
+
+    /// Runs round one to three tools, whatever the arguments, with an LLM
+    /// call asking for each tool call (two calls of one tool in a row).
+    #[test]
+    fn a_tool_run_counts_calls_going_round_the_same_tools() {
+        let run_after = |tools: &[u32]| {
+            let mut ring = super::CallRing::default();
+            let mut run = super::ToolRun::default();
+            for (i, t) in tools.iter().enumerate() {
+                run.note(&ring, *t);
+                ring.push(super::Call::new(i as u32, *t), 48);
+            }
+            run
+        };
+        let twice = |tools: &[u32]| tools.iter().flat_map(|t| [*t, *t]).collect::<Vec<u32>>();
+        let fetch_forever = twice(&[7; 30]);
+        assert_eq!((run_after(&fetch_forever).len, run_after(&fetch_forever).period), (60, 1));
+        let submit_then_status = twice(&[1, 2].repeat(10));
+        assert_eq!((run_after(&submit_then_status).len, run_after(&submit_then_status).period), (40, 2));
+        let three_tools = twice(&[1, 2, 3].repeat(10));
+        assert_eq!((run_after(&three_tools).len, run_after(&three_tools).period), (60, 3));
+        // Something else breaks the run; the longest is remembered.
+        let mut broken = twice(&[7; 20]);
+        broken.extend(twice(&[1, 2, 3, 4, 5]));
+        let run = run_after(&broken);
+        assert_eq!((run.len, run.most), (2, 40));
     }
 
     #[test]

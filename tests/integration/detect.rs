@@ -138,6 +138,7 @@ fixtures! {
     trap_planner_executor,
     trap_quick_status_poll,
     trap_ci_polling,
+    trap_large_batch_edit,
     trap_staged_rollout,
     trap_long_growing_context,
     trap_ci_sleep_tool,
@@ -187,6 +188,7 @@ fixtures! {
     runaway_ping_pong_busy,
     runaway_ping_pong_busy_learned,
     runaway_poll_forever,
+    runaway_nonce_loop,
     runaway_exactly_spike_ratio,
     runaway_rollout_stages_forever,
     runaway_ci_sleep_requested_forever,
@@ -313,8 +315,10 @@ fn spend_beyond_its_type_is_killed_by_the_learned_ceiling_alone() {
     let k = signals.iter().find(|s| s.action == Action::Kill && s.session_id.as_deref() == Some("run-spend")).expect("kill");
     assert_eq!((k.evidence["ceiling_basis"].as_str(), k.evidence["ceiling_usd"].as_f64()), (Some("task_type"), Some(2.5)), "{k:#?}");
     assert!(k.evidence["normal_sessions"].as_u64().is_some_and(|n| n >= 50), "{k:#?}");
-    // No other rule sees it: without the learned ceiling it runs on.
-    let off = Policy::parse("version = \"no-learned-ceiling\"\n[defaults]\nspend_ratio = 0\n", "test").expect("policy");
+    // No other rule sees it in time: without the learned ceiling it runs
+    // on (until its 200 calls of one tool in a row, past its type's runs).
+    let off =
+        Policy::parse("version = \"no-learned-ceiling\"\n[defaults]\nspend_ratio = 0\ntool_run_min_calls = 0\n", "test").expect("policy");
     let (signals, _) = replay_with("runaway_spend_beyond_type", off);
     let kills: Vec<_> = signals.iter().filter(|s| s.action == Action::Kill && s.session_id.as_deref() == Some("run-spend")).collect();
     assert!(kills.is_empty(), "{kills:#?}");

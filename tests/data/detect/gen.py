@@ -188,6 +188,22 @@ def batch_edit(st, ts):
     return ["nokill trap-batch"]
 
 
+def large_batch_edit(st, ts):
+    """One edit in each of 150 files, an LLM call asking for each: 150
+    calls of one tool, all arguments new, in a task type whose sessions
+    never batch; under `tool_run_min_calls` (200), a batch, not a loop."""
+    s = "trap-large-batch"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 3)
+    for i in range(150):
+        args = f"module-{i:03d}.py"
+        st.llm(ts, s, "coder", "code_edit", inp=3000 + 20 * i, out=200, tool="edit_file", args_hash=args)
+        ts += 3000
+        st.tool(ts, s, "coder", "code_edit", "edit_file", args)
+        ts += 1000
+    st.normal_session(ts, s, "coder", "code_edit", 3)
+    return ["nokill trap-large-batch"]
+
+
 def one_expensive(st, ts):
     s = "trap-bigdoc"
     ts = st.normal_session(ts, s, "coder", "code_edit", 5)
@@ -360,6 +376,23 @@ def loop_repeat(st, ts):
         st.tool(ts, s, "coder", "code_edit", "read_file", "config.yaml")
         ts += 1000
     return ["kill run-repeat loop_repeat 22"]
+
+
+def nonce_loop(st, ts):
+    """The same command again and again with a fresh request id in its
+    arguments each time (so no two calls are identical), an LLM call
+    asking for each, on and on: only its length tells it from a batch.
+    Killed past `tool_run_min_calls` (the task type's runs are short); the
+    repeat rule never sees it (builtin-23)."""
+    s = "run-nonce"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(400):
+        args = f"run_command-req-{st.rng.randrange(10**9)}"
+        st.llm(ts, s, "coder", "code_edit", inp=5000, out=120, tool="run_command", args_hash=args)
+        ts += 2500
+        st.tool(ts, s, "coder", "code_edit", "run_command", args, latency_ms=800)
+        ts += 1200
+    return ["kill run-nonce loop_repeat 420"]
 
 
 def loop_cycle(st, ts):
@@ -1024,11 +1057,13 @@ def research_session(st, ts, s, steps):
 def search_forever(st, ts):
     """20 research sessions of 8 searches, then one that never stops
     searching: each query new, so it looks like a batch, but 50x its type's
-    length is a runaway (a tester's fleet: never stopped, 800 actions)."""
+    length is a runaway (a tester's fleet: never stopped, 800 actions).
+    Since builtin-23 its 200 searches in a row, against runs of 8 in its
+    type, kill it (`loop_repeat`) two actions before `step_runaway` would."""
     for n in range(20):
         ts = research_session(st, ts, f"run-research-{n}", 8) + 10 * MIN
     research_session(st, ts, "run-search-forever", 400)
-    return ["kill run-search-forever step_runaway 500"]
+    return ["kill run-search-forever loop_repeat 500"]
 
 
 def handoff_refetch(st, ts):
@@ -1685,6 +1720,7 @@ FIXTURES = {
     "trap_rollout_one_at_a_time": rollout_one_at_a_time,
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
+    "trap_large_batch_edit": large_batch_edit,
     "trap_staged_rollout": staged_rollout,
     "trap_long_growing_context": long_growing,
     "trap_ci_sleep_tool": ci_sleep_tool,
@@ -1730,6 +1766,7 @@ FIXTURES = {
     "runaway_ping_pong_busy_learned": ping_pong_busy_learned,
     "trap_quick_status_poll": quick_status_poll,
     "runaway_poll_forever": poll_forever,
+    "runaway_nonce_loop": nonce_loop,
     "runaway_exactly_spike_ratio": exactly_spike_ratio,
     "runaway_rollout_stages_forever": rollout_stages_forever,
     "runaway_cycle_slow_step": cycle_slow_step,
