@@ -130,7 +130,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "table")]
     pub format: String,
     /// Minutes a killed session is assumed to have kept spending at its own
-    /// pre-kill rate, for the "spend stopped" estimate.
+    /// pre-kill rate, for the "spend stopped" estimate (0 to 10080, a week).
     #[arg(long, default_value_t = 60.0)]
     pub stop_horizon_minutes: f64,
 }

@@ -86,6 +86,12 @@ pub(crate) fn table<const N: usize>(headers: &[String; N], rows: &[[String; N]])
     out
 }
 
+/// Longest `--stop-horizon-minutes`: a week. The estimate imagines a
+/// killed session going on for that long, and `report` reads that far
+/// beyond its range for it; a longer run of one session is no longer an
+/// estimate of anything (1e9 minutes once read as two thousand years).
+pub const MAX_STOP_HORIZON_MINUTES: f64 = 10_080.0;
+
 /// Options of `runaway report`.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -121,15 +127,19 @@ fn no_events_note(archive: &std::path::Path) -> String {
 pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let dim = Dimension::parse(&o.by)?;
     let format = Format::parse(&o.format)?;
-    if !(o.stop_horizon_minutes >= 0.0 && o.stop_horizon_minutes.is_finite()) {
-        return Err(OfflineError::Arg { what: "stop horizon", value: o.stop_horizon_minutes.to_string(), why: "must be ≥ 0 minutes" });
+    if !(0.0..=MAX_STOP_HORIZON_MINUTES).contains(&o.stop_horizon_minutes) {
+        return Err(OfflineError::Arg {
+            what: "--stop-horizon-minutes",
+            value: o.stop_horizon_minutes.to_string(),
+            why: "must be 0 to 10080 minutes (a week)",
+        });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
-    let events = read::read_events(&o.archive, &dim, &range)?;
-    let kills = read::read_kills(&o.archive)?;
-    tracing::info!(events = events.len(), kills = kills.len(), by = %o.by, "report: archive read");
-    let rows = report::build(&events, &kills, o.stop_horizon_minutes);
-    let notes = if events.is_empty() { vec![no_events_note(&o.archive)] } else { Vec::new() };
+    let margin_ms = (o.stop_horizon_minutes * 60_000.0).ceil() as i64;
+    let data = read::read_report(&o.archive, &dim, &range, margin_ms)?;
+    tracing::info!(events = data.events.len(), kills = data.kills.len(), by = %o.by, "report: archive read");
+    let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes);
+    let notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
     Ok(Output { stdout: report::render(&rows, &o.by, format), notes })
 }
 

@@ -4,11 +4,20 @@
 //!
 //! Owns: the aggregation and its three renderings (table, CSV, JSON).
 //!
+//! A kill belongs to the period of its event time and to the group of the
+//! event that triggered it (the signal's `trigger_event_id`), so it is
+//! counted in exactly one of the ranges that partition a period, and in one
+//! group; every additive column of reports over such ranges sums to the
+//! whole period's.
+//!
 //! Spend the kills stopped is an estimate: a killed session is assumed to
-//! have gone on spending at its own pre-kill rate (spend before the kill /
-//! minutes from its first event to the kill, at least one minute) for
+//! have gone on spending at its own pre-kill rate for
 //! `stop_horizon_minutes` more, had nobody stopped it; what it still spent
-//! after the kill is subtracted, and the result is floored at zero.
+//! in those minutes is subtracted, and the result is floored at zero. The
+//! rate is its spend in the horizon before the kill over the minutes from
+//! its first event in that span to the kill (at least one minute). Both
+//! spans are the kill's own, read beyond the range where they cross its
+//! ends, so a kill's estimate does not depend on the range it is read in.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -27,6 +36,7 @@ pub struct ReportRow {
     pub sessions: u64,
     pub cost_per_session_usd: f64,
     pub cost_per_action_usd: f64,
+    /// Kills in range triggered by an event of the group.
     pub sessions_killed: u64,
     /// Spend of events that arrived after their session's kill.
     pub spend_after_kill_usd: f64,
@@ -35,54 +45,59 @@ pub struct ReportRow {
     pub spend_stopped_est_usd: f64,
 }
 
+/// A killed session's spend around its kill, within the stop horizon.
 #[derive(Default)]
-struct SessionFacts {
-    group: Option<Arc<str>>,
-    first_ts: i64,
-    spend_before_kill: f64,
-    spend_after_kill: f64,
+struct AroundKill {
+    kill_ts: i64,
+    /// Earliest event before the kill, within the horizon.
+    first_ts: Option<i64>,
+    spend_before: f64,
+    spend_after: f64,
 }
 
 /// Aggregates events and kills per group. Rows are sorted by spend
 /// (largest first); the last row is the total (`group` = `TOTAL`).
+/// `events` may hold rows beyond the range (`in_range` false): they count
+/// toward the estimates of the kills in range only.
 pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) -> Vec<ReportRow> {
+    let horizon_ms = (stop_horizon_minutes * 60_000.0).round() as i64;
     let mut groups: BTreeMap<Arc<str>, (ReportRow, HashSet<Arc<str>>)> = BTreeMap::new();
-    let mut sessions: HashMap<Arc<str>, SessionFacts> = HashMap::new();
+    let mut around: HashMap<&str, AroundKill> =
+        kills.iter().map(|k| (&*k.session, AroundKill { kill_ts: k.event_ts_ms, ..Default::default() })).collect();
     for e in events {
-        let (row, seen) = groups.entry(e.group.clone()).or_default();
-        row.spend_usd += e.cost_usd;
-        row.actions += 1;
-        seen.insert(e.session.clone());
-        if e.after_kill {
-            row.spend_after_kill_usd += e.cost_usd;
-            row.actions_after_kill += 1;
+        if e.in_range {
+            let (row, seen) = groups.entry(e.group.clone()).or_default();
+            row.spend_usd += e.cost_usd;
+            row.actions += 1;
+            seen.insert(e.session.clone());
+            if e.after_kill {
+                row.spend_after_kill_usd += e.cost_usd;
+                row.actions_after_kill += 1;
+            }
         }
-        let s = sessions.entry(e.session.clone()).or_insert_with(|| SessionFacts { first_ts: e.ts_ms, ..Default::default() });
-        // A session belongs to the group of its earliest event.
-        if s.group.is_none() || e.ts_ms < s.first_ts {
-            s.group = Some(e.group.clone());
-        }
-        s.first_ts = s.first_ts.min(e.ts_ms);
+        let Some(s) = around.get_mut(&*e.session) else { continue };
         if e.after_kill {
-            s.spend_after_kill += e.cost_usd;
-        } else {
-            s.spend_before_kill += e.cost_usd;
+            // Beyond the horizon is past what the estimate imagines; before
+            // the kill (clocks of two hosts) is after it all the same.
+            if e.ts_ms <= s.kill_ts + horizon_ms && e.ts_ms >= s.kill_ts - horizon_ms {
+                s.spend_after += e.cost_usd;
+            }
+        } else if e.ts_ms <= s.kill_ts && e.ts_ms >= s.kill_ts - horizon_ms {
+            s.spend_before += e.cost_usd;
+            s.first_ts = Some(s.first_ts.map_or(e.ts_ms, |f| f.min(e.ts_ms)));
         }
     }
-    let mut killed_seen: HashSet<&str> = HashSet::new();
+    let none: Arc<str> = Arc::from(NO_GROUP);
     for k in kills {
-        // A session is killed at most once; a replayed archive must not
-        // count it twice either.
-        if !killed_seen.insert(&k.session) {
-            continue;
-        }
-        let Some(s) = sessions.get(&k.session) else { continue }; // killed outside the range read
-        let Some(group) = &s.group else { continue };
-        let Some((row, _)) = groups.get_mut(group) else { continue };
+        let group = k.group.clone().unwrap_or_else(|| none.clone());
+        let (row, _) = groups.entry(group).or_default();
         row.sessions_killed += 1;
-        let minutes = ((k.event_ts_ms - s.first_ts) as f64 / 60_000.0).max(1.0);
-        let rate = s.spend_before_kill / minutes;
-        row.spend_stopped_est_usd += (rate * stop_horizon_minutes - s.spend_after_kill).max(0.0);
+        let Some(s) = around.get(&*k.session) else { continue };
+        let rate = match s.first_ts {
+            Some(first) => s.spend_before / ((s.kill_ts - first) as f64 / 60_000.0).max(1.0),
+            None => 0.0,
+        };
+        row.spend_stopped_est_usd += (rate * stop_horizon_minutes - s.spend_after).max(0.0);
     }
     let mut total = ReportRow { group: "TOTAL".to_string(), ..Default::default() };
     let mut all_sessions: HashSet<Arc<str>> = HashSet::new();
@@ -165,7 +180,7 @@ mod tests {
     use super::*;
 
     fn ev(ts_min: i64, session: &str, group: &str, cost: f64, after_kill: bool) -> EventRow {
-        EventRow { ts_ms: ts_min * 60_000, session: session.into(), group: group.into(), cost_usd: cost, after_kill }
+        EventRow { ts_ms: ts_min * 60_000, session: session.into(), group: group.into(), cost_usd: cost, after_kill, in_range: true }
     }
 
     #[test]
@@ -174,7 +189,7 @@ mod tests {
         let mut events: Vec<EventRow> = (0..=10).map(|m| ev(m, "s", "a", if m == 0 { 0.0 } else { 1.0 }, false)).collect();
         events.push(ev(11, "s", "a", 0.5, true));
         events.push(ev(3, "t", "b", 2.0, false));
-        let kills = vec![KillRow { session: "s".into(), event_ts_ms: 10 * 60_000 }];
+        let kills = vec![KillRow { session: "s".into(), event_ts_ms: 10 * 60_000, group: Some("a".into()) }];
         let rows = build(&events, &kills, 60.0);
         let a = rows.iter().find(|r| r.group == "a").unwrap();
         assert_eq!(a.sessions_killed, 1);

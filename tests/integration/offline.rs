@@ -558,3 +558,104 @@ fn report_counts_an_event_archived_by_two_runs_once() {
     // `forecast` reads the same rows (`offline::read::read_events`).
     check(&archive, "team", &[("t", 6.0, 2, 1, 0, 0), ("TOTAL", 6.0, 2, 1, 0, 0)]);
 }
+
+/// The report's columns that add up over a partition of the time range.
+const ADDITIVE: [&str; 6] =
+    ["spend_usd", "actions", "sessions_killed", "spend_after_kill_usd", "actions_after_kill", "spend_stopped_est_usd"];
+
+/// `report --format json` rows over `from..to`, by group.
+fn report_rows(archive: &Path, by: &str, from: &str, to: &str) -> std::collections::BTreeMap<String, Value> {
+    let json: Value = serde_json::from_str(&run(&[
+        "report",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--by",
+        by,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    json.as_array().unwrap().iter().map(|r| (r["group"].as_str().unwrap().to_string(), r.clone())).collect()
+}
+
+/// Reports over the consecutive ranges between `bounds` add up, group by
+/// group and column by column, to the report over the whole range: each
+/// event, each kill and each kill's estimate belongs to exactly one range.
+fn check_partition(archive: &Path, by: &str, bounds: &[&str]) {
+    let whole = report_rows(archive, by, bounds[0], bounds[bounds.len() - 1]);
+    let mut sums: std::collections::BTreeMap<String, [f64; ADDITIVE.len()]> = std::collections::BTreeMap::new();
+    for w in bounds.windows(2) {
+        for (group, row) in report_rows(archive, by, w[0], w[1]) {
+            let sum = sums.entry(group).or_default();
+            for (s, col) in sum.iter_mut().zip(ADDITIVE) {
+                *s += row[col].as_f64().unwrap();
+            }
+        }
+    }
+    assert_eq!(sums.keys().collect::<Vec<_>>(), whole.keys().collect::<Vec<_>>(), "{by} {bounds:?}: groups");
+    for (group, sum) in &sums {
+        for (s, col) in sum.iter().zip(ADDITIVE) {
+            let w = whole[group][col].as_f64().unwrap();
+            assert!((s - w).abs() < 1e-6, "{by} {bounds:?}: {group}.{col}: the ranges sum to {s}, the whole range says {w}");
+        }
+    }
+}
+
+/// `tests/data/report_midnight.ndjson`: s-late (ops) is killed at 23:52 on
+/// the 10th after $30 in 2 minutes and spends $1 + $2 + $3 within the hour
+/// after its kill (two of them past midnight) and $4 later; s-cross
+/// (search) starts at 23:40 on the 10th and is killed at 00:05 on the 11th
+/// after $30 in 25 minutes, then spends $0.50. Each kill counts once, on
+/// its own day, and its estimate (the session's rate for 60 minutes, less
+/// what it spent in them) is the same in every range that holds the kill:
+/// s-late $15/min → $900 − $6, s-cross $1.20/min → $72 − $0.50.
+#[test]
+fn report_ranges_add_up_to_the_whole_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let whole = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    for (group, killed, stopped) in [("ops", 1, 894.0), ("search", 1, 71.5), ("TOTAL", 2, 965.5)] {
+        assert_eq!(whole[group]["sessions_killed"], killed, "{group}");
+        let est = whole[group]["spend_stopped_est_usd"].as_f64().unwrap();
+        assert!((est - stopped).abs() < 1e-6, "{group}: stopped {est}, expected {stopped}");
+    }
+    // A day's figures do not depend on where the range ends.
+    let day = |to: &str| report_rows(&archive, "day", "2026-02-10", to)["2026-02-10"].clone();
+    assert_eq!(day("2026-02-11"), day("2026-02-12"));
+    let days = ["2026-02-09", "2026-02-10", "2026-02-11", "2026-02-12"];
+    // Cuts between a session's events, between its kill and what followed,
+    // and inside the hour after a kill.
+    let cuts =
+        ["2026-02-09", "2026-02-10", "2026-02-10T23:51:30Z", "2026-02-10T23:53:00Z", "2026-02-11", "2026-02-11T00:07:00Z", "2026-02-12"];
+    for by in ["team", "day", "agent"] {
+        check_partition(&archive, by, &days);
+        check_partition(&archive, by, &cuts);
+    }
+}
+
+/// Arguments the offline commands refuse (exit 2), each with the words
+/// that say why: `ARCHIVE` stands for a real archive's path.
+const USAGE_ERRORS: &[(&[&str], &str)] = &[
+    // A session going on for two thousand years is no estimate.
+    (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes", "1e9"], "must be 0 to 10080 minutes (a week)"),
+    (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes=-1"], "must be 0 to 10080 minutes (a week)"),
+];
+
+#[test]
+fn offline_usage_errors_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    for (args, why) in USAGE_ERRORS {
+        let args: Vec<&str> = args.iter().map(|a| if *a == "ARCHIVE" { archive.to_str().unwrap() } else { a }).collect();
+        let (code, stdout, stderr) = outcome(&args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
+}
