@@ -139,8 +139,18 @@ pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let data = read::read_report(&o.archive, &dim, &range, margin_ms)?;
     tracing::info!(events = data.events.len(), kills = data.kills.len(), by = %o.by, "report: archive read");
     let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes);
-    let notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
-    Ok(Output { stdout: report::render(&rows, &o.by, format), notes })
+    let mut notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
+    let mut stdout = report::render(&rows, &o.by, format);
+    if let Some(n) = rows.last().and_then(|total| report::fallback_note(total, &data.fallback_models)) {
+        // Under the table, where it is read; beside CSV and JSON, so what a
+        // machine reads stays data.
+        if format == Format::Table {
+            stdout += &format!("note: {n}\n");
+        } else {
+            notes.push(n);
+        }
+    }
+    Ok(Output { stdout, notes })
 }
 
 /// Options of `runaway forecast`.

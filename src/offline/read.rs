@@ -9,7 +9,7 @@
 //! the rows of the killed sessions just beyond the range that the estimate
 //! of the spend a kill stopped needs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -142,6 +142,9 @@ pub struct EventRow {
     pub group: Arc<str>,
     pub cost_usd: f64,
     pub after_kill: bool,
+    /// Priced at the fallback rates, for a model the price catalog lacks
+    /// (`cost_source = 'fallback'`); read for `report` only.
+    pub fallback: bool,
     /// Inside the range asked for. `report` also reads a killed session's
     /// rows up to the stop horizon beyond the range (see [`read_report`]);
     /// those count toward that kill's estimate only.
@@ -330,7 +333,7 @@ pub fn has_events(dir: &Path) -> bool {
 /// in file order. A run itself archives each event once.
 pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec<EventRow>, ReadError> {
     check_archive_dir(dir)?;
-    let mut scan = Scan::new(dim, *range, None);
+    let mut scan = Scan::new(dim, *range, None, false);
     scan.run(dir)?;
     Ok(scan.rows)
 }
@@ -344,6 +347,8 @@ pub struct ReportData {
     pub events: Vec<EventRow>,
     /// The kills in range (by the kill's event time), one per session.
     pub kills: Vec<KillRow>,
+    /// Spend in range priced at the fallback rates, per model.
+    pub fallback_models: BTreeMap<String, f64>,
 }
 
 /// Reads what `report` needs from the archive at `dir`: every kill signal
@@ -359,10 +364,10 @@ pub fn read_report(dir: &Path, dim: &Dimension, range: &TimeRange, margin_ms: i6
     let killed: HashSet<Arc<str>> = found.iter().map(|(k, _)| k.session.clone()).collect();
     let triggers: HashSet<u64> = found.iter().map(|(_, t)| *t).collect();
     let around = Around { sessions: &killed, triggers: &triggers, wide: range.widened(margin_ms.max(0)) };
-    let mut scan = Scan::new(dim, *range, Some(around));
+    let mut scan = Scan::new(dim, *range, Some(around), true);
     scan.run(dir)?;
     let kills = found.into_iter().map(|(k, t)| KillRow { group: scan.trigger_groups.get(&t).cloned(), ..k }).collect();
-    Ok(ReportData { events: scan.rows, kills })
+    Ok(ReportData { events: scan.rows, kills, fallback_models: scan.fallback_models })
 }
 
 /// The kills of a report's range and where their rows lie beyond it.
@@ -381,14 +386,17 @@ struct Scan<'a> {
     dim: &'a Dimension,
     range: TimeRange,
     around: Option<Around<'a>>,
+    /// Read `cost_source` and `model`, for the fallback-priced spend.
+    fallback: bool,
     rows: Vec<EventRow>,
     /// Group of each trigger event found, by its id's hash.
     trigger_groups: HashMap<u64, Arc<str>>,
+    fallback_models: BTreeMap<String, f64>,
 }
 
 impl<'a> Scan<'a> {
-    fn new(dim: &'a Dimension, range: TimeRange, around: Option<Around<'a>>) -> Scan<'a> {
-        Scan { dim, range, around, rows: Vec::new(), trigger_groups: HashMap::new() }
+    fn new(dim: &'a Dimension, range: TimeRange, around: Option<Around<'a>>, fallback: bool) -> Scan<'a> {
+        Scan { dim, range, around, fallback, rows: Vec::new(), trigger_groups: HashMap::new(), fallback_models: BTreeMap::new() }
     }
 
     fn run(&mut self, dir: &Path) -> Result<(), ReadError> {
@@ -407,11 +415,14 @@ impl<'a> Scan<'a> {
         // `outcome`, not `killed_session`: the kill's trigger row is also of a
         // killed session, but its spend came before the kill.
         let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "outcome"];
+        if self.fallback {
+            columns.extend(["cost_source", "model"]);
+        }
         if !columns.contains(&self.dim.column()) {
             columns.push(self.dim.column());
         }
-        let (dim, range, around) = (self.dim, self.range, self.around.as_ref());
-        let (rows, trigger_groups) = (&mut self.rows, &mut self.trigger_groups);
+        let (dim, range, around, fallback) = (self.dim, self.range, self.around.as_ref(), self.fallback);
+        let (rows, trigger_groups, fallback_models) = (&mut self.rows, &mut self.trigger_groups, &mut self.fallback_models);
         for file in &files {
             read_file(file, &columns, |b| {
                 let event_id = StrCol::of(b, "event_id", file)?;
@@ -420,6 +431,7 @@ impl<'a> Scan<'a> {
                 let outcome = StrCol::of(b, "outcome", file)?;
                 let session = StrCol::of(b, "session_id", file)?;
                 let group = GroupCol::of(b, dim, file)?;
+                let priced = if fallback { Some((StrCol::of(b, "cost_source", file)?, StrCol::of(b, "model", file)?)) } else { None };
                 for i in 0..b.num_rows() {
                     let t = ts.value(i);
                     let in_range = range.contains(t);
@@ -449,12 +461,20 @@ impl<'a> Scan<'a> {
                     if around.is_some_and(|a| a.triggers.contains(&id)) {
                         trigger_groups.entry(id).or_insert_with(|| group.clone());
                     }
+                    let mut is_fallback = false;
+                    if let Some((source, model)) = &priced {
+                        if in_range && source.get(i) == Some("fallback") {
+                            is_fallback = true;
+                            *fallback_models.entry(model.get(i).unwrap_or(NO_GROUP).to_string()).or_default() += cost.value(i);
+                        }
+                    }
                     rows.push(EventRow {
                         ts_ms: t,
                         session: sessions.get(session.get(i).unwrap_or("")),
                         group,
                         cost_usd: cost.value(i),
                         after_kill: outcome.get(i) == Some("after_kill"),
+                        fallback: is_fallback,
                         in_range,
                     });
                 }

@@ -2,7 +2,8 @@
 //! sessions, unit costs, kills, the spend that leaked past a kill
 //! (enforcement lag) and an estimate of the spend the kills stopped.
 //!
-//! Owns: the aggregation and its three renderings (table, CSV, JSON).
+//! Owns: the aggregation, its three renderings (table, CSV, JSON) and the
+//! note on spend priced at the fallback rates.
 //!
 //! A kill belongs to the period of its event time and to the group of the
 //! event that triggered it (the signal's `trigger_event_id`), so it is
@@ -43,6 +44,10 @@ pub struct ReportRow {
     pub actions_after_kill: u64,
     /// Estimated spend the kills prevented (see the module doc).
     pub spend_stopped_est_usd: f64,
+    /// Spend priced at the fallback rates (`cost_source = 'fallback'`): a
+    /// model the price catalog lacks, priced at a premium placeholder.
+    /// Part of `spend_usd`, shown apart because it is a guess.
+    pub spend_fallback_usd: f64,
 }
 
 /// A killed session's spend around its kill, within the stop horizon.
@@ -69,6 +74,9 @@ pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) 
             let (row, seen) = groups.entry(e.group.clone()).or_default();
             row.spend_usd += e.cost_usd;
             row.actions += 1;
+            if e.fallback {
+                row.spend_fallback_usd += e.cost_usd;
+            }
             seen.insert(e.session.clone());
             if e.after_kill {
                 row.spend_after_kill_usd += e.cost_usd;
@@ -112,6 +120,7 @@ pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) 
         total.spend_after_kill_usd += row.spend_after_kill_usd;
         total.actions_after_kill += row.actions_after_kill;
         total.spend_stopped_est_usd += row.spend_stopped_est_usd;
+        total.spend_fallback_usd += row.spend_fallback_usd;
         rows.push(finish_row(row));
     }
     total.sessions = all_sessions.len() as u64;
@@ -126,7 +135,7 @@ fn finish_row(mut r: ReportRow) -> ReportRow {
     r
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "group",
     "spend_usd",
     "actions",
@@ -137,9 +146,10 @@ const HEADERS: [&str; 10] = [
     "spend_after_kill_usd",
     "actions_after_kill",
     "spend_stopped_est_usd",
+    "spend_fallback_usd",
 ];
 
-fn cells(r: &ReportRow) -> [String; 10] {
+fn cells(r: &ReportRow) -> [String; 11] {
     [
         r.group.clone(),
         format!("{:.4}", r.spend_usd),
@@ -151,6 +161,7 @@ fn cells(r: &ReportRow) -> [String; 10] {
         format!("{:.4}", r.spend_after_kill_usd),
         r.actions_after_kill.to_string(),
         format!("{:.4}", r.spend_stopped_est_usd),
+        format!("{:.4}", r.spend_fallback_usd),
     ]
 }
 
@@ -169,10 +180,34 @@ pub fn render(rows: &[ReportRow], dimension: &str, format: Format) -> String {
             out
         }
         Format::Table => {
-            let body: Vec<[String; 10]> = rows.iter().map(cells).collect();
+            let body: Vec<[String; 11]> = rows.iter().map(cells).collect();
             super::table(&headers, &body)
         }
     }
+}
+
+/// Models named in the fallback note; the rest are counted.
+const NOTE_MODELS: usize = 10;
+
+/// The note on spend priced at the fallback rates, naming its share of
+/// all spend and the models (costliest first), or `None` when there is none.
+pub fn fallback_note(total: &ReportRow, models: &BTreeMap<String, f64>) -> Option<String> {
+    if models.is_empty() {
+        return None;
+    }
+    let mut by_spend: Vec<(&String, &f64)> = models.iter().collect();
+    by_spend.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut named: Vec<String> = by_spend.iter().take(NOTE_MODELS).map(|(m, usd)| format!("{m} (${usd:.4})")).collect();
+    if by_spend.len() > NOTE_MODELS {
+        named.push(format!("and {} more", by_spend.len() - NOTE_MODELS));
+    }
+    let share = if total.spend_usd > 0.0 { 100.0 * total.spend_fallback_usd / total.spend_usd } else { 0.0 };
+    Some(format!(
+        "${:.4} of the ${:.4} spent ({share:.2} %, column spend_fallback_usd) is priced at the fallback rates ($15 / $75 per million input / output tokens), for models the price catalog has no price (or no rate for a kind of token) for: {}; the real cost may be far lower or higher (`watch --prices FILE` prices them on a rerun)",
+        total.spend_fallback_usd,
+        total.spend_usd,
+        named.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -180,7 +215,15 @@ mod tests {
     use super::*;
 
     fn ev(ts_min: i64, session: &str, group: &str, cost: f64, after_kill: bool) -> EventRow {
-        EventRow { ts_ms: ts_min * 60_000, session: session.into(), group: group.into(), cost_usd: cost, after_kill, in_range: true }
+        EventRow {
+            ts_ms: ts_min * 60_000,
+            session: session.into(),
+            group: group.into(),
+            cost_usd: cost,
+            after_kill,
+            fallback: false,
+            in_range: true,
+        }
     }
 
     #[test]

@@ -41,7 +41,8 @@ fn check(archive: &Path, by: &str, expected: &[Line]) {
     assert_eq!(csv.lines().count(), expected.len() + 1, "{csv}");
     assert!(csv.starts_with(&format!("{by},spend_usd,")), "{csv}");
     let table = run(&["report", "--archive", archive.to_str().unwrap(), "--by", by]);
-    assert!(table.lines().last().unwrap().starts_with("TOTAL"), "{table}");
+    // The last row, above the notes (fallback-priced spend).
+    assert!(table.lines().rfind(|l| !l.starts_with("note: ")).unwrap().starts_with("TOTAL"), "{table}");
 }
 
 #[test]
@@ -560,8 +561,15 @@ fn report_counts_an_event_archived_by_two_runs_once() {
 }
 
 /// The report's columns that add up over a partition of the time range.
-const ADDITIVE: [&str; 6] =
-    ["spend_usd", "actions", "sessions_killed", "spend_after_kill_usd", "actions_after_kill", "spend_stopped_est_usd"];
+const ADDITIVE: [&str; 7] = [
+    "spend_usd",
+    "actions",
+    "sessions_killed",
+    "spend_after_kill_usd",
+    "actions_after_kill",
+    "spend_stopped_est_usd",
+    "spend_fallback_usd",
+];
 
 /// `report --format json` rows over `from..to`, by group.
 fn report_rows(archive: &Path, by: &str, from: &str, to: &str) -> std::collections::BTreeMap<String, Value> {
@@ -658,4 +666,35 @@ fn offline_usage_errors_say_why() {
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
         assert!(stderr.contains(why), "{args:?}: {stderr}");
     }
+}
+
+/// Spend priced at the fallback rates (a model the catalog lacks) is shown
+/// apart: a column, and a note naming its share and the models, under the
+/// table and on stderr beside CSV and JSON. The fixture's one call of
+/// `mystery-model-9` (500 input, 50 output tokens) costs $0.01125 so.
+#[test]
+fn report_shows_fallback_priced_spend() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let rows = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    for (group, fallback) in [("ops", 0.0), ("search", 0.01125), ("TOTAL", 0.01125)] {
+        assert_eq!(rows[group]["spend_fallback_usd"].as_f64(), Some(fallback), "{group}: {:#}", rows[group]);
+    }
+    let note = "$0.0112 of the $72.7613 spent (0.02 %, column spend_fallback_usd) is priced at the fallback rates";
+    let a = archive.to_str().unwrap();
+    for format in ["json", "csv"] {
+        let (code, stdout, stderr) = outcome(&["report", "--archive", a, "--format", format]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(!stdout.contains("note:"), "{format}: {stdout}");
+        assert!(stderr.contains(note) && stderr.contains("mystery-model-9 ($0.0112)"), "{format}: {stderr}");
+    }
+    let (_, csv, _) = outcome(&["report", "--archive", a, "--format", "csv"]);
+    assert!(csv.lines().next().unwrap().ends_with(",spend_stopped_est_usd,spend_fallback_usd"), "{csv}");
+    let (_, table, stderr) = outcome(&["report", "--archive", a]);
+    assert!(table.lines().last().unwrap().starts_with(&format!("note: {note}")), "{table}");
+    assert!(table.lines().next().unwrap().ends_with("spend_fallback_usd") && !stderr.contains("note:"), "{table}{stderr}");
+    // Nothing priced so, nothing said.
+    let (_, table, _) = outcome(&["report", "--archive", a, "--from", "2026-02-11"]);
+    assert!(!table.contains("note:"), "{table}");
 }
