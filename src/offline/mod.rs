@@ -52,6 +52,28 @@ impl Format {
     }
 }
 
+/// `v` rounded to `1 / scale`; `-0.0` (a rounded tiny negative) as `0.0`.
+fn rounded(v: f64, scale: f64) -> f64 {
+    if v.is_finite() {
+        (v * scale).round() / scale + 0.0
+    } else {
+        v
+    }
+}
+
+/// An amount of money in JSON, to the micro-dollar (the unit budgets are
+/// compared in): a sum of many float costs otherwise prints its rounding
+/// noise (`132.01869600000012`).
+pub(crate) fn usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*v, 1e6))
+}
+
+/// A cost per unit (action, session) in JSON, to the nano-dollar: one
+/// cheap call costs less than a micro-dollar.
+pub(crate) fn unit_usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*v, 1e9))
+}
+
 pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -138,7 +160,9 @@ pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let margin_ms = (o.stop_horizon_minutes * 60_000.0).ceil() as i64;
     let data = read::read_report(&o.archive, &dim, &range, margin_ms)?;
     tracing::info!(events = data.events.len(), kills = data.kills.len(), by = %o.by, "report: archive read");
-    let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes);
+    // Days read in their order; anything else by what it spent.
+    let order = if dim == Dimension::Day { report::Order::Group } else { report::Order::Spend };
+    let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes, order);
     let mut notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
     let mut stdout = report::render(&rows, &o.by, format);
     if let Some(n) = rows.last().and_then(|total| report::fallback_note(total, &data.fallback_models)) {

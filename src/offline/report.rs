@@ -32,22 +32,39 @@ use super::Format;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReportRow {
     pub group: String,
+    #[serde(serialize_with = "super::usd")]
     pub spend_usd: f64,
     pub actions: u64,
     pub sessions: u64,
+    #[serde(serialize_with = "super::unit_usd")]
     pub cost_per_session_usd: f64,
+    #[serde(serialize_with = "super::unit_usd")]
     pub cost_per_action_usd: f64,
     /// Kills in range triggered by an event of the group.
     pub sessions_killed: u64,
     /// Spend of events that arrived after their session's kill.
+    #[serde(serialize_with = "super::usd")]
     pub spend_after_kill_usd: f64,
     pub actions_after_kill: u64,
     /// Estimated spend the kills prevented (see the module doc).
+    #[serde(serialize_with = "super::usd")]
     pub spend_stopped_est_usd: f64,
     /// Spend priced at the fallback rates (`cost_source = 'fallback'`): a
     /// model the price catalog lacks, priced at a premium placeholder.
     /// Part of `spend_usd`, shown apart because it is a guess.
+    #[serde(serialize_with = "super::usd")]
     pub spend_fallback_usd: f64,
+    /// The total row: a group may be named `TOTAL` too.
+    pub total: bool,
+}
+
+/// The order of the group rows; the total is always last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Largest spend first.
+    Spend,
+    /// By group name (dates in their order).
+    Group,
 }
 
 /// A killed session's spend around its kill, within the stop horizon.
@@ -60,11 +77,11 @@ struct AroundKill {
     spend_after: f64,
 }
 
-/// Aggregates events and kills per group. Rows are sorted by spend
-/// (largest first); the last row is the total (`group` = `TOTAL`).
+/// Aggregates events and kills per group. Rows are sorted by `order`; the
+/// last row is the total (`group` = `TOTAL`, `total` = true).
 /// `events` may hold rows beyond the range (`in_range` false): they count
 /// toward the estimates of the kills in range only.
-pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) -> Vec<ReportRow> {
+pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64, order: Order) -> Vec<ReportRow> {
     let horizon_ms = (stop_horizon_minutes * 60_000.0).round() as i64;
     let mut groups: BTreeMap<Arc<str>, (ReportRow, HashSet<Arc<str>>)> = BTreeMap::new();
     let mut around: HashMap<&str, AroundKill> =
@@ -107,7 +124,7 @@ pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) 
         };
         row.spend_stopped_est_usd += (rate * stop_horizon_minutes - s.spend_after).max(0.0);
     }
-    let mut total = ReportRow { group: "TOTAL".to_string(), ..Default::default() };
+    let mut total = ReportRow { group: "TOTAL".to_string(), total: true, ..Default::default() };
     let mut all_sessions: HashSet<Arc<str>> = HashSet::new();
     let mut rows: Vec<ReportRow> = Vec::with_capacity(groups.len() + 1);
     for (name, (mut row, seen)) in groups {
@@ -124,7 +141,10 @@ pub fn build(events: &[EventRow], kills: &[KillRow], stop_horizon_minutes: f64) 
         rows.push(finish_row(row));
     }
     total.sessions = all_sessions.len() as u64;
-    rows.sort_by(|a, b| b.spend_usd.total_cmp(&a.spend_usd).then_with(|| a.group.cmp(&b.group)));
+    if order == Order::Spend {
+        // (Else already in group order: the groups' map is a BTreeMap.)
+        rows.sort_by(|a, b| b.spend_usd.total_cmp(&a.spend_usd).then_with(|| a.group.cmp(&b.group)));
+    }
     rows.push(finish_row(total));
     rows
 }
@@ -233,7 +253,7 @@ mod tests {
         events.push(ev(11, "s", "a", 0.5, true));
         events.push(ev(3, "t", "b", 2.0, false));
         let kills = vec![KillRow { session: "s".into(), event_ts_ms: 10 * 60_000, group: Some("a".into()) }];
-        let rows = build(&events, &kills, 60.0);
+        let rows = build(&events, &kills, 60.0, Order::Spend);
         let a = rows.iter().find(|r| r.group == "a").unwrap();
         assert_eq!(a.sessions_killed, 1);
         assert!((a.spend_usd - 10.5).abs() < 1e-9);

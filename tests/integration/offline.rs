@@ -28,8 +28,9 @@ fn check(archive: &Path, by: &str, expected: &[Line]) {
         serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "json"])).unwrap();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), expected.len(), "{by}: {json:#}");
-    for (row, (group, spend, actions, sessions, killed, after)) in rows.iter().zip(expected) {
-        assert_eq!(row["group"], *group, "{by}: order by spend, TOTAL last");
+    for (i, (row, (group, spend, actions, sessions, killed, after))) in rows.iter().zip(expected).enumerate() {
+        assert_eq!(row["group"], *group, "{by}: order by spend (by day: by date), TOTAL last");
+        assert_eq!(row["total"], i + 1 == expected.len(), "{by}/{group}: only the last row is the total");
         assert!((row["spend_usd"].as_f64().unwrap() - spend).abs() < 1e-3, "{by}/{group}: {row}");
         assert_eq!(row["actions"], *actions, "{by}/{group}");
         assert_eq!(row["sessions"], *sessions, "{by}/{group}");
@@ -87,8 +88,8 @@ fn report_groups_by_feature_day_and_label() {
     let total = ("TOTAL", 40.0845, 24, 6, 2, 3);
     // Only s-budget names a feature.
     check(&archive, "feature", &[("summaries", 40.0, 4, 1, 1, 1), ("(none)", 0.0845, 20, 5, 1, 2), total]);
-    // s-loop's kill is on the 23rd, s-budget's on the 24th.
-    check(&archive, "day", &[("2026-11-24", 40.0017, 10, 5, 1, 1), ("2026-11-23", 0.0829, 14, 5, 1, 2), total]);
+    // s-loop's kill is on the 23rd, s-budget's on the 24th; days in their order.
+    check(&archive, "day", &[("2026-11-23", 0.0829, 14, 5, 1, 2), ("2026-11-24", 40.0017, 10, 5, 1, 1), total]);
     // The killed sessions carry no labels.
     check(&archive, "label:region", &[("(none)", 40.0812, 12, 3, 2, 3), ("eu", 0.0033, 12, 4, 0, 0), total]);
     check(&archive, "label:absent", &[("(none)", 40.0845, 24, 6, 2, 3), total]);
@@ -697,4 +698,26 @@ fn report_shows_fallback_priced_spend() {
     // Nothing priced so, nothing said.
     let (_, table, _) = outcome(&["report", "--archive", a, "--from", "2026-02-11"]);
     assert!(!table.contains("note:"), "{table}");
+}
+
+/// A group may be named `TOTAL`: the total row is the one with
+/// `"total": true` (and the last). Money in JSON is rounded to the
+/// micro-dollar: $0.10 + $0.20 is 0.3, not 0.30000000000000004.
+#[test]
+fn report_json_names_its_total_and_rounds_money() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    let line = |id: &str, team: &str, cost: f64| {
+        format!(
+            r#"{{"event_id":"{id}","ts":"2026-03-03T10:00:00Z","session_id":"s-{id}","agent_id":"a","team":"{team}","kind":"tool","tool":"x","cost_usd":{cost}}}"#
+        ) + "\n"
+    };
+    std::fs::write(&input, line("a", "TOTAL", 0.1) + &line("b", "TOTAL", 0.2) + &line("c", "ops", 1.0)).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let text = run(&["report", "--archive", tmp.path().join("archive").to_str().unwrap(), "--format", "json"]);
+    let rows: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let named: Vec<(&str, bool)> = rows.iter().map(|r| (r["group"].as_str().unwrap(), r["total"].as_bool().unwrap())).collect();
+    assert_eq!(named, [("ops", false), ("TOTAL", false), ("TOTAL", true)], "{text}");
+    assert!(text.contains("\"spend_usd\": 0.3,") && text.contains("\"spend_usd\": 1.3,"), "{text}");
+    assert!(!text.contains("0000000"), "float noise: {text}");
 }
