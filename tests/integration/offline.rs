@@ -280,6 +280,8 @@ fn forecast_follows_trend_and_weekly_season() {
     let newbie = rows.iter().find(|r| r["group"] == "newbie").unwrap();
     assert_eq!(newbie["model"], "trend_only");
     assert!(newbie["note"].as_str().unwrap().contains("trend-only"), "{newbie}");
+    // Five days hold one out: no backtest error is measured from one day.
+    assert_eq!(newbie["mape_pct"], Value::Null, "{newbie}");
     let tiny = rows.iter().find(|r| r["group"] == "tiny").unwrap();
     assert_eq!(tiny["model"], "too_short");
     assert!(tiny["note"].as_str().unwrap().contains("too short"), "{tiny}");
@@ -288,6 +290,8 @@ fn forecast_follows_trend_and_weekly_season() {
     // The table says the same in words.
     let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--to", &to, "--horizon", "14d"]);
     assert!(table.contains("note: tiny: series too short to forecast"), "{table}");
+    let newbie_line = table.lines().find(|l| l.starts_with("newbie")).unwrap();
+    assert!(newbie_line.contains("n/a"), "{table}");
 }
 
 /// `--without-after-kill` forecasts as if kills had been enforced: the
