@@ -440,6 +440,9 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
     for n in &out.notes {
         tell!("note: {n}\n");
     }
+    for w in &out.warnings {
+        tell!("runaway: warning: {w}\n");
+    }
     Ok(())
 }
 

@@ -127,11 +127,13 @@ pub struct ReportOptions {
 }
 
 /// What an offline command prints: `stdout` for the chosen format, and
-/// `notes` for a human, which the binary writes to stderr.
+/// `notes` and `warnings` for a human, which the binary writes to stderr
+/// (warnings in every format: they say the figures leave something out).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Output {
     pub stdout: String,
     pub notes: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// The note on a range without events: an archive `watch` created but
@@ -174,7 +176,7 @@ pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
             notes.push(n);
         }
     }
-    Ok(Output { stdout, notes })
+    Ok(Output { stdout, notes, warnings: Vec::new() })
 }
 
 /// Options of `runaway forecast`.
@@ -497,6 +499,88 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
     }
 }
 
+/// Largest share of the range's events that trailing events may hold to be
+/// taken for wrong clocks (see [`split_stray_tail`]).
+pub const STRAY_MAX_SHARE: f64 = 0.001;
+
+/// Trailing events left out of a forecast as wrong clocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrayTail {
+    pub events: usize,
+    pub spend_usd: f64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// Whole days without any event between the history and them.
+    pub quiet_days: i64,
+}
+
+impl StrayTail {
+    fn warning(&self) -> String {
+        let day = |ms: i64| date_of_day(ms.div_euclid(86_400_000));
+        let dates = if day(self.first_ms) == day(self.last_ms) {
+            day(self.first_ms)
+        } else {
+            format!("{} to {}", day(self.first_ms), day(self.last_ms))
+        };
+        let include = date_of_day(self.last_ms.div_euclid(86_400_000) + 1);
+        format!(
+            "left out of the forecast: {} event(s) (${:.4}) dated {dates}, after {} day(s) without any event: at most {} % of the range's events, taken for wrong clocks; the history ends on {} (`--to {include}` includes them)",
+            self.events,
+            self.spend_usd,
+            self.quiet_days,
+            STRAY_MAX_SHARE * 100.0,
+            date_of_day(self.first_ms.div_euclid(86_400_000) - self.quiet_days - 1),
+        )
+    }
+}
+
+/// Finds where the history really ends when no `--to` says so, and takes
+/// the events after it out of `events`. A daily series runs every group to
+/// the range's last day, so one event with a clock two months ahead made
+/// every group's last weeks zeros and every forecast about $0. Trailing
+/// events are stray when a whole UTC day or more without any event lies
+/// between them and the rest, and they are at most [`STRAY_MAX_SHARE`] of
+/// the events (so never in a range of fewer than a thousand events: a share
+/// of so few says nothing). The earliest such cut is taken: several wrong
+/// clocks go together.
+pub fn split_stray_tail(events: &mut Vec<read::EventRow>) -> Option<StrayTail> {
+    let max_tail = (events.len() as f64 * STRAY_MAX_SHARE).floor() as usize;
+    if max_tail == 0 {
+        return None;
+    }
+    let mut per_day: BTreeMap<i64, usize> = BTreeMap::new();
+    for e in events.iter() {
+        *per_day.entry(e.ts_ms.div_euclid(86_400_000)).or_default() += 1;
+    }
+    // (first day of the tail, quiet days before it)
+    let mut cut: Option<(i64, i64)> = None;
+    let mut tail = 0;
+    let mut later: Option<i64> = None;
+    for (&day, &n) in per_day.iter().rev() {
+        if let Some(l) = later {
+            if l - day >= 2 {
+                cut = Some((l, l - day - 1));
+            }
+        }
+        tail += n;
+        if tail > max_tail {
+            break;
+        }
+        later = Some(day);
+    }
+    let (first_day, quiet_days) = cut?;
+    let start = first_day * 86_400_000;
+    let (stray, kept): (Vec<read::EventRow>, Vec<read::EventRow>) = events.drain(..).partition(|e| e.ts_ms >= start);
+    *events = kept;
+    Some(StrayTail {
+        events: stray.len(),
+        spend_usd: stray.iter().fold(0.0, |s, e| s + e.cost_usd),
+        first_ms: stray.iter().map(|e| e.ts_ms).min().unwrap_or(start),
+        last_ms: stray.iter().map(|e| e.ts_ms).max().unwrap_or(start),
+        quiet_days,
+    })
+}
+
 /// Longest daily series a forecast builds: ten years. A daily series is
 /// dense (days without spend count as zero), so one event stamped decades
 /// away (epoch seconds read as milliseconds land in January 1970) would
@@ -541,6 +625,13 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<Output, OfflineError> {
     if o.without_after_kill {
         events.retain(|e| !e.after_kill);
     }
+    let mut warnings = Vec::new();
+    // A given `--to` is where the user says history ends: nothing before it is stray.
+    if range.to_ms.is_none() {
+        if let Some(stray) = split_stray_tail(&mut events) {
+            warnings.push(stray.warning());
+        }
+    }
     check_span(&events)?;
     let rows = build_forecast(&events, horizon, &budgets, o.coverage, range.to_ms);
     for g in budgets.keys() {
@@ -563,5 +654,5 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<Output, OfflineError> {
     if format == Format::Table {
         notes.clear(); // printed in the table's text
     }
-    Ok(Output { stdout, notes })
+    Ok(Output { stdout, notes, warnings })
 }

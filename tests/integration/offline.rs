@@ -725,3 +725,55 @@ fn report_json_names_its_total_and_rounds_money() {
     assert!(text.contains("\"spend_usd\": 0.3,") && text.contains("\"spend_usd\": 1.3,"), "{text}");
     assert!(!text.contains("0000000"), "float noise: {text}");
 }
+
+/// One event with a clock two months ahead, among 1,200 of 30 days, once
+/// made every group's last weeks zeros and every forecast about $0, with no
+/// word. Without `--to` it is left out (a whole day without events lies
+/// before it, and it is at most 0.1 % of the events), the history ends with
+/// the rest, and a warning names it and the `--to` that includes it; the
+/// forecast is the one of a range ending just after the last other event.
+#[test]
+fn forecast_leaves_out_a_stray_far_future_event_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    let mut text = String::new();
+    let event = |id: &str, ts: i64, cost: f64| {
+        format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"s-{id}","agent_id":"a","team":"t","kind":"tool","tool":"x","cost_usd":{cost}}}"#
+        ) + "\n"
+    };
+    let mut last = 0;
+    for d in 0..30 {
+        for k in 0..40 {
+            last = DAY0_MS + d * 86_400_000 + k * 1_800_000;
+            text += &event(&format!("e{d}-{k}"), last, 1.0 + (d % 7) as f64 * 0.1);
+        }
+    }
+    let stray = DAY0_MS + 90 * 86_400_000 + 3_600_000;
+    text += &event("stray", stray, 0.25);
+    std::fs::write(&input, text).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let forecast = |extra: &[&str]| forecast_cmd(&archive, &[&["--format", "json"][..], extra].concat());
+    let open = forecast(&[]);
+    let stderr = String::from_utf8_lossy(&open.stderr);
+    let include = date(91);
+    assert!(
+        stderr.contains(&format!(
+            "warning: left out of the forecast: 1 event(s) ($0.2500) dated {}, after 60 day(s) without any event",
+            date(90)
+        )) && stderr.contains(&format!("the history ends on {}", date(29)))
+            && stderr.contains(&format!("`--to {include}` includes them")),
+        "{stderr}"
+    );
+    let just_after = runaway::event::format_rfc3339_ms(last + 1);
+    let bulk = forecast(&["--to", &just_after]);
+    assert!(!String::from_utf8_lossy(&bulk.stderr).contains("warning"), "{}", String::from_utf8_lossy(&bulk.stderr));
+    let t = &stdout_json(&open)[0];
+    assert_eq!(t, &stdout_json(&bulk)[0]);
+    assert!(t["last_7d_usd"].as_f64().unwrap() > 200.0 && t["forecast_usd"].as_f64().unwrap() > 200.0, "{t:#}");
+    // The --to it names includes the event: then the days after the rest are zeros.
+    let all = forecast(&["--to", &include]);
+    assert!(!String::from_utf8_lossy(&all.stderr).contains("warning"));
+    assert_eq!(stdout_json(&all)[0]["last_7d_usd"], 0.25);
+}
