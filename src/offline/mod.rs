@@ -68,6 +68,14 @@ pub(crate) fn usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64(rounded(*v, 1e6))
 }
 
+/// An optional amount of money in JSON, as [`usd`]; `null` for none.
+pub(crate) fn usd_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&rounded(*v, 1e6)),
+        None => s.serialize_none(),
+    }
+}
+
 /// A cost per unit (action, session) in JSON, to the nano-dollar: one
 /// cheap call costs less than a micro-dollar.
 pub(crate) fn unit_usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -202,6 +210,7 @@ pub struct ForecastOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct DaySpend {
     pub date: String,
+    #[serde(serialize_with = "usd")]
     pub spend_usd: f64,
     /// The range ends inside this day: it is shown, not fitted. Written
     /// only when true, so complete days read as they always did.
@@ -212,8 +221,11 @@ pub struct DaySpend {
 #[derive(Debug, Clone, Serialize)]
 pub struct DayForecast {
     pub date: String,
+    #[serde(serialize_with = "usd")]
     pub mean: f64,
+    #[serde(serialize_with = "usd")]
     pub lo: f64,
+    #[serde(serialize_with = "usd")]
     pub hi: f64,
 }
 
@@ -225,12 +237,19 @@ pub struct ForecastRow {
     pub days: usize,
     pub model: forecast::ModelKind,
     pub params: Option<forecast::Params>,
+    #[serde(serialize_with = "usd")]
     pub last_7d_usd: f64,
     pub horizon_days: usize,
-    pub forecast_usd: f64,
-    pub forecast_lo_usd: f64,
-    pub forecast_hi_usd: f64,
+    /// The horizon's total and its interval; `None` (null) for a series
+    /// too short to forecast.
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_usd: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_lo_usd: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_hi_usd: Option<f64>,
     pub mape_pct: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
     pub budget_usd: Option<f64>,
     /// Day cumulative forecast spend reaches the budget (point forecast).
     pub runs_out: Option<String>,
@@ -274,7 +293,14 @@ fn parse_budgets(items: &[String]) -> Result<BTreeMap<String, f64>, OfflineError
         if !(usd > 0.0 && usd.is_finite()) {
             return Err(bad());
         }
-        out.insert(g.trim().to_string(), usd);
+        // Keeping the last of two was silently dropping the first.
+        if out.insert(g.trim().to_string(), usd).is_some() {
+            return Err(OfflineError::Arg {
+                what: "budget",
+                value: item.clone(),
+                why: "a second budget for the same group (one --budget per group)",
+            });
+        }
     }
     Ok(out)
 }
@@ -397,10 +423,10 @@ pub fn build_forecast(
             // A fold from +0.0: an empty f64 `sum()` is -0.0, printed as "-0.0".
             last_7d_usd: y.iter().rev().take(7).fold(0.0, |sum, v| sum + v),
             horizon_days: horizon,
-            forecast_usd: total.map_or(0.0, |t| t.mean),
+            forecast_usd: total.map(|t| t.mean),
             // The interval of the total, not the summed daily bounds.
-            forecast_lo_usd: total.map_or(0.0, |t| t.lo),
-            forecast_hi_usd: total.map_or(0.0, |t| t.hi),
+            forecast_lo_usd: total.map(|t| t.lo),
+            forecast_hi_usd: total.map(|t| t.hi),
             mape_pct: mape,
             budget_usd: budget,
             runs_out: runs_out_day.map(|d| daily[d].date.clone()),
@@ -462,13 +488,17 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
                 .iter()
                 .map(|r| {
                     let too_short = r.model == forecast::ModelKind::TooShort;
+                    let usd = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
                     [
                         r.group.clone(),
                         r.days.to_string(),
                         r.model_label(),
                         format!("{:.2}", r.last_7d_usd),
-                        if too_short { "-".into() } else { format!("{:.2}", r.forecast_usd) },
-                        if too_short { "-".into() } else { format!("{:.2}..{:.2}", r.forecast_lo_usd, r.forecast_hi_usd) },
+                        usd(r.forecast_usd),
+                        match (r.forecast_lo_usd, r.forecast_hi_usd) {
+                            (Some(lo), Some(hi)) => format!("{lo:.2}..{hi:.2}"),
+                            _ => "-".into(),
+                        },
                         r.mape_pct.map_or("n/a".into(), |m| format!("{m:.1}%")),
                         r.budget_usd.map_or("-".into(), |b| format!("{b:.2}")),
                         match (&r.budget_usd, &r.runs_out, &r.runs_out_earliest) {

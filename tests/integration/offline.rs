@@ -285,6 +285,16 @@ fn forecast_follows_trend_and_weekly_season() {
     let tiny = rows.iter().find(|r| r["group"] == "tiny").unwrap();
     assert_eq!(tiny["model"], "too_short");
     assert!(tiny["note"].as_str().unwrap().contains("too short"), "{tiny}");
+    // No forecast is no forecast, not $0.
+    for key in ["forecast_usd", "forecast_lo_usd", "forecast_hi_usd", "mape_pct"] {
+        assert_eq!(tiny[key], Value::Null, "{key}: {tiny}");
+    }
+    // Money to the micro-dollar, without float noise.
+    let money = [&steady["last_7d_usd"], &steady["forecast_usd"], &steady["forecast_hi_usd"], &daily[3]["mean"], &daily[3]["lo"]];
+    for v in money {
+        let micros = v.as_f64().unwrap() * 1e6;
+        assert!((micros - micros.round()).abs() < 1e-3 && v.to_string().split('.').nth(1).is_none_or(|d| d.len() <= 6), "{v}");
+    }
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() >= 3, "chart");
     // The table says the same in words.
@@ -657,6 +667,8 @@ const USAGE_ERRORS: &[(&[&str], &str)] = &[
     // A session going on for two thousand years is no estimate.
     (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes", "1e9"], "must be 0 to 10080 minutes (a week)"),
     (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes=-1"], "must be 0 to 10080 minutes (a week)"),
+    // The first of two budgets for one group was silently dropped.
+    (&["forecast", "--archive", "ARCHIVE", "--budget", "ops=5", "--budget", "ops=10"], "a second budget for the same group"),
 ];
 
 #[test]
