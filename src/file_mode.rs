@@ -165,14 +165,26 @@ pub fn stamp(s: &mut Signal) {
     s.emitted_at = Some(format_rfc3339_ms(now));
 }
 
-/// The name a regular input file's archive files carry: its path and a
-/// fingerprint of its first line (at most 64 KiB of it). A rerun of the
-/// file, whole or grown at its end, starts the same and replaces its rows;
-/// a file overwritten with other events under the same path does not (its
-/// run would otherwise drop the earlier run's rows, which its input no
-/// longer holds). `None` for standard input and other live inputs, which
-/// never replace anything.
-pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
+/// The names a regular input file's archive files carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveStream {
+    /// Its canonical path and a fingerprint of its first line (at most
+    /// 64 KiB of it).
+    pub name: String,
+    /// The name earlier builds gave its files, from the path as given,
+    /// when that differs: a rerun replaces those files too.
+    pub as_given: Option<String>,
+}
+
+/// The names a regular input file's archive files carry: its canonical
+/// path and a fingerprint of its first line. A rerun of the file, whole or
+/// grown at its end, under any spelling of its path (`data/x.ndjson`,
+/// `./data/x.ndjson`, an absolute path, a symlink), starts the same and
+/// replaces its rows; a file overwritten with other events under the same
+/// path does not (its run would otherwise drop the earlier run's rows,
+/// which its input no longer holds). `None` for standard input and other
+/// live inputs, which never replace anything.
+pub fn archive_stream(input: &str) -> std::io::Result<Option<ArchiveStream>> {
     if input == "-" {
         return Ok(None);
     }
@@ -184,7 +196,11 @@ pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
     let f = File::open(input)?;
     let mut first = Vec::new();
     BufReader::new(f).take(64 * 1024).read_until(b'\n', &mut first)?;
-    Ok(Some(format!("{input} {:016x}", xxhash_rust::xxh3::xxh3_64(&first))))
+    let fingerprint = xxhash_rust::xxh3::xxh3_64(&first);
+    let canonical = std::fs::canonicalize(input)?;
+    let name = format!("{} {fingerprint:016x}", canonical.display());
+    let as_given = format!("{input} {fingerprint:016x}");
+    Ok(Some(ArchiveStream { as_given: (as_given != name).then_some(as_given), name }))
 }
 
 /// Runs the engine over `input` (a path, or `-` for stdin) until its end or

@@ -449,18 +449,21 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
 /// Opens the archive for a file-mode run and drops what an earlier run of
 /// the same input left there: the run rewrites all of it, so a rerun
 /// replaces rows instead of duplicating them. "The same input" is the same
-/// path starting with the same first line (`file_mode::archive_stream`): a
-/// file overwritten with other events (a daily export under one name) is
-/// another stream, whose run keeps the earlier rows. Standard input is a
-/// new stream each run (`file_mode::run` names it by its start) and
-/// replaces nothing.
+/// file (its canonical path, however the path is spelled) starting with the
+/// same first line (`file_mode::archive_stream`): a file overwritten with
+/// other events (a daily export under one name) is another stream, whose
+/// run keeps the earlier rows. Files named by earlier builds from the path
+/// as given are dropped too. Standard input is a new stream each run
+/// (`file_mode::run` names it by its start) and replaces nothing.
 fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
     let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
     let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
     // A missing or unreadable input fails the run in `file_mode::run`; keep the old rows then.
-    if let Ok(Some(files_as)) = file_mode::archive_stream(input) {
-        writer.name_files_of(input, &files_as);
-        writer.discard(&files_as, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    if let Ok(Some(stream)) = file_mode::archive_stream(input) {
+        writer.name_files_of(input, &stream.name);
+        for name in std::iter::once(&stream.name).chain(&stream.as_given) {
+            writer.discard(name, 0).map_err(|e| Failure::Runtime(e.into()))?;
+        }
     }
     Ok(writer)
 }
