@@ -159,6 +159,25 @@ impl Read for Pump {
     }
 }
 
+/// Lines of a regular file that holds any (a last line without its
+/// newline counts too); `None` for a missing, empty or non-regular one.
+pub fn lines_of(path: &Path) -> Option<u64> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+        return None;
+    }
+    let mut r = BufReader::new(File::open(path).ok()?);
+    let (mut lines, mut last) = (0u64, b'\n');
+    loop {
+        let buf = r.fill_buf().ok()?;
+        let Some(&end) = buf.last() else { break };
+        lines += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        last = end;
+        let n = buf.len();
+        r.consume(n);
+    }
+    Some(lines + u64::from(last != b'\n'))
+}
+
 /// Stamps the wall-clock emission time on a signal.
 pub fn stamp(s: &mut Signal) {
     let now = chrono::Utc::now().timestamp_millis();

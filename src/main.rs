@@ -241,6 +241,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
+            warn_before_replacing_dead_letters(&outputs);
             let mut archive = match &cfg.archive {
                 Some(dir) => Some(open_file_mode_archive(dir, path)?),
                 None => None,
@@ -266,6 +267,27 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             let poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
             watch_kafka(kafka, engine, sink, &poll_policy, cfg.log_format)
         }
+    }
+}
+
+/// The default dead-letter file is shared by every run whose signals go to
+/// the same folder (`watch --input A --signals out/a.ndjson`, then
+/// `--input B --signals out/b.ndjson`), and each run rewrites it from the
+/// start: say what is about to be lost, and how to keep runs apart. A
+/// `--dlq` named apart from the default was chosen, like `--signals`.
+fn warn_before_replacing_dead_letters(outputs: &FileOutputs) {
+    // The contract (§4) fixes this name; `config` resolves `dlq` to it.
+    let default = outputs.signals.parent().map(|d| d.join("dead-letters.ndjson"));
+    if default.as_deref() != Some(outputs.dlq.as_path()) {
+        return;
+    }
+    if let Some(lines) = file_mode::lines_of(&outputs.dlq) {
+        tracing::warn!(
+            path = %outputs.dlq.display(),
+            lines,
+            "{} holds {lines} dead letter(s) of an earlier run and this run replaces it (the default dead-letter file, beside the signals file, is shared by every run writing signals to that folder): give each run its own --dlq FILE to keep them",
+            outputs.dlq.display()
+        );
     }
 }
 
