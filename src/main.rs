@@ -178,6 +178,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         (e, _) => e,
     })?;
     if let Some(dir) = &cfg.archive {
+        check_archive_dir(dir)?;
         ArchiveConfig::from_env(dir.clone()).map_err(|e| Failure::Config(e.into()))?;
     }
     if let Input::Kafka(kafka) = &cfg.input {
@@ -192,6 +193,19 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Refuses an archive directory that cannot be one because it, or a folder
+/// it would be made in, is a file: creating it failed deep in the archive
+/// writer with "File exists (os error 17)".
+fn check_archive_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    match dir.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists()) {
+        Some(a) if !a.is_dir() => Err(Failure::Config(anyhow::anyhow!(
+            "archive (--archive, RUNAWAY_ARCHIVE or `archive` in the config file): {} is a file, not a directory",
+            a.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A TOML file with policy tables (`[defaults]`, `[task_type.…]`, `[agent.…]`).
 fn looks_like_policy(path: &std::path::Path) -> bool {
     std::fs::read_to_string(path)
@@ -202,6 +216,9 @@ fn looks_like_policy(path: &std::path::Path) -> bool {
 
 fn watch(args: WatchArgs) -> Result<(), Failure> {
     let cfg = resolve_config(&args)?;
+    if let Some(dir) = &cfg.archive {
+        check_archive_dir(dir)?;
+    }
     init_logging(&cfg.log_level, cfg.log_format);
     for var in unknown_env_vars() {
         tracing::warn!(variable = %var, "environment variable is not a runaway setting (typo?)");
@@ -416,7 +433,8 @@ fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
             | ReadError::Time(_)
             | ReadError::EmptyRange { .. }
             | ReadError::NoArchive(_)
-            | ReadError::NotADirectory(_),
+            | ReadError::NotADirectory(_)
+            | ReadError::IsAFile(_),
         ) => Failure::Config(e.into()),
         _ => Failure::Runtime(e.into()),
     }

@@ -34,6 +34,8 @@ pub enum ReadError {
     Column { path: String, column: String },
     #[error("no archive at {0}: no such directory (`runaway watch --archive {0}` creates it)")]
     NoArchive(String),
+    #[error("no archive at {0}: it is a file, not a directory (--archive takes the directory `runaway watch --archive` writes)")]
+    IsAFile(String),
     #[error("no archive at {0}: not a directory")]
     NotADirectory(String),
     #[error("invalid time `{0}` (expected YYYY-MM-DD or RFC 3339)")]
@@ -315,6 +317,8 @@ fn label_of<'a>(labels: &'a MapArray, keys: &'a StringArray, values: &'a StringA
 fn check_archive_dir(dir: &Path) -> Result<(), ReadError> {
     if dir.is_dir() {
         Ok(())
+    } else if dir.is_file() {
+        Err(ReadError::IsAFile(dir.display().to_string()))
     } else if dir.exists() {
         Err(ReadError::NotADirectory(dir.display().to_string()))
     } else {

@@ -662,8 +662,15 @@ fn report_ranges_add_up_to_the_whole_range() {
 }
 
 /// Arguments the offline commands refuse (exit 2), each with the words
-/// that say why: `ARCHIVE` stands for a real archive's path.
+/// that say why: `ARCHIVE` stands for a real archive's path, `FILE` for a
+/// file's, `OUT` for a path to write to.
 const USAGE_ERRORS: &[(&[&str], &str)] = &[
+    // An archive that is a file: watch once failed with "File exists (os error 17)".
+    (&["report", "--archive", "FILE"], "FILE: it is a file, not a directory"),
+    (&["forecast", "--archive", "FILE"], "FILE: it is a file, not a directory"),
+    (&["watch", "--input", "FILE", "--signals", "OUT", "--archive", "FILE"], "FILE is a file, not a directory"),
+    (&["watch", "--input", "FILE", "--signals", "OUT", "--archive", "FILE/archive"], "FILE is a file, not a directory"),
+    (&["config", "check", "--input", "FILE", "--signals", "OUT", "--archive", "FILE"], "FILE is a file, not a directory"),
     // A session going on for two thousand years is no estimate.
     (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes", "1e9"], "must be 0 to 10080 minutes (a week)"),
     (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes=-1"], "must be 0 to 10080 minutes (a week)"),
@@ -676,12 +683,17 @@ fn offline_usage_errors_say_why() {
     let tmp = tempfile::tempdir().unwrap();
     watch(&data("archive_events.ndjson"), tmp.path(), &[]);
     let archive = tmp.path().join("archive");
+    let file = data("archive_events.ndjson");
+    let out = tmp.path().join("out.ndjson");
+    let paths = [("ARCHIVE", archive.to_str().unwrap()), ("FILE", file.to_str().unwrap()), ("OUT", out.to_str().unwrap())];
+    let fill = |text: &str| paths.iter().fold(text.to_string(), |t, (k, v)| t.replace(k, v));
     for (args, why) in USAGE_ERRORS {
-        let args: Vec<&str> = args.iter().map(|a| if *a == "ARCHIVE" { archive.to_str().unwrap() } else { a }).collect();
+        let args: Vec<String> = args.iter().map(|a| fill(a)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, stdout, stderr) = outcome(&args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
-        assert!(stderr.contains(why), "{args:?}: {stderr}");
+        assert!(stderr.contains(&fill(why)), "{args:?}: {stderr}");
     }
 }
 
