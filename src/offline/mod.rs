@@ -175,7 +175,14 @@ pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes, order);
     let mut notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
     let mut stdout = report::render(&rows, &o.by, format);
-    if let Some(n) = rows.last().and_then(|total| report::fallback_note(total, &data.fallback_models)) {
+    let mut about_rows: Vec<String> =
+        rows.last().and_then(|total| report::fallback_note(total, &data.fallback_models)).into_iter().collect();
+    let untriggered = data.kills.iter().filter(|k| k.group.is_none()).count();
+    if untriggered > 0 {
+        about_rows
+            .push(format!("{untriggered} kill(s) in range whose trigger event is not in the archive are counted under {}", read::NO_GROUP));
+    }
+    for n in about_rows {
         // Under the table, where it is read; beside CSV and JSON, so what a
         // machine reads stays data.
         if format == Format::Table {

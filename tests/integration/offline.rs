@@ -801,3 +801,20 @@ fn forecast_leaves_out_a_stray_far_future_event_and_says_so() {
     assert!(!String::from_utf8_lossy(&all.stderr).contains("warning"));
     assert_eq!(stdout_json(&all)[0]["last_7d_usd"], 0.25);
 }
+
+/// A kill whose trigger event is not in the archive (its hour's files
+/// removed, say) still counts, once, under `(none)`, and a note says so.
+#[test]
+fn a_kill_without_its_trigger_event_counts_under_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    // s-late's events before its kill, and the trigger among them.
+    std::fs::remove_dir_all(archive.join("events/dt=2026-02-10/hour=23")).unwrap();
+    let rows = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    assert_eq!(rows["(none)"]["sessions_killed"], 1, "{rows:#?}");
+    assert_eq!(rows["search"]["sessions_killed"], 1, "{rows:#?}");
+    assert_eq!(rows["TOTAL"]["sessions_killed"], 2, "{rows:#?}");
+    let (_, _, stderr) = outcome(&["report", "--archive", archive.to_str().unwrap(), "--format", "json"]);
+    assert!(stderr.contains("1 kill(s) in range whose trigger event is not in the archive are counted under (none)"), "{stderr}");
+}
