@@ -130,7 +130,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "table")]
     pub format: String,
     /// Minutes a killed session is assumed to have kept spending at its own
-    /// pre-kill rate, for the "spend stopped" estimate.
+    /// pre-kill rate, for the "spend stopped" estimate (0 to 10080, a week).
     #[arg(long, default_value_t = 60.0)]
     pub stop_horizon_minutes: f64,
 }
@@ -143,8 +143,10 @@ pub struct ForecastArgs {
     /// Days to forecast after the last day of data, e.g. 30d.
     #[arg(long, default_value = "30d")]
     pub horizon: String,
-    /// GROUP=USD: spend the group may still make over the horizon (from the
-    /// day after the last day of data); repeatable.
+    /// GROUP=USD: spend the group may make over the horizon, counted from the
+    /// first forecast day (the day after the last complete day; a partial
+    /// last day is the first forecast day, what it has spent included);
+    /// once per group, repeatable for other groups.
     #[arg(long = "budget", value_name = "GROUP=USD")]
     pub budgets: Vec<String>,
     /// Output format: table, csv or json.

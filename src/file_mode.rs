@@ -159,20 +159,51 @@ impl Read for Pump {
     }
 }
 
+/// Lines of a regular file that holds any (a last line without its
+/// newline counts too); `None` for a missing, empty or non-regular one.
+pub fn lines_of(path: &Path) -> Option<u64> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+        return None;
+    }
+    let mut r = BufReader::new(File::open(path).ok()?);
+    let (mut lines, mut last) = (0u64, b'\n');
+    loop {
+        let buf = r.fill_buf().ok()?;
+        let Some(&end) = buf.last() else { break };
+        lines += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        last = end;
+        let n = buf.len();
+        r.consume(n);
+    }
+    Some(lines + u64::from(last != b'\n'))
+}
+
 /// Stamps the wall-clock emission time on a signal.
 pub fn stamp(s: &mut Signal) {
     let now = chrono::Utc::now().timestamp_millis();
     s.emitted_at = Some(format_rfc3339_ms(now));
 }
 
-/// The name a regular input file's archive files carry: its path and a
-/// fingerprint of its first line (at most 64 KiB of it). A rerun of the
-/// file, whole or grown at its end, starts the same and replaces its rows;
-/// a file overwritten with other events under the same path does not (its
-/// run would otherwise drop the earlier run's rows, which its input no
-/// longer holds). `None` for standard input and other live inputs, which
-/// never replace anything.
-pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
+/// The names a regular input file's archive files carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveStream {
+    /// Its canonical path and a fingerprint of its first line (at most
+    /// 64 KiB of it).
+    pub name: String,
+    /// The name earlier builds gave its files, from the path as given,
+    /// when that differs: a rerun replaces those files too.
+    pub as_given: Option<String>,
+}
+
+/// The names a regular input file's archive files carry: its canonical
+/// path and a fingerprint of its first line. A rerun of the file, whole or
+/// grown at its end, under any spelling of its path (`data/x.ndjson`,
+/// `./data/x.ndjson`, an absolute path, a symlink), starts the same and
+/// replaces its rows; a file overwritten with other events under the same
+/// path does not (its run would otherwise drop the earlier run's rows,
+/// which its input no longer holds). `None` for standard input and other
+/// live inputs, which never replace anything.
+pub fn archive_stream(input: &str) -> std::io::Result<Option<ArchiveStream>> {
     if input == "-" {
         return Ok(None);
     }
@@ -184,7 +215,11 @@ pub fn archive_stream(input: &str) -> std::io::Result<Option<String>> {
     let f = File::open(input)?;
     let mut first = Vec::new();
     BufReader::new(f).take(64 * 1024).read_until(b'\n', &mut first)?;
-    Ok(Some(format!("{input} {:016x}", xxhash_rust::xxh3::xxh3_64(&first))))
+    let fingerprint = xxhash_rust::xxh3::xxh3_64(&first);
+    let canonical = std::fs::canonicalize(input)?;
+    let name = format!("{} {fingerprint:016x}", canonical.display());
+    let as_given = format!("{input} {fingerprint:016x}");
+    Ok(Some(ArchiveStream { as_given: (as_given != name).then_some(as_given), name }))
 }
 
 /// Runs the engine over `input` (a path, or `-` for stdin) until its end or

@@ -178,6 +178,7 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         (e, _) => e,
     })?;
     if let Some(dir) = &cfg.archive {
+        check_archive_dir(dir)?;
         ArchiveConfig::from_env(dir.clone()).map_err(|e| Failure::Config(e.into()))?;
     }
     if let Input::Kafka(kafka) = &cfg.input {
@@ -192,6 +193,19 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Refuses an archive directory that cannot be one because it, or a folder
+/// it would be made in, is a file: creating it failed deep in the archive
+/// writer with "File exists (os error 17)".
+fn check_archive_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    match dir.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists()) {
+        Some(a) if !a.is_dir() => Err(Failure::Config(anyhow::anyhow!(
+            "archive (--archive, RUNAWAY_ARCHIVE or `archive` in the config file): {} is a file, not a directory",
+            a.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A TOML file with policy tables (`[defaults]`, `[task_type.…]`, `[agent.…]`).
 fn looks_like_policy(path: &std::path::Path) -> bool {
     std::fs::read_to_string(path)
@@ -202,6 +216,9 @@ fn looks_like_policy(path: &std::path::Path) -> bool {
 
 fn watch(args: WatchArgs) -> Result<(), Failure> {
     let cfg = resolve_config(&args)?;
+    if let Some(dir) = &cfg.archive {
+        check_archive_dir(dir)?;
+    }
     init_logging(&cfg.log_level, cfg.log_format);
     for var in unknown_env_vars() {
         tracing::warn!(variable = %var, "environment variable is not a runaway setting (typo?)");
@@ -241,6 +258,7 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
                 signals: cfg.signals.clone().context("signals").map_err(Failure::Config)?,
                 dlq: cfg.dlq.clone().context("dlq").map_err(Failure::Config)?,
             };
+            warn_before_replacing_dead_letters(&outputs);
             let mut archive = match &cfg.archive {
                 Some(dir) => Some(open_file_mode_archive(dir, path)?),
                 None => None,
@@ -266,6 +284,27 @@ fn watch(args: WatchArgs) -> Result<(), Failure> {
             let poll_policy = || watcher.as_ref().and_then(PolicyWatcher::try_latest);
             watch_kafka(kafka, engine, sink, &poll_policy, cfg.log_format)
         }
+    }
+}
+
+/// The default dead-letter file is shared by every run whose signals go to
+/// the same folder (`watch --input A --signals out/a.ndjson`, then
+/// `--input B --signals out/b.ndjson`), and each run rewrites it from the
+/// start: say what is about to be lost, and how to keep runs apart. A
+/// `--dlq` named apart from the default was chosen, like `--signals`.
+fn warn_before_replacing_dead_letters(outputs: &FileOutputs) {
+    // The contract (§4) fixes this name; `config` resolves `dlq` to it.
+    let default = outputs.signals.parent().map(|d| d.join("dead-letters.ndjson"));
+    if default.as_deref() != Some(outputs.dlq.as_path()) {
+        return;
+    }
+    if let Some(lines) = file_mode::lines_of(&outputs.dlq) {
+        tracing::warn!(
+            path = %outputs.dlq.display(),
+            lines,
+            "{} holds {lines} dead letter(s) of an earlier run and this run replaces it (the default dead-letter file, beside the signals file, is shared by every run writing signals to that folder): give each run its own --dlq FILE to keep them",
+            outputs.dlq.display()
+        );
     }
 }
 
@@ -394,7 +433,8 @@ fn offline_failure(e: runaway::offline::OfflineError) -> Failure {
             | ReadError::Time(_)
             | ReadError::EmptyRange { .. }
             | ReadError::NoArchive(_)
-            | ReadError::NotADirectory(_),
+            | ReadError::NotADirectory(_)
+            | ReadError::IsAFile(_),
         ) => Failure::Config(e.into()),
         _ => Failure::Runtime(e.into()),
     }
@@ -440,24 +480,30 @@ fn forecast(args: ForecastArgs) -> Result<(), Failure> {
     for n in &out.notes {
         tell!("note: {n}\n");
     }
+    for w in &out.warnings {
+        tell!("runaway: warning: {w}\n");
+    }
     Ok(())
 }
 
 /// Opens the archive for a file-mode run and drops what an earlier run of
 /// the same input left there: the run rewrites all of it, so a rerun
 /// replaces rows instead of duplicating them. "The same input" is the same
-/// path starting with the same first line (`file_mode::archive_stream`): a
-/// file overwritten with other events (a daily export under one name) is
-/// another stream, whose run keeps the earlier rows. Standard input is a
-/// new stream each run (`file_mode::run` names it by its start) and
-/// replaces nothing.
+/// file (its canonical path, however the path is spelled) starting with the
+/// same first line (`file_mode::archive_stream`): a file overwritten with
+/// other events (a daily export under one name) is another stream, whose
+/// run keeps the earlier rows. Files named by earlier builds from the path
+/// as given are dropped too. Standard input is a new stream each run
+/// (`file_mode::run` names it by its start) and replaces nothing.
 fn open_file_mode_archive(dir: &std::path::Path, input: &str) -> Result<ArchiveWriter, Failure> {
     let cfg = ArchiveConfig::from_env(dir).map_err(|e| Failure::Config(e.into()))?;
     let mut writer = ArchiveWriter::open(cfg).map_err(|e| Failure::Runtime(e.into()))?;
     // A missing or unreadable input fails the run in `file_mode::run`; keep the old rows then.
-    if let Ok(Some(files_as)) = file_mode::archive_stream(input) {
-        writer.name_files_of(input, &files_as);
-        writer.discard(&files_as, 0).map_err(|e| Failure::Runtime(e.into()))?;
+    if let Ok(Some(stream)) = file_mode::archive_stream(input) {
+        writer.name_files_of(input, &stream.name);
+        for name in std::iter::once(&stream.name).chain(&stream.as_given) {
+            writer.discard(name, 0).map_err(|e| Failure::Runtime(e.into()))?;
+        }
     }
     Ok(writer)
 }

@@ -52,6 +52,36 @@ impl Format {
     }
 }
 
+/// `v` rounded to `1 / scale`; `-0.0` (a rounded tiny negative) as `0.0`.
+fn rounded(v: f64, scale: f64) -> f64 {
+    if v.is_finite() {
+        (v * scale).round() / scale + 0.0
+    } else {
+        v
+    }
+}
+
+/// An amount of money in JSON, to the micro-dollar (the unit budgets are
+/// compared in): a sum of many float costs otherwise prints its rounding
+/// noise (`132.01869600000012`).
+pub(crate) fn usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*v, 1e6))
+}
+
+/// An optional amount of money in JSON, as [`usd`]; `null` for none.
+pub(crate) fn usd_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&rounded(*v, 1e6)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A cost per unit (action, session) in JSON, to the nano-dollar: one
+/// cheap call costs less than a micro-dollar.
+pub(crate) fn unit_usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*v, 1e9))
+}
+
 pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -86,6 +116,12 @@ pub(crate) fn table<const N: usize>(headers: &[String; N], rows: &[[String; N]])
     out
 }
 
+/// Longest `--stop-horizon-minutes`: a week. The estimate imagines a
+/// killed session going on for that long, and `report` reads that far
+/// beyond its range for it; a longer run of one session is no longer an
+/// estimate of anything (1e9 minutes once read as two thousand years).
+pub const MAX_STOP_HORIZON_MINUTES: f64 = 10_080.0;
+
 /// Options of `runaway report`.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -99,11 +135,13 @@ pub struct ReportOptions {
 }
 
 /// What an offline command prints: `stdout` for the chosen format, and
-/// `notes` for a human, which the binary writes to stderr.
+/// `notes` and `warnings` for a human, which the binary writes to stderr
+/// (warnings in every format: they say the figures leave something out).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Output {
     pub stdout: String,
     pub notes: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// The note on a range without events: an archive `watch` created but
@@ -121,16 +159,39 @@ fn no_events_note(archive: &std::path::Path) -> String {
 pub fn run_report(o: &ReportOptions) -> Result<Output, OfflineError> {
     let dim = Dimension::parse(&o.by)?;
     let format = Format::parse(&o.format)?;
-    if !(o.stop_horizon_minutes >= 0.0 && o.stop_horizon_minutes.is_finite()) {
-        return Err(OfflineError::Arg { what: "stop horizon", value: o.stop_horizon_minutes.to_string(), why: "must be ≥ 0 minutes" });
+    if !(0.0..=MAX_STOP_HORIZON_MINUTES).contains(&o.stop_horizon_minutes) {
+        return Err(OfflineError::Arg {
+            what: "--stop-horizon-minutes",
+            value: o.stop_horizon_minutes.to_string(),
+            why: "must be 0 to 10080 minutes (a week)",
+        });
     }
     let range = TimeRange::parse(o.from.as_deref(), o.to.as_deref())?;
-    let events = read::read_events(&o.archive, &dim, &range)?;
-    let kills = read::read_kills(&o.archive)?;
-    tracing::info!(events = events.len(), kills = kills.len(), by = %o.by, "report: archive read");
-    let rows = report::build(&events, &kills, o.stop_horizon_minutes);
-    let notes = if events.is_empty() { vec![no_events_note(&o.archive)] } else { Vec::new() };
-    Ok(Output { stdout: report::render(&rows, &o.by, format), notes })
+    let margin_ms = (o.stop_horizon_minutes * 60_000.0).ceil() as i64;
+    let data = read::read_report(&o.archive, &dim, &range, margin_ms)?;
+    tracing::info!(events = data.events.len(), kills = data.kills.len(), by = %o.by, "report: archive read");
+    // Days read in their order; anything else by what it spent.
+    let order = if dim == Dimension::Day { report::Order::Group } else { report::Order::Spend };
+    let rows = report::build(&data.events, &data.kills, o.stop_horizon_minutes, order);
+    let mut notes = if data.events.iter().all(|e| !e.in_range) { vec![no_events_note(&o.archive)] } else { Vec::new() };
+    let mut stdout = report::render(&rows, &o.by, format);
+    let mut about_rows: Vec<String> =
+        rows.last().and_then(|total| report::fallback_note(total, &data.fallback_models)).into_iter().collect();
+    let untriggered = data.kills.iter().filter(|k| k.group.is_none()).count();
+    if untriggered > 0 {
+        about_rows
+            .push(format!("{untriggered} kill(s) in range whose trigger event is not in the archive are counted under {}", read::NO_GROUP));
+    }
+    for n in about_rows {
+        // Under the table, where it is read; beside CSV and JSON, so what a
+        // machine reads stays data.
+        if format == Format::Table {
+            stdout += &format!("note: {n}\n");
+        } else {
+            notes.push(n);
+        }
+    }
+    Ok(Output { stdout, notes, warnings: Vec::new() })
 }
 
 /// Options of `runaway forecast`.
@@ -156,6 +217,7 @@ pub struct ForecastOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct DaySpend {
     pub date: String,
+    #[serde(serialize_with = "usd")]
     pub spend_usd: f64,
     /// The range ends inside this day: it is shown, not fitted. Written
     /// only when true, so complete days read as they always did.
@@ -166,8 +228,11 @@ pub struct DaySpend {
 #[derive(Debug, Clone, Serialize)]
 pub struct DayForecast {
     pub date: String,
+    #[serde(serialize_with = "usd")]
     pub mean: f64,
+    #[serde(serialize_with = "usd")]
     pub lo: f64,
+    #[serde(serialize_with = "usd")]
     pub hi: f64,
 }
 
@@ -179,12 +244,19 @@ pub struct ForecastRow {
     pub days: usize,
     pub model: forecast::ModelKind,
     pub params: Option<forecast::Params>,
+    #[serde(serialize_with = "usd")]
     pub last_7d_usd: f64,
     pub horizon_days: usize,
-    pub forecast_usd: f64,
-    pub forecast_lo_usd: f64,
-    pub forecast_hi_usd: f64,
+    /// The horizon's total and its interval; `None` (null) for a series
+    /// too short to forecast.
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_usd: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_lo_usd: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
+    pub forecast_hi_usd: Option<f64>,
     pub mape_pct: Option<f64>,
+    #[serde(serialize_with = "usd_opt")]
     pub budget_usd: Option<f64>,
     /// Day cumulative forecast spend reaches the budget (point forecast).
     pub runs_out: Option<String>,
@@ -228,7 +300,14 @@ fn parse_budgets(items: &[String]) -> Result<BTreeMap<String, f64>, OfflineError
         if !(usd > 0.0 && usd.is_finite()) {
             return Err(bad());
         }
-        out.insert(g.trim().to_string(), usd);
+        // Keeping the last of two was silently dropping the first.
+        if out.insert(g.trim().to_string(), usd).is_some() {
+            return Err(OfflineError::Arg {
+                what: "budget",
+                value: item.clone(),
+                why: "a second budget for the same group (one --budget per group)",
+            });
+        }
     }
     Ok(out)
 }
@@ -351,10 +430,10 @@ pub fn build_forecast(
             // A fold from +0.0: an empty f64 `sum()` is -0.0, printed as "-0.0".
             last_7d_usd: y.iter().rev().take(7).fold(0.0, |sum, v| sum + v),
             horizon_days: horizon,
-            forecast_usd: total.map_or(0.0, |t| t.mean),
+            forecast_usd: total.map(|t| t.mean),
             // The interval of the total, not the summed daily bounds.
-            forecast_lo_usd: total.map_or(0.0, |t| t.lo),
-            forecast_hi_usd: total.map_or(0.0, |t| t.hi),
+            forecast_lo_usd: total.map(|t| t.lo),
+            forecast_hi_usd: total.map(|t| t.hi),
             mape_pct: mape,
             budget_usd: budget,
             runs_out: runs_out_day.map(|d| daily[d].date.clone()),
@@ -416,13 +495,17 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
                 .iter()
                 .map(|r| {
                     let too_short = r.model == forecast::ModelKind::TooShort;
+                    let usd = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
                     [
                         r.group.clone(),
                         r.days.to_string(),
                         r.model_label(),
                         format!("{:.2}", r.last_7d_usd),
-                        if too_short { "-".into() } else { format!("{:.2}", r.forecast_usd) },
-                        if too_short { "-".into() } else { format!("{:.2}..{:.2}", r.forecast_lo_usd, r.forecast_hi_usd) },
+                        usd(r.forecast_usd),
+                        match (r.forecast_lo_usd, r.forecast_hi_usd) {
+                            (Some(lo), Some(hi)) => format!("{lo:.2}..{hi:.2}"),
+                            _ => "-".into(),
+                        },
                         r.mape_pct.map_or("n/a".into(), |m| format!("{m:.1}%")),
                         r.budget_usd.map_or("-".into(), |b| format!("{b:.2}")),
                         match (&r.budget_usd, &r.runs_out, &r.runs_out_earliest) {
@@ -451,6 +534,88 @@ fn render_forecast(rows: &[ForecastRow], by: &str, format: Format, coverage: f64
             out
         }
     }
+}
+
+/// Largest share of the range's events that trailing events may hold to be
+/// taken for wrong clocks (see [`split_stray_tail`]).
+pub const STRAY_MAX_SHARE: f64 = 0.001;
+
+/// Trailing events left out of a forecast as wrong clocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrayTail {
+    pub events: usize,
+    pub spend_usd: f64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// Whole days without any event between the history and them.
+    pub quiet_days: i64,
+}
+
+impl StrayTail {
+    fn warning(&self) -> String {
+        let day = |ms: i64| date_of_day(ms.div_euclid(86_400_000));
+        let dates = if day(self.first_ms) == day(self.last_ms) {
+            day(self.first_ms)
+        } else {
+            format!("{} to {}", day(self.first_ms), day(self.last_ms))
+        };
+        let include = date_of_day(self.last_ms.div_euclid(86_400_000) + 1);
+        format!(
+            "left out of the forecast: {} event(s) (${:.4}) dated {dates}, after {} day(s) without any event: at most {} % of the range's events, taken for wrong clocks; the history ends on {} (`--to {include}` includes them)",
+            self.events,
+            self.spend_usd,
+            self.quiet_days,
+            STRAY_MAX_SHARE * 100.0,
+            date_of_day(self.first_ms.div_euclid(86_400_000) - self.quiet_days - 1),
+        )
+    }
+}
+
+/// Finds where the history really ends when no `--to` says so, and takes
+/// the events after it out of `events`. A daily series runs every group to
+/// the range's last day, so one event with a clock two months ahead made
+/// every group's last weeks zeros and every forecast about $0. Trailing
+/// events are stray when a whole UTC day or more without any event lies
+/// between them and the rest, and they are at most [`STRAY_MAX_SHARE`] of
+/// the events (so never in a range of fewer than a thousand events: a share
+/// of so few says nothing). The earliest such cut is taken: several wrong
+/// clocks go together.
+pub fn split_stray_tail(events: &mut Vec<read::EventRow>) -> Option<StrayTail> {
+    let max_tail = (events.len() as f64 * STRAY_MAX_SHARE).floor() as usize;
+    if max_tail == 0 {
+        return None;
+    }
+    let mut per_day: BTreeMap<i64, usize> = BTreeMap::new();
+    for e in events.iter() {
+        *per_day.entry(e.ts_ms.div_euclid(86_400_000)).or_default() += 1;
+    }
+    // (first day of the tail, quiet days before it)
+    let mut cut: Option<(i64, i64)> = None;
+    let mut tail = 0;
+    let mut later: Option<i64> = None;
+    for (&day, &n) in per_day.iter().rev() {
+        if let Some(l) = later {
+            if l - day >= 2 {
+                cut = Some((l, l - day - 1));
+            }
+        }
+        tail += n;
+        if tail > max_tail {
+            break;
+        }
+        later = Some(day);
+    }
+    let (first_day, quiet_days) = cut?;
+    let start = first_day * 86_400_000;
+    let (stray, kept): (Vec<read::EventRow>, Vec<read::EventRow>) = events.drain(..).partition(|e| e.ts_ms >= start);
+    *events = kept;
+    Some(StrayTail {
+        events: stray.len(),
+        spend_usd: stray.iter().fold(0.0, |s, e| s + e.cost_usd),
+        first_ms: stray.iter().map(|e| e.ts_ms).min().unwrap_or(start),
+        last_ms: stray.iter().map(|e| e.ts_ms).max().unwrap_or(start),
+        quiet_days,
+    })
 }
 
 /// Longest daily series a forecast builds: ten years. A daily series is
@@ -497,6 +662,13 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<Output, OfflineError> {
     if o.without_after_kill {
         events.retain(|e| !e.after_kill);
     }
+    let mut warnings = Vec::new();
+    // A given `--to` is where the user says history ends: nothing before it is stray.
+    if range.to_ms.is_none() {
+        if let Some(stray) = split_stray_tail(&mut events) {
+            warnings.push(stray.warning());
+        }
+    }
     check_span(&events)?;
     let rows = build_forecast(&events, horizon, &budgets, o.coverage, range.to_ms);
     for g in budgets.keys() {
@@ -519,5 +691,5 @@ pub fn run_forecast(o: &ForecastOptions) -> Result<Output, OfflineError> {
     if format == Format::Table {
         notes.clear(); // printed in the table's text
     }
-    Ok(Output { stdout, notes })
+    Ok(Output { stdout, notes, warnings })
 }

@@ -4,9 +4,12 @@
 //!
 //! Owns: archive discovery (final files only, never temp files), the
 //! `--by` dimensions and the `--from`/`--to` range, column projection, and
-//! the flat rows `report` and `forecast` work on.
+//! the flat rows `report` and `forecast` work on: for `report` also the
+//! kills in range, each with the group of the event that triggered it, and
+//! the rows of the killed sessions just beyond the range that the estimate
+//! of the spend a kill stopped needs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ pub enum ReadError {
     Column { path: String, column: String },
     #[error("no archive at {0}: no such directory (`runaway watch --archive {0}` creates it)")]
     NoArchive(String),
+    #[error("no archive at {0}: it is a file, not a directory (--archive takes the directory `runaway watch --archive` writes)")]
+    IsAFile(String),
     #[error("no archive at {0}: not a directory")]
     NotADirectory(String),
     #[error("invalid time `{0}` (expected YYYY-MM-DD or RFC 3339)")]
@@ -124,6 +129,11 @@ impl TimeRange {
         let end = start + 86_400_000;
         self.from_ms.is_none_or(|f| end > f) && self.to_ms.is_none_or(|t| start < t)
     }
+
+    /// The range grown by `margin_ms` on each bounded side.
+    fn widened(&self, margin_ms: i64) -> TimeRange {
+        TimeRange { from_ms: self.from_ms.map(|f| f.saturating_sub(margin_ms)), to_ms: self.to_ms.map(|t| t.saturating_add(margin_ms)) }
+    }
 }
 
 /// One archived event as the offline commands see it.
@@ -134,13 +144,23 @@ pub struct EventRow {
     pub group: Arc<str>,
     pub cost_usd: f64,
     pub after_kill: bool,
+    /// Priced at the fallback rates, for a model the price catalog lacks
+    /// (`cost_source = 'fallback'`); read for `report` only.
+    pub fallback: bool,
+    /// Inside the range asked for. `report` also reads a killed session's
+    /// rows up to the stop horizon beyond the range (see [`read_report`]);
+    /// those count toward that kill's estimate only.
+    pub in_range: bool,
 }
 
-/// One archived kill of a session.
+/// One session kill, the first the archive holds for its session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KillRow {
     pub session: Arc<str>,
     pub event_ts_ms: i64,
+    /// Group of the event that triggered the kill (the signal's
+    /// `trigger_event_id`); `None` when that event is not in the archive.
+    pub group: Option<Arc<str>>,
 }
 
 fn day_of_dir(name: &str) -> Option<i64> {
@@ -297,6 +317,8 @@ fn label_of<'a>(labels: &'a MapArray, keys: &'a StringArray, values: &'a StringA
 fn check_archive_dir(dir: &Path) -> Result<(), ReadError> {
     if dir.is_dir() {
         Ok(())
+    } else if dir.is_file() {
+        Err(ReadError::IsAFile(dir.display().to_string()))
     } else if dir.exists() {
         Err(ReadError::NotADirectory(dir.display().to_string()))
     } else {
@@ -315,59 +337,158 @@ pub fn has_events(dir: &Path) -> bool {
 /// in file order. A run itself archives each event once.
 pub fn read_events(dir: &Path, dim: &Dimension, range: &TimeRange) -> Result<Vec<EventRow>, ReadError> {
     check_archive_dir(dir)?;
-    let root = dir.join("events");
-    if !root.is_dir() {
-        return Ok(Vec::new());
+    let mut scan = Scan::new(dim, *range, None, false);
+    scan.run(dir)?;
+    Ok(scan.rows)
+}
+
+/// What `report` reads: the events in range, the kills in range and the
+/// rows beyond the range that those kills' estimates need.
+#[derive(Debug, Default)]
+pub struct ReportData {
+    /// The events in range (`in_range`), then the rows of the sessions
+    /// killed in range that lie within `margin_ms` beyond it.
+    pub events: Vec<EventRow>,
+    /// The kills in range (by the kill's event time), one per session.
+    pub kills: Vec<KillRow>,
+    /// Spend in range priced at the fallback rates, per model.
+    pub fallback_models: BTreeMap<String, f64>,
+}
+
+/// Reads what `report` needs from the archive at `dir`: every kill signal
+/// (a replayed archive may hold a session's kill twice: its first counts),
+/// of which those inside `range` are kept; then the events in `range`, and
+/// beyond it, up to `margin_ms` before `from` and after `to`, the rows of
+/// the sessions killed in range. A kill's figures then come from the same
+/// rows whatever range it is read in, so a kill belongs to exactly one of
+/// the ranges that partition a period.
+pub fn read_report(dir: &Path, dim: &Dimension, range: &TimeRange, margin_ms: i64) -> Result<ReportData, ReadError> {
+    check_archive_dir(dir)?;
+    let found = read_kills(dir, range)?;
+    let killed: HashSet<Arc<str>> = found.iter().map(|(k, _)| k.session.clone()).collect();
+    let triggers: HashSet<u64> = found.iter().map(|(_, t)| *t).collect();
+    let around = Around { sessions: &killed, triggers: &triggers, wide: range.widened(margin_ms.max(0)) };
+    let mut scan = Scan::new(dim, *range, Some(around), true);
+    scan.run(dir)?;
+    let kills = found.into_iter().map(|(k, t)| KillRow { group: scan.trigger_groups.get(&t).cloned(), ..k }).collect();
+    Ok(ReportData { events: scan.rows, kills, fallback_models: scan.fallback_models })
+}
+
+/// The kills of a report's range and where their rows lie beyond it.
+struct Around<'a> {
+    /// Sessions killed in range: their rows in `wide` are read too.
+    sessions: &'a HashSet<Arc<str>>,
+    /// Hashes of the kills' trigger event ids (one event may stop a
+    /// whole sub-agent tree: several kills).
+    triggers: &'a HashSet<u64>,
+    /// The range grown by the stop horizon.
+    wide: TimeRange,
+}
+
+/// One pass over the events table.
+struct Scan<'a> {
+    dim: &'a Dimension,
+    range: TimeRange,
+    around: Option<Around<'a>>,
+    /// Read `cost_source` and `model`, for the fallback-priced spend.
+    fallback: bool,
+    rows: Vec<EventRow>,
+    /// Group of each trigger event found, by its id's hash.
+    trigger_groups: HashMap<u64, Arc<str>>,
+    fallback_models: BTreeMap<String, f64>,
+}
+
+impl<'a> Scan<'a> {
+    fn new(dim: &'a Dimension, range: TimeRange, around: Option<Around<'a>>, fallback: bool) -> Scan<'a> {
+        Scan { dim, range, around, fallback, rows: Vec::new(), trigger_groups: HashMap::new(), fallback_models: BTreeMap::new() }
     }
-    let files = list_files(&root, range)?;
-    let pb = progress(files.len(), "reading events");
-    let mut rows = Vec::new();
-    let mut sessions = Interner::default();
-    let mut groups = Interner::default();
-    let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
-    // A date's name, made once per day rather than once per row.
-    let mut days: HashMap<i64, Arc<str>> = HashMap::new();
-    // `outcome`, not `killed_session`: the kill's trigger row is also of a
-    // killed session, but its spend came before the kill.
-    let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "outcome"];
-    if !columns.contains(&dim.column()) {
-        columns.push(dim.column());
-    }
-    for file in &files {
-        read_file(file, &columns, |b| {
-            let event_id = StrCol::of(b, "event_id", file)?;
-            let ts = column::<TimestampMillisecondArray>(b, "ts", file)?;
-            let cost = column::<Float64Array>(b, "cost_usd", file)?;
-            let outcome = StrCol::of(b, "outcome", file)?;
-            let session = StrCol::of(b, "session_id", file)?;
-            let group = GroupCol::of(b, dim, file)?;
-            for i in 0..b.num_rows() {
-                let t = ts.value(i);
-                if !range.contains(t) || !seen.insert(xxhash_rust::xxh3::xxh3_64(event_id.get(i).unwrap_or("").as_bytes())) {
-                    continue;
+
+    fn run(&mut self, dir: &Path) -> Result<(), ReadError> {
+        let root = dir.join("events");
+        if !root.is_dir() {
+            return Ok(());
+        }
+        let read_range = self.around.as_ref().map_or(self.range, |a| a.wide);
+        let files = list_files(&root, &read_range)?;
+        let pb = progress(files.len(), "reading events");
+        let mut sessions = Interner::default();
+        let mut groups = Interner::default();
+        let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
+        // A date's name, made once per day rather than once per row.
+        let mut days: HashMap<i64, Arc<str>> = HashMap::new();
+        // `outcome`, not `killed_session`: the kill's trigger row is also of a
+        // killed session, but its spend came before the kill.
+        let mut columns = vec!["event_id", "ts", "session_id", "cost_usd", "outcome"];
+        if self.fallback {
+            columns.extend(["cost_source", "model"]);
+        }
+        if !columns.contains(&self.dim.column()) {
+            columns.push(self.dim.column());
+        }
+        let (dim, range, around, fallback) = (self.dim, self.range, self.around.as_ref(), self.fallback);
+        let (rows, trigger_groups, fallback_models) = (&mut self.rows, &mut self.trigger_groups, &mut self.fallback_models);
+        for file in &files {
+            read_file(file, &columns, |b| {
+                let event_id = StrCol::of(b, "event_id", file)?;
+                let ts = column::<TimestampMillisecondArray>(b, "ts", file)?;
+                let cost = column::<Float64Array>(b, "cost_usd", file)?;
+                let outcome = StrCol::of(b, "outcome", file)?;
+                let session = StrCol::of(b, "session_id", file)?;
+                let group = GroupCol::of(b, dim, file)?;
+                let priced = if fallback { Some((StrCol::of(b, "cost_source", file)?, StrCol::of(b, "model", file)?)) } else { None };
+                for i in 0..b.num_rows() {
+                    let t = ts.value(i);
+                    let in_range = range.contains(t);
+                    if !in_range {
+                        // Beyond the range only a kill's own session counts, near it.
+                        let Some(a) = around else { continue };
+                        if !a.wide.contains(t) || !session.get(i).is_some_and(|s| a.sessions.contains(s)) {
+                            continue;
+                        }
+                    }
+                    let id = xxhash_rust::xxh3::xxh3_64(event_id.get(i).unwrap_or("").as_bytes());
+                    if !seen.insert(id) {
+                        continue;
+                    }
+                    let group = match &group {
+                        GroupCol::Str(c) => groups.get(c.get(i).unwrap_or(NO_GROUP)),
+                        GroupCol::Day => days
+                            .entry(t.div_euclid(86_400_000))
+                            .or_insert_with_key(|d| {
+                                groups.get(crate::event::format_rfc3339_ms(d * 86_400_000).get(..10).unwrap_or_default())
+                            })
+                            .clone(),
+                        GroupCol::Label { key, labels, keys, values } => {
+                            groups.get(label_of(labels, keys, values, i, key).unwrap_or(NO_GROUP))
+                        }
+                    };
+                    if around.is_some_and(|a| a.triggers.contains(&id)) {
+                        trigger_groups.entry(id).or_insert_with(|| group.clone());
+                    }
+                    let mut is_fallback = false;
+                    if let Some((source, model)) = &priced {
+                        if in_range && source.get(i) == Some("fallback") {
+                            is_fallback = true;
+                            *fallback_models.entry(model.get(i).unwrap_or(NO_GROUP).to_string()).or_default() += cost.value(i);
+                        }
+                    }
+                    rows.push(EventRow {
+                        ts_ms: t,
+                        session: sessions.get(session.get(i).unwrap_or("")),
+                        group,
+                        cost_usd: cost.value(i),
+                        after_kill: outcome.get(i) == Some("after_kill"),
+                        fallback: is_fallback,
+                        in_range,
+                    });
                 }
-                let group = match &group {
-                    GroupCol::Str(c) => groups.get(c.get(i).unwrap_or(NO_GROUP)),
-                    GroupCol::Day => days
-                        .entry(t.div_euclid(86_400_000))
-                        .or_insert_with_key(|d| groups.get(crate::event::format_rfc3339_ms(d * 86_400_000).get(..10).unwrap_or_default()))
-                        .clone(),
-                    GroupCol::Label { key, labels, keys, values } => groups.get(label_of(labels, keys, values, i, key).unwrap_or(NO_GROUP)),
-                };
-                rows.push(EventRow {
-                    ts_ms: t,
-                    session: sessions.get(session.get(i).unwrap_or("")),
-                    group,
-                    cost_usd: cost.value(i),
-                    after_kill: outcome.get(i) == Some("after_kill"),
-                });
-            }
-            Ok(())
-        })?;
-        pb.inc(1);
+                Ok(())
+            })?;
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        Ok(())
     }
-    pb.finish_and_clear();
-    Ok(rows)
 }
 
 /// Where a batch's rows take their group from.
@@ -393,30 +514,45 @@ impl<'a> GroupCol<'a> {
     }
 }
 
-/// Reads the session kills of the archive at `dir` (all of time: a kill
-/// just before `from` still explains spend after it).
-pub fn read_kills(dir: &Path) -> Result<Vec<KillRow>, ReadError> {
+/// Reads the session kills of the archive at `dir` and keeps those whose
+/// event time is in `range`, each session's first only: all of time is
+/// read, so a session killed before the range (and again in a replayed
+/// run) is not taken for killed in it. Returns each with the hash of its
+/// trigger event id, in kill time order.
+fn read_kills(dir: &Path, range: &TimeRange) -> Result<Vec<(KillRow, u64)>, ReadError> {
     let root = dir.join("signals");
     if !root.is_dir() {
         return Ok(Vec::new()); // no signal was ever archived
     }
     let files = list_files(&root, &TimeRange::default())?;
-    let mut kills = Vec::new();
+    // Session → (kill time, trigger event id hash), the earliest kill.
+    let mut first: HashMap<Arc<str>, (i64, u64)> = HashMap::new();
     for file in &files {
-        read_file(file, &["action", "scope", "session_id", "event_ts"], |b| {
+        read_file(file, &["action", "scope", "session_id", "event_ts", "trigger_event_id"], |b| {
             let action = StrCol::of(b, "action", file)?;
             let scope = StrCol::of(b, "scope", file)?;
             let session = StrCol::of(b, "session_id", file)?;
+            let trigger = StrCol::of(b, "trigger_event_id", file)?;
             let ts = column::<TimestampMillisecondArray>(b, "event_ts", file)?;
             for i in 0..b.num_rows() {
-                if action.get(i) == Some("kill") && scope.get(i) == Some("session") {
-                    if let Some(s) = session.get(i) {
-                        kills.push(KillRow { session: Arc::from(s), event_ts_ms: ts.value(i) });
+                if action.get(i) != Some("kill") || scope.get(i) != Some("session") {
+                    continue;
+                }
+                let Some(s) = session.get(i) else { continue };
+                let kill = (ts.value(i), xxhash_rust::xxh3::xxh3_64(trigger.get(i).unwrap_or("").as_bytes()));
+                match first.get_mut(s) {
+                    Some(k) if kill.0 < k.0 => *k = kill,
+                    Some(_) => {}
+                    None => {
+                        first.insert(Arc::from(s), kill);
                     }
                 }
             }
             Ok(())
         })?;
     }
-    Ok(kills)
+    let mut in_range: Vec<(Arc<str>, (i64, u64))> = first.into_iter().filter(|(_, (t, _))| range.contains(*t)).collect();
+    // No hash-map order reaches an output.
+    in_range.sort_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| a.0.cmp(&b.0)));
+    Ok(in_range.into_iter().map(|(session, (event_ts_ms, trigger))| (KillRow { session, event_ts_ms, group: None }, trigger)).collect())
 }

@@ -331,6 +331,11 @@ fn sigkill_mid_archive_then_restart_gives_each_event_exactly_once() {
 fn docs_snippets_run_against_an_archive() {
     let tmp = tempfile::tempdir().unwrap();
     watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    // A copy under another name is another stream: its run archives every
+    // event and signal again, and the snippets count each once all the same.
+    let copy = tmp.path().join("copy.ndjson");
+    std::fs::copy(data("archive_events.ndjson"), &copy).unwrap();
+    watch(&copy, tmp.path(), &[]);
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/archive.md")).unwrap();
     let snippets: Vec<&str> = doc.split("```python\n").skip(1).filter_map(|b| b.split("```").next()).collect();
     assert_eq!(snippets.len(), 2, "docs/archive.md should hold the DuckDB and pyarrow snippets");
@@ -473,6 +478,66 @@ fn an_input_overwritten_with_other_events_keeps_the_earlier_runs_rows() {
     watch(&input, &alone, &[]);
     let (grown_rows, _) = event_rows(&alone.join("archive"));
     assert_eq!(event_rows(&archive).0, first_rows + grown_rows, "a grown file replaces its earlier rows");
+}
+
+/// Files found under `dir` whose name starts with `prefix`, renamed to
+/// start with `with` instead.
+fn rename_prefix(dir: &Path, prefix: &str, with: &str) -> usize {
+    let mut files = Vec::new();
+    parquet_files(dir, &mut files);
+    let mut n = 0;
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if let Some(rest) = name.strip_prefix(prefix) {
+            std::fs::rename(&f, f.with_file_name(format!("{with}{rest}"))).unwrap();
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A rerun of one input file replaces its rows however its path is
+/// spelled: the archive's file names come from the canonical path (as
+/// `data/sample.ndjson` from the repository and by its absolute path, the
+/// second run once added every row again). Files an earlier build named
+/// from the path as given are replaced too.
+#[test]
+fn a_rerun_replaces_its_rows_under_any_spelling_of_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("archive_events.ndjson")).unwrap();
+    std::fs::write(tmp.path().join("in.ndjson"), &text).unwrap();
+    let archive = tmp.path().join("archive");
+    let run = |input: &str| {
+        let o = Command::new(bin())
+            .current_dir(tmp.path())
+            .args(["watch", "--input", input, "--signals"])
+            .arg(tmp.path().join("signals.ndjson"))
+            .arg("--archive")
+            .arg(&archive)
+            .env("RUNAWAY_LOG_LEVEL", "warn")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let absolute = tmp.path().join("in.ndjson").to_str().unwrap().to_string();
+    run("in.ndjson");
+    let (rows, distinct) = event_rows(&archive);
+    assert_eq!(rows, distinct);
+    for spelling in
+        [absolute.as_str(), "./in.ndjson", &format!("../{}/in.ndjson", tmp.path().file_name().unwrap().to_str().unwrap()), "in.ndjson"]
+    {
+        run(spelling);
+        assert_eq!(event_rows(&archive), (rows, distinct), "after a run of {spelling}");
+    }
+    // An archive of an earlier build: its files named from `in.ndjson` as given.
+    let first_line = format!("{}\n", text.lines().next().unwrap());
+    let fingerprint = xxhash_rust::xxh3::xxh3_64(first_line.as_bytes());
+    let canonical = std::fs::canonicalize(&absolute).unwrap();
+    let now = runaway::archive::naming::sanitize_stream(&format!("{} {fingerprint:016x}", canonical.display()));
+    let before = runaway::archive::naming::sanitize_stream(&format!("in.ndjson {fingerprint:016x}"));
+    assert!(rename_prefix(&archive, &format!("part-{now}-"), &format!("part-{before}-")) > 0, "no file named from {now}");
+    run("in.ndjson");
+    assert_eq!(event_rows(&archive), (rows, distinct), "after a rerun over an earlier build's files");
 }
 
 /// `killed_session` is true on the row of the event that triggered its

@@ -28,8 +28,9 @@ fn check(archive: &Path, by: &str, expected: &[Line]) {
         serde_json::from_str(&run(&["report", "--archive", archive.to_str().unwrap(), "--by", by, "--format", "json"])).unwrap();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), expected.len(), "{by}: {json:#}");
-    for (row, (group, spend, actions, sessions, killed, after)) in rows.iter().zip(expected) {
-        assert_eq!(row["group"], *group, "{by}: order by spend, TOTAL last");
+    for (i, (row, (group, spend, actions, sessions, killed, after))) in rows.iter().zip(expected).enumerate() {
+        assert_eq!(row["group"], *group, "{by}: order by spend (by day: by date), TOTAL last");
+        assert_eq!(row["total"], i + 1 == expected.len(), "{by}/{group}: only the last row is the total");
         assert!((row["spend_usd"].as_f64().unwrap() - spend).abs() < 1e-3, "{by}/{group}: {row}");
         assert_eq!(row["actions"], *actions, "{by}/{group}");
         assert_eq!(row["sessions"], *sessions, "{by}/{group}");
@@ -41,7 +42,8 @@ fn check(archive: &Path, by: &str, expected: &[Line]) {
     assert_eq!(csv.lines().count(), expected.len() + 1, "{csv}");
     assert!(csv.starts_with(&format!("{by},spend_usd,")), "{csv}");
     let table = run(&["report", "--archive", archive.to_str().unwrap(), "--by", by]);
-    assert!(table.lines().last().unwrap().starts_with("TOTAL"), "{table}");
+    // The last row, above the notes (fallback-priced spend).
+    assert!(table.lines().rfind(|l| !l.starts_with("note: ")).unwrap().starts_with("TOTAL"), "{table}");
 }
 
 #[test]
@@ -86,8 +88,8 @@ fn report_groups_by_feature_day_and_label() {
     let total = ("TOTAL", 40.0845, 24, 6, 2, 3);
     // Only s-budget names a feature.
     check(&archive, "feature", &[("summaries", 40.0, 4, 1, 1, 1), ("(none)", 0.0845, 20, 5, 1, 2), total]);
-    // s-loop's kill is on the 23rd, s-budget's on the 24th.
-    check(&archive, "day", &[("2026-11-24", 40.0017, 10, 5, 1, 1), ("2026-11-23", 0.0829, 14, 5, 1, 2), total]);
+    // s-loop's kill is on the 23rd, s-budget's on the 24th; days in their order.
+    check(&archive, "day", &[("2026-11-23", 0.0829, 14, 5, 1, 2), ("2026-11-24", 40.0017, 10, 5, 1, 1), total]);
     // The killed sessions carry no labels.
     check(&archive, "label:region", &[("(none)", 40.0812, 12, 3, 2, 3), ("eu", 0.0033, 12, 4, 0, 0), total]);
     check(&archive, "label:absent", &[("(none)", 40.0845, 24, 6, 2, 3), total]);
@@ -278,14 +280,28 @@ fn forecast_follows_trend_and_weekly_season() {
     let newbie = rows.iter().find(|r| r["group"] == "newbie").unwrap();
     assert_eq!(newbie["model"], "trend_only");
     assert!(newbie["note"].as_str().unwrap().contains("trend-only"), "{newbie}");
+    // Five days hold one out: no backtest error is measured from one day.
+    assert_eq!(newbie["mape_pct"], Value::Null, "{newbie}");
     let tiny = rows.iter().find(|r| r["group"] == "tiny").unwrap();
     assert_eq!(tiny["model"], "too_short");
     assert!(tiny["note"].as_str().unwrap().contains("too short"), "{tiny}");
+    // No forecast is no forecast, not $0.
+    for key in ["forecast_usd", "forecast_lo_usd", "forecast_hi_usd", "mape_pct"] {
+        assert_eq!(tiny[key], Value::Null, "{key}: {tiny}");
+    }
+    // Money to the micro-dollar, without float noise.
+    let money = [&steady["last_7d_usd"], &steady["forecast_usd"], &steady["forecast_hi_usd"], &daily[3]["mean"], &daily[3]["lo"]];
+    for v in money {
+        let micros = v.as_f64().unwrap() * 1e6;
+        assert!((micros - micros.round()).abs() < 1e-3 && v.to_string().split('.').nth(1).is_none_or(|d| d.len() <= 6), "{v}");
+    }
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() >= 3, "chart");
     // The table says the same in words.
     let table = run(&["forecast", "--archive", archive.to_str().unwrap(), "--by", "team", "--to", &to, "--horizon", "14d"]);
     assert!(table.contains("note: tiny: series too short to forecast"), "{table}");
+    let newbie_line = table.lines().find(|l| l.starts_with("newbie")).unwrap();
+    assert!(newbie_line.contains("n/a"), "{table}");
 }
 
 /// `--without-after-kill` forecasts as if kills had been enforced: the
@@ -557,4 +573,248 @@ fn report_counts_an_event_archived_by_two_runs_once() {
     let archive = tmp.path().join("archive");
     // `forecast` reads the same rows (`offline::read::read_events`).
     check(&archive, "team", &[("t", 6.0, 2, 1, 0, 0), ("TOTAL", 6.0, 2, 1, 0, 0)]);
+}
+
+/// The report's columns that add up over a partition of the time range.
+const ADDITIVE: [&str; 7] = [
+    "spend_usd",
+    "actions",
+    "sessions_killed",
+    "spend_after_kill_usd",
+    "actions_after_kill",
+    "spend_stopped_est_usd",
+    "spend_fallback_usd",
+];
+
+/// `report --format json` rows over `from..to`, by group.
+fn report_rows(archive: &Path, by: &str, from: &str, to: &str) -> std::collections::BTreeMap<String, Value> {
+    let json: Value = serde_json::from_str(&run(&[
+        "report",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--by",
+        by,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    json.as_array().unwrap().iter().map(|r| (r["group"].as_str().unwrap().to_string(), r.clone())).collect()
+}
+
+/// Reports over the consecutive ranges between `bounds` add up, group by
+/// group and column by column, to the report over the whole range: each
+/// event, each kill and each kill's estimate belongs to exactly one range.
+fn check_partition(archive: &Path, by: &str, bounds: &[&str]) {
+    let whole = report_rows(archive, by, bounds[0], bounds[bounds.len() - 1]);
+    let mut sums: std::collections::BTreeMap<String, [f64; ADDITIVE.len()]> = std::collections::BTreeMap::new();
+    for w in bounds.windows(2) {
+        for (group, row) in report_rows(archive, by, w[0], w[1]) {
+            let sum = sums.entry(group).or_default();
+            for (s, col) in sum.iter_mut().zip(ADDITIVE) {
+                *s += row[col].as_f64().unwrap();
+            }
+        }
+    }
+    assert_eq!(sums.keys().collect::<Vec<_>>(), whole.keys().collect::<Vec<_>>(), "{by} {bounds:?}: groups");
+    for (group, sum) in &sums {
+        for (s, col) in sum.iter().zip(ADDITIVE) {
+            let w = whole[group][col].as_f64().unwrap();
+            assert!((s - w).abs() < 1e-6, "{by} {bounds:?}: {group}.{col}: the ranges sum to {s}, the whole range says {w}");
+        }
+    }
+}
+
+/// `tests/data/report_midnight.ndjson`: s-late (ops) is killed at 23:52 on
+/// the 10th after $30 in 2 minutes and spends $1 + $2 + $3 within the hour
+/// after its kill (two of them past midnight) and $4 later; s-cross
+/// (search) starts at 23:40 on the 10th and is killed at 00:05 on the 11th
+/// after $30 in 25 minutes, then spends $0.50. Each kill counts once, on
+/// its own day, and its estimate (the session's rate for 60 minutes, less
+/// what it spent in them) is the same in every range that holds the kill:
+/// s-late $15/min → $900 − $6, s-cross $1.20/min → $72 − $0.50.
+#[test]
+fn report_ranges_add_up_to_the_whole_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let whole = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    for (group, killed, stopped) in [("ops", 1, 894.0), ("search", 1, 71.5), ("TOTAL", 2, 965.5)] {
+        assert_eq!(whole[group]["sessions_killed"], killed, "{group}");
+        let est = whole[group]["spend_stopped_est_usd"].as_f64().unwrap();
+        assert!((est - stopped).abs() < 1e-6, "{group}: stopped {est}, expected {stopped}");
+    }
+    // A day's figures do not depend on where the range ends.
+    let day = |to: &str| report_rows(&archive, "day", "2026-02-10", to)["2026-02-10"].clone();
+    assert_eq!(day("2026-02-11"), day("2026-02-12"));
+    let days = ["2026-02-09", "2026-02-10", "2026-02-11", "2026-02-12"];
+    // Cuts between a session's events, between its kill and what followed,
+    // and inside the hour after a kill.
+    let cuts =
+        ["2026-02-09", "2026-02-10", "2026-02-10T23:51:30Z", "2026-02-10T23:53:00Z", "2026-02-11", "2026-02-11T00:07:00Z", "2026-02-12"];
+    for by in ["team", "day", "agent"] {
+        check_partition(&archive, by, &days);
+        check_partition(&archive, by, &cuts);
+    }
+}
+
+/// Arguments the offline commands refuse (exit 2), each with the words
+/// that say why: `ARCHIVE` stands for a real archive's path, `FILE` for a
+/// file's, `OUT` for a path to write to.
+const USAGE_ERRORS: &[(&[&str], &str)] = &[
+    // An archive that is a file: watch once failed with "File exists (os error 17)".
+    (&["report", "--archive", "FILE"], "FILE: it is a file, not a directory"),
+    (&["forecast", "--archive", "FILE"], "FILE: it is a file, not a directory"),
+    (&["watch", "--input", "FILE", "--signals", "OUT", "--archive", "FILE"], "FILE is a file, not a directory"),
+    (&["watch", "--input", "FILE", "--signals", "OUT", "--archive", "FILE/archive"], "FILE is a file, not a directory"),
+    (&["config", "check", "--input", "FILE", "--signals", "OUT", "--archive", "FILE"], "FILE is a file, not a directory"),
+    // A session going on for two thousand years is no estimate.
+    (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes", "1e9"], "must be 0 to 10080 minutes (a week)"),
+    (&["report", "--archive", "ARCHIVE", "--stop-horizon-minutes=-1"], "must be 0 to 10080 minutes (a week)"),
+    // The first of two budgets for one group was silently dropped.
+    (&["forecast", "--archive", "ARCHIVE", "--budget", "ops=5", "--budget", "ops=10"], "a second budget for the same group"),
+];
+
+#[test]
+fn offline_usage_errors_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("archive_events.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let file = data("archive_events.ndjson");
+    let out = tmp.path().join("out.ndjson");
+    let paths = [("ARCHIVE", archive.to_str().unwrap()), ("FILE", file.to_str().unwrap()), ("OUT", out.to_str().unwrap())];
+    let fill = |text: &str| paths.iter().fold(text.to_string(), |t, (k, v)| t.replace(k, v));
+    for (args, why) in USAGE_ERRORS {
+        let args: Vec<String> = args.iter().map(|a| fill(a)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = outcome(&args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.contains(&fill(why)), "{args:?}: {stderr}");
+    }
+}
+
+/// Spend priced at the fallback rates (a model the catalog lacks) is shown
+/// apart: a column, and a note naming its share and the models, under the
+/// table and on stderr beside CSV and JSON. The fixture's one call of
+/// `mystery-model-9` (500 input, 50 output tokens) costs $0.01125 so.
+#[test]
+fn report_shows_fallback_priced_spend() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let rows = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    for (group, fallback) in [("ops", 0.0), ("search", 0.01125), ("TOTAL", 0.01125)] {
+        assert_eq!(rows[group]["spend_fallback_usd"].as_f64(), Some(fallback), "{group}: {:#}", rows[group]);
+    }
+    let note = "$0.0112 of the $72.7613 spent (0.02 %, column spend_fallback_usd) is priced at the fallback rates";
+    let a = archive.to_str().unwrap();
+    for format in ["json", "csv"] {
+        let (code, stdout, stderr) = outcome(&["report", "--archive", a, "--format", format]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(!stdout.contains("note:"), "{format}: {stdout}");
+        assert!(stderr.contains(note) && stderr.contains("mystery-model-9 ($0.0112)"), "{format}: {stderr}");
+    }
+    let (_, csv, _) = outcome(&["report", "--archive", a, "--format", "csv"]);
+    assert!(csv.lines().next().unwrap().ends_with(",spend_stopped_est_usd,spend_fallback_usd"), "{csv}");
+    let (_, table, stderr) = outcome(&["report", "--archive", a]);
+    assert!(table.lines().last().unwrap().starts_with(&format!("note: {note}")), "{table}");
+    assert!(table.lines().next().unwrap().ends_with("spend_fallback_usd") && !stderr.contains("note:"), "{table}{stderr}");
+    // Nothing priced so, nothing said.
+    let (_, table, _) = outcome(&["report", "--archive", a, "--from", "2026-02-11"]);
+    assert!(!table.contains("note:"), "{table}");
+}
+
+/// A group may be named `TOTAL`: the total row is the one with
+/// `"total": true` (and the last). Money in JSON is rounded to the
+/// micro-dollar: $0.10 + $0.20 is 0.3, not 0.30000000000000004.
+#[test]
+fn report_json_names_its_total_and_rounds_money() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    let line = |id: &str, team: &str, cost: f64| {
+        format!(
+            r#"{{"event_id":"{id}","ts":"2026-03-03T10:00:00Z","session_id":"s-{id}","agent_id":"a","team":"{team}","kind":"tool","tool":"x","cost_usd":{cost}}}"#
+        ) + "\n"
+    };
+    std::fs::write(&input, line("a", "TOTAL", 0.1) + &line("b", "TOTAL", 0.2) + &line("c", "ops", 1.0)).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let text = run(&["report", "--archive", tmp.path().join("archive").to_str().unwrap(), "--format", "json"]);
+    let rows: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let named: Vec<(&str, bool)> = rows.iter().map(|r| (r["group"].as_str().unwrap(), r["total"].as_bool().unwrap())).collect();
+    assert_eq!(named, [("ops", false), ("TOTAL", false), ("TOTAL", true)], "{text}");
+    assert!(text.contains("\"spend_usd\": 0.3,") && text.contains("\"spend_usd\": 1.3,"), "{text}");
+    assert!(!text.contains("0000000"), "float noise: {text}");
+}
+
+/// One event with a clock two months ahead, among 1,200 of 30 days, once
+/// made every group's last weeks zeros and every forecast about $0, with no
+/// word. Without `--to` it is left out (a whole day without events lies
+/// before it, and it is at most 0.1 % of the events), the history ends with
+/// the rest, and a warning names it and the `--to` that includes it; the
+/// forecast is the one of a range ending just after the last other event.
+#[test]
+fn forecast_leaves_out_a_stray_far_future_event_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.ndjson");
+    let mut text = String::new();
+    let event = |id: &str, ts: i64, cost: f64| {
+        format!(
+            r#"{{"event_id":"{id}","ts":{ts},"session_id":"s-{id}","agent_id":"a","team":"t","kind":"tool","tool":"x","cost_usd":{cost}}}"#
+        ) + "\n"
+    };
+    let mut last = 0;
+    for d in 0..30 {
+        for k in 0..40 {
+            last = DAY0_MS + d * 86_400_000 + k * 1_800_000;
+            text += &event(&format!("e{d}-{k}"), last, 1.0 + (d % 7) as f64 * 0.1);
+        }
+    }
+    let stray = DAY0_MS + 90 * 86_400_000 + 3_600_000;
+    text += &event("stray", stray, 0.25);
+    std::fs::write(&input, text).unwrap();
+    watch(&input, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let forecast = |extra: &[&str]| forecast_cmd(&archive, &[&["--format", "json"][..], extra].concat());
+    let open = forecast(&[]);
+    let stderr = String::from_utf8_lossy(&open.stderr);
+    let include = date(91);
+    assert!(
+        stderr.contains(&format!(
+            "warning: left out of the forecast: 1 event(s) ($0.2500) dated {}, after 60 day(s) without any event",
+            date(90)
+        )) && stderr.contains(&format!("the history ends on {}", date(29)))
+            && stderr.contains(&format!("`--to {include}` includes them")),
+        "{stderr}"
+    );
+    let just_after = runaway::event::format_rfc3339_ms(last + 1);
+    let bulk = forecast(&["--to", &just_after]);
+    assert!(!String::from_utf8_lossy(&bulk.stderr).contains("warning"), "{}", String::from_utf8_lossy(&bulk.stderr));
+    let t = &stdout_json(&open)[0];
+    assert_eq!(t, &stdout_json(&bulk)[0]);
+    assert!(t["last_7d_usd"].as_f64().unwrap() > 200.0 && t["forecast_usd"].as_f64().unwrap() > 200.0, "{t:#}");
+    // The --to it names includes the event: then the days after the rest are zeros.
+    let all = forecast(&["--to", &include]);
+    assert!(!String::from_utf8_lossy(&all.stderr).contains("warning"));
+    assert_eq!(stdout_json(&all)[0]["last_7d_usd"], 0.25);
+}
+
+/// A kill whose trigger event is not in the archive (its hour's files
+/// removed, say) still counts, once, under `(none)`, and a note says so.
+#[test]
+fn a_kill_without_its_trigger_event_counts_under_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    watch(&data("report_midnight.ndjson"), tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    // s-late's events before its kill, and the trigger among them.
+    std::fs::remove_dir_all(archive.join("events/dt=2026-02-10/hour=23")).unwrap();
+    let rows = report_rows(&archive, "team", "2026-02-09", "2026-02-12");
+    assert_eq!(rows["(none)"]["sessions_killed"], 1, "{rows:#?}");
+    assert_eq!(rows["search"]["sessions_killed"], 1, "{rows:#?}");
+    assert_eq!(rows["TOTAL"]["sessions_killed"], 2, "{rows:#?}");
+    let (_, _, stderr) = outcome(&["report", "--archive", archive.to_str().unwrap(), "--format", "json"]);
+    assert!(stderr.contains("1 kill(s) in range whose trigger event is not in the archive are counted under (none)"), "{stderr}");
 }

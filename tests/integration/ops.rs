@@ -154,6 +154,33 @@ fn check_logs(name: &str, args: &[&str], env: &[(&str, &str)], want: &[&str], no
     }
 }
 
+/// Two runs writing their signals to one folder share its default
+/// dead-letter file, and each rewrites it: the second run warns before it
+/// replaces the first one's dead letters, naming how many and `--dlq`; a
+/// run given its own `--dlq` replaces nothing and says nothing.
+#[test]
+fn a_run_warns_before_it_replaces_the_default_dead_letters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.ndjson"), "not json\nnor this\n").unwrap();
+    std::fs::write(dir.path().join("b.ndjson"), "{\"broken\"\n").unwrap();
+    let warning = "out/dead-letters.ndjson holds 2 dead letter(s) of an earlier run and this run replaces it";
+    // (input, signals, extra args, whether the warning is due, dead letters left in out/dead-letters.ndjson)
+    let cases: &[(&str, &str, &[&str], bool, usize)] = &[
+        ("a.ndjson", "out/a.ndjson", &[], false, 2),
+        ("b.ndjson", "out/b.ndjson", &["--dlq", "out/b.dead-letters.ndjson"], false, 2),
+        ("b.ndjson", "out/b.ndjson", &[], true, 1),
+        ("a.ndjson", "elsewhere/a.ndjson", &[], false, 1),
+    ];
+    for (input, signals, extra, warns, left) in cases {
+        let out = runaway(dir.path()).args(["watch", "--input", input, "--signals", signals]).args(*extra).output().expect("run watch");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{input} {extra:?}: {stderr}");
+        assert_eq!(stderr.contains(warning) && stderr.contains("--dlq FILE"), *warns, "{input} {signals} {extra:?}: {stderr}");
+        let kept = std::fs::read_to_string(dir.path().join("out/dead-letters.ndjson")).unwrap();
+        assert_eq!(kept.lines().count(), *left, "{input} {signals} {extra:?}");
+    }
+}
+
 /// The run summary in JSON mode says what the human one says (signals by
 /// action and reason, models priced at the fallback rate) and, like it, is
 /// printed whatever the log level.
