@@ -2116,11 +2116,11 @@ impl Detector {
                         figures: Some((f64::from(run.len), f64::from(limit.limit))),
                         evidence: json!({"tools": names, "period": run.period, "tool_run": run.len, "limit": limit.limit, "limit_basis": "task_type_tool_run", "normal_p95_tool_run": limit.p95, "normal_sessions": limit.sessions}),
                         message: format!(
-                            "{} calls in a row going round {}, arguments new or not, past the {} its task type's sessions make at most ({}x the p95 of their longest such runs)",
+                            "{} calls in a row going round {}, arguments new or not, where its task type's sessions make {:.0} at the p95 (the limit is {})",
                             run.len,
                             names.join(" → "),
-                            limit.limit,
-                            t.step_ratio
+                            limit.p95,
+                            limit.limit
                         ),
                     }
                     }));
