@@ -166,22 +166,30 @@ impl CallRing {
         before.iter().rev().chain(after.iter().rev()).copied()
     }
 
-    /// The tools of the last `n` steps (a step: calls of one tool in a
-    /// row), oldest first.
-    pub fn last_steps(&self, n: usize) -> Vec<u32> {
-        let mut steps: Vec<u32> = Vec::with_capacity(n);
-        for c in self.iter_newest_first() {
+    /// The newest steps (a step: calls of one tool in a row), newest
+    /// first, at most three, within the newest `look_back` calls.
+    pub fn recent_steps(&self, look_back: usize) -> RecentSteps {
+        let mut steps = RecentSteps { tools: [u32::MAX; 3], calls: [0; 3], len: 0 };
+        for c in self.iter_newest_first().take(look_back) {
             let t = c.tool_id();
-            if steps.last() == Some(&t) {
+            if steps.len > 0 && steps.tools[steps.len - 1] == t {
+                steps.calls[steps.len - 1] += 1;
                 continue;
             }
-            if steps.len() == n {
+            if steps.len == steps.tools.len() {
                 break;
             }
-            steps.push(t);
+            steps.tools[steps.len] = t;
+            steps.calls[steps.len] = 1;
+            steps.len += 1;
         }
-        steps.reverse();
         steps
+    }
+
+    /// The tools of the last `n` steps (at most three), oldest first.
+    pub fn last_steps(&self, n: usize) -> Vec<u32> {
+        let steps = self.recent_steps(usize::MAX);
+        steps.tools[..steps.len.min(n)].iter().rev().copied().collect()
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -561,6 +569,16 @@ impl Marks {
     }
 }
 
+/// The newest steps of a call ring ([`CallRing::recent_steps`]).
+pub(crate) struct RecentSteps {
+    /// Each step's tool, newest first.
+    pub tools: [u32; 3],
+    /// Calls seen in each step.
+    pub calls: [u16; 3],
+    /// Steps found.
+    pub len: usize,
+}
+
 /// The session's current run of calls going round the same one to three
 /// tools, whatever their arguments: `fetch_doc` with a fresh request id
 /// each time, `submit_order` then `get_order_status` with a new client
@@ -588,24 +606,7 @@ impl ToolRun {
             self.len = self.len.saturating_add(1);
             self.period = self.period.max(1);
         } else {
-            // The tools of the last steps, a step being calls of one tool
-            // in a row, newest first.
-            let mut steps = [u32::MAX; 3];
-            let mut calls_in = [0u16; 3];
-            let mut n = 0;
-            for c in calls.iter_newest_first().take(8) {
-                let t = c.tool_id();
-                if n > 0 && steps[n - 1] == t {
-                    calls_in[n - 1] += 1;
-                    continue;
-                }
-                if n == steps.len() {
-                    break;
-                }
-                steps[n] = t;
-                calls_in[n] = 1;
-                n += 1;
-            }
+            let RecentSteps { tools: steps, calls: calls_in, len: n } = calls.recent_steps(8);
             let period = match () {
                 _ if n >= 2 && steps[1] == tool => 2,
                 _ if n >= 3 && steps[2] == tool => 3,
