@@ -222,10 +222,14 @@ pub fn fallback_note(total: &ReportRow, models: &BTreeMap<String, f64>) -> Optio
         named.push(format!("and {} more", by_spend.len() - NOTE_MODELS));
     }
     let share = if total.spend_usd > 0.0 { 100.0 * total.spend_fallback_usd / total.spend_usd } else { 0.0 };
+    let per_mtok = |rate: Option<f64>| rate.map_or("?".to_string(), |r| format!("{}", r * 1e6));
+    let rates = &crate::pricing::FALLBACK_PRICE;
     Some(format!(
-        "${:.4} of the ${:.4} spent ({share:.2} %, column spend_fallback_usd) is priced at the fallback rates ($15 / $75 per million input / output tokens), for models the price catalog has no price (or no rate for a kind of token) for: {}; the real cost may be far lower or higher (`watch --prices FILE` prices them on a rerun)",
+        "${:.4} of the ${:.4} spent ({share:.2} %, column spend_fallback_usd) is priced at the fallback rates (${} / ${} per million input / output tokens), for models the price catalog has no price (or no rate for a kind of token) for: {}; the real cost may be far lower or higher (`watch --prices FILE` prices them on a rerun)",
         total.spend_fallback_usd,
         total.spend_usd,
+        per_mtok(rates.input_cost_per_token),
+        per_mtok(rates.output_cost_per_token),
         named.join(", ")
     ))
 }
