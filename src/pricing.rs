@@ -103,6 +103,12 @@ impl ModelPrice {
     /// are billed as input; reasoning tokens without one as output.
     fn call_rates(&self, e: &Event) -> CallRates {
         let prompt = e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens);
+        self.rates_above(prompt)
+    }
+
+    /// The rates of the tier a prompt of `prompt` tokens falls in (the base
+    /// rates for 0).
+    fn rates_above(&self, prompt: u64) -> CallRates {
         let tier = self.tiers.iter().find(|t| prompt > t.above_tokens);
         let input = tier.and_then(|t| t.input_cost_per_token).or(self.input_cost_per_token);
         let output = tier.and_then(|t| t.output_cost_per_token).or(self.output_cost_per_token);
@@ -120,7 +126,25 @@ impl ModelPrice {
     /// cannot price input tokens: it must not count them as free).
     /// Reasoning tokens are billed on top of `output_tokens`.
     pub fn cost(&self, e: &Event) -> Option<f64> {
-        let r = self.call_rates(e);
+        self.cost_at(e, self.call_rates(e))
+    }
+
+    /// How many times its cost at the base rates a call costs for its
+    /// long-context tier (1 below every tier, or for an entry without
+    /// tiers): past 200k tokens some models bill the whole call at twice
+    /// the rates, which is the same model on a longer context, not a
+    /// pricier model.
+    pub fn tier_premium(&self, e: &Event, cost: f64) -> f64 {
+        if self.tiers.is_empty() || cost <= 0.0 {
+            return 1.0;
+        }
+        match self.cost_at(e, self.rates_above(0)) {
+            Some(base) if base > 0.0 && cost > base => cost / base,
+            _ => 1.0,
+        }
+    }
+
+    fn cost_at(&self, e: &Event, r: CallRates) -> Option<f64> {
         let part = |tokens: u64, rate: Option<f64>| if tokens == 0 { Some(0.0) } else { rate.map(|r| tokens as f64 * r) };
         Some(
             part(e.input_tokens, r.input)?
@@ -263,6 +287,9 @@ pub struct Priced {
     /// when the cost was reported; 0 when the catalog lacks the model or
     /// either of its base rates, or the event names none.
     pub list_price: f64,
+    /// The call's [`ModelPrice::tier_premium`] when the catalog priced it
+    /// (1 otherwise: a reported cost is taken as it is).
+    pub tier_premium: f64,
 }
 
 /// A model the catalog could not price, the first time it had to (missing,
@@ -362,13 +389,13 @@ impl Catalog {
     pub fn price(&mut self, e: &Event) -> (Priced, Option<UnknownModel>) {
         let Some(model) = &e.model else {
             let priced = match e.cost_usd {
-                Some(c) => Priced { cost_usd: c, source: CostSource::Reported, list_price: 0.0 },
-                None => Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0 },
+                Some(c) => Priced { cost_usd: c, source: CostSource::Reported, list_price: 0.0, tier_premium: 1.0 },
+                None => Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0 },
             };
             return (priced, None);
         };
         if e.cost_usd.is_none() && e.kind != EventKind::Llm && e.input_tokens + e.output_tokens + e.cache_read_tokens == 0 {
-            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0 }, None);
+            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0 }, None);
         }
         let resolved = match self.resolved.get_mut(model) {
             Some(r) => r,
@@ -388,13 +415,16 @@ impl Catalog {
         let price = resolved.by_provider[i].1.as_ref();
         let list_price = price.map_or(0.0, ModelPrice::list_price);
         if let Some(c) = e.cost_usd {
-            return (Priced { cost_usd: c, source: CostSource::Reported, list_price }, None);
+            return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium: 1.0 }, None);
         }
         match price.and_then(|p| p.cost(e)) {
-            Some(cost_usd) => (Priced { cost_usd, source: CostSource::Catalog, list_price }, None),
+            Some(cost_usd) => {
+                let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, cost_usd));
+                (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None)
+            }
             None => {
                 let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
-                (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price }, first_miss)
+                (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price, tier_premium: 1.0 }, first_miss)
             }
         }
     }
@@ -610,6 +640,28 @@ mod tests {
         assert_eq!(pro.tiers.len(), 1);
         assert_eq!((pro.tiers[0].above_tokens, pro.tiers[0].input_cost_per_token), (200_000, Some(2.5e-6)));
         assert_eq!(c.lookup("gpt-5.5", Some("openai")).unwrap().tiers[0].above_tokens, 272_000);
+    }
+
+    #[test]
+    fn a_call_past_a_long_context_tier_carries_its_premium_over_the_base_rates() {
+        let mut c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        let call = |input: u64, cost: &str| {
+            let line = format!(
+                r#"{{"event_id":"t","ts":1,"session_id":"s","agent_id":"a","kind":"llm","model":"gemini-2.5-pro","input_tokens":{input},"output_tokens":1000{cost}}}"#
+            );
+            crate::decode(line.as_bytes()).unwrap()
+        };
+        let (below, _) = c.price(&call(150_000, ""));
+        assert_eq!(below.tier_premium, 1.0);
+        // 300k input at $2.50 and 1k output at $15 per million, against
+        // $1.25 and $10 at the base rates.
+        let (past, _) = c.price(&call(300_000, ""));
+        let base = 300_000.0 * 1.25e-6 + 1000.0 * 10e-6;
+        assert!((past.cost_usd - (300_000.0 * 2.5e-6 + 1000.0 * 15e-6)).abs() < 1e-9, "{past:?}");
+        assert!((past.cost_usd / past.tier_premium - base).abs() < 1e-9, "{past:?}");
+        // A reported cost is taken as it is.
+        let (reported, _) = c.price(&call(300_000, r#","cost_usd":0.5"#));
+        assert_eq!((reported.cost_usd, reported.tier_premium), (0.5, 1.0));
     }
 
     #[test]

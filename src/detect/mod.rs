@@ -65,18 +65,32 @@ impl Resolved {
 
 /// An event's price as the shell found it: what the event cost, and the
 /// list price of its model (USD for one input and one output token, 0 when
-/// unknown), which tells a pricier model from a bigger context.
+/// unknown), which tells a pricier model from a bigger context, and how
+/// many times its cost at the model's base rates the call cost for its
+/// long-context tier (1, or 0 for unknown, when none applies).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Charge {
     pub cost_usd: f64,
     pub list_price: f64,
+    pub tier_premium: f64,
+}
+
+impl Charge {
+    /// The call's cost at its model's base rates, which `cost_spike` and
+    /// its baselines judge: a context growing past a long-context tier
+    /// (twice the rates past 200k tokens) is a longer context, which
+    /// `context_growth` judges, not a pricier call; its budgets count what
+    /// it cost.
+    fn at_base_rates(self) -> f64 {
+        self.cost_usd / self.tier_premium.max(1.0)
+    }
 }
 
 impl From<f64> for Charge {
     /// A cost without a list price: the rules that compare models' prices
     /// do not judge the event.
     fn from(cost_usd: f64) -> Charge {
-        Charge { cost_usd, list_price: 0.0 }
+        Charge { cost_usd, list_price: 0.0, tier_premium: 1.0 }
     }
 }
 
@@ -1199,7 +1213,7 @@ impl Detector {
     /// already (`EventKeys::of(e)`, by the thread that decoded it).
     pub fn process_keyed(&mut self, e: &Event, keys: EventKeys, charge: Charge, shard: u32, out: &mut Vec<Signal>) -> Outcome {
         debug_assert_eq!(keys, EventKeys::of(e), "keys of another event");
-        let Charge { cost_usd, list_price } = charge;
+        let Charge { cost_usd, list_price, .. } = charge;
         let key = self.dedupe_key(keys.event_id, shard);
         if self.dedupe.seen(key) {
             self.stats.duplicates += 1;
@@ -1221,7 +1235,7 @@ impl Detector {
             None => Outcome::AfterKill,
         };
         if let (Outcome::Processed, Some(s)) = (outcome, &entered) {
-            self.learn(e, cost_usd, list_price, s.slot, &s.rules);
+            self.learn(e, charge.at_base_rates(), list_price, s.slot, &s.rules);
         }
         if outcome == Outcome::AfterKill {
             self.stats.events_after_kill += 1;
@@ -1776,7 +1790,7 @@ impl Detector {
 
     /// Session-local decisions, in priority order; the first kill wins.
     fn check_session(&mut self, e: &Event, charge: Charge, slot: u32, task_key: Option<u128>, rules: &Resolved) -> Option<Decision> {
-        let Charge { cost_usd: cost, list_price } = charge;
+        let Charge { cost_usd: cost, list_price, .. } = charge;
         let t = &rules.t;
         let on = |r: Reason| rules.enabled(r);
 
@@ -2243,6 +2257,8 @@ impl Detector {
             s.switch_cost_level(acting.0);
         }
         if e.kind == EventKind::Llm && cost > 0.0 {
+            let billed = cost;
+            let cost = charge.at_base_rates();
             let s_cost = &mut s.cost;
             s_cost.llm_calls += 1;
             let level = s_cost.level as f64;
@@ -2342,12 +2358,12 @@ impl Detector {
                         action: Action::Kill,
                         reason: Reason::CostSpike,
                         figures: Some(compared.figures()),
-                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(billed), "cost_at_base_rates_usd": (billed > cost).then(|| round_usd(cost)), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "baseline_samples": baseline.as_ref().map(|b| b.1.count), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "spiking_calls": spiking, "window_calls": t.spike_window, "model": e.model.as_deref(), "model_list_usd_per_mtok": (list_price > 0.0).then(|| round_usd(list_price * 1e6)), "agent_p99_list_usd_per_mtok": agent_list_p99.map(|p| round_usd(p * 1e6)), "sustained": true}),
                         message: format!(
                             "{} for {spiking} of the last {} calls{}",
                             compared.describe(e.model.as_deref()),
                             t.spike_window,
-                            compared.call_cost(cost)
+                            compared.call_cost(billed)
                         ),
                     }));
                 }
@@ -2357,8 +2373,8 @@ impl Detector {
                         action: Action::Alert,
                         reason: Reason::CostSpike,
                         figures: Some(compared.figures()),
-                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(cost), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
-                        message: format!("one call: {}{}", compared.describe(e.model.as_deref()), compared.call_cost(cost)),
+                        evidence: json!({"compared": compared.name(), "cost_usd": round_usd(billed), "cost_at_base_rates_usd": (billed > cost).then(|| round_usd(cost)), "baseline_p50_usd": base.map(round_usd), "baseline_scope": baseline.as_ref().map(|b| b.0), "session_level_usd": (level > 0.0).then(|| round_usd(level)), "from_first_call": level == 0.0, "session_usd_per_mtok": (token_level > 0.0).then(|| round_usd(token_level * 1e6)), "usd_per_mtok": round_usd(per_token * 1e6), "model": e.model.as_deref(), "sustained": false, "alert_only": true}),
+                        message: format!("one call: {}{}", compared.describe(e.model.as_deref()), compared.call_cost(billed)),
                     }));
                 }
             }
@@ -3220,10 +3236,16 @@ impl SpikeBasis {
     }
 
     /// The call's cost, for a message whose figures are not per call.
-    fn call_cost(self, cost: f64) -> String {
+    /// What the call was billed, where the figures do not say it: a
+    /// cost per call compared at the model's base rates (past a
+    /// long-context tier), or a comparison of prices.
+    fn call_cost(self, billed: f64) -> String {
         match self {
+            SpikeBasis::CostPerCall { cost, .. } if billed > cost => {
+                format!(" (at the model's base rates; billed ${billed:.4} with its long-context tier)")
+            }
             SpikeBasis::CostPerCall { .. } => String::new(),
-            _ => format!(" (cost per call ${cost:.4})"),
+            _ => format!(" (cost per call ${billed:.4})"),
         }
     }
 

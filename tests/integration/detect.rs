@@ -139,6 +139,7 @@ fixtures! {
     trap_quick_status_poll,
     trap_ci_polling,
     trap_large_batch_edit,
+    trap_long_doc_past_price_tier,
     trap_staged_rollout,
     trap_long_growing_context,
     trap_ci_sleep_tool,

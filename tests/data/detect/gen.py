@@ -525,6 +525,46 @@ def long_growing(st, ts):
     return ["nokill trap-long-growing"]
 
 
+def doc_chunks(st, ts, s, calls, start, step):
+    """A document reviewer on gemini-2.5-pro reading a long document chunk
+    by chunk: each LLM call carries the chunks so far (`start` tokens, then
+    `step(i)` more each call), each followed by the next chunk's fetch."""
+    inp = start
+    for i in range(calls):
+        st.ev(ts, s, "doc-analyst", "long_doc_review", kind="llm", model="gemini-2.5-pro", provider="google",
+              input_tokens=int(inp), output_tokens=st.rng.randint(4000, 9000), tool="read_chunk", args_hash=f"{s}-c{i}")
+        ts += st.rng.randint(6_000, 12_000)
+        st.tool(ts, s, "doc-analyst", "long_doc_review", "read_chunk", f"{s}-c{i}")
+        ts += 800
+        inp += step(i)
+    return ts
+
+
+def long_doc_past_tier(st, ts):
+    """A reviewer type whose sessions read a document chunk by chunk, the
+    context climbing below 200k tokens: 25-45k tokens a call for 3-5 calls,
+    or for a quarter of them 10-16k for 8-11 calls. A longer one climbs on
+    to 430k: past 200k gemini-2.5-pro bills
+    the whole call at twice its rates, so one step of 1.2x the tokens costs
+    2.5x the call before, 3x and more the session's lagging level. The same
+    model on a longer context is no pricier call (before, the tier's first
+    calls froze the level and the session was killed as a sustained spike);
+    compared at the model's base rates it is growth."""
+    for i in range(80):
+        if i < 60:
+            ts = doc_chunks(st, ts, f"doc-{i}", st.rng.randint(3, 5), 40_000, lambda i: st.rng.randint(25_000, 45_000))
+        else:
+            ts = doc_chunks(st, ts, f"doc-{i}", st.rng.randint(8, 11), 40_000, lambda i: st.rng.randint(10_000, 16_000))
+        ts += 10 * MIN
+    ts += 60 * MIN
+    ts = doc_chunks(st, ts, "trap-long-doc", 14, 40_000, lambda i: 30_000)
+    # Compared at base rates, a jump is still one: three calls of its
+    # usual size, then the whole corpus pasted into every call (ten times
+    # the context, billed past the tier too).
+    doc_chunks(st, ts + 60 * MIN, "run-doc-jump", 16, 40_000, lambda i: 360_000 if i == 2 else 2_000)
+    return ["nokill trap-long-doc", "kill run-doc-jump cost_spike 17"]
+
+
 def context_jump_early(st, ts):
     """A session's second call jumps to 120k tokens, about ten times what
     the agent's calls ever carry, and stays there (a tool pasting a whole
@@ -1721,6 +1761,7 @@ FIXTURES = {
     "trap_planner_executor": planner_executor,
     "trap_ci_polling": ci_polling,
     "trap_large_batch_edit": large_batch_edit,
+    "trap_long_doc_past_price_tier": long_doc_past_tier,
     "trap_staged_rollout": staged_rollout,
     "trap_long_growing_context": long_growing,
     "trap_ci_sleep_tool": ci_sleep_tool,
