@@ -2011,7 +2011,12 @@ impl Detector {
                 }
             }
             s.calls.note_poll_run(seen && c.polled(), !seen && !plain_done_before);
-            s.tool_run.note(&s.calls, c.tool_id());
+            // A free poll (orchestration code checking a job after a wait,
+            // no LLM call between) spends nothing, as for loop_repeat: it
+            // neither lengthens a run round the same tools nor breaks one.
+            if !c.waited() || c.spent() {
+                s.tool_run.note(&s.calls, c.tool_id());
+            }
             s.calls.push(c, window);
             let spins = repeats.spins();
             s.calls.note_spins(spins);
@@ -2036,6 +2041,22 @@ impl Detector {
                 };
                 if let Some(w) = &waits {
                     (hit, limit) = (u32::from(s.calls.poll_run()), w.limit);
+                }
+                // A wait whose polls have cost less than what its task
+                // type's sessions spend at the median is not runaway spend
+                // yet: an overnight job checked every ten minutes on a small
+                // context, killed at its 25th check, would lose the job.
+                // (Waits only: repeats of an observation, `click()` made
+                // by every session, count like polls but wait for nothing.
+                // The run counts the polls after the first check.)
+                let wait_run = u32::from(s.calls.poll_run()) + 1;
+                if hit >= limit
+                    && !spin_kill
+                    && !c.common()
+                    && wait_run >= hit
+                    && cheap_wait(self.normals.get_mut(&ids.1), t, wait_run, s.cost.level)
+                {
+                    hit = 0;
                 }
                 if hit >= limit {
                     if spin_kill {
@@ -3128,6 +3149,17 @@ fn spin_limit(n: Option<&mut Normals>, t: &Thresholds) -> SpinLimit {
         }
     }
     out
+}
+
+/// Whether `polls` polls at the session's cost level per LLM call
+/// (`level`, USD) have cost less than the median of what its task type's
+/// finished sessions spend, once `step_min_sessions` have finished.
+#[cold]
+#[inline(never)]
+fn cheap_wait(n: Option<&mut Normals>, t: &Thresholds, polls: u32, level: f32) -> bool {
+    let Some(n) = n else { return false };
+    let q = n.cost_micros.quantiles();
+    q.count >= u64::from(t.step_min_sessions) && f64::from(polls) * f64::from(level) * 1e6 < q.p50
 }
 
 /// When a run round the same tools ([`session::ToolRun`]) is a loop.

@@ -1196,6 +1196,80 @@ def harness_spin(st, ts):
     return ["kill run-harness-spin loop_repeat 14"]
 
 
+def free_job_polls(st, ts):
+    """A simulation agent submits an overnight job and its harness (not
+    the model) checks the job's status every 60-120 s, 400 times, with no
+    LLM call between, then the agent reads the results. The type's
+    sessions otherwise make short runs of any one tool. Free polls spend
+    nothing: they are no run round the same tool (before, the tool-run
+    rule killed the session at 200 checks)."""
+    for i in range(12):
+        ts = st.normal_session(ts, f"sim-{i}", "sim-agent", "cfd_study", st.rng.randint(6, 10)) + 10 * MIN
+    ts += 60 * MIN
+    s = "trap-free-job-polls"
+    ts = st.normal_session(ts, s, "sim-agent", "cfd_study", 3)
+    st.llm(ts, s, "sim-agent", "cfd_study", inp=3000, tool="submit_job", args_hash="mesh-7")
+    ts += 2_000
+    st.tool(ts, s, "sim-agent", "cfd_study", "submit_job", "mesh-7", latency_ms=900)
+    ts += 1_500
+    for k in range(400):
+        ts += st.rng.randint(60_000, 120_000)
+        st.tool(ts, s, "sim-agent", "cfd_study", "get_job_status", f"job-7-{k}", latency_ms=300)
+    ts += 2_000
+    st.llm(ts, s, "sim-agent", "cfd_study", inp=4000, tool="read_results", args_hash="job-7")
+    ts += 2_000
+    st.tool(ts, s, "sim-agent", "cfd_study", "read_results", "job-7")
+    return ["nokill trap-free-job-polls"]
+
+
+def eda_history(st, ts):
+    """Twelve finished timing-closure sessions: edits and checks on a
+    10k-token context, about $0.50 each."""
+    for i in range(12):
+        s = f"eda-{i}"
+        for k in range(st.rng.randint(14, 20)):
+            st.llm(ts, s, "eda-agent", "timing_closure", inp=10_000, out=300, tool="edit_constraints", args_hash=f"{s}-e{k}")
+            ts += 4_000
+            st.tool(ts, s, "eda-agent", "timing_closure", "edit_constraints", f"{s}-e{k}")
+            ts += 2_000
+        ts += 10 * MIN
+    return ts + 60 * MIN
+
+
+def eda_job_polled(st, ts, s, polls, gap, inp):
+    """The agent submits a job, then checks on it `polls` times, an LLM
+    call on an `inp`-token context before each check, `gap(k)` ms apart."""
+    st.llm(ts, s, "eda-agent", "timing_closure", inp=10_000, tool="submit_job", args_hash=f"{s}-job")
+    ts += 3_000
+    st.tool(ts, s, "eda-agent", "timing_closure", "submit_job", f"{s}-job")
+    for k in range(polls):
+        ts += gap(k)
+        st.llm(ts, s, "eda-agent", "timing_closure", inp=inp, out=40, tool="get_job_status", args_hash=f"{s}-job")
+        ts += 1_500
+        st.tool(ts, s, "eda-agent", "timing_closure", "get_job_status", f"{s}-job")
+    return ts
+
+
+def overnight_job_paid_polls(st, ts):
+    """An overnight job checked by the model with a back-off from one
+    minute to ten, 45 times (six hours), on a 600-token context: the whole
+    wait costs a fraction of what the type's sessions spend, so it is no
+    runaway spend, and killing it at its 25th check would lose the job."""
+    ts = eda_history(st, ts)
+    ts = eda_job_polled(st, ts, "trap-overnight-job", 45, lambda k: min(60_000 * 2 ** k, 600_000), 600)
+    st.llm(ts + 2_000, "trap-overnight-job", "eda-agent", "timing_closure", inp=10_000, tool="read_report", args_hash="rpt")
+    return ["nokill trap-overnight-job"]
+
+
+def costly_wait_forever(st, ts):
+    """The same type checking a job every minute on a 30k-token context,
+    for ever: its checks cost past the type's median session by the 25th,
+    which kills as before."""
+    ts = eda_history(st, ts)
+    eda_job_polled(st, ts, "run-costly-wait", 120, lambda k: 60_000, 30_000)
+    return ["kill run-costly-wait loop_repeat 52"]
+
+
 def quick_status_poll(st, ts):
     """Orchestration code polls a search job's status every 3-5 seconds
     (a call of about half a second, then a sleep of a few seconds), twelve
@@ -1762,6 +1836,9 @@ FIXTURES = {
     "trap_ci_polling": ci_polling,
     "trap_large_batch_edit": large_batch_edit,
     "trap_long_doc_past_price_tier": long_doc_past_tier,
+    "trap_free_job_polls": free_job_polls,
+    "trap_overnight_job_paid_polls": overnight_job_paid_polls,
+    "runaway_costly_wait_forever": costly_wait_forever,
     "trap_staged_rollout": staged_rollout,
     "trap_long_growing_context": long_growing,
     "trap_ci_sleep_tool": ci_sleep_tool,
