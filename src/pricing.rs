@@ -85,6 +85,12 @@ fn tier_key(key: &str) -> Option<(usize, u64)> {
     Some((kind, digits.parse::<u64>().ok()?.checked_mul(scale)?))
 }
 
+/// The prompt's size a tier is chosen by: input tokens and cached ones
+/// (`input_tokens` excludes them).
+fn prompt_tokens(e: &Event) -> u64 {
+    e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens)
+}
+
 /// The rates that apply to one call, after its tier is picked.
 struct CallRates {
     input: Option<f64>,
@@ -102,8 +108,7 @@ impl ModelPrice {
     /// crossed wins. Cached reads and writes without a rate of their own
     /// are billed as input; reasoning tokens without one as output.
     fn call_rates(&self, e: &Event) -> CallRates {
-        let prompt = e.input_tokens.saturating_add(e.cache_read_tokens).saturating_add(e.cache_write_tokens);
-        self.rates_above(prompt)
+        self.rates_above(prompt_tokens(e))
     }
 
     /// The rates of the tier a prompt of `prompt` tokens falls in (the base
@@ -135,7 +140,8 @@ impl ModelPrice {
     /// the rates, which is the same model on a longer context, not a
     /// pricier model.
     pub fn tier_premium(&self, e: &Event, cost: f64) -> f64 {
-        if self.tiers.is_empty() || cost <= 0.0 {
+        let prompt = prompt_tokens(e);
+        if cost <= 0.0 || !self.tiers.iter().any(|t| prompt > t.above_tokens) {
             return 1.0;
         }
         match self.cost_at(e, self.rates_above(0)) {
