@@ -2108,6 +2108,12 @@ impl Detector {
                     _ => None,
                 };
                 let found = found.filter(|_| waits.as_ref().is_none_or(|w| u32::from(s.calls.poll_run()) >= w.limit));
+                // A cycle of waits (sleep 600, check the job) that has cost
+                // less than the type's median session is waiting, as a run
+                // of polls is (see loop_repeat).
+                let found = found.filter(|f| {
+                    f.basis == "policy" || !cheap_wait(self.normals.get_mut(&ids.1), t, u32::from(s.calls.poll_run()) + 1, s.cost.level)
+                });
                 if let Some(found) = found {
                     let names: Vec<&str> =
                         found.cycle.iter().map(|c| self.tool_names.get(c.tool_id() as usize).map(|n| &**n).unwrap_or("?")).collect();

@@ -142,6 +142,8 @@ fixtures! {
     trap_long_doc_past_price_tier,
     trap_free_job_polls,
     trap_overnight_job_paid_polls,
+    trap_overnight_job_slept,
+    runaway_costly_sleep_forever,
     runaway_costly_wait_forever,
     trap_staged_rollout,
     trap_long_growing_context,

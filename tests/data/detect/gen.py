@@ -1261,6 +1261,45 @@ def overnight_job_paid_polls(st, ts):
     return ["nokill trap-overnight-job"]
 
 
+def job_slept(st, ts, s, rounds, sleep_ms, inp):
+    """The model asks for `sleep`, then for the job's status, `rounds`
+    times, on an `inp`-token context."""
+    st.llm(ts, s, "eda-agent", "timing_closure", inp=10_000, tool="submit_job", args_hash="job-9")
+    ts += 3_000
+    st.tool(ts, s, "eda-agent", "timing_closure", "submit_job", "job-9")
+    for k in range(rounds):
+        ts += 2_000
+        st.llm(ts, s, "eda-agent", "timing_closure", inp=inp, out=30, tool="sleep", args_hash=str(sleep_ms))
+        ts += 1_000
+        st.tool(ts, s, "eda-agent", "timing_closure", "sleep", str(sleep_ms), latency_ms=sleep_ms)
+        ts += sleep_ms
+        st.llm(ts, s, "eda-agent", "timing_closure", inp=inp, out=30, tool="get_job_status", args_hash="job-9")
+        ts += 1_000
+        st.tool(ts, s, "eda-agent", "timing_closure", "get_job_status", "job-9")
+    return ts
+
+
+def overnight_job_slept(st, ts):
+    """The same overnight job waited on with a sleep tool: `sleep(600)`,
+    then the job's status, 40 rounds (seven hours), on a 600-token
+    context. A cycle of waits that costs less than the type's sessions do
+    is waiting, as a run of polls is (killed as a loop_cycle at 24 rounds
+    before)."""
+    ts = eda_history(st, ts)
+    ts = job_slept(st, ts, "trap-overnight-sleep", 40, 600_000, 600)
+    st.llm(ts + 2_000, "trap-overnight-sleep", "eda-agent", "timing_closure", inp=10_000, tool="read_report", args_hash="rpt-9")
+    return ["nokill trap-overnight-sleep"]
+
+
+def costly_sleep_forever(st, ts):
+    """The same wait on a 30k-token context, a minute's sleep a round, for
+    ever: it costs past the type's median session within its first rounds
+    and is killed as before."""
+    ts = eda_history(st, ts)
+    job_slept(st, ts, "run-costly-sleep", 120, 60_000, 30_000)
+    return ["kill run-costly-sleep loop_cycle 100"]
+
+
 def costly_wait_forever(st, ts):
     """The same type checking a job every minute on a 30k-token context,
     for ever: its checks cost past the type's median session by the 25th,
@@ -1838,6 +1877,8 @@ FIXTURES = {
     "trap_long_doc_past_price_tier": long_doc_past_tier,
     "trap_free_job_polls": free_job_polls,
     "trap_overnight_job_paid_polls": overnight_job_paid_polls,
+    "trap_overnight_job_slept": overnight_job_slept,
+    "runaway_costly_sleep_forever": costly_sleep_forever,
     "runaway_costly_wait_forever": costly_wait_forever,
     "trap_staged_rollout": staged_rollout,
     "trap_long_growing_context": long_growing,
