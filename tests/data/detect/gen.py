@@ -1025,11 +1025,14 @@ def ci_sleep_requested(st, ts):
 
 
 def ci_sleep_requested_forever(st, ts):
-    """The same wait that never ends: polls, killed at the poll limit."""
+    """The same wait that never ends: polls, killed once its checks have
+    cost what its type's sessions spend at the median (a 600-token context:
+    at 275 actions and $0.33; at the poll limit, 103 actions, before
+    builtin-24)."""
     s = "run-ci-sleep-forever"
     ts = st.normal_session(ts, s, "coder", "code_edit", 4)
-    sleep_then_check(st, ts, s, 40)
-    return ["kill run-ci-sleep-forever loop_cycle 120"]
+    sleep_then_check(st, ts, s, 200)
+    return ["kill run-ci-sleep-forever loop_cycle 280"]
 
 
 def coder_session(st, ts, s, agent, start, step, calls):
