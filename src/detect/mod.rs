@@ -1948,6 +1948,14 @@ impl Detector {
             (Some(c), EventKind::Tool) => std::mem::take(&mut s.pending_call) == c.sig.max(1),
             _ => false,
         };
+        // Polls are the session waiting, not stepping: neither a poll nor
+        // the tool call carrying out a poll the LLM asked for counts toward
+        // its length (`step_runaway`, and the type's normal lengths). An
+        // assistant checking the inbox every quarter hour all day is one
+        // span of hundreds of actions, most of them waiting.
+        if e.kind == EventKind::Tool && call.is_some() && s.marks.take(Marks::POLL_ASKED) && executes_request {
+            s.not_a_step();
+        }
         if e.kind == EventKind::Llm {
             s.pending_call = call.map_or(0, |c| c.sig.max(1));
         } else if let (EventKind::Tool, Some(c)) = (e.kind, call.filter(|_| e.status != Status::Ok)) {
@@ -1993,6 +2001,11 @@ impl Detector {
             if waited || (idled && !spent) || (seen && s.calls.waited_since(c.sig, window.saturating_sub(1))) {
                 c.mark_polled();
             }
+            let poll = seen && c.waited();
+            if poll {
+                s.not_a_step();
+            }
+            s.marks.set(Marks::POLL_ASKED, poll && e.kind == EventKind::Llm);
             if common {
                 c.mark_common();
             }
@@ -2439,7 +2452,7 @@ impl Detector {
                         figures: Some((s.actions as f64, limit as f64)),
                         evidence: json!({"actions": s.actions, "limit": limit, "task_type": &*e.task_type, "normal_basis": basis, "normal_p95_actions": normal.map(|q| q.p95), "normal_sessions": normal.map(|q| q.count), "session_cost_usd": round_usd(s.cost_usd), "normal_p95_cost_usd": cost_gate.map(round_usd)}),
                         message: format!(
-                            "session took {} actions, above the limit of {limit} for task type {} ({basis} normal)",
+                            "session took {} actions (polls not counted), above the limit of {limit} for task type {} ({basis} normal)",
                             s.actions, e.task_type
                         ),
                     }));

@@ -541,6 +541,9 @@ impl Marks {
     pub const GREW_HIGH: u8 = 1 << 3;
     /// The latest context was an outlier against its baseline (not learned).
     pub const CONTEXT_OUTLIER: u8 = 1 << 4;
+    /// The latest LLM call asked for a poll: the tool call carrying it out
+    /// is part of the wait too, not a step.
+    pub const POLL_ASKED: u8 = 1 << 5;
 
     pub fn get(self, mark: u8) -> bool {
         self.0 & mark != 0
@@ -629,6 +632,15 @@ impl Session {
     /// Actions of the session so far, those before an idle pause included.
     pub fn actions_so_far(&self) -> u64 {
         u64::from(self.actions) + u64::from(self.actions_before_pause)
+    }
+
+    /// Takes one action out of the session's steps (a poll: the session
+    /// was waiting), keeping it in its actions so far.
+    pub fn not_a_step(&mut self) {
+        if self.actions > 0 {
+            self.actions -= 1;
+            self.actions_before_pause = self.actions_before_pause.saturating_add(1);
+        }
     }
 
     pub fn new(task_id: Option<Arc<str>>, tenant: Option<Arc<str>>, rules: Arc<Resolved>, shard: u32) -> Session {

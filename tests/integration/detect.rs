@@ -143,6 +143,7 @@ fixtures! {
     trap_free_job_polls,
     trap_overnight_job_paid_polls,
     trap_overnight_job_slept,
+    trap_heartbeat_assistant,
     runaway_costly_sleep_forever,
     runaway_costly_wait_forever,
     trap_staged_rollout,

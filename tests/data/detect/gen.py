@@ -1312,6 +1312,39 @@ def costly_wait_forever(st, ts):
     return ["kill run-costly-wait loop_repeat 52"]
 
 
+def assistant_work(st, ts, s, steps):
+    """An assistant's burst of work: `steps` LLM calls, each with a new
+    tool call (read an email, find a slot, draft a reply)."""
+    for k in range(steps):
+        t = st.rng.choice(("read_email", "calendar_find_slot", "draft_reply", "search_docs"))
+        args = f"{s}-{t}-{ts}-{k}"
+        st.llm(ts, s, "assistant", "pa_day", inp=st.rng.randint(3_000, 6_000), out=200, tool=t, args_hash=args)
+        ts += st.rng.randint(3_000, 8_000)
+        st.tool(ts, s, "assistant", "pa_day", t, args)
+        ts += 1_000
+    return ts
+
+
+def heartbeat_assistant(st, ts):
+    """An always-on assistant: its type's sessions do 8-14 steps of work
+    and end; this one stays up ten hours, checking the inbox every quarter
+    hour (an LLM call and `check_inbox` with the same query), and works
+    for a few steps when mail comes. Its 40 heartbeats are waiting, not
+    steps (before, killed by step_runaway against its type's lengths)."""
+    for i in range(12):
+        ts = assistant_work(st, ts, f"pa-{i}", st.rng.randint(8, 14)) + 40 * MIN
+    s = "trap-heartbeat-assistant"
+    ts = assistant_work(st, ts, s, 6)
+    for k in range(40):
+        ts += st.rng.randint(13 * MIN, 17 * MIN)
+        st.llm(ts, s, "assistant", "pa_day", inp=3_000, out=40, tool="check_inbox", args_hash="is:unread")
+        ts += 2_000
+        st.tool(ts, s, "assistant", "pa_day", "check_inbox", "is:unread")
+        if k % 8 == 7:
+            ts = assistant_work(st, ts + 2_000, s, 3)
+    return ["nokill trap-heartbeat-assistant"]
+
+
 def quick_status_poll(st, ts):
     """Orchestration code polls a search job's status every 3-5 seconds
     (a call of about half a second, then a sleep of a few seconds), twelve
@@ -1881,6 +1914,7 @@ FIXTURES = {
     "trap_free_job_polls": free_job_polls,
     "trap_overnight_job_paid_polls": overnight_job_paid_polls,
     "trap_overnight_job_slept": overnight_job_slept,
+    "trap_heartbeat_assistant": heartbeat_assistant,
     "runaway_costly_sleep_forever": costly_sleep_forever,
     "runaway_costly_wait_forever": costly_wait_forever,
     "trap_staged_rollout": staged_rollout,
