@@ -139,13 +139,13 @@ impl ModelPrice {
     /// tiers): past 200k tokens some models bill the whole call at twice
     /// the rates, which is the same model on a longer context, not a
     /// pricier model.
-    pub fn tier_premium(&self, e: &Event, cost: f64) -> f64 {
+    pub fn tier_premium(&self, e: &Event) -> f64 {
         let prompt = prompt_tokens(e);
-        if cost <= 0.0 || !self.tiers.iter().any(|t| prompt > t.above_tokens) {
+        if !self.tiers.iter().any(|t| prompt > t.above_tokens) {
             return 1.0;
         }
-        match self.cost_at(e, self.rates_above(0)) {
-            Some(base) if base > 0.0 && cost > base => cost / base,
+        match (self.cost(e), self.cost_at(e, self.rates_above(0))) {
+            (Some(tiered), Some(base)) if base > 0.0 && tiered > base => tiered / base,
             _ => 1.0,
         }
     }
@@ -293,8 +293,9 @@ pub struct Priced {
     /// when the cost was reported; 0 when the catalog lacks the model or
     /// either of its base rates, or the event names none.
     pub list_price: f64,
-    /// The call's [`ModelPrice::tier_premium`] when the catalog priced it
-    /// (1 otherwise: a reported cost is taken as it is).
+    /// The call's [`ModelPrice::tier_premium`] by the catalog, for a
+    /// reported cost too (a provider bills the tier as the catalog says);
+    /// 1 when the catalog cannot price the call.
     pub tier_premium: f64,
 }
 
@@ -420,14 +421,12 @@ impl Catalog {
         };
         let price = resolved.by_provider[i].1.as_ref();
         let list_price = price.map_or(0.0, ModelPrice::list_price);
+        let tier_premium = price.map_or(1.0, |p| p.tier_premium(e));
         if let Some(c) = e.cost_usd {
-            return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium: 1.0 }, None);
+            return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium }, None);
         }
         match price.and_then(|p| p.cost(e)) {
-            Some(cost_usd) => {
-                let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, cost_usd));
-                (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None)
-            }
+            Some(cost_usd) => (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None),
             None => {
                 let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
                 (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price, tier_premium: 1.0 }, first_miss)
@@ -665,9 +664,11 @@ mod tests {
         let base = 300_000.0 * 1.25e-6 + 1000.0 * 10e-6;
         assert!((past.cost_usd - (300_000.0 * 2.5e-6 + 1000.0 * 15e-6)).abs() < 1e-9, "{past:?}");
         assert!((past.cost_usd / past.tier_premium - base).abs() < 1e-9, "{past:?}");
-        // A reported cost is taken as it is.
+        // A reported cost is billed past the tier too: its premium is the
+        // catalog's.
         let (reported, _) = c.price(&call(300_000, r#","cost_usd":0.5"#));
-        assert_eq!((reported.cost_usd, reported.tier_premium), (0.5, 1.0));
+        assert_eq!(reported.cost_usd, 0.5);
+        assert!((reported.tier_premium - past.tier_premium).abs() < 1e-12, "{reported:?}");
     }
 
     #[test]

@@ -3286,7 +3286,6 @@ impl SpikeBasis {
         }
     }
 
-    /// The call's cost, for a message whose figures are not per call.
     /// What the call was billed, where the figures do not say it: a
     /// cost per call compared at the model's base rates (past a
     /// long-context tier), or a comparison of prices.
