@@ -544,12 +544,12 @@ def long_doc_past_tier(st, ts):
     """A reviewer type whose sessions read a document chunk by chunk, the
     context climbing below 200k tokens: 25-45k tokens a call for 3-5 calls,
     or for a quarter of them 10-16k for 8-11 calls. A longer one climbs on
-    to 430k: past 200k gemini-2.5-pro bills
-    the whole call at twice its rates, so one step of 1.2x the tokens costs
-    2.5x the call before, 3x and more the session's lagging level. The same
-    model on a longer context is no pricier call (before, the tier's first
-    calls froze the level and the session was killed as a sustained spike);
-    compared at the model's base rates it is growth."""
+    to 430k: past 200k gemini-2.5-pro bills the whole call at twice its
+    rates, so one step of 1.2x the tokens costs 2.5x the call before, 3x
+    and more the session's lagging level. The same model on a longer
+    context is no pricier call (before, the tier's first calls froze the
+    level and the session was killed as a sustained spike); compared at the
+    model's base rates it is growth."""
     for i in range(80):
         if i < 60:
             ts = doc_chunks(st, ts, f"doc-{i}", st.rng.randint(3, 5), 40_000, lambda i: st.rng.randint(25_000, 45_000))
@@ -1255,7 +1255,7 @@ def eda_job_polled(st, ts, s, polls, gap, inp):
 
 def overnight_job_paid_polls(st, ts):
     """An overnight job checked by the model with a back-off from one
-    minute to ten, 45 times (six hours), on a 600-token context: the whole
+    minute to ten, 45 times (seven hours), on a 600-token context: the whole
     wait costs a fraction of what the type's sessions spend, so it is no
     runaway spend, and killing it at its 25th check would lose the job."""
     ts = eda_history(st, ts)
