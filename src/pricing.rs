@@ -138,13 +138,14 @@ impl ModelPrice {
     /// long-context tier (1 below every tier, or for an entry without
     /// tiers): past 200k tokens some models bill the whole call at twice
     /// the rates, which is the same model on a longer context, not a
-    /// pricier model.
-    pub fn tier_premium(&self, e: &Event) -> f64 {
+    /// pricier model. `cost` is the call's [`ModelPrice::cost`] when the
+    /// caller has it already; it is worked out only past a tier.
+    pub fn tier_premium(&self, e: &Event, cost: Option<f64>) -> f64 {
         let prompt = prompt_tokens(e);
         if !self.tiers.iter().any(|t| prompt > t.above_tokens) {
             return 1.0;
         }
-        match (self.cost(e), self.cost_at(e, self.rates_above(0))) {
+        match (cost.or_else(|| self.cost(e)), self.cost_at(e, self.rates_above(0))) {
             (Some(tiered), Some(base)) if base > 0.0 && tiered > base => tiered / base,
             _ => 1.0,
         }
@@ -421,12 +422,15 @@ impl Catalog {
         };
         let price = resolved.by_provider[i].1.as_ref();
         let list_price = price.map_or(0.0, ModelPrice::list_price);
-        let tier_premium = price.map_or(1.0, |p| p.tier_premium(e));
         if let Some(c) = e.cost_usd {
+            let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, None));
             return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium }, None);
         }
         match price.and_then(|p| p.cost(e)) {
-            Some(cost_usd) => (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None),
+            Some(cost_usd) => {
+                let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, Some(cost_usd)));
+                (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None)
+            }
             None => {
                 let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
                 (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price, tier_premium: 1.0 }, first_miss)
