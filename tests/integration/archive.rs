@@ -23,8 +23,8 @@ pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
 
-/// Runs `runaway watch` in file mode with an archive; panics with stderr on failure.
-pub fn watch(input: &Path, out: &Path, envs: &[(&str, &str)]) {
+/// `runaway watch` in file mode on `input`, its signals and archive in `out`.
+fn watch_command(input: impl AsRef<std::ffi::OsStr>, out: &Path) -> Command {
     let mut cmd = Command::new(bin());
     cmd.arg("watch")
         .arg("--input")
@@ -34,6 +34,12 @@ pub fn watch(input: &Path, out: &Path, envs: &[(&str, &str)]) {
         .arg("--archive")
         .arg(out.join("archive"))
         .env("RUNAWAY_LOG_LEVEL", "warn");
+    cmd
+}
+
+/// Runs `runaway watch` in file mode with an archive; panics with stderr on failure.
+pub fn watch(input: &Path, out: &Path, envs: &[(&str, &str)]) {
+    let mut cmd = watch_command(input, out);
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -508,15 +514,7 @@ fn a_rerun_replaces_its_rows_under_any_spelling_of_the_path() {
     std::fs::write(tmp.path().join("in.ndjson"), &text).unwrap();
     let archive = tmp.path().join("archive");
     let run = |input: &str| {
-        let o = Command::new(bin())
-            .current_dir(tmp.path())
-            .args(["watch", "--input", input, "--signals"])
-            .arg(tmp.path().join("signals.ndjson"))
-            .arg("--archive")
-            .arg(&archive)
-            .env("RUNAWAY_LOG_LEVEL", "warn")
-            .output()
-            .unwrap();
+        let o = watch_command(input, tmp.path()).current_dir(tmp.path()).output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     let absolute = tmp.path().join("in.ndjson").to_str().unwrap().to_string();
@@ -604,16 +602,7 @@ fn an_archive_write_error_says_archive_once() {
     std::fs::create_dir(&archive).unwrap();
     // Where the partitions should go, a file: the first write fails.
     std::fs::write(archive.join("events"), "").unwrap();
-    let o = Command::new(bin())
-        .args(["watch", "--input"])
-        .arg(data("archive_events.ndjson"))
-        .arg("--signals")
-        .arg(tmp.path().join("signals.ndjson"))
-        .arg("--archive")
-        .arg(&archive)
-        .env("RUNAWAY_LOG_LEVEL", "warn")
-        .output()
-        .unwrap();
+    let o = watch_command(data("archive_events.ndjson"), tmp.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("runaway: error: archive I/O on "), "{stderr}");
