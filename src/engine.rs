@@ -201,6 +201,6 @@ fn warn_epoch_seconds(event: &Event) {
 /// The detector sees what pricing found, not how.
 impl From<Priced> for Charge {
     fn from(p: Priced) -> Charge {
-        Charge { cost_usd: p.cost_usd, list_price: p.list_price, tier_premium: p.tier_premium }
+        Charge { cost_usd: p.cost_usd, list_price: p.list_price, tier_premium: p.tier_premium, embedding: p.embedding }
     }
 }

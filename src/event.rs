@@ -91,6 +91,43 @@ pub struct Event {
     pub latency_ms: Option<u64>,
 }
 
+impl Event {
+    /// This embedding call as the detector judges it: a tool call of the
+    /// model's name (the lookup it makes), at its cost, without the LLM
+    /// call's tokens. Labels are left out: no decision reads them.
+    pub fn as_lookup_tool_call(&self) -> Event {
+        Event {
+            v: self.v,
+            event_id: self.event_id.clone(),
+            ts_ms: self.ts_ms,
+            session_id: self.session_id.clone(),
+            agent_id: self.agent_id.clone(),
+            task_type: self.task_type.clone(),
+            task_id: self.task_id.clone(),
+            parent_session_id: self.parent_session_id.clone(),
+            tenant: self.tenant.clone(),
+            team: self.team.clone(),
+            feature: self.feature.clone(),
+            env: self.env.clone(),
+            labels: BTreeMap::new(),
+            kind: EventKind::Tool,
+            model: None,
+            provider: self.provider.clone(),
+            input_tokens: 0,
+            output_tokens: 0,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            reasoning_tokens: 0,
+            cost_usd: self.cost_usd,
+            tool: self.tool.clone().or_else(|| self.model.clone()),
+            args_hash: self.args_hash.clone(),
+            target_agent_id: None,
+            status: self.status,
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
 /// Why a record could not become an [`Event`]. The `code` is a stable,
 /// machine-readable reason (used in DLQ headers and metrics labels).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -1050,7 +1087,7 @@ impl Field {
 /// The kind an event's `kind` (or `gen_ai.operation.name`) names.
 fn kind_named(name: &str) -> Option<EventKind> {
     match name {
-        "llm" | "chat" | "text_completion" | "generate_content" => Some(EventKind::Llm),
+        "llm" | "chat" | "text_completion" | "generate_content" | "embeddings" => Some(EventKind::Llm),
         "tool" | "execute_tool" => Some(EventKind::Tool),
         "handoff" => Some(EventKind::Handoff),
         _ => None,

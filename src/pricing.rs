@@ -39,6 +39,11 @@ pub struct ModelPrice {
     /// [`Catalog::parse`], not by serde).
     #[serde(skip)]
     pub tiers: Vec<Tier>,
+    /// An embedding model (LiteLLM's `"mode": "embedding"`): its calls
+    /// look text up for the agent rather than take one of its steps (set
+    /// by [`Catalog::parse`], not by serde).
+    #[serde(skip)]
+    pub embedding: bool,
 }
 
 /// The rates of one long-context tier: they apply to a whole call whose
@@ -263,7 +268,22 @@ pub const FALLBACK_PRICE: ModelPrice = ModelPrice {
     cache_creation_input_token_cost: Some(FALLBACK_RATES[3]),
     output_cost_per_reasoning_token: None,
     tiers: Vec::new(),
+    embedding: false,
 };
+
+/// USD per token for an embedding model the catalog lacks (a name with
+/// `embed` in it): above every embedding model's rate in LiteLLM's file
+/// ($0.18 per million for the dearest), so it is over- rather than
+/// under-counted, without pricing a lookup as a premium chat model
+/// (750 times `text-embedding-3-small`).
+pub const EMBEDDING_FALLBACK_PER_TOKEN: f64 = 0.2e-6;
+
+/// Whether a model the catalog lacks is an embedding model, by the name
+/// every vendor gives one (`text-embedding-3-small`, `mistral-embed`,
+/// `embed-english-v3.0`, `titan-embed-text-v2`, `gemini-embedding-001`).
+pub fn embedding_by_name(model: &str) -> bool {
+    model.to_ascii_lowercase().contains("embed")
+}
 
 /// Cost of a call at the fallback rates. Spelled out, not
 /// `FALLBACK_PRICE.cost(e)`, so it cannot fail: every kind has a rate.
@@ -274,6 +294,17 @@ fn fallback_cost(e: &Event) -> f64 {
         + e.cache_read_tokens as f64 * cache_read
         + e.cache_write_tokens as f64 * cache_write
         + e.reasoning_tokens as f64 * output
+}
+
+/// Cost of a call to an embedding model the catalog lacks: every token at
+/// [`EMBEDDING_FALLBACK_PER_TOKEN`].
+fn embedding_fallback_cost(e: &Event) -> f64 {
+    let tokens = e.input_tokens as f64
+        + e.output_tokens as f64
+        + e.cache_read_tokens as f64
+        + e.cache_write_tokens as f64
+        + e.reasoning_tokens as f64;
+    tokens * EMBEDDING_FALLBACK_PER_TOKEN
 }
 
 /// A loaded catalog plus a cache of resolved model names (per model name,
@@ -298,6 +329,10 @@ pub struct Priced {
     /// reported cost too (a provider bills the tier as the catalog says);
     /// 1 when the catalog cannot price the call.
     pub tier_premium: f64,
+    /// An LLM event calling an embedding model (the catalog's `mode`, or
+    /// for a model it lacks, the name): the detector counts it as a
+    /// lookup, a tool call, not as one of the agent's LLM calls.
+    pub embedding: bool,
 }
 
 /// A model the catalog could not price, the first time it had to (missing,
@@ -360,6 +395,7 @@ impl Catalog {
             }
             if let Ok(mut p) = ModelPrice::deserialize(&v) {
                 p.tiers = tiers(&v);
+                p.embedding = v.get("mode").and_then(|m| m.as_str()) == Some("embedding");
                 if let Some((field, value)) = p.invalid_rate() {
                     return Err(CatalogError::InvalidPrice { path: origin.to_string(), model: name, field, value });
                 }
@@ -397,13 +433,13 @@ impl Catalog {
     pub fn price(&mut self, e: &Event) -> (Priced, Option<UnknownModel>) {
         let Some(model) = &e.model else {
             let priced = match e.cost_usd {
-                Some(c) => Priced { cost_usd: c, source: CostSource::Reported, list_price: 0.0, tier_premium: 1.0 },
-                None => Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0 },
+                Some(c) => Priced { cost_usd: c, source: CostSource::Reported, list_price: 0.0, tier_premium: 1.0, embedding: false },
+                None => Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0, embedding: false },
             };
             return (priced, None);
         };
         if e.cost_usd.is_none() && e.kind != EventKind::Llm && e.input_tokens + e.output_tokens + e.cache_read_tokens == 0 {
-            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0 }, None);
+            return (Priced { cost_usd: 0.0, source: CostSource::Unpriced, list_price: 0.0, tier_premium: 1.0, embedding: false }, None);
         }
         let resolved = match self.resolved.get_mut(model) {
             Some(r) => r,
@@ -422,18 +458,20 @@ impl Catalog {
         };
         let price = resolved.by_provider[i].1.as_ref();
         let list_price = price.map_or(0.0, ModelPrice::list_price);
+        let embedding = e.kind == EventKind::Llm && price.map_or_else(|| embedding_by_name(model), |p| p.embedding);
         if let Some(c) = e.cost_usd {
             let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, None));
-            return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium }, None);
+            return (Priced { cost_usd: c, source: CostSource::Reported, list_price, tier_premium, embedding }, None);
         }
         match price.and_then(|p| p.cost(e)) {
             Some(cost_usd) => {
                 let tier_premium = price.map_or(1.0, |p| p.tier_premium(e, Some(cost_usd)));
-                (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium }, None)
+                (Priced { cost_usd, source: CostSource::Catalog, list_price, tier_premium, embedding }, None)
             }
             None => {
                 let first_miss = (!std::mem::replace(&mut resolved.warned, true)).then(|| UnknownModel(model.clone()));
-                (Priced { cost_usd: fallback_cost(e), source: CostSource::Fallback, list_price, tier_premium: 1.0 }, first_miss)
+                let cost_usd = if embedding && price.is_none() { embedding_fallback_cost(e) } else { fallback_cost(e) };
+                (Priced { cost_usd, source: CostSource::Fallback, list_price, tier_premium: 1.0, embedding }, first_miss)
             }
         }
     }
@@ -502,7 +540,8 @@ struct Resolved {
 /// Names to try for a model, in order: as given, without a dated snapshot
 /// suffix (`-2024-08-06`, `-20241022`, `@20241022`), then its last path
 /// segment (the model without any `host/` prefix) bare and under the
-/// event's own hosts.
+/// event's own hosts, and for a Bedrock model id its vendor's name
+/// ([`strip_bedrock_id`]).
 ///
 /// The event's own hosts are the name's leading `host/` segment and the
 /// `provider` field. A prefix is dropped only to reach a bare catalog key
@@ -519,6 +558,11 @@ fn candidates(model: &str, provider: Option<&str>) -> Vec<String> {
     let bare = m.rsplit_once('/').map_or(m.as_str(), |(_, b)| b).to_string();
     let mut names = vec![bare.clone()];
     names.extend(strip_snapshot(&bare));
+    if let Some(vendor_name) = strip_bedrock_id(&bare) {
+        let undated = strip_snapshot(&vendor_name);
+        names.push(vendor_name);
+        names.extend(undated);
+    }
 
     let mut out = vec![m.clone()];
     if host.is_some() {
@@ -546,6 +590,27 @@ fn candidates(model: &str, provider: Option<&str>) -> Vec<String> {
 /// Providers whose models LiteLLM's catalog lists under a `provider/` key
 /// (`mistral/mistral-large-latest`): tried for a name that names no host.
 const PREFIXED_PROVIDERS: &[&str] = &["mistral", "gemini", "deepseek", "xai", "groq"];
+
+/// A Bedrock model id's vendor name: `us.anthropic.claude-sonnet-4-5-20250929-v1:0`
+/// → `claude-sonnet-4-5-20250929`, priced at the vendor's list price, as
+/// Bedrock bills its on-demand calls (a cross-region `us.`/`eu.`/`global.`
+/// profile included). `None` for a name without a vendor prefix.
+fn strip_bedrock_id(m: &str) -> Option<String> {
+    const REGIONS: &[&str] = &["us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov."];
+    const VENDORS: &[&str] = &["anthropic.", "meta.", "mistral.", "amazon.", "cohere.", "ai21.", "deepseek.", "openai.", "qwen.", "writer."];
+    let m = REGIONS.iter().find_map(|r| m.strip_prefix(r)).unwrap_or(m);
+    let m = VENDORS.iter().find_map(|v| m.strip_prefix(v))?;
+    // `-v1:0`, `-v2`, `:0`
+    let m = match m.rsplit_once(':') {
+        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => m,
+    };
+    let m = match m.rsplit_once("-v") {
+        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => m,
+    };
+    (!m.is_empty()).then(|| m.to_string())
+}
 
 fn strip_snapshot(m: &str) -> Option<String> {
     if let Some((head, tail)) = m.rsplit_once('@') {
@@ -673,6 +738,57 @@ mod tests {
         let (reported, _) = c.price(&call(300_000, r#","cost_usd":0.5"#));
         assert_eq!(reported.cost_usd, 0.5);
         assert!((reported.tier_premium - past.tier_premium).abs() < 1e-12, "{reported:?}");
+    }
+
+    /// A RAG fleet's embedding calls were priced at the $15-per-million
+    /// fallback (750 times `text-embedding-3-small`): every ingestion job
+    /// crossed its session ceiling within minutes.
+    #[test]
+    fn embedding_models_are_priced_and_marked_as_lookups() {
+        let mut c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        let call = |model: &str, provider: &str| {
+            let line = format!(
+                r#"{{"event_id":"t","ts":1,"session_id":"s","agent_id":"a","kind":"llm","model":"{model}","provider":"{provider}","input_tokens":1000000}}"#
+            );
+            crate::decode(line.as_bytes()).unwrap()
+        };
+        for (model, provider, per_million) in [
+            ("text-embedding-3-small", "openai", 0.02),
+            ("text-embedding-3-large", "openai", 0.13),
+            ("mistral-embed", "mistral", 0.10),
+            ("gemini-embedding-001", "gemini", 0.15),
+            ("amazon.titan-embed-text-v2:0", "bedrock", 0.02),
+        ] {
+            let (p, unknown) = c.price(&call(model, provider));
+            assert_eq!((p.source, p.embedding, unknown), (CostSource::Catalog, true, None), "{model}");
+            assert!((p.cost_usd - per_million).abs() < 1e-9, "{model}: {p:?}");
+        }
+        let (chat, _) = c.price(&call("gpt-4o", "openai"));
+        assert!(!chat.embedding);
+        // One the catalog lacks: an embedding by its name, over-counted at
+        // $0.20 per million, still reported as unknown.
+        let (p, unknown) = c.price(&call("nomic-embed-text-v2", "ollama"));
+        assert_eq!((p.source, p.embedding), (CostSource::Fallback, true));
+        assert!((p.cost_usd - 0.2).abs() < 1e-9, "{p:?}");
+        assert!(unknown.is_some());
+    }
+
+    /// Enterprises call Claude through Bedrock under its model ids.
+    #[test]
+    fn bedrock_model_ids_resolve_to_their_vendors_entry() {
+        let c = Catalog::parse(EMBEDDED_CATALOG, "embedded").unwrap();
+        let sonnet = c.lookup("claude-sonnet-4-5", None).unwrap();
+        for (model, provider) in [
+            ("anthropic.claude-sonnet-4-5-20250929-v1:0", Some("bedrock")),
+            ("bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0", None),
+            ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", Some("bedrock")),
+            ("eu.anthropic.claude-sonnet-4-5-v2", Some("bedrock")),
+        ] {
+            assert_eq!(c.lookup(model, provider).as_ref(), Some(&sonnet), "{model}");
+        }
+        assert_eq!(strip_bedrock_id("claude-sonnet-4-5"), None, "no vendor prefix, nothing stripped");
+        assert_eq!(strip_bedrock_id("anthropic.").as_deref(), None);
+        assert!(c.lookup("us.anthropic.claude-sonnet-9-9-v1:0", Some("bedrock")).is_none());
     }
 
     #[test]
