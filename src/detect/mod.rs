@@ -73,6 +73,9 @@ pub struct Charge {
     pub cost_usd: f64,
     pub list_price: f64,
     pub tier_premium: f64,
+    /// The LLM event called an embedding model (pricing's
+    /// [`crate::pricing::Priced::embedding`]).
+    pub embedding: bool,
 }
 
 impl Charge {
@@ -90,7 +93,7 @@ impl From<f64> for Charge {
     /// A cost without a list price: the rules that compare models' prices
     /// do not judge the event.
     fn from(cost_usd: f64) -> Charge {
-        Charge { cost_usd, list_price: 0.0, tier_premium: 1.0 }
+        Charge { cost_usd, list_price: 0.0, tier_premium: 1.0, embedding: false }
     }
 }
 
@@ -487,6 +490,11 @@ struct TaskTree {
     killed: Option<Reason>,
     ping_pong: PingPong,
     ping_pong_sides: PingPongSides,
+    /// The sessions a ping-pong kill of the task stops: the sides that
+    /// kept handing the work back ([`PingPongSides::came_back`]), not
+    /// every worker of the tree. A locale worker stuck with its reviewer
+    /// is no reason to stop the twenty other locales.
+    ping_pong_sessions: [u32; 2],
     last_ts: i64,
 }
 
@@ -503,6 +511,9 @@ struct PingPongSides {
     /// Handoffs of the run made by a session that made the one two or
     /// three before (a pair's round trip, or a round of three agents).
     same_side: u32,
+    /// The latest two sessions that came back so: the sides a ping-pong
+    /// kill stops, not a session that handed its work over once.
+    came_back: [u32; 2],
 }
 
 impl PingPongSides {
@@ -512,6 +523,9 @@ impl PingPongSides {
             *self = PingPongSides::default();
         } else if alternations > 2 && self.latest[..2].contains(&session) {
             self.same_side += 1;
+            if self.came_back[1] != session {
+                self.came_back = [self.came_back[1], session];
+            }
         }
         self.latest = [self.latest[1], self.latest[2], session];
     }
@@ -1213,6 +1227,18 @@ impl Detector {
     /// already (`EventKeys::of(e)`, by the thread that decoded it).
     pub fn process_keyed(&mut self, e: &Event, keys: EventKeys, charge: Charge, shard: u32, out: &mut Vec<Signal>) -> Outcome {
         debug_assert_eq!(keys, EventKeys::of(e), "keys of another event");
+        // An embedding call looks text up for the agent, as a search tool
+        // does: judged as one of the agent's LLM calls, a RAG agent's
+        // near-free lookups become its normal cost per call (every answer
+        // then a spike) and break every run of growing contexts.
+        let lookup;
+        let (e, charge) = match charge.embedding && e.kind == EventKind::Llm {
+            true => {
+                lookup = e.as_lookup_tool_call();
+                (&lookup, Charge { list_price: 0.0, tier_premium: 1.0, ..charge })
+            }
+            false => (e, charge),
+        };
         let Charge { cost_usd, list_price, .. } = charge;
         let key = self.dedupe_key(keys.event_id, shard);
         if self.dedupe.seen(key) {
@@ -1387,7 +1413,13 @@ impl Detector {
                 if is_new {
                     task.sessions += 1;
                 }
-                task.killed
+                match task.killed {
+                    Some(Reason::PingPong) => {
+                        let side = xxh3_64(e.session_id.as_bytes()) as u32;
+                        task.ping_pong_sessions.contains(&side).then_some(Reason::PingPong)
+                    }
+                    killed => killed,
+                }
             }
             None => None,
         };
@@ -1411,15 +1443,21 @@ impl Detector {
         let gap = s.rules.t.repeat_poll_gap_seconds as i64 * 1000;
         if gap > 0 && s.last_ts != i64::MIN {
             let since = e.ts_ms.saturating_sub(s.last_ts);
-            s.marks.or(Marks::WAITED, since >= gap);
             // Idle: the time between the two events that neither call's
             // latency explains, whether the source stamps a call at its
-            // start or at its end; a tenth of the poll gap (2 s by
-            // default) of it makes a free call a poll: orchestration code
-            // sleeps a few seconds between status checks, a harness
-            // re-running a command waits well under a second.
+            // start or at its end. The poll gap of it is a wait; a slow
+            // LLM call (a reasoning model thinking for half a minute) is
+            // paid work, not waiting, and a stuck loop on one must be
+            // stopped as early as on a fast model. (A tool call that
+            // itself lasted the gap, `sleep`, waits: `check_session`.) A
+            // tenth of the gap (2 s by default) makes a free call a poll:
+            // orchestration code sleeps a few seconds between status
+            // checks, a harness re-running a command waits well under a
+            // second.
             let busy = (i64::from(s.last_latency_ds) * 100).max(e.latency_ms.map_or(0, |ms| ms.min(i64::MAX as u64) as i64));
-            s.marks.or(Marks::IDLED, since.saturating_sub(busy) >= gap / 10);
+            let idle = since.saturating_sub(busy);
+            s.marks.or(Marks::WAITED, idle >= gap);
+            s.marks.or(Marks::IDLED, idle >= gap / 10);
         }
         s.last_latency_ds = e.latency_ms.map_or(0, |ms| (ms / 100).min(u64::from(u16::MAX)) as u16);
         s.last_ts = s.last_ts.max(e.ts_ms);
@@ -1437,7 +1475,8 @@ impl Detector {
         }
         let stopped_above = e.parent_session_id.as_ref().and_then(|p| self.tree_stopped_above(p));
 
-        // Tree-wide kills reach every session of the tree at its next event.
+        // Tree-wide kills reach every session of the tree at its next event
+        // (a ping-pong kill, the sessions that handed the work back and forth).
         if let Some(reason) = task_killed {
             let evidence = json!({"task_id": e.task_id.as_deref(), "propagated": true});
             let message = format!("session belongs to task {} already stopped for {}", e.task_id.as_deref().unwrap_or(""), reason.as_str());
@@ -1473,6 +1512,13 @@ impl Detector {
         if let Some(d) = self.check_task(e, task_key, task_type_id, rules) {
             if let Some(task) = task_key.and_then(|t| self.tasks.get_mut(&t)) {
                 task.killed = Some(d.reason);
+                if d.reason == Reason::PingPong {
+                    // Its sides are stopped; the task's other sessions
+                    // handing work over start a run of their own.
+                    task.ping_pong_sessions = task.ping_pong_sides.came_back;
+                    task.ping_pong = PingPong::default();
+                    task.ping_pong_sides = PingPongSides::default();
+                }
             }
             self.decide(e, slot, d, out);
         }
@@ -1941,7 +1987,11 @@ impl Detector {
         // A tool call that itself lasted the poll gap (sleep, wait for CI)
         // was the session waiting: the call after it is a poll, whether
         // the source stamps events at the start of a call or at its end.
+        // One that cost something itself (an image or a video rendered in
+        // half a minute) was paid work: the same render asked for again
+        // is a repeat, not a check on a job.
         let waits = e.kind == EventKind::Tool
+            && cost <= 0.0
             && t.repeat_poll_gap_seconds > 0
             && e.latency_ms.is_some_and(|ms| ms >= u64::from(t.repeat_poll_gap_seconds) * 1000);
         let executes_request = match (call, e.kind) {
