@@ -9,7 +9,8 @@ re-delivers a signal, never skips one.
     python3 examples/hook.py --brokers 127.0.0.1:9092 [--topic agent.kill] [--group runaway-hook] [-X key=value]...
 
 In file mode (``runaway watch --signals FILE``) it follows the signals file
-instead, as ``tail -F`` would, from its first line; no Kafka client needed:
+instead, as ``tail -F`` would, from its first line, and from the first line
+again when a new ``watch`` run rewrites the file; no Kafka client needed:
 
     python3 examples/hook.py --file signals.ndjson
 
@@ -73,31 +74,64 @@ def act(line, seen):
         print(f"hook: not a signal ({e}); skipped", file=sys.stderr)
 
 
+def rewritten(f, path, first, last, last_end):
+    """Whether ``path`` is no longer the file ``f`` was reading: replaced (a
+    new inode), cut shorter, or rewritten from the start (``runaway watch``
+    truncates its signals file when it starts again, and a new run can
+    write past where the hook stopped before it looks: the bytes where the
+    first line and the last line read were must still be those lines)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False  # between a rename and the new file: wait
+    if st.st_ino != os.fstat(f.fileno()).st_ino or st.st_size < last_end:
+        return True
+    with open(path, "rb") as g:
+        if first and g.read(len(first)) != first:
+            return True
+        if last:
+            g.seek(last_end - len(last))
+            return g.read(len(last)) != last
+    return False
+
+
 def follow_file(path, running, max_messages):
-    """Follows a signals file as runaway appends to it; returns an exit code."""
+    """Follows a signals file as runaway appends to it, from the start again
+    when a new run rewrites it; returns an exit code."""
     seen, n = Seen(), 0
     print(f"hook: following {path}", file=sys.stderr)
-    while running() and not os.path.exists(path):
-        time.sleep(0.2)  # runaway creates it on start
-    if not running():
-        return 0
-    with open(path, encoding="utf-8") as f:
-        pending = ""
-        while running():
-            chunk = f.readline()
-            if not chunk:
-                time.sleep(0.2)
-                continue
-            pending += chunk
-            if not pending.endswith("\n"):
-                continue  # a line still being written
-            line, pending = pending.strip(), ""
-            if not line:
-                continue
-            act(line, seen)
-            n += 1
-            if max_messages and n >= max_messages:
-                break
+    while running():
+        while running() and not os.path.exists(path):
+            time.sleep(0.2)  # runaway creates it on start
+        if not running():
+            return 0
+        with open(path, "rb") as f:
+            pending, first, last, last_end = b"", b"", b"", 0
+            while running():
+                chunk = f.readline()
+                if not chunk:
+                    if rewritten(f, path, first, last, last_end):
+                        print(f"hook: {path} was rewritten (runaway started again); reading it from the start", file=sys.stderr)
+                        break  # signals seen before are still deduped by id
+                    time.sleep(0.2)
+                    continue
+                pending += chunk
+                if not pending.endswith(b"\n"):
+                    continue  # a line still being written
+                if rewritten(f, path, first, last, last_end):
+                    # What was just read may be the middle of a new run's line.
+                    print(f"hook: {path} was rewritten (runaway started again); reading it from the start", file=sys.stderr)
+                    break
+                line, pending = pending, b""
+                first = first or line
+                last, last_end = line, f.tell()
+                text = line.decode("utf-8", errors="replace").strip()
+                if not text:
+                    continue
+                act(text, seen)
+                n += 1
+                if max_messages and n >= max_messages:
+                    return 0
     return 0
 
 

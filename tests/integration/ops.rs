@@ -759,3 +759,68 @@ fn the_python_hook_follows_a_signals_file_and_acts_once_per_signal() {
         assert!(a.starts_with(e.as_str()), "{a} should start with {e}");
     }
 }
+
+/// `watch` truncates its signals file when it starts again. A hook that
+/// kept reading from where it stopped skipped the new run's first signals
+/// (the new file longer than the old) or all of them (shorter), silently.
+#[test]
+fn the_python_hook_reads_a_rewritten_signals_file_from_the_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = dir.path().join("signals.ndjson");
+    let sample_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson");
+    let sample = std::fs::read_to_string(&sample_path).expect("sample");
+    // The same stream under other session and event ids: as many signals,
+    // other signal ids, longer lines (the new file passes where the hook
+    // stopped).
+    let renamed = dir.path().join("renamed.ndjson");
+    let renamed_text = sample
+        .replace("\"session_id\":\"", "\"session_id\":\"second-run-")
+        .replace("\"parent_session_id\":\"", "\"parent_session_id\":\"second-run-")
+        .replace("\"event_id\":\"", "\"event_id\":\"second-run-");
+    std::fs::write(&renamed, renamed_text).expect("write");
+    let watch = |input: &Path| {
+        let out = runaway(dir.path())
+            .args(["watch", "--input", input.to_str().expect("path"), "--signals", signals.to_str().expect("path")])
+            .output()
+            .expect("run watch");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(&signals).expect("signals").lines().count()
+    };
+    let first = watch(&sample_path);
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hook.py");
+    let mut child = Command::new("python3")
+        .args([hook.to_str().expect("path"), "--file", signals.to_str().expect("path"), "--max-messages", &(2 * first).to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut acted = Vec::new();
+    let mut take = |n: usize, acted: &mut Vec<String>| {
+        while acted.len() < n {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => acted.push(line),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("the hook acted on {} of {n} signals:\n{}", acted.len(), acted.join("\n"));
+                }
+            }
+        }
+    };
+    take(first, &mut acted);
+    assert_eq!(watch(&renamed), first, "the renamed stream makes as many signals");
+    take(2 * first, &mut acted);
+    let status = child.wait().expect("hook exits after --max-messages");
+    assert!(status.success());
+    let second_run = acted[first..].iter().filter(|a| a.contains("second-run-") || !a.starts_with("KILL")).count();
+    assert_eq!(second_run, first, "every signal of the second run acted on once:\n{}", acted.join("\n"));
+}
