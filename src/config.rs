@@ -73,12 +73,22 @@ impl FileConfig {
     }
 }
 
-/// Whether two paths name one regular file: by their canonical form when
-/// both exist, else as written relative to the working directory. A device
-/// or pipe (`/dev/null` for both outputs) holds nothing to destroy.
+/// Whether two paths name one regular file: by their canonical form (a
+/// file not there yet by its folder's, so `q/s.ndjson` and
+/// `./q/../q/s.ndjson` are one file before either exists), else as written
+/// relative to the working directory. A device or pipe (`/dev/null` for
+/// both outputs) holds nothing to destroy.
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y && std::fs::metadata(&x).map_or(true, |m| m.is_file()),
+    fn resolved(p: &Path) -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let name = p.file_name()?;
+        let folder = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        folder.canonicalize().ok().map(|d| d.join(name))
+    }
+    match (resolved(a), resolved(b)) {
+        (Some(x), Some(y)) => x == y && std::fs::metadata(&x).map_or(true, |m| m.is_file()),
         _ => {
             let abs = |p: &Path| std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf());
             let (x, y) = (abs(a), abs(b));
