@@ -315,7 +315,7 @@ pub struct Policy {
 }
 
 /// Version reported when no policy file is given.
-pub const BUILTIN_VERSION: &str = "builtin-24";
+pub const BUILTIN_VERSION: &str = "builtin-25";
 
 impl Default for Policy {
     fn default() -> Self {

@@ -1895,7 +1895,130 @@ def debate_rounds(st, ts):
     return [f"nokill run-debate-{k}" for k in range(45, 90)]
 
 
+def rag_turn(st, ts, s, a, tt, inp, q, model="claude-sonnet-4-5"):
+    """One agentic-RAG turn: the LLM call planning the search, three
+    rewrites of the question each embedded (text-embedding-3-small, an LLM
+    event of a few dozen tokens, its cost reported as SDKs report it) and
+    searched, the answer."""
+    st.ev(ts, s, a, tt, kind="llm", model=model, provider="anthropic", input_tokens=inp, output_tokens=120, latency_ms=2500)
+    ts += 2600
+    for rewrite in range(3):
+        tokens = st.rng.randint(15, 80)
+        st.ev(ts, s, a, tt, kind="llm", model="text-embedding-3-small", provider="openai", input_tokens=tokens, cost_usd=tokens * 2e-8, latency_ms=150)
+        ts += 200
+        st.tool(ts, s, a, tt, "vector_search", f"{s}-{q}-{rewrite}", latency_ms=300)
+        ts += 400
+    st.ev(ts, s, a, tt, kind="llm", model=model, provider="anthropic", input_tokens=inp + 1500, output_tokens=400, latency_ms=4000)
+    return ts + 4100
+
+
+def rag_embeddings(st, ts):
+    """A brand-new RAG assistant: every turn embeds three rewrites of the
+    question, so most of its LLM calls are near-free embedding calls. As
+    LLM calls they made the agent's normal cost per call an embedding's,
+    and every answer on Sonnet a sustained spike. An embedding call is a
+    lookup: it is judged as a tool call."""
+    out = []
+    for i in range(12):
+        s = f"rag-{i}"
+        t = ts + i * 15 * MIN
+        for q in range(st.rng.randint(6, 12)):
+            t = rag_turn(st, t, s, "kb-assistant", "kb_qa", st.rng.randint(2500, 4000), q)
+        out.append(f"nokill {s}")
+    return out + ["signals cost_spike 0"]
+
+
+def rag_context_hoard(st, ts):
+    """A research agent that never prunes its scratchpad: its context
+    climbs 6k tokens a round, each round a growing Sonnet call, the
+    question embedded, a search. The embedding calls between broke every
+    run of growing LLM calls: it ran to the session ceiling (296 actions,
+    $25); now stopped at 41."""
+    for i in range(6):
+        t = ts + i * 12 * MIN
+        for q in range(st.rng.randint(6, 10)):
+            t = rag_turn(st, t, f"hoard-warm-{i}", "kb-researcher", "kb_research", st.rng.randint(3000, 6000), q)
+    s = "run-hoard"
+    t = ts + 90 * MIN
+    inp = 4000
+    for q in range(60):
+        t = rag_turn(st, t, s, "kb-researcher", "kb_research", inp, q)
+        inp += 6000
+    return ["kill run-hoard context_growth 45"] + [f"nokill hoard-warm-{i}" for i in range(6)]
+
+
+def slow_model_loop(st, ts):
+    """A stuck loop on a slow reasoning model: each LLM call thinks for
+    25 s and asks for the same search. The calls' own latency is paid
+    work, not the session waiting: it was read as a wait, each repeat a
+    poll, and the loop ran to the poll limit (25), five times as long."""
+    s = "run-slow-loop"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 5)
+    for i in range(100):
+        st.llm(ts, s, "coder", "code_edit", model="o3", inp=6000, out=300, tool="web_search", args_hash="same-query", latency_ms=25000)
+        ts += 25100
+        st.tool(ts, s, "coder", "code_edit", "web_search", "same-query", latency_ms=900)
+        ts += 1000
+    return ["kill run-slow-loop loop_repeat 24"]
+
+
+def paid_render_regenerate(st, ts):
+    """The model asks for the same image again and again; each render
+    takes 25 s and costs $0.08 (`cost_usd` on the tool event). A paid tool
+    call that lasted the poll gap was read as a wait, each render again a
+    poll: the loop ran on. A render is paid work, not a check on a job."""
+    s = "run-regenerate"
+    ts = st.normal_session(ts, s, "coder", "code_edit", 4)
+    for i in range(80):
+        st.llm(ts, s, "coder", "code_edit", model="gpt-4o-mini", inp=1500, out=80, tool="generate_image", args_hash="hero-banner-v1", latency_ms=1200)
+        ts += 1300
+        st.tool(ts, s, "coder", "code_edit", "generate_image", "hero-banner-v1", cost_usd=0.08, latency_ms=25000)
+        ts += 25100
+    return ["kill run-regenerate loop_repeat 22"]
+
+
+def ping_pong_in_one_worker(st, ts):
+    """A release coordinator fans out one translator session per locale,
+    all in one task; each hands its batch to a reviewer and gets it back
+    once, then translates on. One locale's translator and reviewer hand it
+    back and forth without end. The ping-pong kill stopped every session
+    of the task (the coordinator and the healthy locales) at its next
+    event; it stops the sessions that handed the work back and forth."""
+    task = "task-release-42"
+    lead = "l10n-lead"
+    st.llm(ts, lead, "l10n-coordinator", "l10n_release", model="gpt-4o-mini", inp=3000, task_id=task)
+    locales = [f"l10n-{k}" for k in range(6)]
+    t = ts + 2000
+    for s in locales:
+        st.ev(t, lead, "l10n-coordinator", "l10n_release", kind="tool", tool="spawn_translator", args_hash=s, task_id=task)
+        t += 500
+
+    def round_trip(t, s):
+        st.llm(t, s, "translator", "l10n_locale", model="gpt-4o-mini", inp=2500, parent_session_id=lead, task_id=task)
+        st.ev(t + 700, s, "translator", "l10n_locale", kind="handoff", target_agent_id="l10n-reviewer", parent_session_id=lead, task_id=task)
+        st.llm(t + 1400, s, "l10n-reviewer", "l10n_locale", model="gpt-4o-mini", inp=2500, parent_session_id=lead, task_id=task)
+        st.ev(t + 2100, s, "l10n-reviewer", "l10n_locale", kind="handoff", target_agent_id="translator", parent_session_id=lead, task_id=task)
+        return t + 2800
+
+    healthy = [s for s in locales if s != "l10n-3"]
+    for s in healthy:
+        t = round_trip(t, s)
+    for rnd in range(40):
+        t = round_trip(t, "l10n-3")
+        s = healthy[rnd % len(healthy)]
+        st.llm(t, s, "translator", "l10n_locale", model="gpt-4o-mini", inp=2500, tool="translate", args_hash=f"{s}-batch-{rnd}", parent_session_id=lead, task_id=task)
+        t += 700
+        if rnd % 5 == 4:
+            st.tool(t, lead, "l10n-coordinator", "l10n_release", "job_status", f"release-42-{rnd}", task_id=task)
+            t += 500
+    return ["kill l10n-3 ping_pong 60", f"nokill {lead}"] + [f"nokill {s}" for s in healthy]
+
 FIXTURES = {
+    "trap_rag_embeddings": rag_embeddings,
+    "runaway_context_growth_between_lookups": rag_context_hoard,
+    "runaway_slow_model_loop": slow_model_loop,
+    "runaway_paid_render_regenerate": paid_render_regenerate,
+    "trap_ping_pong_spares_other_workers": ping_pong_in_one_worker,
     "trap_batch_edit": batch_edit,
     "trap_one_expensive_action": one_expensive,
     "trap_new_agent_pricier": new_agent_pricier,
