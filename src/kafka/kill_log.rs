@@ -20,13 +20,17 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::message::Headers;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::signal::{Action, Scope, Signal};
 
+use super::client_log::LogContext;
 use super::clients::client_error;
 use super::KafkaError;
 
@@ -36,6 +40,30 @@ pub const GROUP_HEADER: &str = "runaway.group";
 /// At most this many of each kill-topic partition's newest messages are
 /// read (each kill found is held until its session is decided again).
 pub const TAIL_MESSAGES: i64 = 10_000;
+
+/// The kill-topic reader's voice: librdkafka's, except the end of a
+/// partition, which is where the read means to stop (rdkafka's default
+/// context logged it as an `ERROR` on every start with signals in the
+/// topic, tripping alerts on error lines).
+struct TailReaderContext(LogContext);
+
+impl ClientContext for TailReaderContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        self.0.forward_log(level, fac, message);
+    }
+
+    fn stats_raw(&self, _statistics: &[u8]) {}
+
+    fn error(&self, error: RdError, reason: &str) {
+        // librdkafka reports it as a global error ("Global error:
+        // PartitionEOF (Broker: No more messages)").
+        if !matches!(error, RdError::PartitionEOF(_) | RdError::Global(RDKafkaErrorCode::PartitionEOF)) {
+            self.0.forward_error(&error, reason);
+        }
+    }
+}
+
+impl ConsumerContext for TailReaderContext {}
 
 /// The session kills (scope `session`, action `kill`) and the budget
 /// holds (agent or fleet `pause`/`throttle` with a `resume_at`) made by
@@ -48,7 +76,9 @@ pub fn decisions_by_group(
     per_partition: i64,
     timeout: Duration,
 ) -> Result<Vec<Signal>, KafkaError> {
-    let consumer: BaseConsumer = reader.create().map_err(|e| client_error("kill-topic reader", &e))?;
+    let consumer: BaseConsumer<TailReaderContext> = reader
+        .create_with_context(TailReaderContext(LogContext::new("kill-topic reader")))
+        .map_err(|e| client_error("kill-topic reader", &e))?;
     let md = consumer.fetch_metadata(Some(topic), timeout).map_err(KafkaError::Client)?;
     let mut tpl = TopicPartitionList::new();
     // Partition → the offset just past its last message as the broker
