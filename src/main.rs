@@ -185,6 +185,9 @@ fn config_check(args: ConfigCheckArgs) -> Result<(), Failure> {
         // librdkafka's own checks of the properties, as `watch` makes them
         // at start-up; no client is created, nothing connects.
         runaway::kafka::validate_client_configs(kafka).map_err(|e| Failure::Config(e.into()))?;
+        for (key, given, used) in runaway::kafka::overridden_properties(kafka) {
+            tell!("runaway: warning: Kafka property {key}={given} is ignored: at-least-once processing needs {key}={used}\n");
+        }
     }
     let policy = load_policy(cfg.policy.as_deref())?;
     let catalog = load_catalog(cfg.prices.as_deref())?;

@@ -163,6 +163,18 @@ pub fn client_error(role: &str, e: &RdError) -> KafkaError {
     }
 }
 
+/// The properties the user gave that at-least-once processing overrides:
+/// (key, value given, value used). `config check` warns of each, as
+/// `watch` does at start-up.
+pub fn overridden(cfg: &KafkaConfig) -> Vec<(String, String, &'static str)> {
+    let Ok((user, _)) = split_properties(&cfg.properties) else { return Vec::new() };
+    CONSUMER_FIXED
+        .iter()
+        .chain(PRODUCER_FIXED)
+        .filter_map(|(k, fixed)| user.get(*k).filter(|v| v.as_str() != *fixed).map(|v| (k.to_string(), v.clone(), *fixed)))
+        .collect()
+}
+
 fn warn_if_overridden(user: &BTreeMap<String, String>, key: &str, fixed: &str) {
     if let Some(v) = user.get(key) {
         if v != fixed {
