@@ -597,7 +597,8 @@ const PREFIXED_PROVIDERS: &[&str] = &["mistral", "gemini", "deepseek", "xai", "g
 /// profile included). `None` for a name without a vendor prefix.
 fn strip_bedrock_id(m: &str) -> Option<String> {
     const REGIONS: &[&str] = &["us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov."];
-    const VENDORS: &[&str] = &["anthropic.", "meta.", "mistral.", "amazon.", "cohere.", "ai21.", "deepseek.", "openai.", "qwen.", "writer."];
+    const VENDORS: &[&str] =
+        &["anthropic.", "meta.", "mistral.", "amazon.", "cohere.", "ai21.", "deepseek.", "openai.", "qwen.", "writer."];
     let m = REGIONS.iter().find_map(|r| m.strip_prefix(r)).unwrap_or(m);
     let m = VENDORS.iter().find_map(|v| m.strip_prefix(v))?;
     // `-v1:0`, `-v2`, `:0`

@@ -38,7 +38,9 @@ use crate::sink::{RecordSink, SinkError};
 use crate::summary::Summary;
 
 use client_log::LogContext;
-pub use clients::{build as build_client_configs, overridden as overridden_properties, validate as validate_client_configs, ClientConfigs, ShellOptions};
+pub use clients::{
+    build as build_client_configs, overridden as overridden_properties, validate as validate_client_configs, ClientConfigs, ShellOptions,
+};
 use pipeline::{lock, Pipeline, RebalanceContext, Topics};
 
 #[derive(Debug, thiserror::Error)]
