@@ -281,8 +281,9 @@ pub const EMBEDDING_FALLBACK_PER_TOKEN: f64 = 0.2e-6;
 /// Whether a model the catalog lacks is an embedding model, by the name
 /// every vendor gives one (`text-embedding-3-small`, `mistral-embed`,
 /// `embed-english-v3.0`, `titan-embed-text-v2`, `gemini-embedding-001`).
+/// Asked on every event of a model the catalog lacks: no allocation.
 pub fn embedding_by_name(model: &str) -> bool {
-    model.to_ascii_lowercase().contains("embed")
+    model.as_bytes().windows(5).any(|w| w.eq_ignore_ascii_case(b"embed"))
 }
 
 /// Cost of a call at the fallback rates. Spelled out, not
@@ -772,6 +773,7 @@ mod tests {
         assert_eq!((p.source, p.embedding), (CostSource::Fallback, true));
         assert!((p.cost_usd - 0.2).abs() < 1e-9, "{p:?}");
         assert!(unknown.is_some());
+        assert!(embedding_by_name("Cohere-EMBED-v5") && !embedding_by_name("gpt-4o") && !embedding_by_name("emb"));
     }
 
     /// Enterprises call Claude through Bedrock under its model ids.
