@@ -148,10 +148,28 @@ pub struct Output {
 /// never wrote an event to says so, rather than looking like a quiet range.
 fn no_events_note(archive: &std::path::Path) -> String {
     if read::has_events(archive) {
-        "no events in the archive range".to_string()
-    } else {
-        format!("no events archived in {} yet", archive.display())
+        return "no events in the archive range".to_string();
     }
+    let note = format!("no events archived in {} yet", archive.display());
+    match archive_nearby(archive) {
+        Some(found) => format!("{note}; {} holds an archive: --archive {}", found.display(), found.display()),
+        None => note,
+    }
+}
+
+/// An archive one level away from a folder that holds none: its parent
+/// when the folder is an archive's `events/` or `signals/`, or a folder in
+/// it (`--archive out` for `out/archive`). A newcomer pointing one level
+/// off saw zeros and exit 0, with nothing to say why.
+fn archive_nearby(dir: &std::path::Path) -> Option<PathBuf> {
+    let parent = dir.parent().filter(|_| dir.file_name().is_some_and(|n| n == "events" || n == "signals"));
+    if let Some(p) = parent.filter(|p| read::has_events(p)) {
+        return Some(p.to_path_buf());
+    }
+    let mut inside: Vec<PathBuf> =
+        std::fs::read_dir(dir).ok()?.take(256).filter_map(|e| e.ok().map(|e| e.path())).filter(|p| read::has_events(p)).collect();
+    inside.sort();
+    inside.into_iter().next()
 }
 
 /// Runs `runaway report`, returning the rendered output and the notes for

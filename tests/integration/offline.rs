@@ -138,6 +138,28 @@ fn an_inverted_range_is_a_usage_error() {
     }
 }
 
+/// `--archive` one level off (the folder holding `archive/`, or the
+/// archive's `events/`) read as an empty archive, zeros and exit 0 with
+/// nothing to say why; the note now names the archive nearby.
+#[test]
+fn an_archive_one_level_off_is_named_in_the_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson");
+    watch(&sample, tmp.path(), &[]);
+    let archive = tmp.path().join("archive");
+    let hint = format!("holds an archive: --archive {}", archive.display());
+    for off in [tmp.path().to_path_buf(), archive.join("events")] {
+        let off = off.to_str().unwrap();
+        for cmd in ["report", "forecast"] {
+            let (code, _, stderr) = outcome(&[cmd, "--archive", off, "--format", "json"]);
+            assert_eq!(code, Some(0), "{stderr}");
+            assert!(stderr.contains(&hint), "{cmd} --archive {off}: {stderr}");
+        }
+    }
+    let (_, _, stderr) = outcome(&["report", "--archive", archive.to_str().unwrap(), "--format", "json"]);
+    assert!(!stderr.contains("holds an archive"), "{stderr}");
+}
+
 /// `watch` over an input without events leaves an archive directory with
 /// nothing in it yet: that reads as empty (exit 0, the empty shapes, a
 /// note), while a path that does not exist is a usage error.
