@@ -117,12 +117,13 @@ pub fn build(cfg: &KafkaConfig) -> Result<ClientConfigs, KafkaError> {
         consumer.set(k, v);
         producer.set(k, v);
     }
+    for (key, given, used) in overridden_in(&user) {
+        tracing::warn!(key, given = %given, used, "Kafka property ignored: at-least-once processing needs this value");
+    }
     for (k, v) in CONSUMER_FIXED {
-        warn_if_overridden(&user, k, v);
         consumer.set(*k, *v);
     }
     for (k, v) in PRODUCER_FIXED {
-        warn_if_overridden(&user, k, v);
         producer.set(*k, *v);
     }
     // `group.id` belongs to --group; a pass-through one would split config.
@@ -166,21 +167,20 @@ pub fn client_error(role: &str, e: &RdError) -> KafkaError {
 /// The properties the user gave that at-least-once processing overrides:
 /// (key, value given, value used). `config check` warns of each, as
 /// `watch` does at start-up.
-pub fn overridden(cfg: &KafkaConfig) -> Vec<(String, String, &'static str)> {
-    let Ok((user, _)) = split_properties(&cfg.properties) else { return Vec::new() };
+pub fn overridden(cfg: &KafkaConfig) -> Vec<(&'static str, String, &'static str)> {
+    match split_properties(&cfg.properties) {
+        Ok((user, _)) => overridden_in(&user),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// [`overridden`] of the user's librdkafka properties, split already.
+fn overridden_in(user: &BTreeMap<String, String>) -> Vec<(&'static str, String, &'static str)> {
     CONSUMER_FIXED
         .iter()
         .chain(PRODUCER_FIXED)
-        .filter_map(|(k, fixed)| user.get(*k).filter(|v| v.as_str() != *fixed).map(|v| (k.to_string(), v.clone(), *fixed)))
+        .filter_map(|&(key, fixed)| user.get(key).filter(|v| v.as_str() != fixed).map(|v| (key, v.clone(), fixed)))
         .collect()
-}
-
-fn warn_if_overridden(user: &BTreeMap<String, String>, key: &str, fixed: &str) {
-    if let Some(v) = user.get(key) {
-        if v != fixed {
-            tracing::warn!(key, given = %v, used = fixed, "Kafka property ignored: at-least-once processing needs this value");
-        }
-    }
 }
 
 fn split_properties(props: &BTreeMap<String, String>) -> Result<(BTreeMap<String, String>, ShellOptions), KafkaError> {
